@@ -1,0 +1,142 @@
+"""The command line: parse arguments, load config, call the pipeline, print. No business logic here.
+
+Exit codes: 0 success; 1 the command ran but something failed (a source, a delivery; each command says);
+2 usage or configuration error; 3 another process holds the lock for the same work.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import click
+
+from scc_sync import __version__
+from scc_sync.config import Config, ConfigError, load_config, resolve_config_path
+from scc_sync.logs import setup_logging
+from scc_sync.store import Store, StoreError, open_store
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 3
+
+
+@dataclass
+class AppContext:
+    config_path: str | None
+    log_format: str
+    verbosity: int
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(resolve_config_path(self.config_path))
+            except ConfigError as exc:
+                fail(str(exc), EXIT_USAGE)
+        return self._config
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        try:
+            store = open_store(self.config.state.url)
+        except StoreError as exc:
+            fail(str(exc), EXIT_FAILED)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"scc-sync: error: {message}", err=True)
+    sys.exit(code)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_when(value: str | None, config: Config) -> Callable[[], datetime]:
+    """`--as-of`: an ISO date or datetime (local to the configured zone when it has no offset)."""
+    if value is None:
+        return utc_now
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of: not an ISO date or datetime: {value!r} (e.g. 2021-10-19T10:00:00+02:00)", EXIT_USAGE)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=config.zone)
+    fixed = parsed.astimezone(UTC)
+    return lambda: fixed
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="scc-sync")
+@click.option("--config", "config_path", metavar="PATH", help="Config file [default: $SCC_SYNC_CONFIG, else config/scc-sync.toml].")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_format: str, verbose: int, quiet: bool) -> None:
+    """scc-sync: sync news sources, extract event facts, mail digests and reminders.
+
+    Exit codes: 0 success, 1 something failed (see each command), 2 usage or config error,
+    3 the same work is already running in another process.
+    """
+    verbosity = -1 if quiet else verbose
+    setup_logging(log_format, verbosity)
+    ctx.obj = AppContext(config_path, log_format, verbosity)
+
+
+def main() -> None:
+    cli(prog_name="scc-sync")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    cells = [[_cell(row.get(col)) for col in columns] for row in rows]
+    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
+    click.echo("  ".join(col.upper().ljust(w) for col, w in zip(columns, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--since: not an ISO date or datetime: {value!r}", EXIT_USAGE)
+    if isinstance(parsed, datetime) and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+# Commands live in their own modules to keep this file thin; importing them registers them on `cli`.
+from scc_sync import commands  # noqa: E402, F401

@@ -1,0 +1,75 @@
+"""`scc-sync sync` and `scc-sync items`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from scc_sync.cli import EXIT_BUSY, EXIT_FAILED, AppContext, cli, echo_json, echo_table, fail, pass_app, parse_since, utc_now
+from scc_sync.config import ConfigError
+from scc_sync.fetch.http import HttpClient
+from scc_sync.pipeline import run_sync
+from scc_sync.store.items import list_items
+from scc_sync.store.locks import LockBusy
+from scc_sync.sync import SourceReport
+
+
+@cli.command("sync")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@pass_app
+def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
+    """Fetch the sources now and store what is new or changed.
+
+    Exit 0 when every source is fine, 1 when at least one failed (all others still synced),
+    2 for usage or config errors, 3 when another sync is running.
+    """
+    config = app.config
+    with app.store() as store, HttpClient(
+        timeout=config.http.timeout,
+        user_agent=config.http.user_agent,
+        max_bytes=config.http.max_bytes,
+        per_host=config.http.per_host,
+    ) as client:
+        show = _progress(len(sources) or sum(1 for s in config.sources if s.enabled))
+        try:
+            report = run_sync(config, store, client, now=utc_now, only=sources, on_done=show)
+        except ConfigError as exc:
+            fail(str(exc), 2)
+        except LockBusy as exc:
+            fail(f"{exc}; try again when it has finished", EXIT_BUSY)
+    for source in report.failed:
+        click.echo(f"  {source.name}: {source.status}: {source.error}", err=True)
+    click.echo(report.line())
+    sys.exit(EXIT_FAILED if report.failed else 0)
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    """A progress line on a terminal; nothing otherwise (log lines tell the story there)."""
+    if not sys.stderr.isatty() or total == 0:
+        return None
+    done = 0
+
+    def show(report: SourceReport) -> None:
+        nonlocal done
+        done += 1
+        click.echo(f"\r[{done}/{total}] {report.name[:40]:<40} {report.status:<12}", err=True, nl=done == total)
+
+    return show
+
+
+@cli.command("items")
+@click.option("--since", metavar="DATE", help="Only items new or changed since this ISO date/datetime.")
+@click.option("--source", metavar="NAME", help="Only items of this source.")
+@click.option("--limit", type=int, default=None, help="At most this many (newest first).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def items_command(app: AppContext, since: str | None, source: str | None, limit: int | None, fmt: str) -> None:
+    """List stored items, newest first."""
+    with app.store() as store, store.read() as conn:
+        found = list_items(conn, since=parse_since(since), source=source, limit=limit)
+    rows = [item.as_json() for item in found]
+    if fmt == "json":
+        echo_json(rows)
+    else:
+        echo_table(rows, ["published", "source", "revision", "title"])

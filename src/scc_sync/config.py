@@ -1,0 +1,364 @@
+"""Typed configuration, validated once at load.
+
+Every problem is reported as `FILE: key.path: what is wrong` (with a "did you mean" for misspelled keys),
+raised as `ConfigError`, which the CLI turns into exit code 2. Secrets never live in the file: the file
+names the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scc_sync.models import Event, Subscriber
+
+DEFAULT_CONFIG_PATH = Path("config/scc-sync.toml")
+CONFIG_ENV = "SCC_SYNC_CONFIG"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file and the key."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`"30m"` → 30 minutes. Units: s, m, h, d, w."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration like '30m', '6h' or '7d': {text!r}")
+    return timedelta(**{_DURATION_UNITS[match[2]]: int(match[1])})
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("not an http(s) URL")
+    return value
+
+
+def _check_cron(value: str) -> str:
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"not a cron expression ({exc})") from None
+    return value
+
+
+def _check_email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+        raise ValueError("not an email address")
+    return value
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StateConfig(Section):
+    database: str = "state/scc-sync.db"
+    retention_days: int = Field(180, ge=1)
+
+    @property
+    def url(self) -> str:
+        """A SQLAlchemy URL; a bare path means an SQLite file."""
+        if "://" in self.database:
+            return self.database
+        return f"sqlite:///{Path(self.database).expanduser()}"
+
+
+class HttpConfig(Section):
+    concurrency: int = Field(8, ge=1, le=64)
+    per_host: int = Field(2, ge=1, le=16)
+    timeout: float = Field(20.0, gt=0)
+    max_bytes: int = Field(10_000_000, ge=1024)
+    user_agent: str = "scc-sync/0.1 (+https://github.com/scc-sync/scc-sync)"
+
+
+class SyncConfig(Section):
+    interval: str | None = "30m"
+    cron: str | None = None
+    jitter: str = "2m"
+    max_backoff: str = "24h"
+
+    @field_validator("interval", "jitter", "max_backoff")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return None if value is None else _check_cron(value)
+
+
+class SourceConfig(Section):
+    name: str = Field(min_length=1)
+    kind: Literal["feed", "page"]
+    url: str
+    link_selector: str | None = None
+    allow_domains: list[str] = []
+    fetch_articles: bool = True  # feeds: also fetch each new item's article page, for its facts
+    enabled: bool = True
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_url(v)))
+
+    @model_validator(mode="after")
+    def _page_needs_selector(self) -> SourceConfig:
+        if self.kind == "page" and not self.link_selector:
+            raise ValueError("a source of kind 'page' needs link_selector (a CSS selector for article links)")
+        return self
+
+
+class SmtpConfig(Section):
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = Field(30.0, gt=0)
+
+    def password(self) -> str | None:
+        if not self.password_env:
+            return None
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise ConfigError(f"delivery.smtp.password_env: environment variable {self.password_env} is not set")
+        return value
+
+
+class DeliveryConfig(Section):
+    transport: Literal["smtp", "maildir"] = "maildir"
+    from_: str = Field("scc-sync <scc-sync@localhost>", alias="from")
+    maildir: str = "state/maildir"
+    operator: str | None = None
+    list_id: str = "scc-digest.localhost"
+    max_per_second: float | None = Field(None, gt=0)
+    smtp: SmtpConfig = SmtpConfig()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def sender(self) -> str:
+        return self.from_
+
+
+class SubscriberConfig(Section):
+    email: str
+    name: str | None = None
+    locale: Literal["de", "en"] = "de"
+    frequency: Literal["daily", "weekly"] = "weekly"
+    reminders: bool = True
+    keywords: list[str] = []
+    sources: list[str] = []
+
+    _email = field_validator("email")(classmethod(lambda cls, v: _check_email(v)))
+
+    def to_subscriber(self) -> Subscriber:
+        return Subscriber(
+            email=self.email,
+            name=self.name,
+            locale=self.locale,
+            frequency=self.frequency,
+            reminders=self.reminders,
+            keywords=tuple(self.keywords),
+            sources=tuple(self.sources),
+        )
+
+
+class EventConfig(Section):
+    name: str = Field(min_length=1)
+    start: date
+    end: date
+    location: str | None = None
+    url: str | None = None
+    reminders: list[str] = ["30d", "7d", "1d"]
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, value: list[str]) -> list[str]:
+        for offset in value:
+            if parse_duration(offset) <= timedelta(0):
+                raise ValueError(f"reminder offset must be positive: {offset!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventConfig:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+    def to_event(self) -> Event:
+        return Event(self.name, self.start, self.end, self.location, self.url, tuple(self.reminders), "config")
+
+
+class DigestConfig(Section):
+    daily: str = "0 7 * * *"
+    weekly: str = "0 7 * * mon"
+    window: str = "7d"
+    reminder_time: str = "09:00"
+
+    _cron = field_validator("daily", "weekly")(classmethod(lambda cls, v: _check_cron(v)))
+    _window = field_validator("window")(classmethod(lambda cls, v: (parse_duration(v), v)[1]))
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("not a time of day like '09:00'")
+        return value
+
+
+class WebConfig(Section):
+    base_url: str = "http://127.0.0.1:8080"
+    listen: str = "127.0.0.1:8080"
+    secret_env: str = "SCC_SYNC_SECRET"
+
+    _url = field_validator("base_url")(classmethod(lambda cls, v: _check_url(v).rstrip("/")))
+
+    def secret_keys(self) -> list[bytes]:
+        """Signing keys, newest first: the variable may hold several, comma-separated, for key rotation."""
+        raw = os.environ.get(self.secret_env, "")
+        keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
+        if not keys:
+            raise ConfigError(
+                f"web.secret_env: environment variable {self.secret_env} is not set; "
+                "set it to a long random string (it signs unsubscribe and confirmation links)"
+            )
+        return keys
+
+
+class ExtractConfig(Section):
+    gazetteer: dict[str, str] = {}
+
+
+class Config(Section):
+    timezone: str = "Europe/Berlin"
+    state: StateConfig = StateConfig()
+    http: HttpConfig = HttpConfig()
+    sync: SyncConfig = SyncConfig()
+    sources: list[SourceConfig] = []
+    extract: ExtractConfig = ExtractConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    subscribers: list[SubscriberConfig] = []
+    events: list[EventConfig] = []
+    digest: DigestConfig = DigestConfig()
+    web: WebConfig = WebConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"no source named {name!r}; known: {', '.join(s.name for s in self.sources) or 'none'}")
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """`--config PATH`, else `$SCC_SYNC_CONFIG`, else `config/scc-sync.toml`."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return DEFAULT_CONFIG_PATH
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (pass --config PATH or set {CONFIG_ENV})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, origin=str(path))
+
+
+def parse_config(data: Mapping[str, Any], *, origin: str = "<config>") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(error, origin) for error in exc.errors())) from None
+
+
+def _describe(error: Mapping[str, Any], origin: str) -> str:
+    loc = tuple(error["loc"])
+    key = _key_path(loc)
+    if error["type"] == "extra_forbidden":
+        message = "unknown key" + _suggestion(loc)
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{origin}: {key}: {message}" if key else f"{origin}: {message}"
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _suggestion(loc: tuple[Any, ...]) -> str:
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) or _field_by_alias(model, part)
+        annotation = field.annotation if field else None
+        model = _model_in(annotation)
+        if model is None:
+            return ""
+    names = [f.alias or name for name, f in model.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(names))}"
+
+
+def _field_by_alias(model: Any, alias: str) -> Any:
+    return next((f for f in model.model_fields.values() if f.alias == alias), None)
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

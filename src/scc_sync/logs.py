@@ -1,0 +1,54 @@
+"""Logging set-up: readable lines on a terminal, JSON lines for machines; every line carries the run id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+RUN_ID = uuid.uuid4().hex[:12]
+_CONTEXT_FIELDS = ("job", "source")
+
+
+class _RunIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.run_id = RUN_ID
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "run_id": getattr(record, "run_id", RUN_ID),
+        }
+        for name in _CONTEXT_FIELDS:
+            if getattr(record, name, None) is not None:
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+
+
+def setup_logging(fmt: str = "text", verbosity: int = 0) -> None:
+    """`verbosity`: -1 quiet (errors only), 0 warnings and summaries, 1 info, 2 debug."""
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(_RunIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("apscheduler", "urllib3", "alembic", "waitress"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,136 @@
+"""Stored items: insert-or-update with change detection, and listing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from scc_sync.models import Item
+from scc_sync.store.schema import items
+
+Outcome = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    id: int
+    source: str
+    key: str
+    url: str
+    title: str
+    text: str
+    published: datetime
+    first_seen: datetime
+    changed: datetime
+    revision: int
+    summary: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "id": self.key,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published.isoformat(),
+            "updated": self.changed.isoformat() if self.revision > 1 else None,
+            "revision": self.revision,
+            "first_seen": self.first_seen.isoformat(),
+        }
+
+
+def content_hash(title: str, text: str) -> str:
+    """A hash of what a reader would notice: whitespace and case-only differences do not count."""
+    normal = re.sub(r"\s+", " ", f"{title}\n{text}").strip().casefold()
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def save_item(
+    conn: Connection,
+    item: Item,
+    *,
+    now: datetime,
+    summary: dict[str, Any] | None = None,
+    raw: bytes | None = None,
+) -> Outcome:
+    """Insert a new item or record a meaningful change (a new revision); never re-announce a returning one."""
+    digest = content_hash(item.title, item.text)
+    row = conn.execute(
+        select(items.c.id, items.c.content_hash).where(items.c.source == item.source, items.c.key == item.key)
+    ).first()
+    if row is None:
+        conn.execute(
+            insert(items).values(
+                source=item.source,
+                key=item.key,
+                url=item.url,
+                title=item.title,
+                text=item.text,
+                published_at=min(item.published or now, now),
+                first_seen_at=now,
+                changed_at=now,
+                revision=1,
+                content_hash=digest,
+                summary=summary,
+                raw=raw,
+            )
+        )
+        return "new"
+    if row.content_hash == digest:
+        return "unchanged"
+    conn.execute(
+        update(items)
+        .where(items.c.id == row.id)
+        .values(
+            url=item.url,
+            title=item.title,
+            text=item.text,
+            content_hash=digest,
+            changed_at=now,
+            revision=items.c.revision + 1,
+            summary=summary,
+            raw=raw,
+        )
+    )
+    return "updated"
+
+
+def known_keys(conn: Connection, source: str) -> set[str]:
+    return set(conn.scalars(select(items.c.key).where(items.c.source == source)))
+
+
+def count_items(conn: Connection, source: str) -> int:
+    return conn.scalar(select(func.count()).select_from(items).where(items.c.source == source)) or 0
+
+
+def list_items(
+    conn: Connection, *, since: datetime | None = None, source: str | None = None, limit: int | None = None
+) -> list[StoredItem]:
+    query = select(items).order_by(items.c.published_at.desc(), items.c.id.desc())
+    if since is not None:
+        query = query.where(items.c.changed_at >= since)
+    if source is not None:
+        query = query.where(items.c.source == source)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def _stored(row: Any) -> StoredItem:
+    return StoredItem(
+        id=row.id,
+        source=row.source,
+        key=row.key,
+        url=row.url,
+        title=row.title,
+        text=row.text,
+        published=row.published_at,
+        first_seen=row.first_seen_at,
+        changed=row.changed_at,
+        revision=row.revision,
+        summary=row.summary,
+    )

@@ -1,0 +1,119 @@
+"""Per-source sync state: validators, health, back-off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from scc_sync.store.schema import sources
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    kind: str
+    url: str
+    effective_url: str | None
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_status: int | None
+    last_error: str | None
+    failures: int
+    next_due: datetime | None
+    min_interval: int | None
+    gone: bool
+    redirect_target: str | None
+    redirect_seen: int
+    links_found: int | None
+    warning: str | None
+
+    @property
+    def fetch_url(self) -> str:
+        return self.effective_url or self.url
+
+    def is_due(self, now: datetime) -> bool:
+        return not self.gone and (self.next_due is None or self.next_due <= now)
+
+
+def ensure_source(conn: Connection, *, name: str, kind: str, url: str, now: datetime) -> SourceState:
+    """The stored state of a configured source; a changed URL in the config starts it afresh."""
+    state = get_source(conn, name)
+    if state is None:
+        conn.execute(
+            insert(sources).values(
+                name=name, kind=kind, url=url, failures=0, gone=False, redirect_seen=0, created_at=now
+            )
+        )
+    elif state.url != url or state.kind != kind:
+        conn.execute(
+            update(sources)
+            .where(sources.c.name == name)
+            .values(
+                kind=kind,
+                url=url,
+                effective_url=None,
+                etag=None,
+                last_modified=None,
+                content_hash=None,
+                gone=False,
+                failures=0,
+                next_due_at=None,
+                redirect_target=None,
+                redirect_seen=0,
+                warning=None,
+            )
+        )
+    else:
+        return state
+    found = get_source(conn, name)
+    assert found is not None
+    return found
+
+
+def get_source(conn: Connection, name: str) -> SourceState | None:
+    row = conn.execute(select(sources).where(sources.c.name == name)).first()
+    return None if row is None else _state(row)
+
+
+def list_sources(conn: Connection) -> list[SourceState]:
+    return [_state(row) for row in conn.execute(select(sources).order_by(sources.c.name))]
+
+
+def update_source(conn: Connection, name: str, **values: Any) -> None:
+    conn.execute(update(sources).where(sources.c.name == name).values(**values))
+
+
+def backoff_delay(failures: int, *, base: timedelta, cap: timedelta, jitter: float) -> timedelta:
+    """Exponential back-off: base · 2^(failures-1), capped, times a jitter factor in [0.5, 1.0]."""
+    raw = base * (2 ** max(failures - 1, 0))
+    return min(raw, cap) * (0.5 + 0.5 * jitter)
+
+
+def _state(row: Any) -> SourceState:
+    return SourceState(
+        name=row.name,
+        kind=row.kind,
+        url=row.url,
+        effective_url=row.effective_url,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        content_hash=row.content_hash,
+        last_attempt=row.last_attempt_at,
+        last_success=row.last_success_at,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        failures=row.failures,
+        next_due=row.next_due_at,
+        min_interval=row.min_interval,
+        gone=row.gone,
+        redirect_target=row.redirect_target,
+        redirect_seen=row.redirect_seen,
+        links_found=row.links_found,
+        warning=row.warning,
+    )
