@@ -1,0 +1,1 @@
+"""`scc-sync digest`, `remind`, `preview` and `subscribers` (the newsletter side)."""

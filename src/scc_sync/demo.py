@@ -1,0 +1,128 @@
+"""The offline end-to-end demo: the bundled site on loopback → sync → extract → store → digest → reminder.
+
+Everything runs on a fixed clock (a week before the Smart Country Convention 2021), so the 7-day reminder
+for 26–28 October 2021 is due, and all state goes into a separate demo folder.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import os
+import secrets
+import shutil
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scc_sync.config import Config, parse_config
+from scc_sync.demo_site import DEMO_CONFIG, serve_site
+from scc_sync.fetch.http import HttpClient
+from scc_sync.pipeline import run_digest, run_remind, run_sync
+from scc_sync.store import open_store
+from scc_sync.store.items import list_items
+
+DEMO_AS_OF = datetime.fromisoformat("2021-10-19T10:00:00+02:00")
+MARKER = ".scc-sync-demo"
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class DemoResult:
+    state_dir: Path
+    steps: list[str] = field(default_factory=list)
+    maildir: Path | None = None
+    previews: list[Path] = field(default_factory=list)
+    failed: bool = False
+
+
+def demo_config(base_url: str, state_dir: Path) -> Config:
+    """The bundled demo config, pointed at the served site and the demo state folder."""
+    data: dict[str, Any] = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
+    for source in data["sources"]:
+        parts = urlsplit(source["url"])
+        source["url"] = base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+    data["state"]["database"] = str(state_dir / "scc-sync.db")
+    data["delivery"]["maildir"] = str(state_dir / "maildir")
+    return parse_config(data, origin=str(DEMO_CONFIG))
+
+
+def prepare_state_dir(state_dir: Path) -> None:
+    """Start from a clean demo folder; refuse to wipe a folder the demo did not create."""
+    if state_dir.exists() and any(state_dir.iterdir()):
+        if not (state_dir / MARKER).exists():
+            raise DemoError(
+                f"{state_dir}: exists, is not empty and was not made by the demo; choose another --state-dir"
+            )
+        shutil.rmtree(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / MARKER).write_text("made by `scc-sync demo`; the demo wipes this folder when it runs again\n")
+
+
+def run_demo(state_dir: Path, *, as_of: datetime = DEMO_AS_OF, say: Callable[[str], None] = print) -> DemoResult:
+    prepare_state_dir(state_dir)
+    os.environ.setdefault("SCC_SYNC_DEMO_SECRET", secrets.token_urlsafe(32))
+    result = DemoResult(state_dir)
+    clock = _clock(as_of)
+    with serve_site() as base_url:
+        config = demo_config(base_url, state_dir)
+        say(f"demo site: {base_url}/ (RSS feed {base_url}/feed.xml, listing page {base_url}/themen/)")
+        say(f"clock:     {as_of.isoformat()} (a week before the Smart Country Convention 2021)")
+        with open_store(config.state.url) as store, _client(config) as client:
+            for label in ("first sync", "second sync (conditional requests, nothing new expected)"):
+                report = run_sync(config, store, client, now=clock)
+                result.failed |= bool(report.failed)
+                say(f"{label}: {report.line()}")
+            with store.read() as conn:
+                stored = list_items(conn)
+            say(f"stored:    {len(stored)} items; with event facts: {sum(1 for i in stored if (i.summary or {}).get('event'))}")
+            from scc_sync.newsletter.transports import MaildirTransport
+
+            transport = MaildirTransport(Path(config.delivery.maildir))
+            digest = run_digest(config, store, transport, now=clock)
+            say(f"digest:    {digest.line()}")
+            reminders = run_remind(config, store, transport, now=clock)
+            say(f"reminders: {reminders.line()}")
+            result.failed |= bool(digest.failed or reminders.failed)
+    result.maildir = Path(config.delivery.maildir)
+    result.previews = write_previews(result.maildir, state_dir / "previews")
+    return result
+
+
+def write_previews(maildir: Path, out: Path) -> list[Path]:
+    """The HTML part of every delivered message, as a file a browser opens."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    box = mailbox.Maildir(maildir, factory=None, create=False)
+    for number, key in enumerate(sorted(box.keys()), start=1):
+        message = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+        html = message.get_body(preferencelist=("html",))
+        if html is None:
+            continue
+        kind = "reminder" if message.get_content_type() == "multipart/mixed" else "digest"
+        target = out / f"{number:02d}-{kind}-{_slug(str(message['To']))}.html"
+        target.write_text(html.get_content(), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:40]
+
+
+def _clock(start: datetime) -> Callable[[], datetime]:
+    """A fixed clock that still moves forward a little with each reading, so runs keep their order."""
+    ticks = iter(range(10**9))
+    return lambda: start + timedelta(milliseconds=next(ticks))
+
+
+def _client(config: Config) -> HttpClient:
+    return HttpClient(timeout=config.http.timeout, user_agent=config.http.user_agent, per_host=config.http.per_host)
