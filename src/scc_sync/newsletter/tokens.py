@@ -70,6 +70,8 @@ class TokenSigner:
             raw_b64, expiry, mac_b64 = token.split(".")
             raw, mac = _unb64(raw_b64), _unb64(mac_b64)
             expires_at = int(expiry, 36) if expiry else None
+            if _b64(raw) != raw_b64 or _b64(mac) != mac_b64:  # one token, one spelling
+                raise ValueError("non-canonical base64")
         except (ValueError, binascii.Error) as exc:
             raise InvalidToken("malformed token") from exc
         # Compare against every key (no early exit) so timing does not reveal which key matched.
