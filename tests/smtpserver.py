@@ -37,12 +37,12 @@ class MisbehavingHandler:
     drop_on_mail: int = 0  # close the connection on the next N MAIL commands, without a reply
     drop_on_data: int = 0  # close the connection on the next N ends of DATA, without a reply
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: ANN001
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.ehlo_count += 1
         session.host_name = hostname
         return responses
 
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: ANN001
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.drop_on_mail:
             self.drop_on_mail -= 1
             server.transport.close()
@@ -51,7 +51,7 @@ class MisbehavingHandler:
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.rcpt_replies_once:
             return self.rcpt_replies_once.pop(address)
         if address in self.rcpt_replies:
@@ -59,7 +59,7 @@ class MisbehavingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         if self.drop_on_data:

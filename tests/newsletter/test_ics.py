@@ -10,7 +10,9 @@ STAMP = datetime(2021, 9, 26, 8, tzinfo=UTC)
 
 
 def test_all_day_event_with_exclusive_dtend(scc2021):
-    raw = event_calendar(scc2021, uid="smart-country-convention-2021@news.example.org", sequence=2, stamp=STAMP)
+    raw = event_calendar(
+        scc2021, uid="smart-country-convention-2021@news.example.org", sequence=2, stamp=STAMP
+    )
     assert b"METHOD:PUBLISH\r\n" in raw
     assert b"DTSTART;VALUE=DATE:20211026\r\n" in raw
     assert b"DTEND;VALUE=DATE:20211029\r\n" in raw

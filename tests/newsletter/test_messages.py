@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from email import policy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.messages import (
@@ -78,7 +80,9 @@ def test_digest_is_alternative_text_then_html_in_utf8():
 
 def test_header_injection_via_name_and_subject_is_neutralised():
     evil = Subscriber("eve@example.org", name="Eve\r\nBcc: victim@example.org")
-    mail = RenderedMail(subject="SCC\r\nX-Injected: yes\nReply-To: evil@example.org", text="t", html="<p>t</p>")
+    mail = RenderedMail(
+        subject="SCC\r\nX-Injected: yes\nReply-To: evil@example.org", text="t", html="<p>t</p>"
+    )
     raw = wire_bytes(digest(recipient=evil, mail=mail))
     names = {line.split(b":", 1)[0].lower() for line in header_lines(raw) if line[:1] not in (b" ", b"\t")}
     assert not names & {b"bcc", b"x-injected", b"reply-to"}
@@ -149,4 +153,25 @@ def test_plain_message_has_no_list_headers():
 
 def test_naive_date_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
-        build_plain_message(MAIL, sender="a@x.org", to="b@x.org", message_id="<x@y>", date=datetime(2021, 1, 1))
+        build_plain_message(
+            MAIL, sender="a@x.org", to="b@x.org", message_id="<x@y>", date=datetime(2021, 1, 1)
+        )
+
+
+WORDS = ["Größe", "–", "Übersicht", "Smart", "Country", "Convention", "für", "Städte", "&", "KW", "44", "«Ä»"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    subject=st.lists(st.sampled_from(WORDS), min_size=1, max_size=30).map(" ".join),
+    name=st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join),
+)
+def test_non_ascii_subjects_and_names_survive_folding(subject, name):
+    mail = RenderedMail(subject=subject, text="t", html="")
+    raw = wire_bytes(digest(recipient=Subscriber("x@example.org", name=name), mail=mail))
+    assert raw.isascii()
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    shown = parsed["To"].addresses[0].display_name
+    assert name.startswith(shown) and (shown == name or len(name.encode()) > 45)
+    assert all(len(line) <= 78 for line in header_lines(raw) if not line.startswith(b"List-Unsubscribe:"))

@@ -8,13 +8,15 @@ mail providers only honour one-click unsubscribe (RFC 8058) when they can read t
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from datetime import datetime
 from email import policy as email_policy
-from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.header import Header
+from email.headerregistry import Address, HeaderRegistry, UniqueAddressHeader, UnstructuredHeader
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.render import RenderedMail
@@ -30,8 +32,65 @@ class _UnfoldedHeader(UnstructuredHeader):
         return f"{self.name}: {self}{policy.linesep}"
 
 
+class _SubjectHeader(UnstructuredHeader):
+    """Non-ASCII subjects are encoded whole, in the legacy `Header` way.
+
+    The modern folder in CPython < 3.15 drops the space between two encoded words when it folds a line
+    there (python/cpython#144156: "Tagen – Größe" arrives as "Tagen –Größe"). Encoding the complete text
+    keeps every space inside an encoded word, where decoders must keep it.
+    """
+
+    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+        value = str(self)
+        if value.isascii():
+            return super().fold(policy=policy)
+        encoded = Header(value, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+MAX_LINE = 78
+MAX_NAME_BYTES = 45  # what fits into one RFC 2047 encoded word of at most 75 characters
+
+
+def _encoded_name(name: str) -> str:
+    """One base64 encoded word for the whole display name, shortened at a word boundary if needed.
+
+    Several adjacent encoded words in a display name are decoded inconsistently: RFC 2047 says the
+    space between them vanishes, while CPython's own address parser inserts one. One word avoids both.
+    """
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        shorter = name.rsplit(" ", 1)[0]
+        name = shorter if shorter != name else name[:-1]
+    return "=?utf-8?b?" + base64.b64encode(name.encode("utf-8")).decode("ascii") + "?="
+
+
+class _AddressHeader(UniqueAddressHeader):
+    """From/To whose non-ASCII display names are encoded by `_encoded_name`, not by the folder.
+
+    The modern folder both splits names into several encoded words and, in CPython < 3.15, can
+    drop spaces between them when it folds (python/cpython#144156).
+    """
+
+    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+        if all(address.display_name.isascii() for address in self.addresses):
+            return super().fold(policy=policy)
+        parts = []
+        for address in self.addresses:
+            name = address.display_name
+            if name and not name.isascii():
+                encoded, angle = _encoded_name(name), f"<{address.addr_spec}>"
+                fits = len(self.name) + len(encoded) + len(angle) + 3 <= MAX_LINE
+                parts.append(f"{encoded} {angle}" if fits else f"{encoded}{policy.linesep} {angle}")
+            else:
+                parts.append(formataddr((name, address.addr_spec)))
+        return f"{self.name}: {f',{policy.linesep} '.join(parts)}{policy.linesep}"
+
+
 _registry = HeaderRegistry()
+_registry.map_to_type("from", _AddressHeader)
+_registry.map_to_type("to", _AddressHeader)
 _registry.map_to_type("list-unsubscribe", _UnfoldedHeader)
+_registry.map_to_type("subject", _SubjectHeader)
 MAIL_POLICY = email_policy.SMTP.clone(header_factory=_registry)
 
 
