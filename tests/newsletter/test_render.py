@@ -145,7 +145,7 @@ def test_css_is_inlined_and_media_queries_kept(renderer):
     styles = "".join(s.text_content() for s in doc.xpath("//style"))
     assert "@media only screen and (max-width: 620px)" in styles
     assert "padding: 20px 32px" not in styles  # plain rules were moved inline
-    assert "Städtetag" in mail.html and "&auml;" not in mail.html  # umlauts as characters
+    assert "Einstellungen ändern" in mail.html and "&auml;" not in mail.html  # umlauts as characters
 
 
 def test_user_templates_override_package_templates(tmp_path, scc2020_recap):
@@ -160,7 +160,7 @@ def test_user_templates_override_package_templates(tmp_path, scc2020_recap):
 def test_top_level_templates_are_a_copy_of_the_package_defaults():
     names = sorted(p.name for p in PACKAGE_TEMPLATES.iterdir() if p.is_file())
     assert names == sorted(p.name for p in USER_TEMPLATES.iterdir() if p.is_file())
-    match, mismatch, errors = filecmp.cmpfiles(PACKAGE_TEMPLATES, USER_TEMPLATES, names, shallow=False)
+    _match, mismatch, errors = filecmp.cmpfiles(PACKAGE_TEMPLATES, USER_TEMPLATES, names, shallow=False)
     assert (mismatch, errors) == ([], [])
 
 
