@@ -71,6 +71,7 @@ def test_umlauts_in_subject_and_names_are_rfc2047_encoded_and_decode_back():
 def test_digest_is_alternative_text_then_html_in_utf8():
     parsed = email.message_from_bytes(wire_bytes(digest()), policy=policy.default)
     assert parsed.get_content_type() == "multipart/alternative"
+    assert parsed["MIME-Version"] == "1.0"
     text, html = parsed.iter_parts()
     assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
     assert text.get_content_charset() == "utf-8"

@@ -208,3 +208,22 @@ def test_plain_text_shortens_at_a_word_boundary():
 )
 def test_safe_url(url, kept):
     assert (safe_url(url) is not None) == kept
+
+
+def test_shared_render_is_personalized_per_subscriber(renderer):
+    mails = [
+        renderer.digest(
+            Subscriber(f"{name}@example.org", name=name),
+            entries(),
+            **WEEK_44,
+            links=MailLinks(f"https://news.example.org/u/{name}?a=1&b=2"),
+        )
+        for name in ("Änne", "<b>Bob</b>")
+    ]
+    assert "Hallo Änne," in mails[0].text and "Hallo <b>Bob</b>," in mails[1].text
+    assert "Hallo &lt;b&gt;Bob&lt;/b&gt;," in mails[1].html
+    assert 'href="https://news.example.org/u/Änne?a=1&amp;b=2"' in mails[0].html
+    assert "Abmelden: https://news.example.org/u/<b>Bob</b>?a=1&b=2" in mails[1].text
+    assert "Änne" not in mails[1].html and "Bob" not in mails[0].html
+    assert not any("sccslot" in m.text + m.html for m in mails)
+    assert "Einstellungen" not in mails[0].html  # no preferences link without a preferences URL

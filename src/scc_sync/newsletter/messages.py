@@ -9,14 +9,17 @@ mail providers only honour one-click unsubscribe (RFC 8058) when they can read t
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
+import secrets
 from datetime import datetime
 from email import policy as email_policy
 from email.header import Header
-from email.headerregistry import Address, HeaderRegistry, UniqueAddressHeader, UnstructuredHeader
-from email.message import EmailMessage
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UniqueAddressHeader, UnstructuredHeader
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, formataddr
+from typing import Any
 
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.render import RenderedMail
@@ -86,7 +89,57 @@ class _AddressHeader(UniqueAddressHeader):
         return f"{self.name}: {f',{policy.linesep} '.join(parts)}{policy.linesep}"
 
 
-_registry = HeaderRegistry()
+class _MemoFoldHeader(BaseHeader):
+    """Shared header objects fold once per serializing policy, not once per message."""
+
+    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+        key = (policy.linesep, policy.max_line_length, getattr(policy, "utf8", False))
+        memo = self.__dict__.setdefault("_folded", {})
+        if key not in memo:
+            memo[key] = super().fold(policy=policy)
+        return memo[key]
+
+
+class _CachingRegistry(HeaderRegistry):
+    """The standard registry, minus its per-header cost.
+
+    `HeaderRegistry` builds a new class for every header it parses, and most headers of a mailing
+    (From, List-Id, Content-Type, ...) are the same for every recipient. Header objects are immutable,
+    so both the classes and the parsed headers can be shared between messages.
+    """
+
+    MAX_CACHED = 4096
+
+    def __init__(self) -> None:
+        super().__init__(base_class=_MemoFoldHeader)
+        self._classes: dict[str, type] = {}
+        self._headers: dict[tuple[str, str], Any] = {}
+
+    def map_to_type(self, name: str, cls: type) -> None:
+        super().map_to_type(name, cls)
+        self._classes.clear()
+        self._headers.clear()
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(key)
+        return cls
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._headers.get(key)
+        if header is None:
+            if len(self._headers) >= self.MAX_CACHED:
+                self._headers.clear()
+            header = self._headers[key] = super().__call__(name, value)
+        return header
+
+
+_registry = _CachingRegistry()
 _registry.map_to_type("from", _AddressHeader)
 _registry.map_to_type("to", _AddressHeader)
 _registry.map_to_type("list-unsubscribe", _UnfoldedHeader)
@@ -137,11 +190,35 @@ def _base(
     msg["Subject"] = clean_header(mail.subject)[:MAX_SUBJECT_CHARS]
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = clean_header(message_id)
-    # Quoted-printable keeps the body 7-bit (no 8BITMIME needed) and readable in raw form.
-    msg.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg["MIME-Version"] = "1.0"
     if mail.html:
-        msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+        # "=_" never occurs in quoted-printable text, so this boundary cannot collide with a body and
+        # the generator need not search the bodies for a safe one.
+        msg["Content-Type"] = f'multipart/alternative; boundary="=_scc_{secrets.token_hex(12)}"'
+        msg.attach(_text_part(mail.text, "plain"))
+        msg.attach(_text_part(mail.html, "html"))
+    else:
+        msg["Content-Type"] = 'text/plain; charset="utf-8"'
+        msg["Content-Transfer-Encoding"] = "quoted-printable"
+        msg.set_payload(_quoted_printable(mail.text))
     return msg
+
+
+def _quoted_printable(text: str) -> str:
+    """Quoted-printable keeps the body 7-bit (no 8BITMIME needed) and readable in raw form.
+
+    `binascii.b2a_qp` does in C what `set_content(cte="quoted-printable")` does in Python, ~20x faster.
+    """
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(data, istext=True).decode("ascii")
+
+
+def _text_part(text: str, subtype: str) -> MIMEPart:
+    part = MIMEPart(policy=MAIL_POLICY)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(_quoted_printable(text))
+    return part
 
 
 def _add_list_headers(msg: EmailMessage, *, list_id: str, unsubscribe_url: str) -> None:

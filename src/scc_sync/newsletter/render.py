@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,11 +33,12 @@ from jinja2 import (
     select_autoescape,
 )
 
-from scc_sync.models import Event, EventFacts, Person, Subscriber, Summary
+from scc_sync.models import Event, EventFacts, Locale, Person, Subscriber, Summary
 from scc_sync.newsletter import i18n
 
 EXCERPT_CHARS = 400
 PREHEADER_CHARS = 140
+CACHED_MAILS = 64  # distinct (content, locale) renderings kept for the subscribers of a mailing
 MAX_PEOPLE = 5
 COUNT_ORDER = ("participants", "speakers", "exhibitors", "partners")
 
@@ -149,6 +154,12 @@ class Renderer:
         self.list_name = list_name
         self.digest_title = digest_title
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+        # Placeholders for personal fields: letters and digits only, so escaping and inlining keep them
+        # intact, and a per-renderer nonce so web content cannot spell them.
+        nonce = secrets.token_hex(8)
+        self._slots = {slot: f"sccslot{nonce}{slot}" for slot in ("greeting", "unsubscribe", "preferences")}
+        self._cache: OrderedDict[tuple[Any, ...], RenderedMail] = OrderedDict()
+        self._lock = threading.Lock()
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -164,11 +175,25 @@ class Renderer:
         if not entries:
             raise ValueError(f"digest for {subscriber.email}: no entries to render")
         locale = subscriber.locale
+        key = ("digest", locale, links.preferences_url is not None, period_start, period_end, repr(entries))
+        shared = self._shared(
+            key, lambda: self._digest_shared(locale, entries, period_start, period_end, links)
+        )
+        return self._personalize(shared, subscriber, links)
+
+    def _digest_shared(
+        self,
+        locale: Locale,
+        entries: list[DigestEntry],
+        period_start: datetime,
+        period_end: datetime,
+        links: MailLinks,
+    ) -> RenderedMail:
         words = i18n.strings(locale)
         first_day = self._local_date(period_start)
         last_day = self._local_date(period_end - timedelta(microseconds=1))  # period_end is exclusive
         views = [self._entry_view(entry, locale) for entry in entries]
-        context = self._common(subscriber, links) | {
+        context = self._common(locale, links) | {
             "subject": self._digest_subject(entries, first_day, last_day, locale),
             "preheader": plain_text(" · ".join(v["title"] for v in views), PREHEADER_CHARS),
             "intro": words["digest_intro_day"].format(day=i18n.long_date(last_day, locale))
@@ -184,6 +209,13 @@ class Renderer:
         self, subscriber: Subscriber, event: Event, *, days_before: int, links: MailLinks
     ) -> RenderedMail:
         locale = subscriber.locale
+        key = ("reminder", locale, links.preferences_url is not None, days_before, repr(event))
+        shared = self._shared(key, lambda: self._reminder_shared(locale, event, days_before, links))
+        return self._personalize(shared, subscriber, links)
+
+    def _reminder_shared(
+        self, locale: Locale, event: Event, days_before: int, links: MailLinks
+    ) -> RenderedMail:
         words = i18n.strings(locale)
         name = _one_line(event.name)
         when = (
@@ -198,7 +230,7 @@ class Renderer:
         else:
             dates = f"{i18n.full_date(event.start, locale)} – {i18n.full_date(event.end, locale)}"
         intro = words["reminder_intro"].format(event=name, when=when)
-        context = self._common(subscriber, links) | {
+        context = self._common(locale, links) | {
             "subject": words["reminder_subject"].format(event=name, when=when),
             "preheader": f"{intro} {dates}",
             "intro": intro,
@@ -218,18 +250,47 @@ class Renderer:
             raise ValueError(f"naive datetime {moment.isoformat()}: period bounds must be timezone-aware")
         return moment.astimezone(self.zone).date()
 
-    def _common(self, subscriber: Subscriber, links: MailLinks) -> dict[str, Any]:
-        words = i18n.strings(subscriber.locale)
-        name = _one_line(subscriber.name)
+    def _common(self, locale: Locale, links: MailLinks) -> dict[str, Any]:
+        """Context shared by all mails; personal fields are slots filled in by `_personalize`."""
+        words = i18n.strings(locale)
         return {
             "t": words,
-            "locale": subscriber.locale,
+            "locale": locale,
             "list_name": self.list_name,
-            "greeting": words["greeting_named"].format(name=name) if name else words["greeting"],
+            "greeting": self._slots["greeting"],
             "footer_why": words["footer_why"].format(list=self.list_name),
-            "unsubscribe_url": links.unsubscribe_url,
-            "preferences_url": links.preferences_url,
+            "unsubscribe_url": self._slots["unsubscribe"],
+            "preferences_url": self._slots["preferences"] if links.preferences_url else None,
         }
+
+    def _shared(self, key: tuple[Any, ...], render: Callable[[], RenderedMail]) -> RenderedMail:
+        """Render once per distinct mail content; every subscriber of a mailing then costs a replace."""
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        mail = render()
+        with self._lock:
+            self._cache[key] = mail
+            while len(self._cache) > CACHED_MAILS:
+                self._cache.popitem(last=False)
+        return mail
+
+    def _personalize(self, shared: RenderedMail, subscriber: Subscriber, links: MailLinks) -> RenderedMail:
+        words = i18n.strings(subscriber.locale)
+        name = _one_line(subscriber.name)
+        values = {
+            "greeting": words["greeting_named"].format(name=name) if name else words["greeting"],
+            "unsubscribe": links.unsubscribe_url,
+            "preferences": links.preferences_url or "",
+        }
+        text, html_body = shared.text, shared.html
+        for slot, value in values.items():
+            placeholder = self._slots[slot]
+            text = text.replace(placeholder, _one_line(value))
+            html_body = html_body.replace(placeholder, html.escape(_one_line(value), quote=True))
+        return RenderedMail(subject=shared.subject, text=text, html=html_body)
 
     def _entry_view(self, entry: DigestEntry, locale: str) -> dict[str, Any]:
         words = i18n.strings(locale)
