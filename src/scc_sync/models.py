@@ -116,7 +116,10 @@ class Summary:
         def facts(raw: dict[str, Any] | None) -> EventFacts | None:
             if not raw:
                 return None
-            counts = {k: Count(int(v["value"]), v.get("qualifier", "exact")) for k, v in (raw.get("counts") or {}).items()}
+            counts = {
+                k: Count(int(v["value"]), v.get("qualifier", "exact"))
+                for k, v in (raw.get("counts") or {}).items()
+            }
             return EventFacts(
                 name=raw.get("name") or "",
                 start=_date_or_none(raw.get("start")),

@@ -1,0 +1,161 @@
+"""Delivery throughput: personalized render + build + send vs. plain smtplib resending one message.
+
+Both runs talk to the same local aiosmtpd server over one connection, in the same process and run, so
+the ratio (ours / baseline) is what matters, not the absolute rates. Target: ratio >= 0.5.
+
+    PYTHONPATH=src python bench/bench_delivery.py [--subscribers 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import smtplib
+import socket
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiosmtpd.controller import Controller
+
+from scc_sync.models import Count, EventFacts, Person, Subscriber, Summary
+from scc_sync.newsletter.messages import build_digest_message, message_id
+from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
+from scc_sync.newsletter.tokens import TokenSigner
+from scc_sync.newsletter.transports import SmtpTransport, wire_bytes
+
+BERLIN = ZoneInfo("Europe/Berlin")
+PERIOD = {
+    "period_start": datetime(2021, 11, 1, tzinfo=BERLIN),
+    "period_end": datetime(2021, 11, 8, tzinfo=BERLIN),
+}
+ROUNDS = 3  # baseline and ours alternate; the median of each damps noise from other processes
+SENDER = "SCC-Redaktion <news@example.org>"
+
+
+class CountingHandler:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 2.0.0 queued"
+
+
+def digest_entries() -> list[DigestEntry]:
+    recap = Summary(
+        event=EventFacts(
+            "Smart Country Convention 2020",
+            date(2020, 10, 27),
+            date(2020, 10, 28),
+            "online",
+            counts={"participants": Count(10600), "speakers": Count(150, "more_than")},
+        ),
+        people=[Person("Markus Richter", "Dr.", "Bundes-CIO"), Person("Ingbert Liebing", role="VKU")],
+        next_event=EventFacts("SCC 2021", date(2021, 10, 26), date(2021, 10, 28), "in-person"),
+    )
+    excerpt = "<p>" + "Am 27. und 28. Oktober fand die Smart Country Convention statt. " * 3 + "</p>"
+    entries = [DigestEntry("Smart Country Convention digital erfolgreich", "https://www.vku.de/scc", "VKU",
+                           datetime(2020, 11, 2, 9, tzinfo=UTC), excerpt, summary=recap)]  # fmt: skip
+    for n in range(5):
+        url = f"https://example.org/{n}"
+        entries.append(DigestEntry(f"Meldung {n}: Städte und Gemeinden", url, "DST", None, excerpt))
+    return entries
+
+
+def subscribers(n: int) -> list[Subscriber]:
+    return [
+        Subscriber(f"user{i}@example.org", name=f"Jörg Müller {i}", locale="de" if i % 3 else "en", id=i)
+        for i in range(n)
+    ]
+
+
+def personalized(renderer: Renderer, signer: TokenSigner, entries: list[DigestEntry], sub: Subscriber):
+    token = signer.sign("unsubscribe", sub.id or 0)
+    url = f"https://news.example.org/u/{token}"
+    mail = renderer.digest(sub, entries, **PERIOD, links=MailLinks(url))
+    return build_digest_message(
+        mail,
+        sender=SENDER,
+        recipient=sub,
+        message_id=message_id("digest", "2021-W44", sub.email, "news.example.org"),
+        list_id="digest.news.example.org",
+        unsubscribe_url=url,
+        date=datetime(2021, 11, 8, 7, tzinfo=UTC),
+    )
+
+
+def run_baseline(port: int, data: bytes, n: int) -> float:
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        smtp.ehlo()
+        for i in range(n):
+            smtp.sendmail("news@example.org", [f"user{i}@example.org"], data)
+    return n / (time.perf_counter() - start)
+
+
+def run_ours(port: int, renderer: Renderer, signer: TokenSigner, entries: list[DigestEntry], subs) -> float:
+    start = time.perf_counter()
+    with SmtpTransport("127.0.0.1", port, security="none", timeout=30) as transport:
+        for sub in subs:
+            result = transport.send(personalized(renderer, signer, entries, sub))
+            if result.state != "sent":
+                raise SystemExit(f"send to {sub.email} failed: {result}")
+    return len(subs) / (time.perf_counter() - start)
+
+
+def run_render_only(renderer: Renderer, entries: list[DigestEntry], subs, *, cold: bool) -> float:
+    """Render rate; `cold` gives every mail its own period, so nothing comes from the renderer's cache."""
+    links = MailLinks("https://news.example.org/u/x")
+    start = time.perf_counter()
+    for i, sub in enumerate(subs):
+        period = {**PERIOD, "period_start": PERIOD["period_start"] + timedelta(seconds=i)} if cold else PERIOD
+        renderer.digest(sub, entries, **period, links=links)
+    return len(subs) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=2000)
+    n = parser.parse_args().subscribers
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        renderer, signer, entries = Renderer(), TokenSigner([b"k" * 32]), digest_entries()
+        subs = subscribers(n)
+        one = wire_bytes(personalized(renderer, signer, entries, subs[0]))
+        run_render_only(renderer, entries, subs[:50], cold=True)  # warm-up: templates, Babel data
+        baselines, ours = [], []
+        for _ in range(ROUNDS):
+            baselines.append(run_baseline(port, one, n))
+            ours.append(run_ours(port, renderer, signer, entries, subs))
+        cold = run_render_only(renderer, entries, subs[:500], cold=True)
+        warm = run_render_only(renderer, entries, subs, cold=False)
+    finally:
+        controller.stop()
+    assert handler.count == 2 * n * ROUNDS, f"server received {handler.count} of {2 * n * ROUNDS} messages"
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline, mine = statistics.median(baselines), statistics.median(ours)
+    ratio = mine / baseline
+    verdict = "OK" if ratio >= 0.5 else "BELOW TARGET"
+    print(f"messages: {n} per run, {ROUNDS} rounds (median), message size {len(one) / 1024:.1f} KiB")
+    print(f"baseline smtplib, one pre-rendered message: {baseline:8.1f} msg/s  {_rates(baselines)}")
+    print(f"scc-sync render + build + send:             {mine:8.1f} msg/s  {_rates(ours)}")
+    print(f"ratio (target >= 0.5):                      {ratio:8.2f}  {verdict}")
+    print(f"render only, every mail rendered afresh:    {cold:8.1f} msg/s")
+    print(f"render only, one mailing (shared render):   {warm:8.1f} msg/s")
+    print(f"peak RSS:                                   {peak_mb:8.1f} MiB")
+
+
+def _rates(values: list[float]) -> str:
+    return "(" + ", ".join(f"{v:.0f}" for v in values) + ")"
+
+
+if __name__ == "__main__":
+    main()

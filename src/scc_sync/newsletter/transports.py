@@ -1,0 +1,299 @@
+"""Deliver built messages: into a Maildir (the embedded default) or over one SMTP connection.
+
+Both transports answer every message with a `SendResult` instead of raising, so a delivery loop can
+record each outcome in its ledger:
+
+- `sent`: the server accepted the message (2xx after DATA) or it is on disk.
+- `deferred`: a temporary refusal (4xx) or no connection; nothing was delivered, try again later.
+- `failed`: a permanent refusal (5xx); do not retry.
+- `unknown`: the message data went out but no final reply came back (timeout, dropped connection);
+  the server may or may not have accepted it. Retrying risks a duplicate, not retrying risks a loss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mailbox
+import re
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Protocol, Self
+
+SendState = Literal["sent", "deferred", "failed", "unknown"]
+Security = Literal["none", "starttls", "tls"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    state: SendState
+    reply: str  # SMTP code and text ("451 4.3.0 try later"), or what went wrong locally
+
+
+class Transport(Protocol):
+    def send(self, msg: EmailMessage) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+
+def wire_bytes(msg: EmailMessage) -> bytes:
+    """The message exactly as it goes over SMTP: CRLF line endings, 7-bit-safe headers."""
+    return msg.as_bytes(policy=email_policy.SMTP)
+
+
+class MaildirTransport:
+    """Writes each message into `path` (a Maildir, created if missing); nothing leaves the machine."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._box = mailbox.Maildir(self.path, create=True)
+
+    def send(self, msg: EmailMessage) -> SendResult:
+        try:
+            key = self._box.add(wire_bytes(msg))
+        except OSError as exc:  # disk full, permissions: nothing was written, so a retry is safe
+            return SendResult("deferred", f"maildir {self.path}: {exc}")
+        return SendResult("sent", f"250 stored in {self.path} as {key}")
+
+    def close(self) -> None:
+        self._box.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RateLimiter:
+    """A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"messages per second must be positive, got {rate}")
+        self.rate, self.burst = rate, max(1.0, burst)
+        self._clock, self._sleep = clock, sleep
+        self._tokens = self.burst
+        self._last = clock()
+
+    def acquire(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1.0:
+            self._sleep((1.0 - self._tokens) / self.rate)
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+        self._tokens -= 1.0
+
+
+class _Retry(Exception):
+    """The connection broke (or the server said 421) before any message data was sent."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(text.split())}".strip()
+
+
+def _classify(code: int) -> SendState:
+    if 200 <= code < 300:
+        return "sent"
+    return "failed" if code >= 500 else "deferred"
+
+
+def _header_addresses(msg: EmailMessage, *names: str) -> list[str]:
+    values = [str(v) for name in names for v in msg.get_all(name, [])]
+    return [address for _, address in getaddresses(values) if address]
+
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+class SmtpTransport:
+    """Many messages over one SMTP connection; reconnects when the server drops it.
+
+    Use as a context manager (or call `close()`): the connection opens on the first `send`.
+    `clock` and `sleep` feed the rate limiter and exist so tests need not wait.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        security: Security,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        max_per_second: float | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        local_hostname: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError(f"SMTP security must be 'none', 'starttls' or 'tls', got {security!r}")
+        if (username is None) != (password is None):
+            raise ValueError("SMTP username and password must be given together")
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password = username, password
+        self.timeout = timeout
+        self.local_hostname = local_hostname
+        self.ssl_context = ssl_context or ssl.create_default_context()  # verifies certificate and host
+        self.limiter = RateLimiter(max_per_second, clock=clock, sleep=sleep) if max_per_second else None
+        self._conn: smtplib.SMTP | None = None
+        self.connections = 0  # how many times we connected (for logs and tests)
+
+    # -- connection -------------------------------------------------------------------------------
+
+    def _connect(self) -> smtplib.SMTP:
+        where = f"SMTP {self.host}:{self.port}"
+        conn: smtplib.SMTP
+        try:
+            if self.security == "tls":
+                conn = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    local_hostname=self.local_hostname,
+                    timeout=self.timeout,
+                    context=self.ssl_context,
+                )
+            else:
+                conn = smtplib.SMTP(
+                    self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
+                )
+            conn.ehlo()
+            if self.security == "starttls":
+                conn.starttls(context=self.ssl_context)
+                conn.ehlo()
+            if self.username is not None and self.password is not None:
+                conn.login(self.username, self.password)
+        except smtplib.SMTPResponseException as exc:
+            raise _Retry(f"{where}: {_reply(exc.smtp_code, exc.smtp_error)}") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise _Retry(f"{where}: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, TLS verification
+            raise _Retry(f"{where}: {type(exc).__name__}: {exc}") from exc
+        self.connections += 1
+        return conn
+
+    def _drop(self) -> None:
+        """Forget the connection without a polite QUIT: its state is no longer trustworthy."""
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def close(self) -> None:
+        if self._conn is None:
+            return
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            self._conn.quit()
+        self._drop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def send(
+        self, msg: EmailMessage, *, envelope_from: str | None = None, recipients: list[str] | None = None
+    ) -> SendResult:
+        sender = envelope_from or parseaddr(str(msg.get("Sender") or msg.get("From") or ""))[1]
+        rcpts = recipients or _header_addresses(msg, "To", "Cc")
+        if not sender or not rcpts:
+            return SendResult("failed", "message has no sender or no recipients")
+        data = wire_bytes(msg)
+        if self.limiter is not None:
+            self.limiter.acquire()
+        last = ""
+        for _attempt in range(2):  # a fresh connection gets one more chance
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                return self._transaction(self._conn, sender, rcpts, data)
+            except _Retry as retry:
+                last = retry.reply
+                self._drop()
+        return SendResult("deferred", last)
+
+    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpts: list[str], data: bytes) -> SendResult:
+        try:
+            code, text = conn.mail(sender)
+            if code == 421:
+                raise _Retry(_reply(code, text))
+            if code != 250:
+                return self._refused(conn, code, text)
+            accepted, refusals = 0, []
+            for rcpt in rcpts:
+                code, text = conn.rcpt(rcpt)
+                if code == 421:
+                    raise _Retry(_reply(code, text))
+                if code in (250, 251):
+                    accepted += 1
+                else:
+                    refusals.append((code, text))
+            if not accepted:
+                return self._refused(conn, *refusals[0])
+            code, text = conn.docmd("DATA")
+            if code == 421:
+                raise _Retry(_reply(code, text))
+            if code != 354:
+                return self._refused(conn, code, text)
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            raise _Retry(f"connection lost before DATA: {type(exc).__name__}: {exc}") from exc
+        return self._data(conn, data, refusals)
+
+    def _data(self, conn: smtplib.SMTP, data: bytes, refusals: list[tuple[int, bytes]]) -> SendResult:
+        payload = _LEADING_DOT.sub(b"..", data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        try:
+            conn.send(payload + b".\r\n")
+            code, text = conn.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            kind = "timeout" if isinstance(exc, socket.timeout | TimeoutError) else type(exc).__name__
+            return SendResult("unknown", f"no reply after message data ({kind}: {exc})")
+        reply = _reply(code, text)
+        if code == 421:
+            self._drop()
+        if refusals and code == 250:
+            reply += "; refused: " + "; ".join(_reply(c, t) for c, t in refusals)
+        return SendResult(_classify(code), reply)
+
+    def _refused(self, conn: smtplib.SMTP, code: int, text: bytes) -> SendResult:
+        """A refusal mid-transaction: reset it so the connection can carry the next message."""
+        try:
+            conn.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+        return SendResult(_classify(code) if code >= 400 else "failed", _reply(code, text))
