@@ -503,7 +503,11 @@ def sections_from(container: Any, skip: set[str], base_url: str | None) -> tuple
             close()
             heading, paragraphs = block.text, []
             continue
-        if skipping_level or _is_boilerplate_block(block, skip):
+        if skipping_level:
+            continue
+        if _is_boilerplate_block(block, skip):
+            if len(block.links) == 1 and not _BOILER_TEXT.match(block.text) and block.text not in skip:
+                links.extend(block.links)  # a call to action ("Jetzt anmelden"): the link, not the text
             continue
         paragraphs.append(block.text)
         links.extend(block.links)

@@ -21,10 +21,11 @@ from scc_sync.models import Count, EventFacts, EventFormat
 _HEADS = (r"Convention|Kongress|Konferenz|Conference|Congress|Summit|Gipfel|Forum|Messe|Tagung|Expo|Festival|"
           r"Symposium|Woche|Week|Tage|Days|Fair|Meetup|Barcamp|Hackathon|Verbandstag|Dialog|Camp|Show|Salon|"
           r"Fachtag|Kommunaltag|Jahrestagung|Netzwerktreffen|Day|Tag")
-_COMPOUND = r"kongress|konferenz|tagung|messe|gipfel|forum|festival|summit|convention|woche|barcamp|hackathon"
+_COMPOUND = (r"kongress|konferenz|tagung|messe|gipfel|forum|festival|summit|convention|woche|barcamp|hackathon|"
+             r"versammlung|webinar|seminar")
 _EVENT_NAME = re.compile(
-    rf"(?<![\wäöüÄÖÜ-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ.:-]*|[A-Z]+|\d+\.|of|for|on|the|für|&|und|and)\s+){{0,4}}"
-    rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
+    rf"(?<![\wäöüÄÖÜ-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*|of|for|on|the|für|&|und|and)\s+){{0,4}}"
+    rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*?(?:-(?:{_HEADS})|{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
 _LEADING = re.compile(
     r"^(?:(?:die|der|das|den|dem|des|am|im|auf|beim|bei|zur|zum|nach|vor|während|seit|dann|als|auch|nun|"
@@ -41,19 +42,21 @@ _GENERIC = {
     "onlinekonferenz", "online-konferenz", "digitalkonferenz", "fachkonferenz", "fachtagung", "fachmesse",
     "jahreskonferenz", "abschlusskonferenz", "auftaktkonferenz", "konferenzwoche", "projektwoche",
     "ministerpräsidentenkonferenz", "innenministerkonferenz", "bundestag", "landtag", "städtetag",
-    "landkreistag", "feiertag", "jahrestag", "arbeitstag", "wochentag",
+    "landkreistag", "feiertag", "jahrestag", "arbeitstag", "wochentag", "versammlung", "webinar", "seminar",
+    "onlineseminar", "online-seminar", "mitgliederversammlung", "hauptversammlung", "jahresversammlung",
 }  # fmt: skip
 _EVENT_WORD = re.compile(
-    r"\b(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
+    r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
     r"conference|event|convention|summit|congress|fair|expo)\w*", re.IGNORECASE)
 _EVENT_VERB = re.compile(
     r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
     r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|trafen|treffen sich|took place|takes place|"
     r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
-    r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?)\b",
+    r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
+    r"came|ended|closes|closed|trafen sich|met)\b",
     re.IGNORECASE,
 )
-_RECAP_VERB = re.compile(r"\b(?:fand|endete|stattgefunden|ging \w+ zu Ende|took place|was held|ended|"
+_RECAP_VERB = re.compile(r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
                          r"wurde \w+ abgehalten|gathered|attended)\b", re.IGNORECASE)
 _NEXT = re.compile(
     r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
@@ -95,7 +98,7 @@ _CITIES = (
     "Boston|Chicago|Toronto|Dublin|Luxemburg|Straßburg|Strasbourg"
 )
 _LOCATION = re.compile(
-    rf"\b(?:in|im|in der|at|at the|auf dem|auf der|to)\s+(?P<loc>(?:[A-ZÄÖÜ][\w\-äöüß]+\s+){{0,3}}?(?:{_CITIES}))"
+    rf"\b(?:in|im|in der|in den|ins|nach|at|at the|auf dem|auf der|to)\s+(?P<loc>(?:[A-ZÄÖÜ][\w\-äöüß]+\s+){{0,3}}?(?:{_CITIES}))"
     rf"(?![\wäöü])"
 )
 
@@ -121,28 +124,77 @@ def _clean_name(raw: str) -> str | None:
     return name
 
 
-def event_names(sents: Sequence[Sentence]) -> list[tuple[str, int]]:
-    """(name, sentence index) for every event name mention, years stripped."""
-    out: list[tuple[str, int]] = []
+_ADJ_END = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]{2,}?)(?:e|er|en|es|em)$")
+
+
+def name_key(name: str) -> str:
+    """'Kommunalen Digitalgipfel' and 'Kommunaler Digitalgipfel' share a key."""
+    words = name.split()
+    stems = [(_ADJ_END.sub(r"\1", w) if i < len(words) - 1 else w) for i, w in enumerate(words)]
+    return " ".join(stems).lower()
+
+
+def name_rx(name: str) -> re.Pattern[str]:
+    """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses')."""
+    words = name.split()
+    parts = [re.escape(_ADJ_END.sub(r"\1", w)) + r"(?:e|er|en|es|em)?" for w in words[:-1]]
+    parts.append(re.escape(words[-1]) + r"(?:e?s)?")
+    return re.compile(r"(?<![\wäöü-])" + r"\s+".join(parts) + r"(?![\wäöü-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NameMention:
+    name: str
+    sentence: int
+    year: int | None
+
+
+def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
+    """Every event name mention, with the year written after it (if any)."""
+    out: list[NameMention] = []
     for i, s in enumerate(sents):
         for m in _EVENT_NAME.finditer(s.text):
             name = _clean_name(m.group("name"))
             if name:
-                out.append((name, i))
+                out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
     return out
 
 
-def best_event_name(sents: Sequence[Sentence], mentions: list[tuple[str, int]]) -> str | None:
+def best_event_name(sents: Sequence[Sentence], mentions: list[NameMention]) -> str | None:
     scores: dict[str, float] = {}
-    for name, i in mentions:
-        bonus = {"title": 3.0, "kicker": 1.0, "lead": 1.0, "heading": 0.5}.get(sents[i].kind, 0.0)
-        scores[name] = scores.get(name, 0.0) + 1.0 + bonus + (0.5 if " " in name else 0.0)
+    forms: dict[str, list[tuple[int, str]]] = {}
+    for m in mentions:
+        key = name_key(m.name)
+        bonus = {"title": 3.0, "kicker": 1.0, "lead": 1.0, "heading": 0.5}.get(sents[m.sentence].kind, 0.0)
+        scores[key] = scores.get(key, 0.0) + 1.0 + bonus + (0.5 if " " in m.name else 0.0)
+        rank = 0 if sents[m.sentence].kind == "title" else 1
+        forms.setdefault(key, []).append((rank, m.name))
     # a longer name that contains a shorter one ("Smart Country Convention" ⊃ "Country Convention") wins
-    for name in list(scores):
+    for key in list(scores):
         for other in scores:
-            if other != name and name in other and scores.get(name):
-                scores[other] += scores[name]
-    return max(scores, key=lambda n: (scores[n], len(n))) if scores else None
+            if other != key and key in other:
+                scores[other] += scores[key]
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: (scores[k], len(k)))
+    ranked = sorted(forms[best], key=lambda f: f[0])
+    titled = [n for r, n in ranked if r == 0]
+    return titled[0] if titled else max((n for _, n in ranked), key=[n for _, n in ranked].count)
+
+
+def other_edition_sentences(mentions: list[NameMention], sents: Sequence[Sentence],
+                            name: str | None) -> tuple[set[int], set[int]]:
+    """(later, earlier): sentences naming the event with a later or an earlier year than the page's."""
+    if not name:
+        return set(), set()
+    key = name_key(name)
+    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and name_key(m.name) == key]
+    if not years:
+        return set(), set()
+    base = next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
+    later = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year > base}
+    earlier = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year < base}
+    return later, earlier
 
 
 # ---- context -----------------------------------------------------------------------------------
@@ -212,7 +264,7 @@ def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | 
 def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) -> float:
     text = sents[d.sentence].text
     score = 2.0 if d.mention.is_range else 0.0
-    if name and name in text:
+    if name and name_rx(name).search(text):
         score += 3
     if _EVENT_VERB.search(text) or _EVENT_WORD.search(text):
         score += 2
@@ -223,24 +275,46 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
     return score
 
 
+_UNTIL = re.compile(r"\b(?:bis(?: zum| einschließlich)?|until|through|till)\s*$", re.IGNORECASE)
+
+
+def extend_span(span: tuple[date, date], candidates: list[DatedMention], sents: Sequence[Sentence],
+                start_sentence: int) -> tuple[date, date]:
+    """'Am 13. Juni begann … Bis zum 14. Juni diskutierten …': a single day extended by a 'bis' date."""
+    for d in candidates:
+        if not 0 < d.sentence - start_sentence <= 2 or d.mention.is_range:
+            continue
+        text = sents[d.sentence].text
+        if _UNTIL.search(text[: d.mention.start]) and 0 < (d.span[0] - span[0]).days <= 14:
+            return span[0], d.span[0]
+    return span
+
+
 def pick_span(candidates: list[DatedMention], sents: Sequence[Sentence], name: str | None) -> tuple[date, date] | None:
     scored = [(d, _date_score(d, sents, name)) for d in candidates]
     scored = [(d, s) for d, s in scored if s >= 2]
     if not scored:
         return None
     best = max(scored, key=lambda x: (x[1], -x[0].sentence))[0]
+    if best.span[0] == best.span[1]:
+        return extend_span(best.span, candidates, sents, best.sentence)
     return best.span
 
 
 # ---- counts ------------------------------------------------------------------------------------
 
-def counts_in(sents: Sequence[Sentence], indexes: Sequence[int]) -> list[CountMention]:
-    out: list[CountMention] = []
+_TOTAL = re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.IGNORECASE)
+
+
+def counts_in(sents: Sequence[Sentence], indexes: Sequence[int]) -> list[tuple[CountMention, bool]]:
+    """Counts with a flag telling whether the sentence presents them as a total."""
+    out: list[tuple[CountMention, bool]] = []
     for i in indexes:
         text = sents[i].text
         if _NOT_EVENT_CONTEXT.search(text):
             text = _drop_clauses(text)
-        out.extend(find_counts(text))
+        total = bool(_TOTAL.search(text))
+        out.extend((c, total) for c in find_counts(text))
     return out
 
 
@@ -263,15 +337,21 @@ def _compatible(a: Count, b: Count) -> bool:
     return a1 <= b2 and b1 <= a2
 
 
-def merge_counts(mentions: list[CountMention]) -> tuple[dict[str, Count], list[str]]:
-    """The first count of each kind, and a warning for every later count that contradicts it."""
+def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, Count], list[str]]:
+    """The first count of each kind, and a warning for every later count that contradicts it.
+
+    A later, smaller count is usually a subset ("250 Gäste vor Ort"); it contradicts only when the
+    text presents it as the total. A later count above the first one's range always contradicts.
+    """
     counts: dict[str, Count] = {}
     warnings: list[str] = []
-    for m in mentions:
+    for m, total in mentions:
         if m.kind not in counts:
             counts[m.kind] = m.count
-        elif m.count != counts[m.kind] and not _compatible(m.count, counts[m.kind]):
-            first = counts[m.kind]
+            continue
+        first = counts[m.kind]
+        above = _bounds(m.count)[0] > _bounds(first)[1]
+        if m.count != first and not _compatible(m.count, first) and (total or above):
             warnings.append(f"counts disagree: {m.kind} {first.value} ({first.qualifier}) vs "
                             f"{m.count.value} ({m.count.qualifier})")
     p, s = counts.get("participants"), counts.get("speakers")
@@ -326,17 +406,18 @@ def analyse_event(sents: Sequence[Sentence], published: date | None,
                   jsonld: list[dict[str, Any]]) -> EventAnalysis:
     result = EventAnalysis()
     ref = reference_date(published, sents)
-    next_idx = next_edition_sentences(sents)
-    result.next_sentences = next_idx
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)
+    later, earlier = other_edition_sentences(mentions, sents, name)
+    next_idx = next_edition_sentences(sents) | later
+    result.next_sentences = next_idx
     dated = dated_mentions(sents, ref)
     for d in dated:
         warning = weekday_mismatch(d.mention, ref)
         if warning and warning not in result.warnings:
             result.warnings.append(warning)
-    current = [i for i in range(len(sents)) if i not in next_idx]
-    span = pick_span([d for d in dated if d.sentence not in next_idx], sents, name)
+    current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
+    span = pick_span([d for d in dated if d.sentence in current], sents, name)
     next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
         (d.span for d in dated if d.sentence in next_idx), None)
     counts, count_warnings = merge_counts(counts_in(sents, current))
@@ -356,9 +437,9 @@ def analyse_event(sents: Sequence[Sentence], published: date | None,
         fmt = _ld_format(ld) or fmt
     elif not _is_about_event(sents, name, span, counts, fmt, mentions):
         return result
-    name_sents = [sents[i].text for i in current if name and name in sents[i].text]
+    named = [t for t in cur_texts if name and name_rx(name).search(t)]
     location = (_ld_location(ld) if ld else None) or detect_location(
-        [t for t in cur_texts if (name and name in t) or _EVENT_VERB.search(t)] or name_sents)
+        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)])
     result.event = EventFacts(name=name or "", start=span[0] if span else None, end=span[1] if span else None,
                               format=fmt, location=location, counts=counts)
     result.span = span
@@ -370,21 +451,24 @@ def analyse_event(sents: Sequence[Sentence], published: date | None,
 
 
 def _is_about_event(sents: Sequence[Sentence], name: str | None, span: tuple[date, date] | None,
-                    counts: dict[str, Count], fmt: EventFormat | None, mentions: list[tuple[str, int]]) -> bool:
+                    counts: dict[str, Count], fmt: EventFormat | None, mentions: list[NameMention]) -> bool:
     """An event page names its event prominently (or twice) and gives its dates, counts or format."""
     if not name:
         return False
-    prominent = any(n == name and sents[i].kind in ("title", "kicker", "lead") for n, i in mentions)
-    repeated = len({i for n, i in mentions if name in n}) >= 2
+    key = name_key(name)
+    prominent = any(name_key(m.name) == key and sents[m.sentence].kind in ("title", "kicker", "lead")
+                    for m in mentions)
+    repeated = len({m.sentence for m in mentions if key in name_key(m.name)}) >= 2
     return (prominent or repeated) and bool(span or counts or fmt)
 
 
 def _next_event(sents: Sequence[Sentence], next_idx: set[int], span: tuple[date, date] | None,
-                mentions: list[tuple[str, int]], name: str | None) -> EventFacts:
+                mentions: list[NameMention], name: str | None) -> EventFacts:
     texts = [sents[i].text for i in sorted(next_idx)]
-    own = next((n for n, i in mentions if i in next_idx), None)
+    own = next((m.name for m in mentions if m.sentence in next_idx), None)
     counts, _ = merge_counts(counts_in(sents, sorted(next_idx)))
-    return EventFacts(name=own if own and name and name in own else (name or own or ""),
+    same = own and name and name_key(name) in name_key(own)
+    return EventFacts(name=name if same or not own else own,
                       start=span[0] if span else None, end=span[1] if span else None,
                       format=detect_format(texts), location=detect_location(texts), counts=counts)
 

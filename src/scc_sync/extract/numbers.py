@@ -28,12 +28,12 @@ QUALIFIERS: list[tuple[CountQualifier, str]] = [
     ("about", r"rund|etwa|ca\.|circa|zirka|knapp|fast|nahezu|annähernd|ungefähr|gut|around|about|"
               r"approximately|approx\.|nearly|almost|roughly|some|close to"),
 ]
-_QUAL = "|".join(f"(?P<q_{name}>{rx})" for name, rx in QUALIFIERS)
+_QUAL = "(?i:" + "|".join(f"(?P<q_{name}>{rx})" for name, rx in QUALIFIERS) + ")"  # "Rund", "Über" too
 
 KINDS: dict[str, str] = {
     "participants": r"Teilnehm\w*(?:[*:_/]innen)?|Besucher\w*(?:[*:_/]innen)?|Gäste|Gästen|"
                     r"Zuschauer\w*(?:[*:_/]innen)?|Zuhörer\w*(?:[*:_/]innen)?|participants?|attendees?|"
-                    r"visitors?|delegates?|registrants?",
+                    r"visitors?|delegates?|registrants?|Delegierten?|Gäste|Gästen",
     "speakers": r"Redner\w*(?:[*:_/]innen)?|Referent\w*(?:[*:_/]innen)?|Sprecher\w*(?:[*:_/]innen)?|"
                 r"Speaker\w*(?:[*:_/]innen)?|Vortragende\w*|Panelist\w*(?:[*:_/]innen)?|"
                 r"Keynote-?Speaker\w*|speakers?|presenters?|panell?ists?",

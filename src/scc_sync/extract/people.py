@@ -40,17 +40,20 @@ _ROLE_STEMS = (
     "abgeordnete", "beauftragter", "beauftragte", "kanzler", "senator", "kämmerer", "stadtrat",
     "stadträtin", "gründer", "chef", "chefin", "moderator", "professor", "ceo", "cio", "cdo", "cto",
     "coo", "cfo", "mayor", "director", "president", "chair", "chairman", "chairwoman", "founder",
-    "manager", "officer", "secretary", "commissioner", "head", "governor", "partner", "consultant",
-    "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar",
+    "manager", "officer", "chancellor", "minister", "senator", "premier", "secretary", "commissioner", "head", "governor", "partner", "consultant",
+    "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
 )  # fmt: skip
+# Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
+_ROLE_PREFIXES = {"bundes", "landes", "staats", "stadt", "kreis", "ober", "vize", "ex", "ko", "co", "haupt",
+                  "vorstands", "general", "digital", "ehren", "interims", "chef", "senior", "junior", "vice"}
 _ROLE_SUFFIX = re.compile(r"(?:in|innen|en|e|s)?$")
 TITLE = r"(?:(?:Prof\.|Dr\.|Dipl\.-[A-Z][a-zäöü]*\.|Dr\.-Ing\.|Dr\. h\.\s?c\.|PD)\s+)*"
 _NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?"
 NAME = rf"{_NAME_WORD}(?:\s+(?:von der|von|van der|van|de|zu|vom|di|da|le))?\s+{_NAME_WORD}"
 _WORD = r"[A-ZÄÖÜa-zäöüß0-9][\wÄÖÜäöüß.]*(?:-[\wÄÖÜäöüß]*)*"
 
-_ROLE_BEFORE = re.compile(
-    rf"(?P<role>(?:[A-ZÄÖÜ][\wÄÖÜäöüß]*-)?[A-ZÄÖÜ][\wÄÖÜäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
+_ROLE_BEFORE = re.compile(  # a lookahead, so that candidates may overlap ("Indonesian President Joko …")
+    rf"(?=(?<![\wäöü-])(?P<role>(?:[A-ZÄÖÜ][\wÄÖÜäöüß]*-)?[A-ZÄÖÜ][\wÄÖÜäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü]))"
 )
 _ROLE_AFTER = re.compile(
     rf"(?P<title>{TITLE})(?P<name>{NAME})\s*(?:,\s*|\s+\()(?P<phrase>[^,;()]+?)(?=\s*(?:[,;()]|$|\.\s|\.$|"
@@ -154,9 +157,26 @@ def base_organization(phrase: str, gazetteer: Mapping[str, str] = GAZETTEER) -> 
     return " ".join(words)
 
 
+_EN_ROLE = re.compile(r"^(?P<role>(?:[A-Z][\w-]*|of|the|and|for)(?:\s+(?:[A-Z][\w-]*|of|the|and|for)){0,6}?)\s+"
+                      r"(?:at|with|from)\s+(?:the\s+)?(?P<org>[A-Z].*)$")
+_EN_ROLE_OF = re.compile(r"^(?P<role>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}?)\s+of\s+(?:the\s+)?(?P<org>[A-Z].*)$")
+
+
+def _split_english(phrase: str) -> tuple[str, str] | None:
+    """'Head of Research at the Open Data Institute' → ('Head of Research', 'Open Data Institute')."""
+    for rx in (_EN_ROLE, _EN_ROLE_OF):
+        m = rx.match(phrase)
+        if m and any(is_role_word(w) for w in m.group("role").split()):
+            return m.group("role"), m.group("org").strip()
+    return None
+
+
 def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | None, str | None]:
     """'Hauptgeschäftsführer beim Deutschen Städte- und Gemeindebund' → (role, organization)."""
     phrase = phrase.strip()
+    english = _split_english(phrase)
+    if english:
+        return english
     words = phrase.split()
     if not words:
         return None, None
@@ -192,6 +212,8 @@ def _prefixed_role(word: str, gazetteer: Mapping[str, str]) -> tuple[str, str | 
             return role, gazetteer[prefix]
         if re.fullmatch(r"[A-ZÄÖÜ][A-ZÄÖÜa-z]?[A-ZÄÖÜ0-9]{1,6}", prefix):
             return role, prefix
+        if re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", prefix) and prefix.lower() not in _ROLE_PREFIXES:
+            return role, prefix  # "Bitkom-Präsident"
     return word, None
 
 

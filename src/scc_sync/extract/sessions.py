@@ -17,7 +17,7 @@ _QUOTE = re.compile(r"„([^“”\"„]{6,160})[“”\"]|“([^”“]{6,160})
                     r"\"([^\"]{6,160})\"|‘([^’]{6,160})’")
 _CUE = re.compile(
     r"(?:unter dem (?:Titel|Motto|Thema)|Titel|Motto|Panel\w*|Podium\w*|Diskussionsrunde|Gesprächsrunde|"
-    r"Expertenrunde|Session\w*|Workshop\w*|Vortrag\w*|Keynote\w*|Impulsvortrag\w*|Fachforum|Programmpunkt\w*|"
+    r"Expertenrunde|Forum|Foren|Session\w*|Workshop\w*|Vortrag\w*|Keynote\w*|Impulsvortrag\w*|Fachforum|Programmpunkt\w*|"
     r"Themenblock|Track|Masterclass|Talk|Fireside[- ]Chat|titled|entitled|called|themed|session|panel|"
     r"workshop|keynote|talk|track|discussion)",
     re.IGNORECASE,
@@ -59,9 +59,11 @@ def _day_offset(text: str) -> int | None:
 def _session_date(idx: int, sents: Sequence[Sentence], dates_of: DateFinder,
                   event: tuple[date, date] | None) -> date | None:
     """A date in the sentence, else a day ordinal or a date earlier in the same section."""
+    if event is not None and event[0] == event[1]:
+        return event[0]  # a one-day event: every program item is on that day
     for j in range(idx, -1, -1):
         s = sents[j]
-        if s.section != sents[idx].section or (j < idx and s.kind == "heading"):
+        if s.block != sents[idx].block:
             break
         spans = dates_of(s)
         inside = [d for d, _ in spans if event is None or event[0] <= d <= event[1]]
