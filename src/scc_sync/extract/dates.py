@@ -163,7 +163,7 @@ def resolve(m: DateMention, ref: date | None) -> tuple[date, date] | None:
     y2 = m.y2 if m.is_range else None
     y1 = m.y1
     if y1 is None and y2 is not None:
-        y1 = y2 - 1 if (m.m1, m.d1) > (m.m2 or m.m1, m.d2 or m.d1) else y2
+        y1 = y2 - 1 if m.m1 > (m.m2 or m.m1) else y2  # "28. Dezember bis 2. Januar 2021"
     if y1 is None:
         if ref is None:
             return None
