@@ -32,8 +32,18 @@ def test_article_layer(summary: Summary) -> None:
 
 def test_no_boilerplate_leaks(summary: Summary) -> None:
     text = " ".join(s.text for s in summary.sections) + (summary.lead or "")
-    for junk in ("Cookies", "Weitere Meldungen", "Digitalgipfel", "Impressum", "Startseite", "Foto:",
-                 "Teilen", "1.500 Stadtwerke", "Newsletter", "Mitgliedschaft"):
+    for junk in (
+        "Cookies",
+        "Weitere Meldungen",
+        "Digitalgipfel",
+        "Impressum",
+        "Startseite",
+        "Foto:",
+        "Teilen",
+        "1.500 Stadtwerke",
+        "Newsletter",
+        "Mitgliedschaft",
+    ):
         assert junk not in text
     # the teaser is the lead, not repeated as the first paragraph
     assert not summary.sections[0].text.startswith("Am 27. und 28. Oktober")
@@ -67,15 +77,24 @@ def test_people(summary: Summary) -> None:
         Person("Helmut Dedy", None, "Hauptgeschäftsführer", "Deutscher Städtetag"),
         Person("Kay Ruge", "Dr.", "Beigeordneter", "Deutscher Landkreistag"),
         Person("Detlef Raphael", None, "Beigeordneter", "Deutscher Städtetag"),
-        Person("Heike Heim", None, "Vorsitzende der Geschäftsführung",
-               "Dortmunder Energie- und Wasserversorgung GmbH"),
+        Person(
+            "Heike Heim",
+            None,
+            "Vorsitzende der Geschäftsführung",
+            "Dortmunder Energie- und Wasserversorgung GmbH",
+        ),
         Person("Gustav Lebhart", "Dr.", "CIO", "Stadt Cottbus"),
     ]
 
 
 def test_organizations_in_base_form(summary: Summary) -> None:
-    for org in ("Verband kommunaler Unternehmen", "Deutscher Städtetag", "Deutscher Städte- und Gemeindebund",
-                "Deutscher Landkreistag", "Stadt Cottbus"):
+    for org in (
+        "Verband kommunaler Unternehmen",
+        "Deutscher Städtetag",
+        "Deutscher Städte- und Gemeindebund",
+        "Deutscher Landkreistag",
+        "Stadt Cottbus",
+    ):
         assert org in summary.organizations
     assert not any("Deutschen" in o or o.endswith("tags") for o in summary.organizations)
 

@@ -22,8 +22,9 @@ __all__ = ["SUMMARY_SCHEMA_PATH", "extract_summary", "summary_as_text"]
 SUMMARY_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "summary.schema.json"
 
 
-def extract_summary(html: str | bytes, url: str | None = None, *,
-                    gazetteer: Mapping[str, str] | None = None) -> Summary:
+def extract_summary(
+    html: str | bytes, url: str | None = None, *, gazetteer: Mapping[str, str] | None = None
+) -> Summary:
     """The structured summary of one article page; never raises on bad HTML (it yields less)."""
     gaz = {**GAZETTEER, **(gazetteer or {})}
     root = parse(html)
@@ -43,10 +44,22 @@ def extract_summary(html: str | bytes, url: str | None = None, *,
             return [span for m in find_dates(s.text) if (span := resolve(m, ref))]
 
         sessions = find_sessions(sents, analysis.next_sentences, dates_of, analysis.span)
-    return Summary(url=url, title=article.title, kicker=article.kicker, published=article.published,
-                   language=article.language, lead=article.lead, sections=article.sections,
-                   event=analysis.event, people=people, organizations=orgs, sessions=sessions,
-                   next_event=analysis.next_event, links=article.links, warnings=analysis.warnings)
+    return Summary(
+        url=url,
+        title=article.title,
+        kicker=article.kicker,
+        published=article.published,
+        language=article.language,
+        lead=article.lead,
+        sections=article.sections,
+        event=analysis.event,
+        people=people,
+        organizations=orgs,
+        sessions=sessions,
+        next_event=analysis.next_event,
+        links=article.links,
+        warnings=analysis.warnings,
+    )
 
 
 def _sentences(article: Article) -> list[Sentence]:
@@ -73,7 +86,9 @@ def _people(texts: Sequence[str], gazetteer: Mapping[str, str]) -> list[Person]:
     return merge_people(found)
 
 
-def _organizations(sents: Sequence[Sentence], people: Sequence[Person], gazetteer: Mapping[str, str]) -> list[str]:
+def _organizations(
+    sents: Sequence[Sentence], people: Sequence[Person], gazetteer: Mapping[str, str]
+) -> list[str]:
     """Organizations in order of first mention: people's employers and known associations."""
     text = " ".join(s.text for s in sents if s.kind != "title")
     positions: dict[str, int] = {}
@@ -87,9 +102,14 @@ def _organizations(sents: Sequence[Sentence], people: Sequence[Person], gazettee
 
 
 def _facts_text(label: str, ev: EventFacts) -> list[str]:
-    when = " – ".join(d.isoformat() for d in dict.fromkeys(x for x in (ev.start, ev.end) if x)) or "date unknown"
-    lines = [f"{label}: {ev.name or '(unnamed)'}, {when}"
-             + (f", {ev.format}" if ev.format else "") + (f", {ev.location}" if ev.location else "")]
+    when = (
+        " – ".join(d.isoformat() for d in dict.fromkeys(x for x in (ev.start, ev.end) if x)) or "date unknown"
+    )
+    lines = [
+        f"{label}: {ev.name or '(unnamed)'}, {when}"
+        + (f", {ev.format}" if ev.format else "")
+        + (f", {ev.location}" if ev.location else "")
+    ]
     for kind, c in ev.counts.items():
         qual = "" if c.qualifier == "exact" else f" ({c.qualifier.replace('_', ' ')})"
         lines.append(f"  {kind}: {c.value}{qual}")
@@ -102,8 +122,11 @@ def summary_as_text(summary: Summary) -> str:
     if summary.kicker:
         lines.append(summary.kicker)
     lines.append(summary.title or "(no title)")
-    meta = [x for x in (summary.published.isoformat() if summary.published else None, summary.language,
-                        summary.url) if x]
+    meta = [
+        x
+        for x in (summary.published.isoformat() if summary.published else None, summary.language, summary.url)
+        if x
+    ]
     if meta:
         lines.append(" · ".join(meta))
     if summary.lead:

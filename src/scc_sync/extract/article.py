@@ -25,12 +25,64 @@ from scc_sync.models import Section
 MAX_HTML_CHARS = 1_500_000  # pages beyond this are cut: no news article is that long
 MAX_BLOCKS = 2_000
 
-_INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark",
-           "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "ins", "del"}
+_INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "font",
+    "i",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "wbr",
+    "ins",
+    "del",
+}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_DROP_TAGS = ["script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button", "iframe",
-              "svg", "select", "input", "textarea", "figure", "picture", "video", "audio", "canvas", "map",
-              "object", "embed", "dialog", "menu", "label"]
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "iframe",
+    "svg",
+    "select",
+    "input",
+    "textarea",
+    "figure",
+    "picture",
+    "video",
+    "audio",
+    "canvas",
+    "map",
+    "object",
+    "embed",
+    "dialog",
+    "menu",
+    "label",
+]
 _BOILER_ATTR = re.compile(
     r"cookie|consent|gdpr|banner|breadcrumb|(?:^|[\s_-])nav|menu|sidebar|side-bar|widget|related|weitere|"
     r"more-news|teaser|share|sharing|social|newsletter|footer|comment|pagination|pager|tag-?cloud|"
@@ -59,17 +111,37 @@ _DATE_ONLY = re.compile(
     r"^\W*(?:\w+,\s*)?(?:\d{1,2}\.\s*(?:\d{1,2}\.|[A-Za-zäöüÄÖÜ]+\.?)\s*(?:\d{2,4})?|"
     r"[A-Za-z]+\.? \d{1,2},? \d{4}|\d{4}-\d\d-\d\d)\W*$"
 )
-_KICKER_ATTR = re.compile(r"kicker|dachzeile|topline|overline|roofline|eyebrow|spitzmarke|subtitle|"
-                          r"sub-title|subheadline|headline-prefix|title-prefix|roof", re.IGNORECASE)
-_LEAD_ATTR = re.compile(r"(?:^|[\s_-])(?:lead|teaser|intro|summary|abstract|standfirst|excerpt|"
-                        r"einleitung|vorspann|anreisser)(?:$|[\s_-]|text)", re.IGNORECASE)
+_KICKER_ATTR = re.compile(
+    r"kicker|dachzeile|topline|overline|roofline|eyebrow|spitzmarke|subtitle|"
+    r"sub-title|subheadline|headline-prefix|title-prefix|roof",
+    re.IGNORECASE,
+)
+_LEAD_ATTR = re.compile(
+    r"(?:^|[\s_-])(?:lead|teaser|intro|summary|abstract|standfirst|excerpt|"
+    r"einleitung|vorspann|anreisser)(?:$|[\s_-]|text)",
+    re.IGNORECASE,
+)
 _DATE_ATTR = re.compile(r"date|datum|time|published|posted|meta|byline", re.IGNORECASE)
 _MAIN_ATTR = re.compile(r"article|post|entry|news|content|main|story|text|body|detail", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|–—\-:·»]\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "date", "dc.date",
-                   "dc.date.issued", "dcterms.date", "dcterms.issued", "pubdate", "publish-date",
-                   "publish_date", "parsely-pub-date", "sailthru.date", "publication_date", "citation_date")
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.date",
+    "dcterms.issued",
+    "pubdate",
+    "publish-date",
+    "publish_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "publication_date",
+    "citation_date",
+)
 
 
 @dataclass
@@ -96,7 +168,7 @@ def decode(html: str | bytes) -> str:
     raw = html[: MAX_HTML_CHARS * 2]
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if raw.startswith(bom):
-            return raw[len(bom):].decode(enc, errors="replace")
+            return raw[len(bom) :].decode(enc, errors="replace")
     declared = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", raw[:4096], re.IGNORECASE)
     candidates = [declared.group(1).decode("ascii", "ignore")] if declared else []
     for enc in [*candidates, "utf-8"]:
@@ -117,8 +189,9 @@ def parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     if not text.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(remove_comments=True,
-                                                                                remove_pis=True))
+        root = lxml.html.document_fromstring(
+            text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+        )
     except (etree.ParserError, ValueError):
         return None
     return root if isinstance(root.tag, str) else None
@@ -131,7 +204,9 @@ def _attrs(el: Any) -> str:
 def _meta(root: Any) -> dict[str, str]:
     meta: dict[str, str] = {}
     for el in root.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
+        key = (
+            el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or ""
+        ).lower()
         if key and el.get("content") and key not in meta:
             meta[key] = clean(el.get("content"))
     return meta
@@ -168,7 +243,15 @@ def ld_types(obj: dict[str, Any]) -> set[str]:
     return {str(x) for x in t} if isinstance(t, list) else {str(t)}
 
 
-_ARTICLE_TYPES = {"Article", "NewsArticle", "BlogPosting", "Report", "WebPage", "PressRelease", "ScholarlyArticle"}
+_ARTICLE_TYPES = {
+    "Article",
+    "NewsArticle",
+    "BlogPosting",
+    "Report",
+    "WebPage",
+    "PressRelease",
+    "ScholarlyArticle",
+}
 
 
 def _ld_article(objs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -189,13 +272,20 @@ def _has_ancestor(el: Any, pred: Any, stop: Any = None) -> bool:
 
 def _in_site_chrome(el: Any) -> bool:
     """Inside the site's header, navigation or footer (not an article's own header)."""
+
     def chrome(anc: Any) -> bool:
         if anc.tag in ("nav", "footer", "aside"):
             return True
         if anc.tag == "header" and not _has_ancestor(anc, lambda a: a.tag in ("article", "main")):
             return True
-        return bool(re.search(r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer",
-                              _attrs(anc), re.IGNORECASE))
+        return bool(
+            re.search(
+                r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer",
+                _attrs(anc),
+                re.IGNORECASE,
+            )
+        )
+
     return chrome(el) or _has_ancestor(el, chrome)
 
 
@@ -208,8 +298,11 @@ def _title(root: Any, meta: dict[str, str], ld: dict[str, Any]) -> tuple[Any, st
         site = parts[-1] if len(parts) > 1 and len(parts[-1]) < len(parts[0]) else None
     h1s = [h for h in root.iter("h1") if clean(h.text_content()) and not _in_site_chrome(h)]
     h1s = [h for h in h1s if not site or clean(h.text_content()).lower() != site.lower()]
-    in_main = [h for h in h1s if _has_ancestor(h, lambda a: a.tag in ("article", "main")
-                                               or "articlebody" in _attrs(a).lower())]
+    in_main = [
+        h
+        for h in h1s
+        if _has_ancestor(h, lambda a: a.tag in ("article", "main") or "articlebody" in _attrs(a).lower())
+    ]
     h1 = (in_main or h1s or [None])[0]
     if h1 is not None:
         return h1, _h1_text(h1), site
@@ -308,14 +401,20 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
         text = clean(el.text_content())
         if not text or len(text) > 90 or el.tag in ("html", "body"):
             continue
-        labelled = re.match(r"^(?:veröffentlicht(?: am)?|erschienen(?: am)?|stand|datum|published(?: on)?|"
-                            r"posted(?: on)?|date)\s*:?\s*", text, re.IGNORECASE)
+        labelled = re.match(
+            r"^(?:veröffentlicht(?: am)?|erschienen(?: am)?|stand|datum|published(?: on)?|"
+            r"posted(?: on)?|date)\s*:?\s*",
+            text,
+            re.IGNORECASE,
+        )
         if labelled or _DATE_ONLY.match(text) or (_DATE_ATTR.search(_attrs(el)) and len(text) < 60):
             found = parse_date_text(text)
             if found:
                 return found
     for p in scope.iter("p"):
-        dateline = re.match(r"^[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(.{6,25}?\d{4})\s*[–—-]", clean(p.text_content()))
+        dateline = re.match(
+            r"^[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(.{6,25}?\d{4})\s*[–—-]", clean(p.text_content())
+        )
         if dateline:
             return parse_date_text(dateline.group(1))
         break
@@ -325,14 +424,54 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
 def _in_event_box(el: Any) -> bool:
     def event(a: Any) -> bool:
         return bool(re.search(r"event|veranstaltung|termin|startdate|enddate", _attrs(a), re.IGNORECASE))
+
     return event(el) or _has_ancestor(el, event)
 
 
 _STOPWORDS = {
-    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "für", "auf", "den", "ein", "eine", "sich", "wurde",
-           "auch", "des", "im", "zu", "von", "dem"},
-    "en": {"the", "and", "is", "of", "to", "in", "for", "with", "on", "was", "that", "by", "this", "are", "at",
-           "from", "it", "as", "be"},
+    "de": {
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "mit",
+        "für",
+        "auf",
+        "den",
+        "ein",
+        "eine",
+        "sich",
+        "wurde",
+        "auch",
+        "des",
+        "im",
+        "zu",
+        "von",
+        "dem",
+    },
+    "en": {
+        "the",
+        "and",
+        "is",
+        "of",
+        "to",
+        "in",
+        "for",
+        "with",
+        "on",
+        "was",
+        "that",
+        "by",
+        "this",
+        "are",
+        "at",
+        "from",
+        "it",
+        "as",
+        "be",
+    },
 }
 
 
@@ -344,7 +483,9 @@ def guess_language(text: str) -> str | None:
 
 
 def _language(root: Any, meta: dict[str, str], text: str) -> str | None:
-    declared = root.get("lang") or root.get("xml:lang") or meta.get("content-language") or meta.get("og:locale")
+    declared = (
+        root.get("lang") or root.get("xml:lang") or meta.get("content-language") or meta.get("og:locale")
+    )
     guessed = guess_language(text)
     if declared:
         lang = re.split(r"[-_]", declared.strip().lower())[0]
@@ -362,14 +503,18 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
             if el.getparent() is not None and not _contains(el, keep):
                 el.drop_tree()
     for el in list(root.iter()):
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "main", "article") or el.getparent() is None:
+        if (
+            not isinstance(el.tag, str)
+            or el.tag in ("html", "body", "main", "article")
+            or el.getparent() is None
+        ):
             continue
         if el.tag in ("header",) and not _contains(el, keep):
             el.drop_tree()
             continue
-        if _BOILER_ATTR.search(_attrs(el)) and not _contains(el, keep):
-            if len(clean(el.text_content())) < 0.5 * total or not el.findall(".//p"):
-                el.drop_tree()
+        small = len(clean(el.text_content())) < 0.5 * total or not el.findall(".//p")
+        if small and _BOILER_ATTR.search(_attrs(el)) and not _contains(el, keep):
+            el.drop_tree()
 
 
 def _contains(el: Any, keep: Any) -> bool:
@@ -519,8 +664,12 @@ def _bold_paragraph_texts(container: Any) -> set[str]:
     out = set()
     for p in container.iter("p"):
         children = [c for c in p if isinstance(c.tag, str)]
-        if len(children) == 1 and children[0].tag in ("strong", "b") and not clean(p.text) \
-                and not clean(children[0].tail):
+        if (
+            len(children) == 1
+            and children[0].tag in ("strong", "b")
+            and not clean(p.text)
+            and not clean(children[0].tail)
+        ):
             out.add(clean(p.text_content()))
     return out
 
@@ -564,12 +713,20 @@ def extract_article(root: Any, url: str | None = None) -> Article:
     skip = {t for t in (title, kicker, lead) if t}
     sections, links = sections_from(container, skip, url)
     if sections and lead and sections[0].text.startswith(lead):
-        sections[0] = Section(sections[0].heading, sections[0].text[len(lead):].strip())
+        sections[0] = Section(sections[0].heading, sections[0].text[len(lead) :].strip())
         sections = [s for s in sections if s.text]
     if not lead:
         lead = meta.get("og:description") or meta.get("description") or None
     body_text = " ".join(s.text for s in sections)
     del keep
-    return Article(title=title, kicker=kicker, published=published,
-                   language=_language(root, meta, f"{title or ''} {lead or ''} {body_text}"),
-                   lead=lead, sections=sections, links=links, site_name=site, jsonld=objs)
+    return Article(
+        title=title,
+        kicker=kicker,
+        published=published,
+        language=_language(root, meta, f"{title or ''} {lead or ''} {body_text}"),
+        lead=lead,
+        sections=sections,
+        links=links,
+        site_name=site,
+        jsonld=objs,
+    )

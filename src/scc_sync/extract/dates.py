@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 MONTHS: dict[str, int] = {
     "januar": 1, "jänner": 1, "jan": 1, "january": 1,
@@ -43,11 +44,11 @@ _SEP = r"\s*(?:-|–|—|/|&|bis(?:\s+zum)?|und|to|through|and)\s*"
 # (name, pattern); named groups d1 m1 y1 d2 m2 y2 (numeric months: n1 n2; two-digit years: yy1 yy2).
 _PATTERNS: list[tuple[str, str]] = [
     ("iso", rf"\b(?P<y1>{_Y})-(?P<n1>[01]\d)-(?P<d1>[0-3]\d)(?!\d)"),
-    ("de_cross", rf"\b(?P<d1>{_D})\.\s*(?P<m1>{_MONTH})\s*(?P<y1>{_Y})?{_DASH}(?P<d2>{_D})\.\s*(?P<m2>{_MONTH})"
-                 rf"(?:\s*(?P<y2>{_Y}))?"),
+    ("de_cross", rf"\b(?P<d1>{_D})\.\s*(?P<m1>{_MONTH})\s*(?P<y1>{_Y})?{_DASH}(?P<d2>{_D})\.\s*"
+                 rf"(?P<m2>{_MONTH})(?:\s*(?P<y2>{_Y}))?"),
     ("de_range", rf"\b(?P<d1>{_D})\.?{_SEP}(?P<d2>{_D})\.\s*(?P<m2>{_MONTH})(?:\s*(?P<y2>{_Y}))?"),
-    ("num_range", rf"\b(?P<d1>{_D})\.(?:(?P<n1>[01]?\d)\.(?P<y1>{_Y})?)?{_DASH}(?P<d2>{_D})\.(?P<n2>[01]?\d)\."
-                  rf"(?:(?P<y2>{_Y})|(?P<yy2>\d\d)\b)?"),
+    ("num_range", rf"\b(?P<d1>{_D})\.(?:(?P<n1>[01]?\d)\.(?P<y1>{_Y})?)?{_DASH}(?P<d2>{_D})\."
+                  rf"(?P<n2>[01]?\d)\.(?:(?P<y2>{_Y})|(?P<yy2>\d\d)\b)?"),
     ("en_cross", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?{_DASH}(?P<m2>{_MONTH})\s*(?P<d2>{_D})"
                  rf"(?:st|nd|rd|th)?(?:,?\s*(?P<y2>{_Y}))?"),
     ("en_range", rf"\b(?P<m2>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?{_SEP}(?P<d2>{_D})(?:st|nd|rd|th)?\b"
@@ -121,12 +122,16 @@ def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     if d2 is not None and m1 == m2 and d2 <= d1 and kind != "num_range":
         return None  # "5. und 3. Mai" is no range
     wd = _WEEKDAY_BEFORE.search(text, max(0, m.start() - 25), m.start())
-    return DateMention(m.start(), m.end(), m.group(0).strip(), d1, m1, y1, d2, m2, y2,
-                       wd.group("wd") if wd else None)
+    return DateMention(
+        m.start(), m.end(), m.group(0).strip(), d1, m1, y1, d2, m2, y2, wd.group("wd") if wd else None
+    )
 
 
-def find_dates(text: str) -> list[DateMention]:
-    """All date phrases in `text`, in order; where phrases overlap, the earliest-listed pattern wins."""
+@lru_cache(maxsize=4096)
+def find_dates(text: str) -> tuple[DateMention, ...]:
+    """All date phrases in `text`, in order; where phrases overlap, the earliest-listed pattern wins.
+
+    Cached: several layers ask about the same sentence."""
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     for kind, rx in _COMPILED:
@@ -137,7 +142,7 @@ def find_dates(text: str) -> list[DateMention]:
             if mention:
                 taken.append((m.start(), m.end()))
                 found.append(mention)
-    return sorted(found, key=lambda d: d.start)
+    return tuple(sorted(found, key=lambda d: d.start))
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
@@ -191,8 +196,10 @@ def weekday_mismatch(m: DateMention, ref: date | None) -> str | None:
     actual = span[0].weekday()
     if written == actual:
         return None
-    return (f"weekday mismatch: '{m.weekday} … {m.text}' but {span[0].isoformat()} is a "
-            f"{WEEKDAY_NAMES_EN[actual]}")
+    return (
+        f"weekday mismatch: '{m.weekday} … {m.text}' but {span[0].isoformat()} is a "
+        f"{WEEKDAY_NAMES_EN[actual]}"
+    )
 
 
 def parse_date_text(text: str, ref: date | None = None) -> date | None:

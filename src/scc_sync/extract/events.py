@@ -18,11 +18,15 @@ from scc_sync.extract.numbers import CountMention, find_counts
 from scc_sync.extract.text import Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
 
-_HEADS = (r"Convention|Kongress|Konferenz|Conference|Congress|Summit|Gipfel|Forum|Messe|Tagung|Expo|Festival|"
-          r"Symposium|Woche|Week|Tage|Days|Fair|Meetup|Barcamp|Hackathon|Verbandstag|Dialog|Camp|Show|Salon|"
-          r"Fachtag|Kommunaltag|Jahrestagung|Netzwerktreffen|Day|Tag")
-_COMPOUND = (r"kongress|konferenz|tagung|messe|gipfel|forum|festival|summit|convention|woche|barcamp|hackathon|"
-             r"versammlung|webinar|seminar")
+_HEADS = (
+    r"Convention|Kongress|Konferenz|Conference|Congress|Summit|Gipfel|Forum|Messe|Tagung|Expo|Festival|"
+    r"Symposium|Woche|Week|Tage|Days|Fair|Meetup|Barcamp|Hackathon|Verbandstag|Dialog|Camp|Show|Salon|"
+    r"Fachtag|Kommunaltag|Jahrestagung|Netzwerktreffen|Day|Tag"
+)
+_COMPOUND = (
+    r"kongress|konferenz|tagung|messe|gipfel|forum|festival|summit|convention|woche|barcamp|hackathon|"
+    r"versammlung|webinar|seminar"
+)
 _EVENT_NAME = re.compile(
     rf"(?<![\wäöüÄÖÜ-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*|of|for|on|the|für|&|und|and)\s+){{0,4}}"
     rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*?(?:-(?:{_HEADS})|{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
@@ -47,7 +51,9 @@ _GENERIC = {
 }  # fmt: skip
 _EVENT_WORD = re.compile(
     r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
-    r"conference|event|convention|summit|congress|fair|expo)\w*", re.IGNORECASE)
+    r"conference|event|convention|summit|congress|fair|expo)\w*",
+    re.IGNORECASE,
+)
 _EVENT_VERB = re.compile(
     r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
     r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|trafen|treffen sich|took place|takes place|"
@@ -56,36 +62,63 @@ _EVENT_VERB = re.compile(
     r"came|ended|closes|closed|trafen sich|met)\b",
     re.IGNORECASE,
 )
-_RECAP_VERB = re.compile(r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
-                         r"wurde \w+ abgehalten|gathered|attended)\b", re.IGNORECASE)
+_RECAP_VERB = re.compile(
+    r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
+    r"wurde \w+ abgehalten|gathered|attended)\b",
+    re.IGNORECASE,
+)
 _NEXT = re.compile(
     r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
     r"will return|returns)\b",
     re.IGNORECASE,
 )
-_ANAPHORIC = re.compile(r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
-                        r"Again|There)\b[\s,]")
-_NOT_EVENT_CONTEXT = re.compile(r"\b(?:vertritt|vertreten|Mitglied\w*|Beschäftigt\w*|Mitarbeit\w*|employ\w*|"
-                                r"members?|represents?|Einwohner\w*|Kunden|customers)\b", re.IGNORECASE)
+_ANAPHORIC = re.compile(
+    r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
+    r"Again|There)\b[\s,]"
+)
+_NOT_EVENT_CONTEXT = re.compile(
+    r"\b(?:vertritt|vertreten|Mitglied\w*|Beschäftigt\w*|Mitarbeit\w*|employ\w*|"
+    r"members?|represents?|Einwohner\w*|Kunden|customers)\b",
+    re.IGNORECASE,
+)
 _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
-    ("hybrid", re.compile(r"\bhybrid(?:e[nrsm]?)?\s+(?:\w+\s+)?(?:Veranstaltung|Format|Event|Konferenz|Kongress|"
-                          r"Edition|Messe|Tagung|statt|abgehalten|durchgeführt|event|conference|format|"
-                          r"edition|summit)|\bHybrid(?:veranstaltung|format|event|konferenz|-\w+)|"
-                          r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
-                          r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)", re.IGNORECASE)),
-    ("online", re.compile(
-        r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+(?:statt|abgehalten|"
-        r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
-        r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
-        r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+(?:Konferenz|Veranstaltung|"
-        r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|\b(?:held|took place|takes place|will take place|"
-        r"was held|is held|hosted|went|goes|run|ran)\s+(?:\w+\s+){0,2}?(?:online|virtually|digitally)\b|"
-        r"\bvirtual (?:event|conference|edition|summit|format|convention)\b|\bonline-only\b|"
-        r"\bfully (?:online|virtual)\b|\bOnline-Format\b", re.IGNORECASE)),
-    ("in-person", re.compile(
-        r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|teilnahme|"
-        r"-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
-        r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)", re.IGNORECASE)),
+    (
+        "hybrid",
+        re.compile(
+            r"\bhybrid(?:e[nrsm]?)?\s+(?:\w+\s+)?(?:Veranstaltung|Format|Event|Konferenz|Kongress|"
+            r"Edition|Messe|Tagung|statt|abgehalten|durchgeführt|event|conference|format|"
+            r"edition|summit)|\bHybrid(?:veranstaltung|format|event|konferenz|-\w+)|"
+            r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
+            r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "online",
+        re.compile(
+            r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+"
+            r"(?:statt|abgehalten|"
+            r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
+            r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
+            r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
+            r"(?:Konferenz|Veranstaltung|"
+            r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
+            r"\b(?:held|took place|takes place|will take place|"
+            r"was held|is held|hosted|went|goes|run|ran)\s+(?:\w+\s+){0,2}?(?:online|virtually|digitally)\b|"
+            r"\bvirtual (?:event|conference|edition|summit|format|convention)\b|\bonline-only\b|"
+            r"\bfully (?:online|virtual)\b|\bOnline-Format\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "in-person",
+        re.compile(
+            r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
+            r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
+            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)",
+            re.IGNORECASE,
+        ),
+    ),
 ]
 _CITIES = (
     "Berlin|Hamburg|München|Köln|Frankfurt am Main|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dortmund|Essen|"
@@ -98,7 +131,8 @@ _CITIES = (
     "Boston|Chicago|Toronto|Dublin|Luxemburg|Straßburg|Strasbourg"
 )
 _LOCATION = re.compile(
-    rf"\b(?:in|im|in der|in den|ins|nach|at|at the|auf dem|auf der|to)\s+(?P<loc>(?:[A-ZÄÖÜ][\w\-äöüß]+\s+){{0,3}}?(?:{_CITIES}))"
+    rf"\b(?:in|im|in der|in den|ins|nach|at|at the|auf dem|auf der|to)\s+"
+    rf"(?P<loc>(?:[A-ZÄÖÜ][\w\-äöüß]+\s+){{0,3}}?(?:{_CITIES}))"
     rf"(?![\wäöü])"
 )
 
@@ -113,6 +147,7 @@ class EventAnalysis:
 
 
 # ---- names -------------------------------------------------------------------------------------
+
 
 def _clean_name(raw: str) -> str | None:
     name = _LEADING.sub("", raw.strip()).strip(" &-")
@@ -182,8 +217,9 @@ def best_event_name(sents: Sequence[Sentence], mentions: list[NameMention]) -> s
     return titled[0] if titled else max((n for _, n in ranked), key=[n for _, n in ranked].count)
 
 
-def other_edition_sentences(mentions: list[NameMention], sents: Sequence[Sentence],
-                            name: str | None) -> tuple[set[int], set[int]]:
+def other_edition_sentences(
+    mentions: list[NameMention], sents: Sequence[Sentence], name: str | None
+) -> tuple[set[int], set[int]]:
     """(later, earlier): sentences naming the event with a later or an earlier year than the page's."""
     if not name:
         return set(), set()
@@ -199,11 +235,14 @@ def other_edition_sentences(mentions: list[NameMention], sents: Sequence[Sentenc
 
 # ---- context -----------------------------------------------------------------------------------
 
+
 def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
     """Sentences about the next edition, plus one anaphoric follow-up in the same block."""
     found: set[int] = set()
     for i, s in enumerate(sents):
-        if _NEXT.search(s.text) and (find_dates(s.text) or _has_format(s.text) or re.search(r"\b20\d\d\b", s.text)):
+        if _NEXT.search(s.text) and (
+            find_dates(s.text) or _has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
+        ):
             found.add(i)
             if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
                 found.add(i + 1)
@@ -230,6 +269,7 @@ def detect_location(texts: Sequence[str]) -> str | None:
 
 
 # ---- dates -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DatedMention:
@@ -278,8 +318,9 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
 _UNTIL = re.compile(r"\b(?:bis(?: zum| einschließlich)?|until|through|till)\s*$", re.IGNORECASE)
 
 
-def extend_span(span: tuple[date, date], candidates: list[DatedMention], sents: Sequence[Sentence],
-                start_sentence: int) -> tuple[date, date]:
+def extend_span(
+    span: tuple[date, date], candidates: list[DatedMention], sents: Sequence[Sentence], start_sentence: int
+) -> tuple[date, date]:
     """'Am 13. Juni begann … Bis zum 14. Juni diskutierten …': a single day extended by a 'bis' date."""
     for d in candidates:
         if not 0 < d.sentence - start_sentence <= 2 or d.mention.is_range:
@@ -290,7 +331,9 @@ def extend_span(span: tuple[date, date], candidates: list[DatedMention], sents: 
     return span
 
 
-def pick_span(candidates: list[DatedMention], sents: Sequence[Sentence], name: str | None) -> tuple[date, date] | None:
+def pick_span(
+    candidates: list[DatedMention], sents: Sequence[Sentence], name: str | None
+) -> tuple[date, date] | None:
     scored = [(d, _date_score(d, sents, name)) for d in candidates]
     scored = [(d, s) for d, s in scored if s >= 2]
     if not scored:
@@ -327,8 +370,11 @@ def _drop_clauses(text: str) -> str:
 def _bounds(c: Count) -> tuple[float, float]:
     v = float(c.value)
     return {
-        "exact": (v, v), "more_than": (v + 1e-9, float("inf")), "at_least": (v, float("inf")),
-        "up_to": (0.0, v), "about": (v * 0.85, v * 1.15),
+        "exact": (v, v),
+        "more_than": (v + 1e-9, float("inf")),
+        "at_least": (v, float("inf")),
+        "up_to": (0.0, v),
+        "about": (v * 0.85, v * 1.15),
     }[c.qualifier]
 
 
@@ -352,8 +398,10 @@ def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, C
         first = counts[m.kind]
         above = _bounds(m.count)[0] > _bounds(first)[1]
         if m.count != first and not _compatible(m.count, first) and (total or above):
-            warnings.append(f"counts disagree: {m.kind} {first.value} ({first.qualifier}) vs "
-                            f"{m.count.value} ({m.count.qualifier})")
+            warnings.append(
+                f"counts disagree: {m.kind} {first.value} ({first.qualifier}) vs "
+                f"{m.count.value} ({m.count.qualifier})"
+            )
     p, s = counts.get("participants"), counts.get("speakers")
     if p and s and _bounds(s)[0] > _bounds(p)[1]:
         warnings.append(f"counts disagree: more speakers ({s.value}) than participants ({p.value})")
@@ -362,9 +410,12 @@ def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, C
 
 # ---- the analysis ------------------------------------------------------------------------------
 
+
 def _jsonld_event(objs: list[dict[str, Any]]) -> dict[str, Any] | None:
     for obj in objs:
-        types = {str(t) for t in (obj.get("@type") if isinstance(obj.get("@type"), list) else [obj.get("@type")])}
+        types = {
+            str(t) for t in (obj.get("@type") if isinstance(obj.get("@type"), list) else [obj.get("@type")])
+        }
         if any(t.endswith("Event") for t in types) and obj.get("name"):
             return obj
     return None
@@ -382,8 +433,15 @@ def _ld_date(value: Any) -> date | None:
 
 def _ld_format(obj: dict[str, Any]) -> EventFormat | None:
     mode = str(obj.get("eventAttendanceMode") or "")
-    return ("hybrid" if "Mixed" in mode else "online" if "Online" in mode
-            else "in-person" if "Offline" in mode else None)
+    return (
+        "hybrid"
+        if "Mixed" in mode
+        else "online"
+        if "Online" in mode
+        else "in-person"
+        if "Offline" in mode
+        else None
+    )
 
 
 def _ld_location(obj: dict[str, Any]) -> str | None:
@@ -402,8 +460,9 @@ def _strip_year(name: str) -> str:
     return re.sub(r"\s+(?:19|20)\d\d$", "", str(name)).strip()
 
 
-def analyse_event(sents: Sequence[Sentence], published: date | None,
-                  jsonld: list[dict[str, Any]]) -> EventAnalysis:
+def analyse_event(
+    sents: Sequence[Sentence], published: date | None, jsonld: list[dict[str, Any]]
+) -> EventAnalysis:
     result = EventAnalysis()
     ref = reference_date(published, sents)
     mentions = event_names(sents)
@@ -419,7 +478,8 @@ def analyse_event(sents: Sequence[Sentence], published: date | None,
     current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
     span = pick_span([d for d in dated if d.sentence in current], sents, name)
     next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
-        (d.span for d in dated if d.sentence in next_idx), None)
+        (d.span for d in dated if d.sentence in next_idx), None
+    )
     counts, count_warnings = merge_counts(counts_in(sents, current))
     cur_texts = [sents[i].text for i in current]
     fmt = detect_format(cur_texts)
@@ -439,9 +499,16 @@ def analyse_event(sents: Sequence[Sentence], published: date | None,
         return result
     named = [t for t in cur_texts if name and name_rx(name).search(t)]
     location = (_ld_location(ld) if ld else None) or detect_location(
-        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)])
-    result.event = EventFacts(name=name or "", start=span[0] if span else None, end=span[1] if span else None,
-                              format=fmt, location=location, counts=counts)
+        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)]
+    )
+    result.event = EventFacts(
+        name=name or "",
+        start=span[0] if span else None,
+        end=span[1] if span else None,
+        format=fmt,
+        location=location,
+        counts=counts,
+    )
     result.span = span
     result.warnings += count_warnings
     if next_idx and (next_span or detect_format([sents[i].text for i in next_idx])):
@@ -450,27 +517,44 @@ def analyse_event(sents: Sequence[Sentence], published: date | None,
     return result
 
 
-def _is_about_event(sents: Sequence[Sentence], name: str | None, span: tuple[date, date] | None,
-                    counts: dict[str, Count], fmt: EventFormat | None, mentions: list[NameMention]) -> bool:
+def _is_about_event(
+    sents: Sequence[Sentence],
+    name: str | None,
+    span: tuple[date, date] | None,
+    counts: dict[str, Count],
+    fmt: EventFormat | None,
+    mentions: list[NameMention],
+) -> bool:
     """An event page names its event prominently (or twice) and gives its dates, counts or format."""
     if not name:
         return False
     key = name_key(name)
-    prominent = any(name_key(m.name) == key and sents[m.sentence].kind in ("title", "kicker", "lead")
-                    for m in mentions)
+    prominent = any(
+        name_key(m.name) == key and sents[m.sentence].kind in ("title", "kicker", "lead") for m in mentions
+    )
     repeated = len({m.sentence for m in mentions if key in name_key(m.name)}) >= 2
     return (prominent or repeated) and bool(span or counts or fmt)
 
 
-def _next_event(sents: Sequence[Sentence], next_idx: set[int], span: tuple[date, date] | None,
-                mentions: list[NameMention], name: str | None) -> EventFacts:
+def _next_event(
+    sents: Sequence[Sentence],
+    next_idx: set[int],
+    span: tuple[date, date] | None,
+    mentions: list[NameMention],
+    name: str | None,
+) -> EventFacts:
     texts = [sents[i].text for i in sorted(next_idx)]
     own = next((m.name for m in mentions if m.sentence in next_idx), None)
     counts, _ = merge_counts(counts_in(sents, sorted(next_idx)))
     same = own and name and name_key(name) in name_key(own)
-    return EventFacts(name=name if same or not own else own,
-                      start=span[0] if span else None, end=span[1] if span else None,
-                      format=detect_format(texts), location=detect_location(texts), counts=counts)
+    return EventFacts(
+        name=name if same or not own else own,
+        start=span[0] if span else None,
+        end=span[1] if span else None,
+        format=detect_format(texts),
+        location=detect_location(texts),
+        counts=counts,
+    )
 
 
 def _date_warnings(result: EventAnalysis) -> list[str]:
@@ -480,5 +564,7 @@ def _date_warnings(result: EventAnalysis) -> list[str]:
             out.append(f"{label} ends ({ev.end.isoformat()}) before it starts ({ev.start.isoformat()})")
     ev, nxt = result.event, result.next_event
     if ev and nxt and ev.start and nxt.start and nxt.start <= ev.start:
-        out.append(f"next event ({nxt.start.isoformat()}) does not come after the event ({ev.start.isoformat()})")
+        out.append(
+            f"next event ({nxt.start.isoformat()}) does not come after the event ({ev.start.isoformat()})"
+        )
     return out

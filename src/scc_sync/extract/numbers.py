@@ -17,29 +17,41 @@ NUMBER = (
     r"(?:\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)"
     r"(?:\s*(?:Mio\.|Millionen|Million|million|Tausend|thousand|k\b))?"
 )
-_MULTIPLIERS = {"mio.": 1_000_000, "millionen": 1_000_000, "million": 1_000_000, "tausend": 1000,
-                "thousand": 1000, "k": 1000}
+_MULTIPLIERS = {
+    "mio.": 1_000_000,
+    "millionen": 1_000_000,
+    "million": 1_000_000,
+    "tausend": 1000,
+    "thousand": 1000,
+    "k": 1000,
+}
 
 QUALIFIERS: list[tuple[CountQualifier, str]] = [
-    ("more_than", r"(?:weit |deutlich |insgesamt |knapp |gut )?(?:über|mehr als|more than|over|upwards of|"
-                  r"in excess of)"),
+    (
+        "more_than",
+        r"(?:weit |deutlich |insgesamt |knapp |gut )?(?:über|mehr als|more than|over|upwards of|"
+        r"in excess of)",
+    ),
     ("up_to", r"bis zu|up to"),
     ("at_least", r"mindestens|wenigstens|at least|no fewer than|no less than"),
-    ("about", r"rund|etwa|ca\.|circa|zirka|knapp|fast|nahezu|annähernd|ungefähr|gut|around|about|"
-              r"approximately|approx\.|nearly|almost|roughly|some|close to"),
+    (
+        "about",
+        r"rund|etwa|ca\.|circa|zirka|knapp|fast|nahezu|annähernd|ungefähr|gut|around|about|"
+        r"approximately|approx\.|nearly|almost|roughly|some|close to",
+    ),
 ]
 _QUAL = "(?i:" + "|".join(f"(?P<q_{name}>{rx})" for name, rx in QUALIFIERS) + ")"  # "Rund", "Über" too
 
 KINDS: dict[str, str] = {
     "participants": r"Teilnehm\w*(?:[*:_/]innen)?|Besucher\w*(?:[*:_/]innen)?|Gäste|Gästen|"
-                    r"Zuschauer\w*(?:[*:_/]innen)?|Zuhörer\w*(?:[*:_/]innen)?|participants?|attendees?|"
-                    r"visitors?|delegates?|registrants?|Delegierten?|Gäste|Gästen",
+    r"Zuschauer\w*(?:[*:_/]innen)?|Zuhörer\w*(?:[*:_/]innen)?|participants?|attendees?|"
+    r"visitors?|delegates?|registrants?|Delegierten?|Gäste|Gästen",
     "speakers": r"Redner\w*(?:[*:_/]innen)?|Referent\w*(?:[*:_/]innen)?|Sprecher\w*(?:[*:_/]innen)?|"
-                r"Speaker\w*(?:[*:_/]innen)?|Vortragende\w*|Panelist\w*(?:[*:_/]innen)?|"
-                r"Keynote-?Speaker\w*|speakers?|presenters?|panell?ists?",
+    r"Speaker\w*(?:[*:_/]innen)?|Vortragende\w*|Panelist\w*(?:[*:_/]innen)?|"
+    r"Keynote-?Speaker\w*|speakers?|presenters?|panell?ists?",
     "exhibitors": r"Aussteller\w*(?:[*:_/]innen)?|Ausstellende\w*|exhibitors?",
     "partners": r"Partner(?:innen|n|organisationen|unternehmen)?(?:[*:_/]innen)?|partners?|"
-                r"Kooperationspartner\w*",
+    r"Kooperationspartner\w*",
 }
 _KIND = "|".join(f"(?P<k_{name}>{rx})" for name, rx in KINDS.items())
 # qualifier? number +? up to two lower-case words (adjectives: "hochkarätige", "registered") kind
@@ -54,10 +66,18 @@ _REVERSED_RX = re.compile(
     r"(?![\d.,]*\s*(?:Prozent|percent|%))",
     re.IGNORECASE,
 )
-_REVERSED_KIND = {"teilnehm": "participants", "besucher": "participants", "participant": "participants",
-                  "attendee": "participants", "visitor": "participants", "aussteller": "exhibitors",
-                  "exhibitor": "exhibitors", "referent": "speakers", "redner": "speakers",
-                  "speaker": "speakers"}
+_REVERSED_KIND = {
+    "teilnehm": "participants",
+    "besucher": "participants",
+    "participant": "participants",
+    "attendee": "participants",
+    "visitor": "participants",
+    "aussteller": "exhibitors",
+    "exhibitor": "exhibitors",
+    "referent": "speakers",
+    "redner": "speakers",
+    "speaker": "speakers",
+}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 
 from scc_sync.models import Person
 
@@ -40,12 +41,33 @@ _ROLE_STEMS = (
     "abgeordnete", "beauftragter", "beauftragte", "kanzler", "senator", "kämmerer", "stadtrat",
     "stadträtin", "gründer", "chef", "chefin", "moderator", "professor", "ceo", "cio", "cdo", "cto",
     "coo", "cfo", "mayor", "director", "president", "chair", "chairman", "chairwoman", "founder",
-    "manager", "officer", "chancellor", "minister", "senator", "premier", "secretary", "commissioner", "head", "governor", "partner", "consultant",
+    "manager", "officer", "chancellor", "senator", "premier", "secretary",
+    "commissioner", "head", "governor", "partner", "consultant",
     "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
 )  # fmt: skip
 # Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
-_ROLE_PREFIXES = {"bundes", "landes", "staats", "stadt", "kreis", "ober", "vize", "ex", "ko", "co", "haupt",
-                  "vorstands", "general", "digital", "ehren", "interims", "chef", "senior", "junior", "vice"}
+_ROLE_PREFIXES = {
+    "bundes",
+    "landes",
+    "staats",
+    "stadt",
+    "kreis",
+    "ober",
+    "vize",
+    "ex",
+    "ko",
+    "co",
+    "haupt",
+    "vorstands",
+    "general",
+    "digital",
+    "ehren",
+    "interims",
+    "chef",
+    "senior",
+    "junior",
+    "vice",
+}
 _ROLE_SUFFIX = re.compile(r"(?:in|innen|en|e|s)?$")
 TITLE = r"(?:(?:Prof\.|Dr\.|Dipl\.-[A-Z][a-zäöü]*\.|Dr\.-Ing\.|Dr\. h\.\s?c\.|PD)\s+)*"
 _NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?"
@@ -83,28 +105,48 @@ _ORG_PREP = re.compile(
     re.IGNORECASE,
 )
 # The article a preposition contracts or implies, so the organization's case can be undone.
-_PREP_ARTICLE = {"beim": "dem", "vom": "dem", "im": "dem", "am": "dem", "zum": "dem", "bei der": "der",
-                 "von der": "der", "an der": "der", "zur": "der", "des": "des", "der": "der", "dem": "dem"}
+_PREP_ARTICLE = {
+    "beim": "dem",
+    "vom": "dem",
+    "im": "dem",
+    "am": "dem",
+    "zum": "dem",
+    "bei der": "der",
+    "von der": "der",
+    "an der": "der",
+    "zur": "der",
+    "des": "des",
+    "der": "der",
+    "dem": "dem",
+}
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]*(?:sch|lich|ig|al|ell|iv|är|eu|rei))(en|er|es|e|em)$")
-_MASC = re.compile(r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I)
-_NEUT = re.compile(r"(?:institut|amt|ministerium|zentrum|netzwerk|forum|bündnis|büro|werk|unternehmen|"
-                   r"kompetenzzentrum|cluster|labor|portal|parlament|gericht|team)$", re.I)
+_MASC = re.compile(
+    r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I
+)
+_NEUT = re.compile(
+    r"(?:institut|amt|ministerium|zentrum|netzwerk|forum|bündnis|büro|werk|unternehmen|"
+    r"kompetenzzentrum|cluster|labor|portal|parlament|gericht|team)$",
+    re.I,
+)
 _GENITIVE_S = re.compile(r"(?<=[a-zäöü])(?:es|s)$")
 
 
+@lru_cache(maxsize=8192)
 def is_role_word(word: str) -> bool:
     """'VKU-Hauptgeschäftsführer', 'Staatsministerin', 'Bundes-CIO', 'Mayor' are role words."""
     base = word.rsplit("-", 1)[-1].lower()
     for stem in _ROLE_STEMS:
         idx = base.rfind(stem)
-        if idx >= 0 and _ROLE_SUFFIX.fullmatch(base[idx + len(stem):]):
+        if idx >= 0 and _ROLE_SUFFIX.fullmatch(base[idx + len(stem) :]):
             return True
     return False
 
 
 def _plausible_name(name: str) -> bool:
     words = name.split()
-    if words[0].lower() in _NOT_NAME or any(w.lower() in _NOT_NAME - {"von", "de", "zu", "le"} for w in words):
+    if words[0].lower() in _NOT_NAME or any(
+        w.lower() in _NOT_NAME - {"von", "de", "zu", "le"} for w in words
+    ):
         return False
     return not any(_nounish(w) or is_role_word(w) for w in (words[0], words[-1]))
 
@@ -128,7 +170,7 @@ def base_organization(phrase: str, gazetteer: Mapping[str, str] = GAZETTEER) -> 
     phrase = phrase.strip(" .,;:„“\"'")
     m = re.match(r"^(des|eines|dem|beim|vom|zum|im|der|den|die|das|the)\s+", phrase, re.IGNORECASE)
     article = m.group(1).lower() if m else ""
-    words = phrase[m.end():].split() if m else phrase.split()
+    words = phrase[m.end() :].split() if m else phrase.split()
     if not words:
         return phrase
     if len(words) == 1 and words[0] in gazetteer:
@@ -157,9 +199,13 @@ def base_organization(phrase: str, gazetteer: Mapping[str, str] = GAZETTEER) -> 
     return " ".join(words)
 
 
-_EN_ROLE = re.compile(r"^(?P<role>(?:[A-Z][\w-]*|of|the|and|for)(?:\s+(?:[A-Z][\w-]*|of|the|and|for)){0,6}?)\s+"
-                      r"(?:at|with|from)\s+(?:the\s+)?(?P<org>[A-Z].*)$")
-_EN_ROLE_OF = re.compile(r"^(?P<role>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}?)\s+of\s+(?:the\s+)?(?P<org>[A-Z].*)$")
+_EN_ROLE = re.compile(
+    r"^(?P<role>(?:[A-Z][\w-]*|of|the|and|for)(?:\s+(?:[A-Z][\w-]*|of|the|and|for)){0,6}?)\s+"
+    r"(?:at|with|from)\s+(?:the\s+)?(?P<org>[A-Z].*)$"
+)
+_EN_ROLE_OF = re.compile(
+    r"^(?P<role>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}?)\s+of\s+(?:the\s+)?(?P<org>[A-Z].*)$"
+)
 
 
 def _split_english(phrase: str) -> tuple[str, str] | None:
@@ -185,20 +231,20 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
         return None, None
     role_word = words[first]
     role, org = _prefixed_role(role_word, gazetteer)
-    rest = " ".join(words[first + 1:])
+    rest = " ".join(words[first + 1 :])
     role = " ".join([*words[:first], role])
     organ = _ORGAN.match(rest)
     if organ:
         role = f"{role} {organ.group(0)}"
-        rest = rest[organ.end():].strip()
+        rest = rest[organ.end() :].strip()
     topic = re.match(r"^(?:für|for|of)\s+(?!(?:die|den|das|der|the)\b)[^ ]+(?:\s+(?:und|and)\s+[^ ]+)?", rest)
     if topic and not rest.startswith(("of the", "for the")) and re.match(r"^(?:für|for)\b", rest):
         role = f"{role} {topic.group(0)}"
-        rest = rest[topic.end():].strip()
+        rest = rest[topic.end() :].strip()
     prep = _ORG_PREP.match(rest)
-    if prep and rest[prep.end():]:
+    if prep and rest[prep.end() :]:
         article = _PREP_ARTICLE.get(prep.group(1).lower(), "")
-        org = base_organization(f"{article} {rest[prep.end():]}".strip(), gazetteer)
+        org = base_organization(f"{article} {rest[prep.end() :]}".strip(), gazetteer)
     elif rest and rest.split()[0] in gazetteer:
         org = gazetteer[rest.split()[0]]
     return role, org
@@ -260,8 +306,12 @@ def merge_people(people: Iterable[Person]) -> list[Person]:
             merged[key] = p
             continue
         old = merged[key]
-        merged[key] = replace(old, title=old.title or p.title, role=old.role or p.role,
-                              organization=old.organization or p.organization)
+        merged[key] = replace(
+            old,
+            title=old.title or p.title,
+            role=old.role or p.role,
+            organization=old.organization or p.organization,
+        )
     return list(merged.values())
 
 
@@ -278,12 +328,22 @@ def _name_pattern(base: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\wäöü])" + r"\s+".join(parts) + r"(?![\wäöü])")
 
 
+@lru_cache(maxsize=32)
+def _gazetteer_rx(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for all abbreviations and base names; group `g<i>` names entry i."""
+    alts = []
+    for i, (abbr, base) in enumerate(entries):
+        abbr_rx = rf"(?<![\wäöü]){re.escape(abbr)}(?=$|[^\wäöü])"
+        alts.append(f"(?P<g{i}>{abbr_rx}|{_name_pattern(base).pattern})")
+    return re.compile("|".join(alts))
+
+
 def find_organizations(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, str]]:
     """(offset, base name) of every gazetteer organization mentioned by abbreviation or by name."""
-    found: list[tuple[int, str]] = []
-    for abbr, base in gazetteer.items():
-        hits = [m.start() for m in re.finditer(rf"(?<![\wäöü]){re.escape(abbr)}(?=$|[^\wäöü])", text)]
-        hits += [m.start() for m in _name_pattern(base).finditer(text)]
-        if hits:
-            found.append((min(hits), base))
-    return found
+    entries = tuple(gazetteer.items())
+    first: dict[str, int] = {}
+    for m in _gazetteer_rx(entries).finditer(text):
+        base = entries[int(m.lastgroup[1:])][1] if m.lastgroup else None
+        if base and base not in first:
+            first[base] = m.start()
+    return [(pos, base) for base, pos in first.items()]

@@ -13,8 +13,10 @@ from datetime import date, timedelta
 from scc_sync.extract.text import Sentence
 from scc_sync.models import Session
 
-_QUOTE = re.compile(r"„([^“”\"„]{6,160})[“”\"]|“([^”“]{6,160})”|»([^«»]{6,160})«|«([^«»]{6,160})»|"
-                    r"\"([^\"]{6,160})\"|‘([^’]{6,160})’")
+_QUOTE = re.compile(
+    r"„([^“”\"„]{6,160})[“”\"]|“([^”“]{6,160})”|»([^«»]{6,160})«|«([^«»]{6,160})»|"
+    r"\"([^\"]{6,160})\"|‘([^’]{6,160})’"
+)
 _CUE = re.compile(
     r"(?:unter dem (?:Titel|Motto|Thema)|Titel|Motto|Panel\w*|Podium\w*|Diskussionsrunde|Gesprächsrunde|"
     r"Expertenrunde|Forum|Foren|Session\w*|Workshop\w*|Vortrag\w*|Keynote\w*|Impulsvortrag\w*|Fachforum|Programmpunkt\w*|"
@@ -23,13 +25,33 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _CUE_AFTER = re.compile(r"^\W{0,3}(?:lautete|hieß|war der Titel|lautet|was the title|is the title)", re.I)
-_HEADING_SESSION = re.compile(r"^(?:Panel|Session|Workshop|Keynote|Forum|Podium(?:sdiskussion)?|Talk)\s*\d*\s*"
-                              r"[:–—-]\s*(?P<title>.{6,160})$", re.IGNORECASE)
-_DAY_ORDINAL = {"ersten": 0, "zweiten": 1, "dritten": 2, "vierten": 3, "first": 0, "second": 1, "third": 2,
-                "fourth": 3, "one": 0, "two": 1, "three": 2, "1": 0, "2": 1, "3": 2, "4": 3}
-_DAY = re.compile(r"\b(?:am|on the|the)?\s*(?P<ord>ersten|zweiten|dritten|vierten|first|second|third|fourth)\s+"
-                  r"(?:Tag|Veranstaltungstag|Konferenztag|day)\b|\b(?:Tag|Day)\s+(?P<num>one|two|three|[1-4])\b",
-                  re.IGNORECASE)
+_HEADING_SESSION = re.compile(
+    r"^(?:Panel|Session|Workshop|Keynote|Forum|Podium(?:sdiskussion)?|Talk)\s*\d*\s*"
+    r"[:–—-]\s*(?P<title>.{6,160})$",
+    re.IGNORECASE,
+)
+_DAY_ORDINAL = {
+    "ersten": 0,
+    "zweiten": 1,
+    "dritten": 2,
+    "vierten": 3,
+    "first": 0,
+    "second": 1,
+    "third": 2,
+    "fourth": 3,
+    "one": 0,
+    "two": 1,
+    "three": 2,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+}
+_DAY = re.compile(
+    r"\b(?:am|on the|the)?\s*(?P<ord>ersten|zweiten|dritten|vierten|first|second|third|fourth)\s+"
+    r"(?:Tag|Veranstaltungstag|Konferenztag|day)\b|\b(?:Tag|Day)\s+(?P<num>one|two|three|[1-4])\b",
+    re.IGNORECASE,
+)
 
 DateFinder = Callable[[Sentence], list[tuple[date, date]]]
 
@@ -45,8 +67,8 @@ def _quoted(sentence: str) -> list[tuple[int, int, str]]:
 def _is_session(sentence: str, start: int, end: int, title: str) -> bool:
     if len(title.split()) < 2 or (title.endswith((".", "!")) and len(title.split()) > 14):
         return False
-    before = sentence[max(0, start - 45):start]
-    return bool(_CUE.search(before)) or bool(_CUE_AFTER.match(sentence[end:end + 30]))
+    before = sentence[max(0, start - 45) : start]
+    return bool(_CUE.search(before)) or bool(_CUE_AFTER.match(sentence[end : end + 30]))
 
 
 def _day_offset(text: str) -> int | None:
@@ -56,8 +78,9 @@ def _day_offset(text: str) -> int | None:
     return _DAY_ORDINAL.get((m.group("ord") or m.group("num") or "").lower())
 
 
-def _session_date(idx: int, sents: Sequence[Sentence], dates_of: DateFinder,
-                  event: tuple[date, date] | None) -> date | None:
+def _session_date(
+    idx: int, sents: Sequence[Sentence], dates_of: DateFinder, event: tuple[date, date] | None
+) -> date | None:
     """A date in the sentence, else a day ordinal or a date earlier in the same section."""
     if event is not None and event[0] == event[1]:
         return event[0]  # a one-day event: every program item is on that day
@@ -78,8 +101,9 @@ def _session_date(idx: int, sents: Sequence[Sentence], dates_of: DateFinder,
     return None
 
 
-def find_sessions(sents: Sequence[Sentence], skip: set[int], dates_of: DateFinder,
-                  event: tuple[date, date] | None) -> list[Session]:
+def find_sessions(
+    sents: Sequence[Sentence], skip: set[int], dates_of: DateFinder, event: tuple[date, date] | None
+) -> list[Session]:
     """Sessions in text order, one per title; sentences in `skip` (the next edition) are ignored."""
     found: dict[str, Session] = {}
     for i, s in enumerate(sents):

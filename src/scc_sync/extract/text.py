@@ -27,12 +27,13 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        before = text[start:m.start() + 1]
+        before = text[start : m.start() + 1]
         last = re.search(r"([\w.]+)\.$", before)
-        if last and (last.group(1).lower() in _ABBREVIATIONS or last.group(1).isdigit()
-                     or len(last.group(1)) == 1):
+        if last and (
+            last.group(1).lower() in _ABBREVIATIONS or last.group(1).isdigit() or len(last.group(1)) == 1
+        ):
             continue
-        out.append(text[start:m.end()].strip())
+        out.append(text[start : m.end()].strip())
         start = m.end()
     out.append(text[start:].strip())
     return [s[:MAX_SENTENCE] for s in out if s]
