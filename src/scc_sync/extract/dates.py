@@ -1,0 +1,214 @@
+"""German and English date phrases: single dates and ranges, with or without a year.
+
+`find_dates(text)` returns every date phrase as a `DateMention` with the year left open where the text
+omits it; `resolve(mention, ref)` turns it into real dates, inferring a missing year from a reference
+date (normally the publication date).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+MONTHS: dict[str, int] = {
+    "januar": 1, "jänner": 1, "jan": 1, "january": 1,
+    "februar": 2, "feb": 2, "february": 2,
+    "märz": 3, "maerz": 3, "mär": 3, "mrz": 3, "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juni": 6, "jun": 6, "june": 6,
+    "juli": 7, "jul": 7, "july": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "october": 10, "oct": 10,
+    "november": 11, "nov": 11,
+    "dezember": 12, "dez": 12, "december": 12, "dec": 12,
+}  # fmt: skip
+
+WEEKDAYS: dict[str, int] = {
+    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5,
+    "sonnabend": 5, "sonntag": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
+    "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Longest names first so "September" wins over "Sep"; genitive "Oktobers" and "Sept." allowed.
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:s\b|\.|\b)"
+_Y = r"(?:19|20)\d\d"
+_D = r"[0-3]?\d"
+_DASH = r"\s*(?:-|–|—|bis(?:\s+zum)?|to|through|until)\s*"
+_SEP = r"\s*(?:-|–|—|/|&|bis(?:\s+zum)?|und|to|through|and)\s*"
+
+# (name, pattern); named groups d1 m1 y1 d2 m2 y2 (numeric months: n1 n2; two-digit years: yy1 yy2).
+_PATTERNS: list[tuple[str, str]] = [
+    ("iso", rf"\b(?P<y1>{_Y})-(?P<n1>[01]\d)-(?P<d1>[0-3]\d)(?!\d)"),
+    ("de_cross", rf"\b(?P<d1>{_D})\.\s*(?P<m1>{_MONTH})\s*(?P<y1>{_Y})?{_DASH}(?P<d2>{_D})\.\s*"
+                 rf"(?P<m2>{_MONTH})(?:\s*(?P<y2>{_Y}))?"),
+    ("de_range", rf"\b(?P<d1>{_D})\.?{_SEP}(?P<d2>{_D})\.\s*(?P<m2>{_MONTH})(?:\s*(?P<y2>{_Y}))?"),
+    ("num_range", rf"\b(?P<d1>{_D})\.(?:(?P<n1>[01]?\d)\.(?P<y1>{_Y})?)?{_DASH}(?P<d2>{_D})\."
+                  rf"(?P<n2>[01]?\d)\.(?:(?P<y2>{_Y})|(?P<yy2>\d\d)\b)?"),
+    ("en_cross", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?{_DASH}(?P<m2>{_MONTH})\s*(?P<d2>{_D})"
+                 rf"(?:st|nd|rd|th)?(?:,?\s*(?P<y2>{_Y}))?"),
+    ("en_range", rf"\b(?P<m2>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?{_SEP}(?P<d2>{_D})(?:st|nd|rd|th)?\b"
+                 rf"(?:,?\s*(?P<y2>{_Y}))?"),
+    ("en_drange", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?{_SEP}(?P<d2>{_D})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})"
+                  rf"(?:,?\s*(?P<y2>{_Y}))?"),
+    ("de_single", rf"\b(?P<d1>{_D})\.\s*(?P<m1>{_MONTH})(?:\s*(?P<y1>{_Y}))?"),
+    ("num_single", rf"\b(?P<d1>{_D})\.(?P<n1>[01]?\d)\.(?:(?P<y1>{_Y})|(?P<yy1>\d\d)\b)?(?![\d.])"),
+    ("en_single", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s*(?P<y1>{_Y}))?"),
+    ("en_dsingle", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})(?:,?\s*(?P<y1>{_Y}))?"),
+]  # fmt: skip
+_COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+_WEEKDAY_BEFORE = re.compile(
+    r"\b(?P<wd>" + "|".join(WEEKDAYS) + r")\s*,?\s*(?:den|dem|am|the)?\s*$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """One date phrase as written; years are None where the text leaves them out."""
+
+    start: int  # character offsets in the text searched
+    end: int
+    text: str
+    d1: int
+    m1: int
+    y1: int | None
+    d2: int | None = None
+    m2: int | None = None
+    y2: int | None = None
+    weekday: str | None = None  # a weekday written right before the date ("Donnerstag, dem")
+
+    @property
+    def is_range(self) -> bool:
+        return self.d2 is not None
+
+
+def _year(m: re.Match[str], long: str, short: str) -> int | None:
+    if m.groupdict().get(long):
+        return int(m.group(long))
+    if m.groupdict().get(short):
+        yy = int(m.group(short))
+        return 2000 + yy if yy < 70 else 1900 + yy
+    return None
+
+
+def _month_name(raw: str) -> int | None:
+    name = raw.lower().rstrip(".")
+    return MONTHS.get(name) or (MONTHS.get(name[:-1]) if name.endswith("s") else None)
+
+
+def _month(m: re.Match[str], name: str, num: str) -> int | None:
+    if m.groupdict().get(name):
+        return _month_name(m.group(name))
+    if m.groupdict().get(num):
+        value = int(m.group(num))
+        return value if 1 <= value <= 12 else None
+    return None
+
+
+def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
+    d1 = int(m.group("d1"))
+    d2 = int(m.group("d2")) if m.groupdict().get("d2") else None
+    m2 = _month(m, "m2", "n2")
+    m1 = _month(m, "m1", "n1") or m2
+    if m1 is None or not 1 <= d1 <= 31 or (d2 is not None and not 1 <= d2 <= 31):
+        return None
+    y1, y2 = _year(m, "y1", "yy1"), _year(m, "y2", "yy2")
+    if d2 is not None and m2 is None:
+        m2 = m1
+    if d2 is not None and m1 == m2 and d2 <= d1 and kind != "num_range":
+        return None  # "5. und 3. Mai" is no range
+    wd = _WEEKDAY_BEFORE.search(text, max(0, m.start() - 25), m.start())
+    return DateMention(
+        m.start(), m.end(), m.group(0).strip(), d1, m1, y1, d2, m2, y2, wd.group("wd") if wd else None
+    )
+
+
+@lru_cache(maxsize=4096)
+def find_dates(text: str) -> tuple[DateMention, ...]:
+    """All date phrases in `text`, in order; where phrases overlap, the earliest-listed pattern wins.
+
+    Cached: several layers ask about the same sentence."""
+    taken: list[tuple[int, int]] = []
+    found: list[DateMention] = []
+    for kind, rx in _COMPILED:
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            mention = _mention(kind, m, text)
+            if mention:
+                taken.append((m.start(), m.end()))
+                found.append(mention)
+    return tuple(sorted(found, key=lambda d: d.start))
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def infer_year(month: int, day: int, ref: date) -> int:
+    """The year, among the reference year and its neighbours, that puts the date closest to `ref`."""
+    best = ref.year
+    best_gap: int | None = None
+    for y in (ref.year - 1, ref.year, ref.year + 1):
+        d = _safe_date(y, month, day)
+        if d is not None and (best_gap is None or abs((d - ref).days) < best_gap):
+            best, best_gap = y, abs((d - ref).days)
+    return best
+
+
+def resolve(m: DateMention, ref: date | None) -> tuple[date, date] | None:
+    """(start, end) of the mention; None when no year is written and there is no reference date."""
+    y2 = m.y2 if m.is_range else None
+    y1 = m.y1
+    if y1 is None and y2 is not None:
+        y1 = y2 - 1 if m.m1 > (m.m2 or m.m1) else y2  # "28. Dezember bis 2. Januar 2021"
+    if y1 is None:
+        if ref is None:
+            return None
+        y1 = infer_year(m.m1, m.d1, ref)
+    start = _safe_date(y1, m.m1, m.d1)
+    if start is None:
+        return None
+    if not m.is_range:
+        return start, start
+    assert m.m2 is not None and m.d2 is not None
+    end = _safe_date(y2 or y1, m.m2, m.d2)
+    if end is not None and end < start and y2 is None:
+        end = _safe_date(y1 + 1, m.m2, m.d2)  # "30. Dezember bis 2. Januar"
+    return (start, end) if end is not None else None
+
+
+def weekday_mismatch(m: DateMention, ref: date | None) -> str | None:
+    """A warning when the weekday written before a date is not that date's weekday."""
+    if not m.weekday:
+        return None
+    span = resolve(m, ref)
+    if span is None:
+        return None
+    written = WEEKDAYS[m.weekday.lower()]
+    actual = span[0].weekday()
+    if written == actual:
+        return None
+    return (
+        f"weekday mismatch: '{m.weekday} … {m.text}' but {span[0].isoformat()} is a "
+        f"{WEEKDAY_NAMES_EN[actual]}"
+    )
+
+
+def parse_date_text(text: str, ref: date | None = None) -> date | None:
+    """The first date in a short text (a dateline, a 'Stand:' line, a meta value)."""
+    iso = re.search(r"\b((?:19|20)\d\d)-([01]\d)-([0-3]\d)", text)
+    if iso:
+        return _safe_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    for m in find_dates(text):
+        span = resolve(m, ref)
+        if span and (m.y1 or m.y2):
+            return span[0]
+    return None

@@ -1,0 +1,570 @@
+"""The event layer: which event, when, in what format, how many came, and the next edition.
+
+Works on sentences. Sentences about the next edition ("Die nächste … ist für den … geplant" and an
+anaphoric follow-up such as "Dann … soll sie wieder als Präsenzveranstaltung …") are kept apart, so
+their dates and format never leak into the reported event, and vice versa.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from scc_sync.extract.dates import DateMention, find_dates, resolve, weekday_mismatch
+from scc_sync.extract.numbers import CountMention, find_counts
+from scc_sync.extract.text import Sentence
+from scc_sync.models import Count, EventFacts, EventFormat
+
+_HEADS = (
+    r"Convention|Kongress|Konferenz|Conference|Congress|Summit|Gipfel|Forum|Messe|Tagung|Expo|Festival|"
+    r"Symposium|Woche|Week|Tage|Days|Fair|Meetup|Barcamp|Hackathon|Verbandstag|Dialog|Camp|Show|Salon|"
+    r"Fachtag|Kommunaltag|Jahrestagung|Netzwerktreffen|Day|Tag"
+)
+_COMPOUND = (
+    r"kongress|konferenz|tagung|messe|gipfel|forum|festival|summit|convention|woche|barcamp|hackathon|"
+    r"versammlung|webinar|seminar"
+)
+_EVENT_NAME = re.compile(
+    rf"(?<![\wäöüÄÖÜ-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*|of|for|on|the|für|&|und|and)\s+){{0,4}}"
+    rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*?(?:-(?:{_HEADS})|{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
+)
+_LEADING = re.compile(
+    r"^(?:(?:die|der|das|den|dem|des|am|im|auf|beim|bei|zur|zum|nach|vor|während|seit|dann|als|auch|nun|"
+    r"the|at|in|on|this|our|next|last|ihre|unsere|diese|dieses|diesen|dieser|nächste|nächsten|kommende|"
+    r"kommenden|erste|ersten|zweite|zweiten|heute|gestern|morgen|über|von|vom|mit|und|and|for|of|für|&|"
+    r"ein|eine|einer|einem|a|an|alle|zahlreiche|rund|mehr|[A-ZÄÖÜ][a-zäöü]+tag)\s+)+",
+    re.IGNORECASE,
+)
+_GENERIC = {
+    "convention", "kongress", "konferenz", "conference", "congress", "summit", "gipfel", "forum", "messe",
+    "tagung", "expo", "festival", "symposium", "woche", "week", "tage", "days", "fair", "meetup", "barcamp",
+    "hackathon", "verbandstag", "dialog", "camp", "show", "salon", "fachtag", "kommunaltag", "jahrestagung",
+    "netzwerktreffen", "day", "tag", "pressekonferenz", "videokonferenz", "telefonkonferenz",
+    "onlinekonferenz", "online-konferenz", "digitalkonferenz", "fachkonferenz", "fachtagung", "fachmesse",
+    "jahreskonferenz", "abschlusskonferenz", "auftaktkonferenz", "konferenzwoche", "projektwoche",
+    "ministerpräsidentenkonferenz", "innenministerkonferenz", "bundestag", "landtag", "städtetag",
+    "landkreistag", "feiertag", "jahrestag", "arbeitstag", "wochentag", "versammlung", "webinar", "seminar",
+    "onlineseminar", "online-seminar", "mitgliederversammlung", "hauptversammlung", "jahresversammlung",
+}  # fmt: skip
+_EVENT_WORD = re.compile(
+    r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
+    r"conference|event|convention|summit|congress|fair|expo)\w*",
+    re.IGNORECASE,
+)
+_EVENT_VERB = re.compile(
+    r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
+    r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|trafen|treffen sich|took place|takes place|"
+    r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
+    r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
+    r"came|ended|closes|closed|trafen sich|met)\b",
+    re.IGNORECASE,
+)
+_RECAP_VERB = re.compile(
+    r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
+    r"wurde \w+ abgehalten|gathered|attended)\b",
+    re.IGNORECASE,
+)
+_NEXT = re.compile(
+    r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
+    r"will return|returns)\b",
+    re.IGNORECASE,
+)
+_ANAPHORIC = re.compile(
+    r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
+    r"Again|There)\b[\s,]"
+)
+_NOT_EVENT_CONTEXT = re.compile(
+    r"\b(?:vertritt|vertreten|Mitglied\w*|Beschäftigt\w*|Mitarbeit\w*|employ\w*|"
+    r"members?|represents?|Einwohner\w*|Kunden|customers)\b",
+    re.IGNORECASE,
+)
+_FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
+    (
+        "hybrid",
+        re.compile(
+            r"\bhybrid(?:e[nrsm]?)?\s+(?:\w+\s+)?(?:Veranstaltung|Format|Event|Konferenz|Kongress|"
+            r"Edition|Messe|Tagung|statt|abgehalten|durchgeführt|event|conference|format|"
+            r"edition|summit)|\bHybrid(?:veranstaltung|format|event|konferenz|-\w+)|"
+            r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
+            r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "online",
+        re.compile(
+            r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+"
+            r"(?:statt|abgehalten|"
+            r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
+            r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
+            r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
+            r"(?:Konferenz|Veranstaltung|"
+            r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
+            r"\b(?:held|took place|takes place|will take place|"
+            r"was held|is held|hosted|went|goes|run|ran)\s+(?:\w+\s+){0,2}?(?:online|virtually|digitally)\b|"
+            r"\bvirtual (?:event|conference|edition|summit|format|convention)\b|\bonline-only\b|"
+            r"\bfully (?:online|virtual)\b|\bOnline-Format\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "in-person",
+        re.compile(
+            r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
+            r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
+            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)",
+            re.IGNORECASE,
+        ),
+    ),
+]
+_CITIES = (
+    "Berlin|Hamburg|München|Köln|Frankfurt am Main|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dortmund|Essen|"
+    "Bremen|Dresden|Hannover|Nürnberg|Duisburg|Bochum|Wuppertal|Bielefeld|Bonn|Münster|Mannheim|Karlsruhe|"
+    "Augsburg|Wiesbaden|Mainz|Kiel|Magdeburg|Erfurt|Rostock|Potsdam|Saarbrücken|Schwerin|Cottbus|Kassel|"
+    "Freiburg|Aachen|Braunschweig|Chemnitz|Halle|Lübeck|Oldenburg|Osnabrück|Heidelberg|Darmstadt|Regensburg|"
+    "Würzburg|Ulm|Wolfsburg|Göttingen|Jena|Trier|Wien|Zürich|Basel|Bern|Graz|Linz|Salzburg|Amsterdam|"
+    "Brüssel|Brussels|Paris|London|Lisbon|Lissabon|Barcelona|Madrid|Rome|Rom|Vienna|Munich|Cologne|Copenhagen|"
+    "Kopenhagen|Stockholm|Oslo|Helsinki|Warschau|Warsaw|Prag|Prague|New York|San Francisco|Las Vegas|Austin|"
+    "Boston|Chicago|Toronto|Dublin|Luxemburg|Straßburg|Strasbourg"
+)
+_LOCATION = re.compile(
+    rf"\b(?:in|im|in der|in den|ins|nach|at|at the|auf dem|auf der|to)\s+"
+    rf"(?P<loc>(?:[A-ZÄÖÜ][\w\-äöüß]+\s+){{0,3}}?(?:{_CITIES}))"
+    rf"(?![\wäöü])"
+)
+
+
+@dataclass
+class EventAnalysis:
+    event: EventFacts | None = None
+    next_event: EventFacts | None = None
+    span: tuple[date, date] | None = None
+    next_sentences: set[int] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---- names -------------------------------------------------------------------------------------
+
+
+def _clean_name(raw: str) -> str | None:
+    name = _LEADING.sub("", raw.strip()).strip(" &-")
+    name = re.sub(r"^(?:of|for|on|the|für|und|and)\s+", "", name)
+    if not name or name.lower() in _GENERIC or not re.match(r"[A-ZÄÖÜ0-9]", name):
+        return None
+    if " " not in name and re.match(r"^(?:Online|Digital|Video|Telefon|Presse|Präsenz|Hybrid)", name):
+        return None
+    return name
+
+
+_ADJ_END = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]{2,}?)(?:e|er|en|es|em)$")
+
+
+def name_key(name: str) -> str:
+    """'Kommunalen Digitalgipfel' and 'Kommunaler Digitalgipfel' share a key."""
+    words = name.split()
+    stems = [(_ADJ_END.sub(r"\1", w) if i < len(words) - 1 else w) for i, w in enumerate(words)]
+    return " ".join(stems).lower()
+
+
+def name_rx(name: str) -> re.Pattern[str]:
+    """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses')."""
+    words = name.split()
+    parts = [re.escape(_ADJ_END.sub(r"\1", w)) + r"(?:e|er|en|es|em)?" for w in words[:-1]]
+    parts.append(re.escape(words[-1]) + r"(?:e?s)?")
+    return re.compile(r"(?<![\wäöü-])" + r"\s+".join(parts) + r"(?![\wäöü-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NameMention:
+    name: str
+    sentence: int
+    year: int | None
+
+
+def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
+    """Every event name mention, with the year written after it (if any)."""
+    out: list[NameMention] = []
+    for i, s in enumerate(sents):
+        for m in _EVENT_NAME.finditer(s.text):
+            name = _clean_name(m.group("name"))
+            if name:
+                out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
+    return out
+
+
+def best_event_name(sents: Sequence[Sentence], mentions: list[NameMention]) -> str | None:
+    scores: dict[str, float] = {}
+    forms: dict[str, list[tuple[int, str]]] = {}
+    for m in mentions:
+        key = name_key(m.name)
+        bonus = {"title": 3.0, "kicker": 1.0, "lead": 1.0, "heading": 0.5}.get(sents[m.sentence].kind, 0.0)
+        scores[key] = scores.get(key, 0.0) + 1.0 + bonus + (0.5 if " " in m.name else 0.0)
+        rank = 0 if sents[m.sentence].kind == "title" else 1
+        forms.setdefault(key, []).append((rank, m.name))
+    # a longer name that contains a shorter one ("Smart Country Convention" ⊃ "Country Convention") wins
+    for key in list(scores):
+        for other in scores:
+            if other != key and key in other:
+                scores[other] += scores[key]
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: (scores[k], len(k)))
+    ranked = sorted(forms[best], key=lambda f: f[0])
+    titled = [n for r, n in ranked if r == 0]
+    return titled[0] if titled else max((n for _, n in ranked), key=[n for _, n in ranked].count)
+
+
+def other_edition_sentences(
+    mentions: list[NameMention], sents: Sequence[Sentence], name: str | None
+) -> tuple[set[int], set[int]]:
+    """(later, earlier): sentences naming the event with a later or an earlier year than the page's."""
+    if not name:
+        return set(), set()
+    key = name_key(name)
+    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and name_key(m.name) == key]
+    if not years:
+        return set(), set()
+    base = next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
+    later = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year > base}
+    earlier = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year < base}
+    return later, earlier
+
+
+# ---- context -----------------------------------------------------------------------------------
+
+
+def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
+    """Sentences about the next edition, plus one anaphoric follow-up in the same block."""
+    found: set[int] = set()
+    for i, s in enumerate(sents):
+        if _NEXT.search(s.text) and (
+            find_dates(s.text) or _has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
+        ):
+            found.add(i)
+            if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
+                found.add(i + 1)
+    return found
+
+
+def _has_format(text: str) -> bool:
+    return any(rx.search(text) for _, rx in _FORMATS)
+
+
+def detect_format(texts: Sequence[str]) -> EventFormat | None:
+    seen = {fmt for fmt, rx in _FORMATS for t in texts if rx.search(t)}
+    if "hybrid" in seen or {"online", "in-person"} <= seen:
+        return "hybrid"
+    return next(iter(seen), None)
+
+
+def detect_location(texts: Sequence[str]) -> str | None:
+    for t in texts:
+        m = _LOCATION.search(t)
+        if m:
+            return m.group("loc").strip()
+    return None
+
+
+# ---- dates -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatedMention:
+    mention: DateMention
+    span: tuple[date, date]
+    sentence: int
+
+
+def dated_mentions(sents: Sequence[Sentence], ref: date | None) -> list[DatedMention]:
+    out = []
+    for i, s in enumerate(sents):
+        for m in find_dates(s.text):
+            span = resolve(m, ref)
+            if span:
+                out.append(DatedMention(m, span, i))
+    return out
+
+
+def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | None:
+    """The publication date, else the first fully written date in the text."""
+    if published:
+        return published
+    for s in sents:
+        for m in find_dates(s.text):
+            if m.y1 or m.y2:
+                span = resolve(m, None)
+                if span:
+                    return span[0]
+    return None
+
+
+def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) -> float:
+    text = sents[d.sentence].text
+    score = 2.0 if d.mention.is_range else 0.0
+    if name and name_rx(name).search(text):
+        score += 3
+    if _EVENT_VERB.search(text) or _EVENT_WORD.search(text):
+        score += 2
+    if re.search(r"\b(?:vom|from|zwischen|between)\s*$", text[: d.mention.start]):
+        score += 1
+    if sents[d.sentence].kind in ("title", "kicker", "lead"):
+        score += 1
+    return score
+
+
+_UNTIL = re.compile(r"\b(?:bis(?: zum| einschließlich)?|until|through|till)\s*$", re.IGNORECASE)
+
+
+def extend_span(
+    span: tuple[date, date], candidates: list[DatedMention], sents: Sequence[Sentence], start_sentence: int
+) -> tuple[date, date]:
+    """'Am 13. Juni begann … Bis zum 14. Juni diskutierten …': a single day extended by a 'bis' date."""
+    for d in candidates:
+        if not 0 < d.sentence - start_sentence <= 2 or d.mention.is_range:
+            continue
+        text = sents[d.sentence].text
+        if _UNTIL.search(text[: d.mention.start]) and 0 < (d.span[0] - span[0]).days <= 14:
+            return span[0], d.span[0]
+    return span
+
+
+def pick_span(
+    candidates: list[DatedMention], sents: Sequence[Sentence], name: str | None
+) -> tuple[date, date] | None:
+    scored = [(d, _date_score(d, sents, name)) for d in candidates]
+    scored = [(d, s) for d, s in scored if s >= 2]
+    if not scored:
+        return None
+    best = max(scored, key=lambda x: (x[1], -x[0].sentence))[0]
+    if best.span[0] == best.span[1]:
+        return extend_span(best.span, candidates, sents, best.sentence)
+    return best.span
+
+
+# ---- counts ------------------------------------------------------------------------------------
+
+_TOTAL = re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.IGNORECASE)
+
+
+def counts_in(sents: Sequence[Sentence], indexes: Sequence[int]) -> list[tuple[CountMention, bool]]:
+    """Counts with a flag telling whether the sentence presents them as a total."""
+    out: list[tuple[CountMention, bool]] = []
+    for i in indexes:
+        text = sents[i].text
+        if _NOT_EVENT_CONTEXT.search(text):
+            text = _drop_clauses(text)
+        total = bool(_TOTAL.search(text))
+        out.extend((c, total) for c in find_counts(text))
+    return out
+
+
+def _drop_clauses(text: str) -> str:
+    """Keep only the clauses of a sentence that are not about an association's size."""
+    parts = re.split(r"[,;:]|\s+und\s+|\s+and\s+", text)
+    return ", ".join(p for p in parts if not _NOT_EVENT_CONTEXT.search(p))
+
+
+def _bounds(c: Count) -> tuple[float, float]:
+    v = float(c.value)
+    return {
+        "exact": (v, v),
+        "more_than": (v + 1e-9, float("inf")),
+        "at_least": (v, float("inf")),
+        "up_to": (0.0, v),
+        "about": (v * 0.85, v * 1.15),
+    }[c.qualifier]
+
+
+def _compatible(a: Count, b: Count) -> bool:
+    (a1, a2), (b1, b2) = _bounds(a), _bounds(b)
+    return a1 <= b2 and b1 <= a2
+
+
+def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, Count], list[str]]:
+    """The first count of each kind, and a warning for every later count that contradicts it.
+
+    A later, smaller count is usually a subset ("250 Gäste vor Ort"); it contradicts only when the
+    text presents it as the total. A later count above the first one's range always contradicts.
+    """
+    counts: dict[str, Count] = {}
+    warnings: list[str] = []
+    for m, total in mentions:
+        if m.kind not in counts:
+            counts[m.kind] = m.count
+            continue
+        first = counts[m.kind]
+        above = _bounds(m.count)[0] > _bounds(first)[1]
+        if m.count != first and not _compatible(m.count, first) and (total or above):
+            warnings.append(
+                f"counts disagree: {m.kind} {first.value} ({first.qualifier}) vs "
+                f"{m.count.value} ({m.count.qualifier})"
+            )
+    p, s = counts.get("participants"), counts.get("speakers")
+    if p and s and _bounds(s)[0] > _bounds(p)[1]:
+        warnings.append(f"counts disagree: more speakers ({s.value}) than participants ({p.value})")
+    return counts, warnings
+
+
+# ---- the analysis ------------------------------------------------------------------------------
+
+
+def _jsonld_event(objs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for obj in objs:
+        types = {
+            str(t) for t in (obj.get("@type") if isinstance(obj.get("@type"), list) else [obj.get("@type")])
+        }
+        if any(t.endswith("Event") for t in types) and obj.get("name"):
+            return obj
+    return None
+
+
+def _ld_date(value: Any) -> date | None:
+    m = re.match(r"((?:19|20)\d\d)-(\d\d)-(\d\d)", str(value or ""))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _ld_format(obj: dict[str, Any]) -> EventFormat | None:
+    mode = str(obj.get("eventAttendanceMode") or "")
+    return (
+        "hybrid"
+        if "Mixed" in mode
+        else "online"
+        if "Online" in mode
+        else "in-person"
+        if "Offline" in mode
+        else None
+    )
+
+
+def _ld_location(obj: dict[str, Any]) -> str | None:
+    loc = obj.get("location")
+    if isinstance(loc, list):
+        loc = next((x for x in loc if isinstance(x, dict) and x.get("@type") != "VirtualLocation"), None)
+    if isinstance(loc, dict) and loc.get("@type") != "VirtualLocation":
+        addr = loc.get("address")
+        city = addr.get("addressLocality") if isinstance(addr, dict) else None
+        parts = [str(p) for p in (loc.get("name"), city) if p]
+        return ", ".join(dict.fromkeys(parts)) or None
+    return str(loc) if isinstance(loc, str) else None
+
+
+def _strip_year(name: str) -> str:
+    return re.sub(r"\s+(?:19|20)\d\d$", "", str(name)).strip()
+
+
+def analyse_event(
+    sents: Sequence[Sentence], published: date | None, jsonld: list[dict[str, Any]]
+) -> EventAnalysis:
+    result = EventAnalysis()
+    ref = reference_date(published, sents)
+    mentions = event_names(sents)
+    name = best_event_name(sents, mentions)
+    later, earlier = other_edition_sentences(mentions, sents, name)
+    next_idx = next_edition_sentences(sents) | later
+    result.next_sentences = next_idx
+    dated = dated_mentions(sents, ref)
+    for d in dated:
+        warning = weekday_mismatch(d.mention, ref)
+        if warning and warning not in result.warnings:
+            result.warnings.append(warning)
+    current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
+    span = pick_span([d for d in dated if d.sentence in current], sents, name)
+    next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
+        (d.span for d in dated if d.sentence in next_idx), None
+    )
+    counts, count_warnings = merge_counts(counts_in(sents, current))
+    cur_texts = [sents[i].text for i in current]
+    fmt = detect_format(cur_texts)
+    ld = _jsonld_event(jsonld)
+    recap = any(_RECAP_VERB.search(t) for t in cur_texts)
+    if span is None and next_span is not None and not recap:
+        span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
+        fmt = fmt or detect_format([sents[i].text for i in next_idx])
+        next_idx = set()
+    if ld is not None:
+        name = _strip_year(ld["name"])
+        ld_start, ld_end = _ld_date(ld.get("startDate")), _ld_date(ld.get("endDate"))
+        if ld_start:
+            span = (ld_start, ld_end or ld_start)
+        fmt = _ld_format(ld) or fmt
+    elif not _is_about_event(sents, name, span, counts, fmt, mentions):
+        return result
+    named = [t for t in cur_texts if name and name_rx(name).search(t)]
+    location = (_ld_location(ld) if ld else None) or detect_location(
+        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)]
+    )
+    result.event = EventFacts(
+        name=name or "",
+        start=span[0] if span else None,
+        end=span[1] if span else None,
+        format=fmt,
+        location=location,
+        counts=counts,
+    )
+    result.span = span
+    result.warnings += count_warnings
+    if next_idx and (next_span or detect_format([sents[i].text for i in next_idx])):
+        result.next_event = _next_event(sents, next_idx, next_span, mentions, name)
+    result.warnings += _date_warnings(result)
+    return result
+
+
+def _is_about_event(
+    sents: Sequence[Sentence],
+    name: str | None,
+    span: tuple[date, date] | None,
+    counts: dict[str, Count],
+    fmt: EventFormat | None,
+    mentions: list[NameMention],
+) -> bool:
+    """An event page names its event prominently (or twice) and gives its dates, counts or format."""
+    if not name:
+        return False
+    key = name_key(name)
+    prominent = any(
+        name_key(m.name) == key and sents[m.sentence].kind in ("title", "kicker", "lead") for m in mentions
+    )
+    repeated = len({m.sentence for m in mentions if key in name_key(m.name)}) >= 2
+    return (prominent or repeated) and bool(span or counts or fmt)
+
+
+def _next_event(
+    sents: Sequence[Sentence],
+    next_idx: set[int],
+    span: tuple[date, date] | None,
+    mentions: list[NameMention],
+    name: str | None,
+) -> EventFacts:
+    texts = [sents[i].text for i in sorted(next_idx)]
+    own = next((m.name for m in mentions if m.sentence in next_idx), None)
+    counts, _ = merge_counts(counts_in(sents, sorted(next_idx)))
+    same = own and name and name_key(name) in name_key(own)
+    return EventFacts(
+        name=name if same or not own else own,
+        start=span[0] if span else None,
+        end=span[1] if span else None,
+        format=detect_format(texts),
+        location=detect_location(texts),
+        counts=counts,
+    )
+
+
+def _date_warnings(result: EventAnalysis) -> list[str]:
+    out = []
+    for label, ev in (("event", result.event), ("next event", result.next_event)):
+        if ev and ev.start and ev.end and ev.end < ev.start:
+            out.append(f"{label} ends ({ev.end.isoformat()}) before it starts ({ev.start.isoformat()})")
+    ev, nxt = result.event, result.next_event
+    if ev and nxt and ev.start and nxt.start and nxt.start <= ev.start:
+        out.append(
+            f"next event ({nxt.start.isoformat()}) does not come after the event ({ev.start.isoformat()})"
+        )
+    return out

@@ -1,0 +1,349 @@
+"""People with academic title, role and organization; organizations in their base form.
+
+Two sentence shapes carry nearly all people in news text:
+  role before the name: "VKU-Hauptgeschäftsführer Ingbert Liebing", "Bundes-CIO Dr. Markus Richter"
+  role after the name:  "Dr. Gerd Landsberg, Hauptgeschäftsführer beim Deutschen Städte- und Gemeindebund"
+A capitalised word pair only counts as a name when a role word or an academic title vouches for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from functools import lru_cache
+
+from scc_sync.models import Person
+
+GAZETTEER: dict[str, str] = {
+    "VKU": "Verband kommunaler Unternehmen",
+    "DST": "Deutscher Städtetag",
+    "DStGB": "Deutscher Städte- und Gemeindebund",
+    "DLT": "Deutscher Landkreistag",
+    "BDEW": "Bundesverband der Energie- und Wasserwirtschaft",
+    "KGSt": "Kommunale Gemeinschaftsstelle für Verwaltungsmanagement",
+    "BMI": "Bundesministerium des Innern",
+    "BMWK": "Bundesministerium für Wirtschaft und Klimaschutz",
+    "BMDV": "Bundesministerium für Digitales und Verkehr",
+    "BSI": "Bundesamt für Sicherheit in der Informationstechnik",
+    "DIHK": "Deutsche Industrie- und Handelskammer",
+    "VDV": "Verband Deutscher Verkehrsunternehmen",
+    "ZVEI": "Verband der Elektro- und Digitalindustrie",
+    "NRW": "Land Nordrhein-Westfalen",
+    "EU": "Europäische Union",
+}
+
+# Role words: a German compound ending in one of these (plus feminine/inflection), or an English title.
+_ROLE_STEMS = (
+    "geschäftsführer", "geschäftsführender", "vorsitzender", "vorsitzende", "präsident", "minister",
+    "staatssekretär", "bürgermeister", "beigeordneter", "beigeordnete", "direktor", "vorstand",
+    "vorständin", "leiter", "referent", "sprecher", "dezernent", "landrat", "landrätin", "abgeordneter",
+    "abgeordnete", "beauftragter", "beauftragte", "kanzler", "senator", "kämmerer", "stadtrat",
+    "stadträtin", "gründer", "chef", "chefin", "moderator", "professor", "ceo", "cio", "cdo", "cto",
+    "coo", "cfo", "mayor", "director", "president", "chair", "chairman", "chairwoman", "founder",
+    "manager", "officer", "chancellor", "senator", "premier", "secretary",
+    "commissioner", "head", "governor", "partner", "consultant",
+    "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
+)  # fmt: skip
+# Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
+_ROLE_PREFIXES = {
+    "bundes",
+    "landes",
+    "staats",
+    "stadt",
+    "kreis",
+    "ober",
+    "vize",
+    "ex",
+    "ko",
+    "co",
+    "haupt",
+    "vorstands",
+    "general",
+    "digital",
+    "ehren",
+    "interims",
+    "chef",
+    "senior",
+    "junior",
+    "vice",
+}
+_ROLE_SUFFIX = re.compile(r"(?:in|innen|en|e|s)?$")
+TITLE = r"(?:(?:Prof\.|Dr\.|Dipl\.-[A-Z][a-zäöü]*\.|Dr\.-Ing\.|Dr\. h\.\s?c\.|PD)\s+)*"
+_NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?"
+NAME = rf"{_NAME_WORD}(?:\s+(?:von der|von|van der|van|de|zu|vom|di|da|le))?\s+{_NAME_WORD}"
+_WORD = r"[A-ZÄÖÜa-zäöüß0-9][\wÄÖÜäöüß.]*(?:-[\wÄÖÜäöüß]*)*"
+
+_ROLE_BEFORE = re.compile(  # a lookahead, so that candidates may overlap ("Indonesian President Joko …")
+    rf"(?=(?<![\wäöü-])(?P<role>(?:[A-ZÄÖÜ][\wÄÖÜäöüß]*-)?[A-ZÄÖÜ][\wÄÖÜäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü]))"
+)
+_ROLE_AFTER = re.compile(
+    rf"(?P<title>{TITLE})(?P<name>{NAME})\s*(?:,\s*|\s+\()(?P<phrase>[^,;()]+?)(?=\s*(?:[,;()]|$|\.\s|\.$|"
+    rf"(?<!-)\s+(?:und|sowie|and)\s+{TITLE}{NAME}))"
+)
+# Words that start a sentence or are common nouns, so a capitalised pair starting with them is no name.
+_NOT_NAME = {
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "am", "im", "in", "auf", "an", "bei", "beim",
+    "zur", "zum", "neben", "mit", "von", "vom", "für", "auch", "als", "nach", "dann", "und", "oder", "the",
+    "a", "at", "on", "of", "for", "and", "with", "by", "from", "this", "that", "unter", "über",
+    "alle", "so", "wie", "sie", "er", "es", "wir", "ihr", "frau", "herr", "mrs", "mr", "ms",
+}  # fmt: skip
+_NOUNISH = re.compile(
+    r"(?:ung|heit|keit|schaft|tion|werke|werk|verband|bund|tag|stadt|amt|ministerium|rat|ag|gmbh|"
+    r"konferenz|kongress|convention|forum|messe|tagung|gipfel|summit|panel|runde|programm|verwaltung|"
+    r"kommune|kommunen|land|länder|region|unternehmen|city|country|edition|zeit|jahr|tage|tages|"
+    r"pandemie|diskussion|netz|daten|politik|gesellschaft|digital|smart)$",
+    re.IGNORECASE,
+)
+_ORGAN = re.compile(
+    r"^(?:der|des)\s+(?:Geschäftsführung|Geschäftsleitung|Vorstands?|Vorstandes|Aufsichtsrats?|"
+    r"Aufsichtsrates|Verwaltungsrats?|Verwaltungsrates|Präsidiums|Hauptgeschäftsführung)\b"
+)
+_ORG_PREP = re.compile(
+    r"^(beim|bei der|bei den|bei|des|der|dem|vom|von der|von den|von|im|am|an der|zum|zur|of the|of|"
+    r"at the|at|with the|with|from the|from)\s+",
+    re.IGNORECASE,
+)
+# The article a preposition contracts or implies, so the organization's case can be undone.
+_PREP_ARTICLE = {
+    "beim": "dem",
+    "vom": "dem",
+    "im": "dem",
+    "am": "dem",
+    "zum": "dem",
+    "bei der": "der",
+    "von der": "der",
+    "an der": "der",
+    "zur": "der",
+    "des": "des",
+    "der": "der",
+    "dem": "dem",
+}
+_ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]*(?:sch|lich|ig|al|ell|iv|är|eu|rei))(en|er|es|e|em)$")
+_MASC = re.compile(
+    r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I
+)
+_NEUT = re.compile(
+    r"(?:institut|amt|ministerium|zentrum|netzwerk|forum|bündnis|büro|werk|unternehmen|"
+    r"kompetenzzentrum|cluster|labor|portal|parlament|gericht|team)$",
+    re.I,
+)
+_GENITIVE_S = re.compile(r"(?<=[a-zäöü])(?:es|s)$")
+
+
+@lru_cache(maxsize=8192)
+def is_role_word(word: str) -> bool:
+    """'VKU-Hauptgeschäftsführer', 'Staatsministerin', 'Bundes-CIO', 'Mayor' are role words."""
+    base = word.rsplit("-", 1)[-1].lower()
+    for stem in _ROLE_STEMS:
+        idx = base.rfind(stem)
+        if idx >= 0 and _ROLE_SUFFIX.fullmatch(base[idx + len(stem) :]):
+            return True
+    return False
+
+
+def _plausible_name(name: str) -> bool:
+    words = name.split()
+    if words[0].lower() in _NOT_NAME or any(
+        w.lower() in _NOT_NAME - {"von", "de", "zu", "le"} for w in words
+    ):
+        return False
+    return not any(_nounish(w) or is_role_word(w) for w in (words[0], words[-1]))
+
+
+def _nounish(word: str) -> bool:
+    """Ends like a common noun ('Verwaltung'), unless the ending is most of the word ('Jung')."""
+    m = _NOUNISH.search(word)
+    return bool(m) and len(word) >= len(m.group(0)) + 3
+
+
+def _gender(head: str) -> str:
+    if _MASC.search(head):
+        return "m"
+    if _NEUT.search(head):
+        return "n"
+    return "f"
+
+
+def base_organization(phrase: str, gazetteer: Mapping[str, str] = GAZETTEER) -> str:
+    """'des Deutschen Städtetags' → 'Deutscher Städtetag'; 'VKU' → 'Verband kommunaler Unternehmen'."""
+    phrase = phrase.strip(" .,;:„“\"'")
+    m = re.match(r"^(des|eines|dem|beim|vom|zum|im|der|den|die|das|the)\s+", phrase, re.IGNORECASE)
+    article = m.group(1).lower() if m else ""
+    words = phrase[m.end() :].split() if m else phrase.split()
+    if not words:
+        return phrase
+    if len(words) == 1 and words[0] in gazetteer:
+        return gazetteer[words[0]]
+    adjectives = 0
+    while adjectives < len(words) - 1 and _ADJ.match(words[adjectives]):
+        adjectives += 1
+    head_idx = adjectives
+    head = words[head_idx]
+    # "Städte- und Gemeindebund": the head noun is the last part of a hyphen-coordinated compound
+    if head.endswith("-") and head_idx + 2 < len(words) and words[head_idx + 1] in ("und", "oder"):
+        head_idx += 2
+        head = words[head_idx]
+    genitive = article in ("des", "eines")
+    head_base = _GENITIVE_S.sub("", head) if genitive and len(head) > 4 else head
+    gender = _gender(head_base)
+    if article in ("des", "eines", "dem", "beim", "vom", "zum", "im", "der", "den"):
+        ending = {"m": "er", "n": "es", "f": "e"}[gender] if article not in ("der", "den") else "e"
+        if article == "der" and gender != "f":
+            ending = "er"  # "der" before a masculine noun is rare; keep the nominative form
+        for i in range(adjectives):
+            adj = _ADJ.match(words[i])
+            if adj and adj.group(2) == "en":
+                words[i] = adj.group(1) + ending
+    words[head_idx] = head_base
+    return " ".join(words)
+
+
+_EN_ROLE = re.compile(
+    r"^(?P<role>(?:[A-Z][\w-]*|of|the|and|for)(?:\s+(?:[A-Z][\w-]*|of|the|and|for)){0,6}?)\s+"
+    r"(?:at|with|from)\s+(?:the\s+)?(?P<org>[A-Z].*)$"
+)
+_EN_ROLE_OF = re.compile(
+    r"^(?P<role>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}?)\s+of\s+(?:the\s+)?(?P<org>[A-Z].*)$"
+)
+
+
+def _split_english(phrase: str) -> tuple[str, str] | None:
+    """'Head of Research at the Open Data Institute' → ('Head of Research', 'Open Data Institute')."""
+    for rx in (_EN_ROLE, _EN_ROLE_OF):
+        m = rx.match(phrase)
+        if m and any(is_role_word(w) for w in m.group("role").split()):
+            return m.group("role"), m.group("org").strip()
+    return None
+
+
+def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """'Hauptgeschäftsführer beim Deutschen Städte- und Gemeindebund' → (role, organization)."""
+    phrase = phrase.strip()
+    english = _split_english(phrase)
+    if english:
+        return english
+    words = phrase.split()
+    if not words:
+        return None, None
+    first = 1 if len(words) > 1 and _ADJ.match(words[0]) and is_role_word(words[1]) else 0
+    if not is_role_word(words[first]):
+        return None, None
+    role_word = words[first]
+    role, org = _prefixed_role(role_word, gazetteer)
+    rest = " ".join(words[first + 1 :])
+    role = " ".join([*words[:first], role])
+    organ = _ORGAN.match(rest)
+    if organ:
+        role = f"{role} {organ.group(0)}"
+        rest = rest[organ.end() :].strip()
+    topic = re.match(r"^(?:für|for|of)\s+(?!(?:die|den|das|der|the)\b)[^ ]+(?:\s+(?:und|and)\s+[^ ]+)?", rest)
+    if topic and not rest.startswith(("of the", "for the")) and re.match(r"^(?:für|for)\b", rest):
+        role = f"{role} {topic.group(0)}"
+        rest = rest[topic.end() :].strip()
+    prep = _ORG_PREP.match(rest)
+    if prep and rest[prep.end() :]:
+        article = _PREP_ARTICLE.get(prep.group(1).lower(), "")
+        org = base_organization(f"{article} {rest[prep.end() :]}".strip(), gazetteer)
+    elif rest and rest.split()[0] in gazetteer:
+        org = gazetteer[rest.split()[0]]
+    return role, org
+
+
+def _prefixed_role(word: str, gazetteer: Mapping[str, str]) -> tuple[str, str | None]:
+    """'VKU-Hauptgeschäftsführer' → ('Hauptgeschäftsführer', 'Verband kommunaler Unternehmen')."""
+    if "-" in word:
+        prefix, role = word.rsplit("-", 1)
+        if prefix in gazetteer:
+            return role, gazetteer[prefix]
+        if re.fullmatch(r"[A-ZÄÖÜ][A-ZÄÖÜa-z]?[A-ZÄÖÜ0-9]{1,6}", prefix):
+            return role, prefix
+        if re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", prefix) and prefix.lower() not in _ROLE_PREFIXES:
+            return role, prefix  # "Bitkom-Präsident"
+    return word, None
+
+
+def _title(raw: str) -> str | None:
+    title = " ".join(raw.split())
+    return title or None
+
+
+def _starts_with_person(phrase: str) -> bool:
+    m = _ROLE_BEFORE.match(phrase.strip())
+    return bool(m and is_role_word(m.group("role")) and _plausible_name(m.group("name")))
+
+
+def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, Person]]:
+    """(offset, person) for every person vouched for by a role or a title, in text order."""
+    found: list[tuple[int, Person]] = []
+    for m in _ROLE_AFTER.finditer(text):
+        name = m.group("name")
+        if not _plausible_name(name):
+            continue
+        if _starts_with_person(m.group("phrase")):
+            continue  # "Heiko Mass, NRW-Ministerpräsident Armin Laschet": the role is the next person's
+        role, org = _split_role_org(m.group("phrase"), gazetteer)
+        if role or m.group("title"):
+            found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
+    for m in _ROLE_BEFORE.finditer(text):
+        name, role_word = m.group("name"), m.group("role")
+        if not _plausible_name(name) or not is_role_word(role_word):
+            continue
+        role, org = _prefixed_role(role_word, gazetteer)
+        found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
+    for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
+        if _plausible_name(m.group("name")):
+            found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")))))
+    return sorted(found, key=lambda p: p[0])
+
+
+def merge_people(people: Iterable[Person]) -> list[Person]:
+    """One entry per name, filling missing title/role/organization from later mentions."""
+    merged: dict[str, Person] = {}
+    for p in people:
+        key = p.name.lower()
+        if key not in merged:
+            merged[key] = p
+            continue
+        old = merged[key]
+        merged[key] = replace(
+            old,
+            title=old.title or p.title,
+            role=old.role or p.role,
+            organization=old.organization or p.organization,
+        )
+    return list(merged.values())
+
+
+def _name_pattern(base: str) -> re.Pattern[str]:
+    """Match an organization's base name in any case: 'Deutscher Städtetag' ~ 'Deutschen Städtetags'."""
+    parts = []
+    for word in base.split():
+        adj = _ADJ.match(word)
+        if adj:
+            parts.append(re.escape(adj.group(1)) + r"(?:e|er|en|es|em)")
+        else:
+            parts.append(re.escape(word))
+    parts[-1] += r"(?:e?s)?"
+    return re.compile(r"(?<![\wäöü])" + r"\s+".join(parts) + r"(?![\wäöü])")
+
+
+@lru_cache(maxsize=32)
+def _gazetteer_rx(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for all abbreviations and base names; group `g<i>` names entry i."""
+    alts = []
+    for i, (abbr, base) in enumerate(entries):
+        abbr_rx = rf"(?<![\wäöü]){re.escape(abbr)}(?=$|[^\wäöü])"
+        alts.append(f"(?P<g{i}>{abbr_rx}|{_name_pattern(base).pattern})")
+    return re.compile("|".join(alts))
+
+
+def find_organizations(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, str]]:
+    """(offset, base name) of every gazetteer organization mentioned by abbreviation or by name."""
+    entries = tuple(gazetteer.items())
+    first: dict[str, int] = {}
+    for m in _gazetteer_rx(entries).finditer(text):
+        base = entries[int(m.lastgroup[1:])][1] if m.lastgroup else None
+        if base and base not in first:
+            first[base] = m.start()
+    return [(pos, base) for base, pos in first.items()]

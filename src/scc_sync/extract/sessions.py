@@ -1,0 +1,122 @@
+"""Program items (panels, sessions, keynotes) named in quotation marks, with their day.
+
+Not every quotation is a session: a quote only counts when a program word stands close to it
+("Unter dem Titel „…“", "Das Panel „…“", 'a session titled "…"').
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+from scc_sync.extract.text import Sentence
+from scc_sync.models import Session
+
+_QUOTE = re.compile(
+    r"„([^“”\"„]{6,160})[“”\"]|“([^”“]{6,160})”|»([^«»]{6,160})«|«([^«»]{6,160})»|"
+    r"\"([^\"]{6,160})\"|‘([^’]{6,160})’"
+)
+_CUE = re.compile(
+    r"(?:unter dem (?:Titel|Motto|Thema)|Titel|Motto|Panel\w*|Podium\w*|Diskussionsrunde|Gesprächsrunde|"
+    r"Expertenrunde|Forum|Foren|Session\w*|Workshop\w*|Vortrag\w*|Keynote\w*|Impulsvortrag\w*|Fachforum|Programmpunkt\w*|"
+    r"Themenblock|Track|Masterclass|Talk|Fireside[- ]Chat|titled|entitled|called|themed|session|panel|"
+    r"workshop|keynote|talk|track|discussion)",
+    re.IGNORECASE,
+)
+_CUE_AFTER = re.compile(r"^\W{0,3}(?:lautete|hieß|war der Titel|lautet|was the title|is the title)", re.I)
+_HEADING_SESSION = re.compile(
+    r"^(?:Panel|Session|Workshop|Keynote|Forum|Podium(?:sdiskussion)?|Talk)\s*\d*\s*"
+    r"[:–—-]\s*(?P<title>.{6,160})$",
+    re.IGNORECASE,
+)
+_DAY_ORDINAL = {
+    "ersten": 0,
+    "zweiten": 1,
+    "dritten": 2,
+    "vierten": 3,
+    "first": 0,
+    "second": 1,
+    "third": 2,
+    "fourth": 3,
+    "one": 0,
+    "two": 1,
+    "three": 2,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+}
+_DAY = re.compile(
+    r"\b(?:am|on the|the)?\s*(?P<ord>ersten|zweiten|dritten|vierten|first|second|third|fourth)\s+"
+    r"(?:Tag|Veranstaltungstag|Konferenztag|day)\b|\b(?:Tag|Day)\s+(?P<num>one|two|three|[1-4])\b",
+    re.IGNORECASE,
+)
+
+DateFinder = Callable[[Sentence], list[tuple[date, date]]]
+
+
+def _quoted(sentence: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _QUOTE.finditer(sentence):
+        title = next(g for g in m.groups() if g)
+        out.append((m.start(), m.end(), " ".join(title.split())))
+    return out
+
+
+def _is_session(sentence: str, start: int, end: int, title: str) -> bool:
+    if len(title.split()) < 2 or (title.endswith((".", "!")) and len(title.split()) > 14):
+        return False
+    before = sentence[max(0, start - 45) : start]
+    return bool(_CUE.search(before)) or bool(_CUE_AFTER.match(sentence[end : end + 30]))
+
+
+def _day_offset(text: str) -> int | None:
+    m = _DAY.search(text)
+    if not m:
+        return None
+    return _DAY_ORDINAL.get((m.group("ord") or m.group("num") or "").lower())
+
+
+def _session_date(
+    idx: int, sents: Sequence[Sentence], dates_of: DateFinder, event: tuple[date, date] | None
+) -> date | None:
+    """A date in the sentence, else a day ordinal or a date earlier in the same section."""
+    if event is not None and event[0] == event[1]:
+        return event[0]  # a one-day event: every program item is on that day
+    for j in range(idx, -1, -1):
+        s = sents[j]
+        if s.block != sents[idx].block:
+            break
+        spans = dates_of(s)
+        inside = [d for d, _ in spans if event is None or event[0] <= d <= event[1]]
+        if len(set(inside)) == 1:
+            return inside[0]
+        offset = _day_offset(s.text)
+        if offset is not None and event is not None:
+            day = event[0] + timedelta(days=offset)
+            return day if day <= event[1] else None
+        if spans:
+            return None
+    return None
+
+
+def find_sessions(
+    sents: Sequence[Sentence], skip: set[int], dates_of: DateFinder, event: tuple[date, date] | None
+) -> list[Session]:
+    """Sessions in text order, one per title; sentences in `skip` (the next edition) are ignored."""
+    found: dict[str, Session] = {}
+    for i, s in enumerate(sents):
+        if i in skip:
+            continue
+        titles: list[str] = []
+        if s.kind == "heading":
+            m = _HEADING_SESSION.match(s.text)
+            titles = [m.group("title").strip()] if m else []
+        else:
+            titles = [t for a, b, t in _quoted(s.text) if _is_session(s.text, a, b, t)]
+        for title in titles:
+            key = title.lower()
+            if key not in found or found[key].date is None:
+                found[key] = Session(title, _session_date(i, sents, dates_of, event))
+    return list(found.values())

@@ -1,0 +1,39 @@
+"""Plain text split into sentences that remember which block (paragraph) they came from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_SENTENCE = 1_500  # longer runs without a full stop are cut: they are lists or garbage, not prose
+
+_ABBREVIATIONS = {
+    "dr", "prof", "ca", "bzw", "nr", "st", "mio", "mrd", "inkl", "ggf", "sog", "vgl", "evtl", "str", "tel",
+    "abs", "max", "min", "mr", "mrs", "ms", "jr", "sr", "vs", "etc", "u.a", "z.b", "d.h", "u", "o", "z",
+    "e.v", "i", "dipl", "ing", "h.c", "no", "jan", "feb", "aug", "sept", "okt", "nov", "dez", "bspw", "usw",
+}  # fmt: skip
+_BOUNDARY = re.compile(r"[.!?]+[\"“”»«']?\s+(?=[„\"“»A-ZÄÖÜ0-9])")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    block: int  # index of the block (title, lead, paragraph, heading) it belongs to
+    section: int  # index of the section (0 for title/kicker/lead)
+    kind: str = "text"  # "title", "kicker", "lead", "heading", "text"
+
+
+def split_sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        before = text[start : m.start() + 1]
+        last = re.search(r"([\w.]+)\.$", before)
+        if last and (
+            last.group(1).lower() in _ABBREVIATIONS or last.group(1).isdigit() or len(last.group(1)) == 1
+        ):
+            continue
+        out.append(text[start : m.end()].strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    return [s[:MAX_SENTENCE] for s in out if s]

@@ -1,0 +1,175 @@
+"""The language rules on their own: dates, numbers, counts, people, organizations, sessions."""
+
+from datetime import date
+
+import pytest
+
+from scc_sync.extract import extract_summary
+from scc_sync.extract.dates import find_dates, resolve, weekday_mismatch
+from scc_sync.extract.numbers import find_counts, parse_number
+from scc_sync.extract.people import base_organization, find_people
+from scc_sync.models import Count, Person
+
+REF = date(2020, 11, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "start", "end"),
+    [
+        ("Am 27. und 28. Oktober fand", REF, date(2020, 10, 27), date(2020, 10, 28)),
+        ("vom 26. bis 28. Oktober 2021", REF, date(2021, 10, 26), date(2021, 10, 28)),
+        ("am 26.-28.10.2021", None, date(2021, 10, 26), date(2021, 10, 28)),
+        ("vom 19.-21. November 2019", None, date(2019, 11, 19), date(2019, 11, 21)),
+        ("30. September bis 2. Oktober 2025", None, date(2025, 9, 30), date(2025, 10, 2)),
+        ("October 15-17, 2024", None, date(2024, 10, 15), date(2024, 10, 17)),
+        ("from September 30 to October 2, 2025", None, date(2025, 9, 30), date(2025, 10, 2)),
+        ("15–17 October 2024", None, date(2024, 10, 15), date(2024, 10, 17)),
+        ("Am Nachmittag des 28. Oktobers", REF, date(2020, 10, 28), date(2020, 10, 28)),
+        ("02.11.20", None, date(2020, 11, 2), date(2020, 11, 2)),
+        ("28. Dezember bis 2. Januar 2021", None, date(2020, 12, 28), date(2021, 1, 2)),
+    ],
+)
+def test_date_phrases(text: str, ref: date | None, start: date, end: date) -> None:
+    mentions = find_dates(text)
+    assert len(mentions) == 1
+    assert resolve(mentions[0], ref) == (start, end)
+
+
+def test_no_dates_in_numbers() -> None:
+    assert find_dates("rund 1.500 Stadtwerke, Version 2.0.1, 10.600 Teilnehmer") == ()
+
+
+def test_weekday_mismatch() -> None:
+    wrong = find_dates("Am Donnerstag, dem 28. Oktober endete")[0]
+    right = find_dates("Am Mittwoch, dem 28. Oktober endete")[0]
+    assert "2020-10-28 is a Wednesday" in (weekday_mismatch(wrong, REF) or "")
+    assert weekday_mismatch(right, REF) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("10.600", 10600),
+        ("18,000", 18000),
+        ("150", 150),
+        ("1,5 Mio.", 1500000),
+        ("10 600", 10600),
+        ("2,5", 2),
+    ],
+)
+def test_numbers(raw: str, value: int) -> None:
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "count"),
+    [
+        ("10.600 Teilnehmerinnen und Teilnehmer", "participants", Count(10600, "exact")),
+        ("über 150 Rednerinnen und Redner", "speakers", Count(150, "more_than")),
+        ("Mehr als 300 Aussteller", "exhibitors", Count(300, "more_than")),
+        ("rund 2.000 Besucher*innen", "participants", Count(2000, "about")),
+        ("ca. 80 Speaker:innen", "speakers", Count(80, "about")),
+        ("knapp 500 Teilnehmende", "participants", Count(500, "about")),
+        ("mindestens 40 Partner", "partners", Count(40, "at_least")),
+        ("bis zu 500 Teilnehmende", "participants", Count(500, "up_to")),
+        ("more than 18,000 attendees", "participants", Count(18000, "more_than")),
+        ("nearly 4,000 participants", "participants", Count(4000, "about")),
+        ("Sprecherinnen und Sprecher: 35", None, None),
+    ],
+)
+def test_counts(text: str, kind: str | None, count: Count | None) -> None:
+    found = find_counts(text)
+    assert [(c.kind, c.count) for c in found] == ([(kind, count)] if kind else [])
+
+
+def test_association_boilerplate_is_not_counted() -> None:
+    assert find_counts("Der VKU vertritt rund 1.500 Stadtwerke mit mehr als 275.000 Beschäftigten.") == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "base"),
+    [
+        ("des Deutschen Städtetags", "Deutscher Städtetag"),
+        ("dem Deutschen Städte- und Gemeindebund", "Deutscher Städte- und Gemeindebund"),
+        ("des Deutschen Landkreistages", "Deutscher Landkreistag"),
+        ("der Deutschen Telekom", "Deutsche Telekom"),
+        ("des Bayerischen Staatsministeriums für Digitales", "Bayerisches Staatsministerium für Digitales"),
+        ("des Verbands kommunaler Unternehmen", "Verband kommunaler Unternehmen"),
+        ("VKU", "Verband kommunaler Unternehmen"),
+    ],
+)
+def test_organization_base_form(phrase: str, base: str) -> None:
+    assert base_organization(phrase) == base
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        (
+            "sagte VKU-Hauptgeschäftsführer Ingbert Liebing am Dienstag",
+            Person("Ingbert Liebing", None, "Hauptgeschäftsführer", "Verband kommunaler Unternehmen"),
+        ),
+        (
+            "Neben Dr. Gerd Landsberg, Hauptgeschäftsführer beim Deutschen Städte- und Gemeindebund, waren",
+            Person("Gerd Landsberg", "Dr.", "Hauptgeschäftsführer", "Deutscher Städte- und Gemeindebund"),
+        ),
+        (
+            "Es sprach Oberbürgermeister Burkhard Jung.",
+            Person("Burkhard Jung", None, "Oberbürgermeister", None),
+        ),
+        ("Bitkom-Präsident Achim Berg eröffnete", Person("Achim Berg", None, "Präsident", "Bitkom")),
+        ("said Jane Smith, CEO of Acme Corp, today", Person("Jane Smith", None, "CEO", "Acme Corp")),
+        (
+            "Prof. Dr. Anna Weber, Präsidentin des Deutschen Instituts für Urbanistik, sagte",
+            Person("Anna Weber", "Prof. Dr.", "Präsidentin", "Deutsches Institut für Urbanistik"),
+        ),
+    ],
+)
+def test_people(text: str, person: Person) -> None:
+    assert next(p for _, p in find_people(text)) == person
+
+
+def test_config_gazetteer_extends_builtin() -> None:
+    html = (
+        "<html lang='de'><body><article><h1>Norddeutscher Kommunalkongress 2024</h1><p>Am 5. März 2024 fand "
+        "der Norddeutsche Kommunalkongress statt. Es sprach NSGB-Präsident Marco Trips "
+        "vor über 300 Teilnehmern.</p>"
+        "<p>Der Norddeutsche Kommunalkongress war ausgebucht.</p></article></body></html>"
+    )
+    default = extract_summary(html)
+    extended = extract_summary(html, gazetteer={"NSGB": "Niedersächsischer Städte- und Gemeindebund"})
+    assert default.people[0].organization == "NSGB"
+    assert extended.people[0] == Person(
+        "Marco Trips", None, "Präsident", "Niedersächsischer Städte- und Gemeindebund"
+    )
+    assert extended.event is not None and extended.event.counts["participants"] == Count(300, "more_than")
+
+
+def test_quotations_are_not_sessions() -> None:
+    html = (
+        "<html lang='de'><body><article><h1>Rückblick Smart Country Convention</h1>"
+        "<p>Am 27. und 28. Oktober 2020 fand die Smart Country Convention digital statt. Die Politik war "
+        "„vor Ort“ und kommunale Unternehmen haben „Deutschland am Laufen gehalten“. Im Panel "
+        "„Daten für alle Kommunen“ ging es um Open Data.</p></article></body></html>"
+    )
+    summary = extract_summary(html)
+    assert [s.title for s in summary.sessions] == ["Daten für alle Kommunen"]
+
+
+def test_event_date_is_never_the_publication_date() -> None:
+    html = (
+        "<html lang='de'><body><article><h1>Smart Country Convention 2021</h1><p>Die Smart Country "
+        "Convention findet vom 26. bis 28. Oktober 2021 in Berlin statt.</p></article></body></html>"
+    )
+    summary = extract_summary(html)
+    assert summary.published is None
+    assert summary.event is not None and summary.event.start == date(2021, 10, 26)
+
+
+def test_end_before_start_warns() -> None:
+    html = (
+        "<html lang='de'><body><article><h1>Fachkongress Wasser 2022</h1><p>Der Fachkongress Wasser fand "
+        "vom 12.-10.05.2022 in Essen statt, mit über 400 Teilnehmern.</p></article></body></html>"
+    )
+    summary = extract_summary(html)
+    assert any("before it starts" in w for w in summary.warnings)
