@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import trafilatura  # noqa: E402
 
+from scc_sync.demo_site import SEED_PAGE  # noqa: E402
 from scc_sync.extract import extract_summary  # noqa: E402
 from scc_sync.extract.dates import find_dates  # noqa: E402
 
@@ -25,7 +26,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "extract"
 
 
 def pages() -> list[str]:
-    files = [FIXTURES / "vku-scc-2020-recap.html", *sorted((FIXTURES / "corpus").glob("*.html"))]
+    files = [SEED_PAGE, *sorted((FIXTURES / "corpus").glob("*.html"))]
     return [f.read_text(encoding="utf-8") for f in files]
 
 

@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 def pytest_report_header(config: pytest.Config) -> str:
     if PG_URL:
         return f"PostgreSQL tests: on ({PG_ENV} is set)"
-    return f"PostgreSQL tests: SKIPPED — set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+    return (
+        f"PostgreSQL tests: SKIPPED — set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -31,8 +31,12 @@ def test_defaults_when_empty() -> None:
 
 
 def test_misspelled_key_names_path_and_suggests() -> None:
-    message = errors_of({"sources": [{"name": "a", "kind": "page", "url": "https://x.example/", "link_selectr": "a"}]})
-    assert "config/scc-sync.toml: sources[0].link_selectr: unknown key; did you mean 'link_selector'?" in message
+    message = errors_of(
+        {"sources": [{"name": "a", "kind": "page", "url": "https://x.example/", "link_selectr": "a"}]}
+    )
+    assert (
+        "config/scc-sync.toml: sources[0].link_selectr: unknown key; did you mean 'link_selector'?" in message
+    )
 
 
 def test_unknown_key_without_close_match_lists_known_keys() -> None:
@@ -40,8 +44,14 @@ def test_unknown_key_without_close_match_lists_known_keys() -> None:
 
 
 def test_bad_url_names_index() -> None:
-    message = errors_of({"sources": [{"name": "a", "kind": "feed", "url": "https://a.example/"},
-                                     {"name": "b", "kind": "feed", "url": "ftp://b.example/"}]})
+    message = errors_of(
+        {
+            "sources": [
+                {"name": "a", "kind": "feed", "url": "https://a.example/"},
+                {"name": "b", "kind": "feed", "url": "ftp://b.example/"},
+            ]
+        }
+    )
     assert message == "config/scc-sync.toml: sources[1].url: not an http(s) URL"
 
 
@@ -54,7 +64,10 @@ def test_bad_url_names_index() -> None:
         ({"digest": {"daily": "every day"}}, "digest.daily: not a cron expression"),
         ({"sync": {"interval": "often"}}, "sync.interval: not a duration"),
         ({"subscribers": [{"email": "not-an-address"}]}, "subscribers[0].email: not an email address"),
-        ({"events": [{"name": "E", "start": "2021-10-28", "end": "2021-10-26"}]}, "end (2021-10-26) is before start"),
+        (
+            {"events": [{"name": "E", "start": "2021-10-28", "end": "2021-10-26"}]},
+            "end (2021-10-26) is before start",
+        ),
         ({"events": [{"name": "E", "start": "2021-10-26"}]}, "events[0].end: required key is missing"),
         ({"delivery": {"smtp": {"security": "ssl"}}}, "delivery.smtp.security"),
         ({"sources": [{"name": "a", "kind": "feed", "url": "https://a.example/"}] * 2}, "repeated: a"),
@@ -90,7 +103,9 @@ def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_secrets_come_from_named_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = parse_config({"delivery": {"smtp": {"password_env": "MY_SMTP_PW"}}, "web": {"secret_env": "MY_KEY"}})
+    config = parse_config(
+        {"delivery": {"smtp": {"password_env": "MY_SMTP_PW"}}, "web": {"secret_env": "MY_KEY"}}
+    )
     monkeypatch.delenv("MY_SMTP_PW", raising=False)
     monkeypatch.delenv("MY_KEY", raising=False)
     with pytest.raises(ConfigError, match="MY_SMTP_PW is not set"):

@@ -82,7 +82,12 @@ pass_app = click.make_pass_decorator(AppContext)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="scc-sync")
-@click.option("--config", "config_path", metavar="PATH", help="Config file [default: $SCC_SYNC_CONFIG, else config/scc-sync.toml].")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file [default: $SCC_SYNC_CONFIG, else config/scc-sync.toml].",
+)
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")

@@ -136,7 +136,9 @@ class SmtpConfig(Section):
             return None
         value = os.environ.get(self.password_env)
         if value is None:
-            raise ConfigError(f"delivery.smtp.password_env: environment variable {self.password_env} is not set")
+            raise ConfigError(
+                f"delivery.smtp.password_env: environment variable {self.password_env} is not set"
+            )
         return value
 
 
@@ -202,7 +204,9 @@ class EventConfig(Section):
         return self
 
     def to_event(self) -> Event:
-        return Event(self.name, self.start, self.end, self.location, self.url, tuple(self.reminders), "config")
+        return Event(
+            self.name, self.start, self.end, self.location, self.url, tuple(self.reminders), "config"
+        )
 
 
 class DigestConfig(Section):
@@ -284,7 +288,9 @@ class Config(Section):
         for source in self.sources:
             if source.name == name:
                 return source
-        raise ConfigError(f"no source named {name!r}; known: {', '.join(s.name for s in self.sources) or 'none'}")
+        raise ConfigError(
+            f"no source named {name!r}; known: {', '.join(s.name for s in self.sources) or 'none'}"
+        )
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:

@@ -64,10 +64,14 @@ def prepare_state_dir(state_dir: Path) -> None:
             )
         shutil.rmtree(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / MARKER).write_text("made by `scc-sync demo`; the demo wipes this folder when it runs again\n")
+    (state_dir / MARKER).write_text(
+        "made by `scc-sync demo`; the demo wipes this folder when it runs again\n"
+    )
 
 
-def run_demo(state_dir: Path, *, as_of: datetime = DEMO_AS_OF, say: Callable[[str], None] = print) -> DemoResult:
+def run_demo(
+    state_dir: Path, *, as_of: datetime = DEMO_AS_OF, say: Callable[[str], None] = print
+) -> DemoResult:
     prepare_state_dir(state_dir)
     os.environ.setdefault("SCC_SYNC_DEMO_SECRET", secrets.token_urlsafe(32))
     result = DemoResult(state_dir)
@@ -83,7 +87,8 @@ def run_demo(state_dir: Path, *, as_of: datetime = DEMO_AS_OF, say: Callable[[st
                 say(f"{label}: {report.line()}")
             with store.read() as conn:
                 stored = list_items(conn)
-            say(f"stored:    {len(stored)} items; with event facts: {sum(1 for i in stored if (i.summary or {}).get('event'))}")
+            with_facts = sum(1 for i in stored if (i.summary or {}).get("event"))
+            say(f"stored:    {len(stored)} items, {with_facts} with event facts")
             from scc_sync.newsletter.transports import MaildirTransport
 
             transport = MaildirTransport(Path(config.delivery.maildir))
@@ -125,4 +130,6 @@ def _clock(start: datetime) -> Callable[[], datetime]:
 
 
 def _client(config: Config) -> HttpClient:
-    return HttpClient(timeout=config.http.timeout, user_agent=config.http.user_agent, per_host=config.http.per_host)
+    return HttpClient(
+        timeout=config.http.timeout, user_agent=config.http.user_agent, per_host=config.http.per_host
+    )

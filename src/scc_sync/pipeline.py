@@ -65,7 +65,9 @@ def run_sync(
     on_done: Callable[[SourceReport], None] | None = None,
 ) -> SyncReport:
     with job(store, "sync", now=now) as detail:
-        report = sync(config, store, client, now=now, only=only, respect_schedule=respect_schedule, on_done=on_done)
+        report = sync(
+            config, store, client, now=now, only=only, respect_schedule=respect_schedule, on_done=on_done
+        )
         detail.update(
             summary=report.line(),
             new=sum(s.new for s in report.sources),

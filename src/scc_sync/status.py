@@ -37,7 +37,13 @@ def last_runs(conn: Connection) -> list[dict[str, Any]]:
     newest = select(job_runs.c.job, func.max(job_runs.c.id).label("id")).group_by(job_runs.c.job).subquery()
     rows = conn.execute(select(job_runs).join(newest, newest.c.id == job_runs.c.id).order_by(job_runs.c.job))
     return [
-        {"job": r.job, "started": r.started_at, "finished": r.finished_at, "status": r.status, "detail": r.detail}
+        {
+            "job": r.job,
+            "started": r.started_at,
+            "finished": r.finished_at,
+            "status": r.status,
+            "detail": r.detail,
+        }
         for r in rows
     ]
 
@@ -48,4 +54,6 @@ def queue_by_state(conn: Connection) -> dict[str, int]:
 
 
 def last_success(conn: Connection, job: str) -> datetime | None:
-    return conn.scalar(select(func.max(job_runs.c.finished_at)).where(job_runs.c.job == job, job_runs.c.status == "ok"))
+    return conn.scalar(
+        select(func.max(job_runs.c.finished_at)).where(job_runs.c.job == job, job_runs.c.status == "ok")
+    )

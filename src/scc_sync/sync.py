@@ -206,7 +206,9 @@ def save_harvest(store: Store, harvest: Harvest, *, now: datetime, config: Confi
         update_source(conn, name, **_success_values(state, harvest, now, config))
     new, updated = outcomes.count("new"), outcomes.count("updated")
     status = "not_modified" if harvest.result and harvest.result.not_modified else "ok"
-    return SourceReport(name, status, new, updated, warnings=tuple(harvest.warnings + _selector_warning(state, harvest)))
+    return SourceReport(
+        name, status, new, updated, warnings=tuple(harvest.warnings + _selector_warning(state, harvest))
+    )
 
 
 def _success_values(state: SourceState, harvest: Harvest, now: datetime, config: Config) -> dict[str, Any]:
@@ -224,7 +226,9 @@ def _success_values(state: SourceState, harvest: Harvest, now: datetime, config:
         "warning": "; ".join(harvest.warnings + _selector_warning(state, harvest)) or None,
     }
     if not result.not_modified:
-        values.update(etag=result.etag, last_modified=result.last_modified, content_hash=_hash(result.content))
+        values.update(
+            etag=result.etag, last_modified=result.last_modified, content_hash=_hash(result.content)
+        )
     if harvest.links_found is not None:
         values["links_found"] = harvest.links_found
     values.update(_redirect_values(state, result))
@@ -239,31 +243,56 @@ def _redirect_values(state: SourceState, result: FetchResult) -> dict[str, Any]:
     seen = state.redirect_seen + 1 if state.redirect_target == target else 1
     if seen < REDIRECT_CONFIRMATIONS:
         return {"redirect_target": target, "redirect_seen": seen}
-    log.warning("source %s moved permanently to %s (seen %d times): now fetching the new URL", state.name, target, seen)
+    log.warning(
+        "source %s moved permanently to %s (seen %d times): now fetching the new URL",
+        state.name,
+        target,
+        seen,
+    )
     return {"effective_url": target, "redirect_target": None, "redirect_seen": 0}
 
 
 def _selector_warning(state: SourceState, harvest: Harvest) -> list[str]:
     before, now_found = state.links_found, harvest.links_found
     if now_found == 0 and before and before >= 3:
-        return [f"link_selector found no links (it found {before} last time): the page layout probably changed"]
+        return [
+            f"link_selector found no links (it found {before} last time): the page layout probably changed"
+        ]
     return []
 
 
-def _record_failure(conn: Any, state: SourceState, error: Exception, now: datetime, config: Config) -> SourceReport:
+def _record_failure(
+    conn: Any, state: SourceState, error: Exception, now: datetime, config: Config
+) -> SourceReport:
     status = getattr(error, "status", None)
     if getattr(error, "kind", None) == "gone":
-        update_source(conn, state.name, last_attempt_at=now, last_status=status, last_error=str(error), gone=True,
-                      failures=state.failures + 1, next_due_at=None)
+        update_source(
+            conn,
+            state.name,
+            last_attempt_at=now,
+            last_status=status,
+            last_error=str(error),
+            gone=True,
+            failures=state.failures + 1,
+            next_due_at=None,
+        )
         return SourceReport(state.name, "gone", error=str(error))
     failures = state.failures + 1
-    delay = backoff_delay(failures, base=BACKOFF_BASE, cap=parse_duration(config.sync.max_backoff),
-                          jitter=random.random())
+    delay = backoff_delay(
+        failures, base=BACKOFF_BASE, cap=parse_duration(config.sync.max_backoff), jitter=random.random()
+    )
     retry_after = getattr(error, "retry_after", None)
     if retry_after:
         delay = max(delay, timedelta(seconds=retry_after))
-    update_source(conn, state.name, last_attempt_at=now, last_status=status, last_error=str(error),
-                  failures=failures, next_due_at=now + delay)
+    update_source(
+        conn,
+        state.name,
+        last_attempt_at=now,
+        last_status=status,
+        last_error=str(error),
+        failures=failures,
+        next_due_at=now + delay,
+    )
     return SourceReport(state.name, "failed", error=str(error))
 
 
@@ -295,8 +324,14 @@ def _log_report(report: SourceReport) -> None:
     if report.failed:
         log.error("source %s %s: %s", report.name, report.status, report.error, extra=extra)
     else:
-        log.info("source %s %s: %d new, %d updated", report.name, report.status, report.new, report.updated,
-                 extra=extra)
+        log.info(
+            "source %s %s: %d new, %d updated",
+            report.name,
+            report.status,
+            report.new,
+            report.updated,
+            extra=extra,
+        )
     for warning in report.warnings:
         log.warning("source %s: %s", report.name, warning, extra=extra)
 

@@ -4,17 +4,16 @@ from datetime import date
 
 import pytest
 
+from scc_sync.demo_site import SEED_PAGE
 from scc_sync.extract import extract_summary, summary_as_text
 from scc_sync.models import Count, Person, Session, Summary
-
-from .conftest import FIXTURES
 
 URL = "https://www.vku.de/themen/digitalisierung/artikel/smart-country-convention-digital-erfolgreich/"
 
 
 @pytest.fixture(scope="module")
 def summary() -> Summary:
-    return extract_summary((FIXTURES / "vku-scc-2020-recap.html").read_bytes(), URL)
+    return extract_summary(SEED_PAGE.read_bytes(), URL)
 
 
 def test_article_layer(summary: Summary) -> None:

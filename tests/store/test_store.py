@@ -16,7 +16,7 @@ from scc_sync.store import Store, StoreError, open_store
 from scc_sync.store.engine import head_revision
 from scc_sync.store.items import list_items, save_item
 from scc_sync.store.locks import LockBusy, acquire, release, renew
-from scc_sync.store.schema import metadata, meta, sources
+from scc_sync.store.schema import meta, metadata, sources
 from scc_sync.store.sources import backoff_delay, ensure_source, get_source
 
 T0 = datetime(2021, 10, 19, 8, 0, tzinfo=UTC)
@@ -49,9 +49,19 @@ def test_naive_times_are_refused(store: Store) -> None:
         conn.execute(insert(meta).values(key="t", value="x", updated_at=datetime(2021, 1, 1)))
 
 
-def item(key: str = "guid-1", title: str = "Smart Country Convention digital erfolgreich", text: str = "Am 27. und 28. Oktober …") -> Item:
-    return Item(source="presse", key=key, url=f"https://example.org/{key}", title=title, text=text,
-                published=datetime(2020, 11, 2, 9, 15, tzinfo=UTC))
+def item(
+    key: str = "guid-1",
+    title: str = "Smart Country Convention digital erfolgreich",
+    text: str = "Am 27. und 28. Oktober …",
+) -> Item:
+    return Item(
+        source="presse",
+        key=key,
+        url=f"https://example.org/{key}",
+        title=title,
+        text=text,
+        published=datetime(2020, 11, 2, 9, 15, tzinfo=UTC),
+    )
 
 
 def test_item_lifecycle_new_unchanged_updated(store: Store) -> None:
@@ -61,7 +71,10 @@ def test_item_lifecycle_new_unchanged_updated(store: Store) -> None:
         assert save_item(conn, item(), now=T0 + timedelta(hours=1)) == "unchanged"
         # whitespace and case alone are not a change a reader would notice
         assert save_item(conn, item(text="Am 27.  und 28. Oktober …\n"), now=T0) == "unchanged"
-        assert save_item(conn, item(text="Am 27. und 28. Oktober 2020 …"), now=T0 + timedelta(hours=2)) == "updated"
+        assert (
+            save_item(conn, item(text="Am 27. und 28. Oktober 2020 …"), now=T0 + timedelta(hours=2))
+            == "updated"
+        )
     with store.read() as conn:
         [stored] = list_items(conn)
     assert stored.revision == 2
@@ -73,7 +86,11 @@ def test_item_without_date_uses_first_seen_and_future_dates_are_clamped(store: S
     with store.write() as conn:
         ensure_source(conn, name="presse", kind="feed", url="https://example.org/feed", now=T0)
         save_item(conn, Item("presse", "a", "https://example.org/a", "A"), now=T0)
-        save_item(conn, Item("presse", "b", "https://example.org/b", "B", published=T0 + timedelta(days=400)), now=T0)
+        save_item(
+            conn,
+            Item("presse", "b", "https://example.org/b", "B", published=T0 + timedelta(days=400)),
+            now=T0,
+        )
     with store.read() as conn:
         assert {i.key: i.published for i in list_items(conn)} == {"a": T0, "b": T0}
 

@@ -14,9 +14,16 @@ from scc_sync.demo_site import serve_site
 
 
 @cli.command("demo")
-@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("state/demo"),
-              show_default=True, help="Where the demo keeps its database, Maildir and previews (wiped on each run).")
-@click.option("--serve", is_flag=True, help="Only serve the demo site (for `scc-sync --config config/demo.toml run`).")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("state/demo"),
+    show_default=True,
+    help="Where the demo keeps its database, Maildir and previews (wiped on each run).",
+)
+@click.option(
+    "--serve", is_flag=True, help="Only serve the demo site (for `scc-sync --config config/demo.toml run`)."
+)
 @click.option("--port", type=int, default=8765, show_default=True, help="Port for --serve.")
 def demo_command(state_dir: Path, serve: bool, port: int) -> None:
     """Run the whole pipeline offline against a bundled demo site.
@@ -37,7 +44,7 @@ def demo_command(state_dir: Path, serve: bool, port: int) -> None:
     click.echo(f"Previews:  {state_dir / 'previews'}")
     for preview in result.previews:
         click.echo(f"           {preview}")
-    click.echo(f"Inspect:   scc-sync --config config/demo.toml status   (after: export SCC_SYNC_CONFIG=...)")
+    click.echo("Inspect:   scc-sync --config config/demo.toml status   (after: export SCC_SYNC_CONFIG=...)")
     sys.exit(EXIT_FAILED if result.failed else 0)
 
 

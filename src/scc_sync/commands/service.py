@@ -19,8 +19,12 @@ def status_command(app: AppContext, fmt: str) -> None:
         echo_json(report)
         return
     click.echo("Sources")
-    echo_table(report["sources"], ["name", "kind", "last_success", "last_status", "failures", "next_due", "items",
-                                   "last_error"])
+    echo_table(
+        report["sources"],
+        ["name", "kind", "last_success", "last_status", "failures", "next_due", "items", "last_error"],
+    )
     click.echo("\nJobs")
     echo_table(report["jobs"], ["job", "started", "finished", "status"])
-    click.echo("\nDelivery queue: " + (", ".join(f"{k} {v}" for k, v in sorted(report["queue"].items())) or "empty"))
+    click.echo(
+        "\nDelivery queue: " + (", ".join(f"{k} {v}" for k, v in sorted(report["queue"].items())) or "empty")
+    )

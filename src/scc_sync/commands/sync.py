@@ -6,7 +6,18 @@ import sys
 
 import click
 
-from scc_sync.cli import EXIT_BUSY, EXIT_FAILED, AppContext, cli, echo_json, echo_table, fail, pass_app, parse_since, utc_now
+from scc_sync.cli import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    AppContext,
+    cli,
+    echo_json,
+    echo_table,
+    fail,
+    parse_since,
+    pass_app,
+    utc_now,
+)
 from scc_sync.config import ConfigError
 from scc_sync.fetch.http import HttpClient
 from scc_sync.pipeline import run_sync
@@ -25,12 +36,15 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
     2 for usage or config errors, 3 when another sync is running.
     """
     config = app.config
-    with app.store() as store, HttpClient(
-        timeout=config.http.timeout,
-        user_agent=config.http.user_agent,
-        max_bytes=config.http.max_bytes,
-        per_host=config.http.per_host,
-    ) as client:
+    with (
+        app.store() as store,
+        HttpClient(
+            timeout=config.http.timeout,
+            user_agent=config.http.user_agent,
+            max_bytes=config.http.max_bytes,
+            per_host=config.http.per_host,
+        ) as client,
+    ):
         show = _progress(len(sources) or sum(1 for s in config.sources if s.enabled))
         try:
             report = run_sync(config, store, client, now=utc_now, only=sources, on_done=show)
@@ -53,7 +67,9 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
     def show(report: SourceReport) -> None:
         nonlocal done
         done += 1
-        click.echo(f"\r[{done}/{total}] {report.name[:40]:<40} {report.status:<12}", err=True, nl=done == total)
+        click.echo(
+            f"\r[{done}/{total}] {report.name[:40]:<40} {report.status:<12}", err=True, nl=done == total
+        )
 
     return show
 
@@ -64,7 +80,9 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
 @click.option("--limit", type=int, default=None, help="At most this many (newest first).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
-def items_command(app: AppContext, since: str | None, source: str | None, limit: int | None, fmt: str) -> None:
+def items_command(
+    app: AppContext, since: str | None, source: str | None, limit: int | None, fmt: str
+) -> None:
     """List stored items, newest first."""
     with app.store() as store, store.read() as conn:
         found = list_items(conn, since=parse_since(since), source=source, limit=limit)

@@ -12,8 +12,14 @@ from pathlib import Path
 
 SITE_ROOT = Path(__file__).with_name("site")
 DEMO_CONFIG = Path(__file__).with_name("demo.toml")
+# The seed article (the SCC 2020 recap) as an association news page; also the extractor's golden fixture.
+SEED_PAGE = SITE_ROOT / "presse" / "smart-country-convention-digital-erfolgreich.html"
 BASE_PLACEHOLDER = "__BASE__"
-_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8", ".txt": "text/plain"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".txt": "text/plain",
+}
 
 
 class _SiteHandler(BaseHTTPRequestHandler):

@@ -102,7 +102,9 @@ def _create_engine(url: str) -> Engine:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{parsed.database}: cannot create the state folder {folder}: {exc.strerror}") from None
+            raise StoreError(
+                f"{parsed.database}: cannot create the state folder {folder}: {exc.strerror}"
+            ) from None
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -16,7 +16,9 @@ from scc_sync.store.schema import locks
 
 class LockBusy(Exception):
     def __init__(self, name: str, owner: str, expires: datetime) -> None:
-        super().__init__(f"'{name}' is already running (held by {owner} until {expires:%Y-%m-%d %H:%M:%S} UTC)")
+        super().__init__(
+            f"'{name}' is already running (held by {owner} until {expires:%Y-%m-%d %H:%M:%S} UTC)"
+        )
         self.name, self.owner, self.expires = name, owner, expires
 
 
@@ -30,7 +32,9 @@ def acquire(store: Store, name: str, owner: str, *, now: datetime, ttl: timedelt
                 .values(owner=owner, acquired_at=now, expires_at=now + ttl)
             ).rowcount
             if not taken:
-                conn.execute(insert(locks).values(name=name, owner=owner, acquired_at=now, expires_at=now + ttl))
+                conn.execute(
+                    insert(locks).values(name=name, owner=owner, acquired_at=now, expires_at=now + ttl)
+                )
     except IntegrityError:
         with store.read() as conn:
             row = conn.execute(select(locks).where(locks.c.name == name)).one()

@@ -162,7 +162,9 @@ events = Table(
     Column("url", Text),
     Column("origin", String(10), nullable=False),  # config | extracted
     Column("reminders", JSON, nullable=False),
-    Column("sequence", Integer, nullable=False, default=0),  # bumped when the dates change (iCalendar SEQUENCE)
+    Column(
+        "sequence", Integer, nullable=False, default=0
+    ),  # bumped when the dates change (iCalendar SEQUENCE)
     Column("item_id", Integer, ForeignKey("items.id", ondelete="SET NULL")),
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
