@@ -149,9 +149,21 @@ class DeliveryConfig(Section):
     operator: str | None = None
     list_id: str = "scc-digest.localhost"
     max_per_second: float | None = Field(None, gt=0)
+    max_attempts: int = Field(5, ge=1, le=50)  # 4xx refusals are retried this often, then the row fails
+    retry_after: str = "5m"  # first retry delay after a 4xx; doubles with each attempt (capped at 12h)
+    lease: str = "5m"  # how long a worker owns a row it is sending; then another may take over
+    # A message whose SMTP reply never came may or may not have arrived. false (default): mark it
+    # `unknown` and never resend it (at most once). true: resend it with the same Message-ID (at least once).
+    retry_unknown: bool = False
     smtp: SmtpConfig = SmtpConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("retry_after", "lease")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
     @property
     def sender(self) -> str:
