@@ -48,7 +48,9 @@ def add_item(
         ensure_source(conn, name=source, kind="feed", url=f"https://example.org/{source}.xml", now=at)
         save_item(
             conn,
-            Item(source, key, f"https://example.org/{key}", title or f"Meldung {key}", published=at, text=text),
+            Item(
+                source, key, f"https://example.org/{key}", title or f"Meldung {key}", published=at, text=text
+            ),
             now=at,
             summary=summary,
         )
@@ -60,5 +62,5 @@ def parse(data: bytes) -> EmailMessage:
     return msg
 
 
-def fixed(moment: datetime):  # noqa: ANN201 - a clock
+def fixed(moment: datetime):
     return lambda: moment

@@ -45,7 +45,9 @@ def test_lifecycle_confirm_preferences_unsubscribe_resubscribe(store: Store) -> 
         sub = add_subscriber(conn, "joerg@example.org", now=T0, origin="web")
         sub = confirm_subscriber(conn, sub.id, now=T0 + timedelta(minutes=5))
         assert sub.status == "confirmed" and sub.subscribed_at == T0 + timedelta(minutes=5)
-        sub = update_preferences(conn, sub.id, now=T0, frequency="daily", keywords=["Wärme", " "], locale="en")
+        sub = update_preferences(
+            conn, sub.id, now=T0, frequency="daily", keywords=["Wärme", " "], locale="en"
+        )
         assert (sub.frequency, sub.keywords, sub.locale) == ("daily", ("Wärme",), "en")
         sub = unsubscribe(conn, sub.id, now=T0 + timedelta(days=1))
         assert unsubscribe(conn, sub.id, now=T0 + timedelta(days=2)).status == "unsubscribed"  # idempotent
@@ -68,8 +70,14 @@ def test_config_sync_adds_updates_and_never_resubscribes(store: Store) -> None:
         Subscriber("bob@example.org", name="Bob", locale="en"),
     ]
     with store.write() as conn:
-        assert sync_config_subscribers(conn, changed, now=T0 + timedelta(hours=1)) == {"added": 0, "updated": 2}
-        assert sync_config_subscribers(conn, changed, now=T0 + timedelta(hours=2)) == {"added": 0, "updated": 0}
+        assert sync_config_subscribers(conn, changed, now=T0 + timedelta(hours=1)) == {
+            "added": 0,
+            "updated": 2,
+        }
+        assert sync_config_subscribers(conn, changed, now=T0 + timedelta(hours=2)) == {
+            "added": 0,
+            "updated": 0,
+        }
     with store.read() as conn:
         anna, bob = get_subscriber(conn, "anna@example.org"), get_subscriber(conn, "bob@example.org")
     assert (anna.name, anna.frequency, anna.status) == ("Anna Schmidt", "daily", "confirmed")

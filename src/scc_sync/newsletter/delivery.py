@@ -7,14 +7,11 @@ the knowledge of one in-flight message, which then shows up as `unknown`.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -22,7 +19,13 @@ from scc_sync.config import Config, parse_duration
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.render import MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
-from scc_sync.newsletter.transports import MaildirTransport, SendResult, SmtpTransport, Transport
+from scc_sync.newsletter.transports import (
+    MaildirTransport,
+    SendResult,
+    SmtpTransport,
+    StoredMessage,
+    Transport,
+)
 from scc_sync.store import Store
 from scc_sync.store.outbox import RetryPolicy, claim_next, expire_stale, record_result
 
@@ -129,11 +132,9 @@ def _display_name(address: str) -> str:
     return parseaddr(address)[0]
 
 
-def parse_payload(payload: bytes) -> EmailMessage:
-    """The stored wire bytes as a message; serializing it again gives the same bytes (no line is refolded)."""
-    msg = email.message_from_bytes(payload, _class=EmailMessage, policy=email.policy.SMTP)
-    assert isinstance(msg, EmailMessage)
-    return msg
+def parse_payload(payload: bytes) -> StoredMessage:
+    """The stored wire bytes as a message that transports send byte for byte."""
+    return StoredMessage.from_bytes(payload)
 
 
 _worker_ids = iter(range(1, 10**9))
