@@ -158,7 +158,14 @@ def deliver(
         owner = f"{owner}:{next(_worker_ids)}"  # threads of one process never share a lease
     with store.write() as conn:
         for row in expire_stale(conn, now=now()):
-            if row.kind in kinds:
+            if row.kind in kinds and policy.retry_unknown:
+                log.warning(
+                    "%s to %s (%s) was cut off mid-send: sending it again (retry_unknown)",
+                    row.kind,
+                    row.recipient,
+                    row.ref,
+                )
+            elif row.kind in kinds:
                 log.warning(
                     "%s to %s (%s) was cut off mid-send: outcome unknown", row.kind, row.recipient, row.ref
                 )
