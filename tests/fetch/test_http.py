@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
 
+from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
 from scc_sync.fetch.http import HTML_TYPES, FetchError, HttpClient, parse_retry_after
 
 UA = "scc-sync-test/1.0 (+https://example.org/bot)"
@@ -89,7 +89,9 @@ def test_gzip_bodies_are_decoded(http_server, client) -> None:
 # -- redirects ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "permanent"), [(301, True), (308, True), (302, False), (303, False), (307, False)])
+@pytest.mark.parametrize(
+    ("status", "permanent"), [(301, True), (308, True), (302, False), (303, False), (307, False)]
+)
 def test_first_hop_tells_permanent_from_temporary(http_server, client, status, permanent) -> None:
     target = http_server.route("/new", Reply(body=b"here"))
     url = http_server.route("/old", redirect("/new", status))

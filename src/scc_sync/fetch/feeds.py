@@ -64,7 +64,7 @@ def parse_feed(result: FetchResult, source: str, *, now: datetime) -> FeedResult
     # when the feed moves. Links are made absolute below, against the URL the feed came from.
     headers = {k: v for k, v in result.headers.items() if k.lower() != "content-location"}
     parsed = feedparser.parse(result.content, response_headers=headers)
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:
         raise _not_a_feed(result, source, parsed)
     warnings = _bozo_warnings(parsed, source, url)
     entries = [_Entry.of(raw, index, url, now) for index, raw in enumerate(parsed.entries)]
@@ -207,7 +207,9 @@ def _not_a_feed(result: FetchResult, source: str, parsed: Any) -> FeedError:
         return FeedError(
             source, url, f"{source}: {url} returned an HTML page, not a feed ({content_type}). {hint}"
         )
-    reason = parsed.get("bozo_exception") or "no feed elements found"
+    reason = parsed.get("bozo_exception") or (
+        "an empty body" if not result.content.strip() else "no feed elements"
+    )
     return FeedError(
         source,
         url,
