@@ -63,7 +63,11 @@ def parse_feed(result: FetchResult, source: str, *, now: datetime) -> FeedResult
     # No content-location: feedparser would resolve GUIDs against it, and a GUID must not change
     # when the feed moves. Links are made absolute below, against the URL the feed came from.
     headers = {k: v for k, v in result.headers.items() if k.lower() != "content-location"}
-    parsed = feedparser.parse(result.content, response_headers=headers)
+    # Entry HTML only ever becomes plain text here, so feedparser's sanitizer and URI rewriting in
+    # content would be wasted work (a fifth of the parse time).
+    parsed = feedparser.parse(
+        result.content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     if not parsed.get("version") and not parsed.entries:
         raise _not_a_feed(result, source, parsed)
     warnings = _bozo_warnings(parsed, source, url)
