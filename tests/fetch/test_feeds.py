@@ -246,3 +246,33 @@ def test_relative_links_resolve_against_the_final_url(http_server, client) -> No
     feed = parse_feed(result, "vku", now=NOW)
     assert feed.items[2].url == http_server.url("/presse/waermeplanung/")
     assert result.permanent_redirect == http_server.url("/new/feed.xml")
+
+
+def test_feed_served_as_html_is_still_a_feed(http_server, client) -> None:
+    url = http_server.route("/f", Reply(body=fixture("fetch/rss2_utf8.xml"), content_type="text/html"))
+    feed = parse_feed(client.fetch(url), "vku", now=NOW)
+    assert len(feed.items) == 4 and feed.warnings == []
+
+
+def test_html_page_at_the_feed_url_through_the_server(http_server, client) -> None:
+    url = http_server.route(
+        "/presse/", Reply(body=fixture("fetch/not_a_feed.html"), content_type="text/html")
+    )
+    with pytest.raises(FeedError) as info:
+        parse_feed(client.fetch(url), "vku", now=NOW)
+    assert f"The page names a feed at {http_server.url('/presse/feed.xml')}" in str(info.value)
+
+
+def test_malformed_feed_through_the_server(http_server, client) -> None:
+    url = http_server.route(
+        "/f", Reply(body=fixture("fetch/rss2_malformed.xml"), content_type="application/xml")
+    )
+    feed = parse_feed(client.fetch(url), "kaputt", now=NOW)
+    assert [i.key for i in feed.items] == ["k-1", "k-2"]
+    assert feed.warnings and all(w.startswith("kaputt: ") for w in feed.warnings)
+
+
+def test_header_charset_that_lies_is_a_warning() -> None:
+    feed = parse("rss2_utf8.xml", {"content-type": "application/rss+xml; charset=us-ascii"})
+    assert feed.items[0].title.endswith("„Special Edition“ für 5 €")
+    assert any("declares one character encoding but uses another" in w for w in feed.warnings)

@@ -118,3 +118,11 @@ def test_listing_and_article_through_the_server(http_server: LocalServer) -> Non
         assert links[0] == http_server.url("/presse/scc-2020-recap/")
         item = article_item(client.fetch(links[0], content_types=HTML_TYPES), "vku")
     assert item.title.endswith("„Special Edition“ für 5 €")
+
+
+def test_header_inside_the_article_is_content_but_page_header_is_not() -> None:
+    html = """<html><body><header>Seitenkopf Menü</header><article><header><h1>Titel</h1>
+    <p>Vorspann mit Ümlaut</p></header><p>Text</p><aside>Verwandte Artikel</aside>
+    <footer>Autorin: Jana Weiß</footer></article><footer>Seitenfuß</footer></body></html>"""
+    result = FetchResult("https://x.example/a", "https://x.example/a", 200, {}, html.encode())
+    assert article_item(result, "s").text == "Titel\nVorspann mit Ümlaut\nText\nAutorin: Jana Weiß"

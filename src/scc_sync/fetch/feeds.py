@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import feedparser
 from bs4 import BeautifulSoup
 
-from scc_sync.fetch.encoding import decode_html, header
+from scc_sync.fetch.encoding import declared_charset, decode_html, header
 from scc_sync.fetch.text import html_to_text, normalize_space
 from scc_sync.fetch.urls import canonical_url
 from scc_sync.models import FetchResult, Item
@@ -70,7 +70,7 @@ def parse_feed(result: FetchResult, source: str, *, now: datetime) -> FeedResult
     )
     if not parsed.get("version") and not parsed.entries:
         raise _not_a_feed(result, source, parsed)
-    warnings = _bozo_warnings(parsed, source, url)
+    warnings = _bozo_warnings(parsed, headers, source, url)
     entries = [_Entry.of(raw, index, url, now) for index, raw in enumerate(parsed.entries)]
     empty = [entry for entry in entries if not (entry.title or entry.link or entry.text)]
     if empty:
@@ -181,12 +181,14 @@ def _content_hash(entry: _Entry) -> str:
     return f"sha256:{digest[:32]}"
 
 
-def _bozo_warnings(parsed: Any, source: str, url: str) -> list[str]:
+def _bozo_warnings(parsed: Any, headers: dict[str, str], source: str, url: str) -> list[str]:
     if not parsed.bozo:
         return []
     exc = parsed.get("bozo_exception")
     if isinstance(exc, feedparser.NonXMLContentType):
         return []  # a feed served as text/plain or without a type parses fine; not worth a warning
+    if isinstance(exc, feedparser.CharacterEncodingOverride) and declared_charset(headers) is None:
+        return []  # text/xml without charset "means" US-ASCII (RFC 3023); nobody means that
     if isinstance(exc, feedparser.CharacterEncodingOverride):
         return [
             f"{source}: {url} declares one character encoding but uses another ({exc}); "

@@ -19,18 +19,10 @@ from scc_sync.fetch.urls import canonical_url, host_of
 from scc_sync.models import FetchResult, Item
 
 _NOT_ARTICLES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "#")
-# Page chrome that is never the article, removed before taking the text.
-_CHROME = (
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "dialog",
-    "[role=navigation]",
-    "[aria-hidden=true]",
-)
+# Page chrome that is never the article, removed before taking the text. Headers and footers
+# only count as chrome outside an <article>: inside one they hold its title, kicker and byline.
+_CHROME = ("nav", "aside", "form", "button", "dialog", "[role=navigation]", "[aria-hidden=true]")
+_PAGE_CHROME = ("header", "footer")
 _MAIN = ("article", "main", "[role=main]", "#content", ".content", "body")
 
 
@@ -137,8 +129,10 @@ def _published(soup: BeautifulSoup) -> datetime | None:
 
 
 def _main_text(soup: BeautifulSoup) -> str:
-    main = next((found for css in _MAIN if (found := soup.select_one(css)) is not None), soup)
-    for chrome in main.select(", ".join(_CHROME)):
-        if chrome is not main:
+    for chrome in soup.select(", ".join(_CHROME)):
+        chrome.decompose()
+    for chrome in soup.select(", ".join(_PAGE_CHROME)):
+        if chrome.find_parent("article") is None:
             chrome.decompose()
+    main = next((found for css in _MAIN if (found := soup.select_one(css)) is not None), soup)
     return element_text(main)
