@@ -316,3 +316,9 @@ def test_hosts_do_not_share_a_limit() -> None:
         urls = [one.route("/x", meet), two.route("/x", meet)]
         with ThreadPoolExecutor(2) as pool:
             assert [r.content for r in pool.map(client.fetch, urls)] == [b"met", b"met"]
+
+
+@pytest.mark.parametrize("bad", [{"timeout": 0}, {"max_bytes": 0}, {"max_redirects": -1}, {"per_host": 0}])
+def test_nonsense_limits_are_refused(bad) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        HttpClient(user_agent=UA, **bad)

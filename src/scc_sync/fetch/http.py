@@ -93,6 +93,12 @@ class HttpClient:
         deadline: float | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        if timeout <= 0 or max_bytes <= 0 or max_redirects < 0 or per_host < 1:
+            raise ValueError(
+                "HttpClient needs timeout > 0, max_bytes > 0, max_redirects >= 0 and per_host >= 1; got "
+                f"timeout={timeout}, max_bytes={max_bytes}, "
+                f"max_redirects={max_redirects}, per_host={per_host}"
+            )
         self.timeout = timeout
         self.deadline = deadline if deadline is not None else 3 * timeout
         self.user_agent = user_agent
@@ -105,7 +111,7 @@ class HttpClient:
         self._session = requests.Session()
         self._session.headers["User-Agent"] = user_agent
         # Pools are per host and never need more connections than the per-host limit allows.
-        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=max(per_host, 1))
+        adapter = HTTPAdapter(pool_connections=64, pool_maxsize=per_host)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
