@@ -33,6 +33,7 @@ class Request:
     path: str
     query: str
     headers: dict[str, str]  # names lowercased
+    client_port: int = 0  # tells connections apart (keep-alive reuses one)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            request = Request("GET", parts.path, parts.query, {k.lower(): v for k, v in self.headers.items()})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            request = Request("GET", parts.path, parts.query, headers, self.client_address[1])
             reply = server._answer(request)
             try:
                 self._send(reply)

@@ -322,3 +322,24 @@ def test_hosts_do_not_share_a_limit() -> None:
 def test_nonsense_limits_are_refused(bad) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         HttpClient(user_agent=UA, **bad)
+
+
+def test_connections_are_kept_alive_across_304s_redirects_and_errors(http_server, client) -> None:
+    url = http_server.route("/feed", conditional(b"<rss/>" * 100, etag='"k"'))
+    http_server.route("/moved", redirect("/feed", 302))
+    http_server.route("/missing", Reply(404, b"nicht gefunden"))
+    client.fetch(url)
+    for _ in range(3):
+        assert client.fetch(url, etag='"k"').status == 304
+        assert client.fetch(http_server.url("/moved")).status == 200
+        with pytest.raises(FetchError):
+            client.fetch(http_server.url("/missing"))
+    assert len({request.client_port for request in http_server.requests}) == 1
+
+
+def test_failure_after_a_redirect_is_reported_for_the_url_asked_for(http_server, client) -> None:
+    http_server.route("/new", Reply(410, b""))
+    url = http_server.route("/old", redirect("/new", 301))
+    error = fetch_error(client, url)
+    assert (error.url, error.kind, error.status) == (url, "gone", 410)
+    assert f"redirected to {http_server.url('/new')}" in str(error)

@@ -8,6 +8,7 @@ timeout alone would let a server that drips one byte every few seconds hold a wo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +45,7 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 _CHUNK = 64 * 1024
+_DRAIN_LIMIT = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
 
@@ -145,7 +147,7 @@ class HttpClient:
         moved_for_good = True  # still on an unbroken run of permanent redirects from the start
         current = url
         while True:
-            answer = self._exchange(current, headers, content_types)
+            answer = self._exchange_for(url, current, headers, content_types)
             if answer.status not in _REDIRECTS:
                 break
             target = self._redirect_target(url, current, answer, chain)
@@ -170,6 +172,23 @@ class HttpClient:
 
     # -- one request/response -------------------------------------------------------------------
 
+    def _exchange_for(
+        self, url: str, current: str, headers: dict[str, str], content_types: Sequence[str]
+    ) -> _Answer:
+        """One hop; a failure after redirects is reported for the URL asked for, naming the hop."""
+        try:
+            return self._exchange(current, headers, content_types)
+        except FetchError as exc:
+            if current == url:
+                raise
+            raise FetchError(
+                url,
+                exc.kind,
+                f"{url} redirected to {current}; there: {exc}",
+                status=exc.status,
+                retry_after=exc.retry_after,
+            ) from exc
+
     def _exchange(self, url: str, headers: dict[str, str], content_types: Sequence[str]) -> _Answer:
         with self._host_slot(url):
             started = time.monotonic()
@@ -182,6 +201,7 @@ class HttpClient:
             with response:
                 answer_headers = {name.lower(): value for name, value in response.headers.items()}
                 if response.status_code != 200:
+                    self._drain(url, response, started)
                     return _Answer(response.status_code, response.reason or "", answer_headers)
                 _check_content_type(url, answer_headers, content_types)
                 content = self._read_body(url, response, started)
@@ -194,6 +214,17 @@ class HttpClient:
             if slot is None:
                 slot = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
             return slot
+
+    def _drain(self, url: str, response: requests.Response, started: float) -> None:
+        """Read what little body a 304, redirect or error has, so its connection is kept alive.
+
+        Unread bytes would make the pool close the connection, and every conditional GET
+        would pay a new TCP (and TLS) handshake. Large or unannounced bodies are not worth it.
+        """
+        length = response.headers.get("content-length", "")
+        if response.status_code in (204, 304) or (length.isdigit() and int(length) <= _DRAIN_LIMIT):
+            with contextlib.suppress(FetchError):
+                self._read_body(url, response, started)
 
     def _read_body(self, url: str, response: requests.Response, started: float) -> bytes:
         declared = response.headers.get("content-length", "")
