@@ -224,6 +224,7 @@ def main() -> None:
             f"CPU per feed, fetch + parse: {cpu * 1000:.1f} ms; under one GIL the speed-up cannot exceed "
             f"(latency + CPU) / CPU = {bound:.1f}x"
         )
+    print(f"CPU of the cold passes: c=1 {cold_1.cpu_seconds:.2f} s, c={n} {cold_n.cpu_seconds:.2f} s")
     print(f"CPU per 304 answer: {warm.cpu_seconds / args.feeds * 1000:.1f} ms")
     print(
         f"peak RSS: {peak_mib:.0f} MiB; load average before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f}"
