@@ -9,6 +9,10 @@ one, so a test states what the server does in one line:
 
 Every request is recorded (`server.requests`, `server.hits(path)`), so tests can check what a
 client sent (conditional headers, user agent) and how often it came back.
+
+In a test folder, import the fixture into its conftest.py (see tests/fetch/conftest.py):
+
+    from httpserver import http_server  # noqa: F401
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from __future__ import annotations
 import gzip as gzip_module
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -235,3 +241,10 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 (free port), stopped after the test."""
+    with LocalServer() as server:
+        yield server
