@@ -17,7 +17,7 @@ from sqlalchemy import insert, update
 
 from scc_sync.config import Config
 from scc_sync.fetch.http import HttpClient
-from scc_sync.logs import RUN_ID
+from scc_sync.logs import RUN_ID, current_run_id
 from scc_sync.store import Store
 from scc_sync.store.locks import acquire, release
 from scc_sync.store.schema import job_runs
@@ -38,7 +38,7 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
     detail: dict[str, Any] = {}
     with store.write() as conn:
         run = conn.execute(
-            insert(job_runs).values(run_id=RUN_ID, job=name, started_at=now(), status="running")
+            insert(job_runs).values(run_id=current_run_id(), job=name, started_at=now(), status="running")
         ).inserted_primary_key[0]
     status = "failed"
     try:
@@ -73,5 +73,6 @@ def run_sync(
             new=sum(s.new for s in report.sources),
             updated=sum(s.updated for s in report.sources),
             failed=[s.name for s in report.failed],
+            attempted=sum(1 for s in report.sources if s.status != "skipped"),
         )
     return report
