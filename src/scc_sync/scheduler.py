@@ -145,21 +145,19 @@ def build_scheduler(
         timezone=config.zone,
     )
     for spec in specs:
-        options: dict[str, Any] = {}
-        if spec.run_at_start:
-            options["next_run_time"] = now
-        elif spec.catch_up:
+        first = now if spec.run_at_start else spec.trigger.get_next_fire_time(None, now)
+        if spec.catch_up:
             missed = missed_fire_time(spec.trigger, now, spec.misfire_grace)
             fired = last_fired.get(spec.id)
             if missed is not None and (fired is None or fired < missed):
-                options["next_run_time"] = missed  # APScheduler runs it at once: a misfire within its grace
+                first = missed  # APScheduler runs it at once: a misfire within its grace
         scheduler.add_job(
             functions[spec.id],
             spec.trigger,
             id=spec.id,
             name=spec.id,
             misfire_grace_time=int(spec.misfire_grace.total_seconds()),
-            **options,
+            next_run_time=first,
         )
     return scheduler
 
