@@ -181,11 +181,11 @@ def due_alerts(conn: Connection, threshold: int) -> list[Alert]:
 
 def _alert_reason(state: SourceState, threshold: int) -> str | None:
     if state.gone:
-        return f"the source is gone (HTTP {state.last_status}): {state.last_error}"
+        return f"is gone (HTTP {state.last_status}): {state.last_error}"
     if state.failures >= threshold:
-        return f"failed {state.failures} times in a row; last error: {state.last_error}"
+        return f"has failed {state.failures} times in a row; last error: {state.last_error}"
     if state.warning and "link_selector" in state.warning:
-        return f"its link selector went silent: {state.warning}"
+        return f"has a link selector that went silent: {state.warning}"
     return None
 
 

@@ -18,7 +18,9 @@ from scc_sync.store.schema import outbox
 from scc_sync.store.sources import ensure_source, update_source
 
 T0 = datetime(2021, 10, 19, 8, 0, tzinfo=UTC)
-CONFIG = parse_config({"delivery": {"operator": "Betrieb@Verband.example", "from": "scc <digest@verband.example>"}})
+CONFIG = parse_config(
+    {"delivery": {"operator": "Betrieb@Verband.example", "from": "scc <digest@verband.example>"}}
+)
 
 
 def add_source(store: Store, name: str, **state: object) -> None:
@@ -29,13 +31,16 @@ def add_source(store: Store, name: str, **state: object) -> None:
 
 def mails(path: Path) -> list[email.message.EmailMessage]:
     box = mailbox.Maildir(path, create=False)
-    return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in box.keys()]
+    keys = list(box.keys())  # (iterating a Maildir yields messages, not keys)
+    return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in keys]
 
 
 def test_one_alert_per_source_and_day(store: Store, tmp_path: Path) -> None:
     add_source(store, "kaputt", failures=3, last_error="HTTP 500 Internal Server Error", last_status=500)
     add_source(store, "wackelig", failures=2, last_error="timeout")  # below the threshold of 3
-    add_source(store, "stumm", failures=0, warning="link_selector found no links (it found 12 last time): ...")
+    add_source(
+        store, "stumm", failures=0, warning="link_selector found no links (it found 12 last time): ..."
+    )
     add_source(store, "gesund", failures=0)
     with MaildirTransport(tmp_path / "mail") as transport:
         assert sorted(send_alerts(CONFIG, store, transport, now=lambda: T0)) == ["kaputt", "stumm"]
@@ -48,9 +53,11 @@ def test_one_alert_per_source_and_day(store: Store, tmp_path: Path) -> None:
     assert len(sent) == 4
     kaputt = next(m for m in sent if "kaputt" in m["Subject"])
     assert kaputt["To"] == "Betrieb@Verband.example"
-    assert "failed 3 times in a row; last error: HTTP 500" in kaputt.get_content()
+    assert "has failed 3 times in a row; last error: HTTP 500" in kaputt.get_content()
     with store.read() as conn:
-        rows = conn.execute(select(outbox.c.ref, outbox.c.recipient, outbox.c.state).order_by(outbox.c.ref)).all()
+        rows = conn.execute(
+            select(outbox.c.ref, outbox.c.recipient, outbox.c.state).order_by(outbox.c.ref)
+        ).all()
     assert [tuple(r) for r in rows] == [
         ("kaputt:2021-10-19", "betrieb@verband.example", "sent"),
         ("kaputt:2021-10-20", "betrieb@verband.example", "sent"),
@@ -68,7 +75,7 @@ def test_alert_day_is_the_local_day(store: Store, tmp_path: Path) -> None:
         assert send_alerts(CONFIG, store, transport, now=lambda: after_midnight) == ["kaputt"]
 
 
-def test_deferred_alert_is_retried_later_that_day(store: Store, smtp_server) -> None:  # noqa: ANN001
+def test_deferred_alert_is_retried_later_that_day(store: Store, smtp_server) -> None:
     add_source(store, "kaputt", failures=3, last_error="HTTP 503")
     smtp_server.handler.rcpt_replies_once["Betrieb@Verband.example"] = "451 4.3.0 try again later"
     transport = SmtpTransport(smtp_server.host, smtp_server.port, security="none")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")
 
 
-def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:  # noqa: ANN001
+def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:
     """The trigger's fire times in [start, end), the way APScheduler walks them."""
     times: list[datetime] = []
     fire = trigger.get_next_fire_time(None, start)
@@ -42,7 +43,7 @@ def test_daily_0230_runs_exactly_once_on_dst_days(day: str, expected_utc: str) -
     on_day = [t for t in times if t.astimezone(BERLIN).date().isoformat() == day]
     assert [t.astimezone(UTC).isoformat() for t in on_day] == [expected_utc]
     assert len(times) == 3  # the day before, the day, the day after: once each
-    gaps = {b - a for a, b in zip(times, times[1:], strict=False)}
+    gaps = {b - a for a, b in itertools.pairwise(times)}
     assert all(timedelta(hours=23) <= gap <= timedelta(hours=25) for gap in gaps)
 
 
@@ -59,7 +60,14 @@ def test_weekly_and_daily_digest_at_the_same_time_fire_once() -> None:
     monday = datetime(2021, 10, 25, tzinfo=BERLIN)
     times = fire_times(digest.trigger, monday, monday + timedelta(days=7))
     assert [t.astimezone(BERLIN).strftime("%a %H:%M") for t in times] == [
-        "Mon 07:00", "Tue 07:00", "Wed 07:00", "Thu 07:00", "Fri 07:00", "Sat 07:00", "Sun 07:00"]
+        "Mon 07:00",
+        "Tue 07:00",
+        "Wed 07:00",
+        "Thu 07:00",
+        "Fri 07:00",
+        "Sat 07:00",
+        "Sun 07:00",
+    ]
 
 
 def test_job_specs_follow_the_config() -> None:
