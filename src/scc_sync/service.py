@@ -332,7 +332,7 @@ class WebServer:
 
     def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
         self._server = waitress.create_server(app, host=host, port=port, threads=4, ident="scc-sync")
-        self.port: int = self._server.effective_port  # type: ignore[union-attr]
+        self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
         self._thread.start()
 
@@ -385,6 +385,7 @@ class Service:
         self.running = _Running()
         self.started = clock()
         self.stop_event = threading.Event()
+        self.web_port: int | None = None  # the port actually bound (tests listen on port 0)
 
     # The four scheduled jobs, as zero-argument callables for APScheduler.
     def jobs(self) -> dict[str, Callable[[], None]]:
@@ -450,7 +451,7 @@ class Service:
             sched.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
             sched.start()
             self._save_next_runs(sched)
-            log.warning(
+            log.info(
                 "service started: %s",
                 ", ".join(
                     f"{job} next at {at:%Y-%m-%d %H:%M:%S %Z}"
@@ -482,7 +483,7 @@ class Service:
         if running:
             log.warning("stopping: waiting up to %.0fs for %s", grace - margin, ", ".join(running))
         if self.running.wait_idle(grace - margin):
-            log.warning("service stopped")
+            log.info("service stopped")
             return True
         self._abandon(dict(self.running.jobs))
         return False
@@ -531,7 +532,8 @@ class Service:
         server = WebServer(
             wsgi_app(self.config, self.store, metrics=self.metrics, clock=self.clock), host, port
         )
-        log.warning("serving /metrics and /healthz on http://%s:%d", host, server.port)
+        self.web_port = server.port
+        log.info("serving /metrics and /healthz on http://%s:%d", host, server.port)
         try:
             yield server
         finally:
