@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ALERT_LEASE = timedelta(
+    minutes=10
+)  # a send cut off by a crash becomes "unknown" after this (as in the ledger)
 FINAL_MAIL_STATES = ("sent", "failed", "suppressed", "unknown")
 Clock = Callable[[], datetime]
 
@@ -235,7 +238,12 @@ def alert_message(config: Config, alert: Alert, operator: str, *, ref: str, now:
 def _claim_alert(store: Store, ref: str, operator: str, msg: EmailMessage, *, now: datetime) -> bool:
     """Insert the alert's ledger row, or take over a deferred one; False when it was already handled."""
     recipient = operator.lower()
-    claim = {"state": "sending", "lease_owner": pipeline.lock_owner()[:64], "updated_at": now}
+    claim = {
+        "state": "sending",
+        "lease_owner": pipeline.lock_owner()[:64],
+        "lease_until": now + ALERT_LEASE,
+        "updated_at": now,
+    }
     try:
         with store.write() as conn:
             conn.execute(
@@ -281,6 +289,7 @@ def _deliver_alert(
                 attempts=outbox.c.attempts + 1,
                 last_reply=result.reply,
                 lease_owner=None,
+                lease_until=None,
                 updated_at=moment,
                 sent_at=moment if result.state == "sent" else None,
             )
