@@ -31,7 +31,12 @@ SERVICE = '[service]\nheartbeat = "1s"\nshutdown_grace = "{grace}s"\n'
 
 
 def scc_env(config: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO / "src"), "SCC_SYNC_CONFIG": str(config)}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "src"),
+        "SCC_SYNC_CONFIG": str(config),
+        "SCC_SYNC_DEMO_SECRET": "test-secret-" + "x" * 32,
+    }
 
 
 def scc(config: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,18 @@ from typing import Any
 
 import click
 
-from scc_sync.cli import EXIT_FAILED, AppContext, cli, echo_json, echo_table, fail, pass_app, utc_now
+from scc_sync.cli import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    AppContext,
+    cli,
+    echo_json,
+    echo_table,
+    fail,
+    pass_app,
+    utc_now,
+)
+from scc_sync.config import Config, ConfigError
 from scc_sync.status import check_health, last_runs, queue_by_state, service_state, source_health
 
 log = logging.getLogger("scc_sync.service")
@@ -29,6 +40,7 @@ def run_command(app: AppContext) -> None:
     """
     from scc_sync.service import Service  # the service pulls in the scheduler and the web server
 
+    _check_secrets(app.config)
     if app.verbosity == 0:
         logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
     with app.store() as store:
@@ -43,6 +55,16 @@ def run_command(app: AppContext) -> None:
         logging.shutdown()
         os._exit(0)
     sys.exit(0)
+
+
+def _check_secrets(config: Config) -> None:
+    """Every digest and reminder needs these: better to refuse to start than to fail each job for days."""
+    try:
+        config.web.secret_keys()
+        if config.delivery.transport == "smtp":
+            config.delivery.smtp.password()
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def _on_signals(stop: object) -> None:
