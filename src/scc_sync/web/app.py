@@ -8,6 +8,7 @@ errors into helpful pages, and adds the security headers.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -275,7 +276,7 @@ class SubscriberPages:
         ip = request.remote_addr or "unknown"
         wait = self.per_ip.take(ip)
         if wait:
-            ctx.headers["Retry-After"] = str(int(wait) + 1)
+            ctx.headers["Retry-After"] = str(math.ceil(wait))
             body = ctx.t["too_many_body"].format(minutes=retry_minutes(wait))
             return self.message(ctx, "too_many_title", [body], status=429)
         if not self.csrf.valid(request):

@@ -49,7 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "unsubscribe_body": "Möchten Sie keine E-Mails mehr von uns erhalten? Dann bestätigen Sie die "
         "Abmeldung mit dem Knopf.",
         "unsubscribe_button": "Abmelden",
-        "unsubscribe_alternative": "Lieber seltener? Stellen Sie stattdessen auf wöchentlich um.",
+        "unsubscribe_alternative": "Lieber seltener oder in einer anderen Sprache? Ändern Sie "
+        "stattdessen Ihre Einstellungen.",
         "unsubscribed_title": "Sie sind abgemeldet",
         "unsubscribed_body": "Sie erhalten keine Newsletter und Erinnerungen mehr von uns.",
         "unsubscribed_next": "Versehentlich abgemeldet? Sie können sich jederzeit neu anmelden.",
@@ -74,8 +75,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "Formular noch einmal; erlauben Sie dafür Cookies für diese Seite.",
         "reload": "Seite neu laden",
         "too_many_title": "Zu viele Anfragen",
-        "too_many_body": "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anmeldungen. Bitte versuchen "
-        "Sie es in {minutes} Minuten noch einmal.",
+        "too_many_body": "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anmeldungen. Bitte warten "
+        "Sie {minutes} Min. und versuchen Sie es dann noch einmal.",
         "too_large_title": "Die Anfrage ist zu groß",
         "too_large_body": "Die gesendeten Formulardaten sind größer als erlaubt. Bitte kürzen Sie Ihre "
         "Eingaben und versuchen Sie es erneut.",
@@ -139,7 +140,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unsubscribe_title": "Unsubscribe from the newsletter",
         "unsubscribe_body": "Don't want any more emails from us? Confirm with the button.",
         "unsubscribe_button": "Unsubscribe",
-        "unsubscribe_alternative": "Rather fewer emails? Switch to weekly instead.",
+        "unsubscribe_alternative": "Rather fewer emails, or another language? Change your settings instead.",
         "unsubscribed_title": "You are unsubscribed",
         "unsubscribed_body": "You will not receive any more newsletters or reminders from us.",
         "unsubscribed_next": "Unsubscribed by mistake? You can sign up again at any time.",
@@ -163,8 +164,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cookies for this site.",
         "reload": "Reload the page",
         "too_many_title": "Too many requests",
-        "too_many_body": "Your connection sent very many sign-ups in a short time. Please try again in "
-        "{minutes} minutes.",
+        "too_many_body": "Your connection sent very many sign-ups in a short time. Please wait {minutes} "
+        "min and try again.",
         "too_large_title": "The request is too large",
         "too_large_body": "The form data you sent is larger than allowed. Please shorten your input and try "
         "again.",
