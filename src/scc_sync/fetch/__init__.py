@@ -1,1 +1,8 @@
+"""Fetching sources: the network and parsing layer the sync pipeline calls.
 
+- `http`: HttpClient (limits, conditional GET, redirects) and FetchError
+- `robots`: RobotsCache, robots.txt per host and run
+- `feeds`: parse_feed, RSS/Atom bytes to Items
+- `pages`: find_article_links and article_item for sources without a feed
+- `encoding`, `urls`, `text`: decoding, canonical URLs, HTML to plain text
+"""

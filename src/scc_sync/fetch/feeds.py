@@ -1,0 +1,248 @@
+"""RSS 0.9x/1.0/2.0 and Atom feeds to Items, via feedparser on the fetched bytes.
+
+Identity matters more than anything here: an item's `key` must stay the same across runs, or
+subscribers get the same news twice. It is the GUID, else the canonical link, else a content hash;
+a GUID that a broken CMS reuses for different links is told apart by link.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+from bs4 import BeautifulSoup
+
+from scc_sync.fetch.encoding import declared_charset, decode_html, header
+from scc_sync.fetch.text import html_to_text, normalize_space
+from scc_sync.fetch.urls import canonical_url
+from scc_sync.models import FetchResult, Item
+
+MAX_TTL_SECONDS = 24 * 3600  # a publisher's TTL above a day would silently stop a source; cap it
+_SY_PERIODS = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 7 * 86400,
+    "monthly": 30 * 86400,
+    "yearly": 365 * 86400,
+}
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S
+)
+
+
+class FeedError(Exception):
+    """The answer is not a feed at all (an HTML page, or nothing parseable)."""
+
+    def __init__(self, source: str, url: str, message: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.url = url
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    items: list[Item]
+    warnings: list[str] = field(default_factory=list)
+    ttl_seconds: int | None = None  # the publisher's minimum interval between fetches
+    title: str | None = None
+
+
+def parse_feed(result: FetchResult, source: str, *, now: datetime) -> FeedResult:
+    """Items of a fetched feed, newest first as the feed lists them; raise FeedError if it is no feed."""
+    url = result.final_url
+    if result.not_modified:
+        return FeedResult([], [], _ttl_seconds({}, result.headers))
+    # No content-location: feedparser would resolve GUIDs against it, and a GUID must not change
+    # when the feed moves. Links are made absolute below, against the URL the feed came from.
+    headers = {k: v for k, v in result.headers.items() if k.lower() != "content-location"}
+    # Entry HTML only ever becomes plain text here, so feedparser's sanitizer and URI rewriting in
+    # content would be wasted work (a fifth of the parse time).
+    parsed = feedparser.parse(
+        result.content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+    if not parsed.get("version") and not parsed.entries:
+        raise _not_a_feed(result, source, parsed)
+    warnings = _bozo_warnings(parsed, headers, source, url)
+    entries = [_Entry.of(raw, index, url, now) for index, raw in enumerate(parsed.entries)]
+    empty = [entry for entry in entries if not (entry.title or entry.link or entry.text)]
+    if empty:
+        warnings.append(
+            f"{source}: {url} has {len(empty)} entries without title, link or text; skipped them."
+        )
+        kept = [entry for entry in entries if entry.title or entry.link or entry.text]
+        entries = [replace(entry, index=index) for index, entry in enumerate(kept)]
+    items = _identify(entries, source, url, warnings)
+    title = normalize_space(parsed.feed.get("title", "")) or None
+    return FeedResult(items, warnings, _ttl_seconds(parsed.feed, result.headers), title)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    index: int
+    guid: str | None
+    link: str | None
+    title: str
+    text: str
+    published: datetime | None
+    author: str | None
+
+    @classmethod
+    def of(cls, raw: Any, index: int, base: str, now: datetime) -> _Entry:
+        link = raw.get("link")
+        text = html_to_text(_body(raw))
+        title = html_to_text(raw.get("title", "")) or text[:80]
+        return cls(
+            index=index,
+            guid=(raw.get("id") or "").strip() or None,
+            link=canonical_url(urljoin(base, link)) if link else None,
+            title=title,
+            text=text,
+            published=_published(raw, now),
+            author=normalize_space(raw.get("author", "")) or None,
+        )
+
+
+def _body(raw: Any) -> str:
+    """The fullest text the entry has: its longest content, else its summary."""
+    contents = [c.get("value", "") for c in raw.get("content", [])]
+    longest = max(contents, key=len, default="")
+    return longest if len(longest) >= len(raw.get("summary", "")) else raw.get("summary", "")
+
+
+def _published(raw: Any, now: datetime) -> datetime | None:
+    for name in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = raw.get(name)
+        if parsed:
+            when = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            return min(when, now.astimezone(UTC))  # a date in the future is a publisher's mistake
+    return None
+
+
+def _identify(entries: list[_Entry], source: str, url: str, warnings: list[str]) -> list[Item]:
+    """Give each entry its key; drop exact repeats; keep entries that share a GUID but not a link."""
+    keys = _keys(entries, source, url, warnings)
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry, key in zip(entries, keys, strict=True):
+        if key in seen:
+            warnings.append(
+                f"{source}: {url} lists the entry {key!r} more than once; the repeat was skipped."
+            )
+            continue
+        seen.add(key)
+        items.append(
+            Item(
+                source=source,
+                key=key,
+                url=entry.link or url,
+                title=entry.title,
+                published=entry.published,
+                text=entry.text,
+                author=entry.author,
+            )
+        )
+    return items
+
+
+def _keys(entries: list[_Entry], source: str, url: str, warnings: list[str]) -> list[str]:
+    by_guid: dict[str, list[_Entry]] = defaultdict(list)
+    for entry in entries:
+        if entry.guid:
+            by_guid[entry.guid].append(entry)
+    keys = [entry.guid or entry.link or _content_hash(entry) for entry in entries]
+    for guid, sharing in by_guid.items():
+        links = {entry.link for entry in sharing}
+        if len(links) < 2:
+            continue
+        warnings.append(
+            f"{source}: {url} uses the GUID {guid!r} for {len(links)} different links; "
+            "those entries are told apart by their links."
+        )
+        # The oldest entry keeps the bare GUID (it is the one already stored from earlier runs);
+        # undated entries count as older the further down the feed they are.
+        far_future = datetime.max.replace(tzinfo=UTC)
+        original = min(sharing, key=lambda e: (e.published or far_future, -e.index))
+        for entry in sharing:
+            if entry.link != original.link:
+                keys[entry.index] = f"{guid}|{entry.link or _content_hash(entry)}"
+    return keys
+
+
+def _content_hash(entry: _Entry) -> str:
+    digest = hashlib.sha256(f"{entry.title}\n{entry.text}".encode()).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
+def _bozo_warnings(parsed: Any, headers: dict[str, str], source: str, url: str) -> list[str]:
+    if not parsed.bozo:
+        return []
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, feedparser.NonXMLContentType):
+        return []  # a feed served as text/plain or without a type parses fine; not worth a warning
+    if isinstance(exc, feedparser.CharacterEncodingOverride) and declared_charset(headers) is None:
+        return []  # text/xml without charset "means" US-ASCII (RFC 3023); nobody means that
+    if isinstance(exc, feedparser.CharacterEncodingOverride):
+        return [
+            f"{source}: {url} declares one character encoding but uses another ({exc}); "
+            "read it as the latter."
+        ]
+    return [
+        f"{source}: the feed at {url} is malformed ({exc}); used the {len(parsed.entries)} entries "
+        "that could be read. Tell the publisher if entries are missing."
+    ]
+
+
+def _not_a_feed(result: FetchResult, source: str, parsed: Any) -> FeedError:
+    url = result.final_url
+    content_type = header(result.headers, "content-type") or "no content type"
+    if _HTML_START.match(result.content) or content_type.startswith(("text/html", "application/xhtml")):
+        alternates = _alternate_feeds(result)
+        hint = (
+            f"The page names a feed at {alternates[0]}: use that URL for this source."
+            if alternates
+            else "Use the site's RSS/Atom URL, or configure the source as a page source with a link selector."
+        )
+        return FeedError(
+            source, url, f"{source}: {url} returned an HTML page, not a feed ({content_type}). {hint}"
+        )
+    reason = parsed.get("bozo_exception") or (
+        "an empty body" if not result.content.strip() else "no feed elements"
+    )
+    return FeedError(
+        source,
+        url,
+        f"{source}: nothing parseable as RSS or Atom at {url} ({content_type}: {reason}). "
+        "Check the URL in a browser; the publisher may have broken or moved the feed.",
+    )
+
+
+def _alternate_feeds(result: FetchResult) -> list[str]:
+    soup = BeautifulSoup(decode_html(result.content, result.headers), "lxml")
+    links = soup.select('link[rel~="alternate"][href]')
+    feeds = [link for link in links if re.search(r"(rss|atom|rdf)\+xml", str(link.get("type", "")), re.I)]
+    return [canonical_url(urljoin(result.final_url, str(link["href"]))) for link in feeds]
+
+
+def _ttl_seconds(feed: Any, headers: dict[str, str]) -> int | None:
+    """The longest interval the publisher asks for: RSS <ttl>, sy:updatePeriod, Cache-Control max-age."""
+    asked: list[int] = []
+    ttl = str(feed.get("ttl", "")).strip()
+    if ttl.isdigit():
+        asked.append(int(ttl) * 60)
+    period = _SY_PERIODS.get(str(feed.get("sy_updateperiod", "")).strip().lower())
+    if period:
+        frequency = str(feed.get("sy_updatefrequency", "1")).strip()
+        asked.append(period // max(int(frequency), 1) if frequency.isdigit() else period)
+    cache_control = header(headers, "cache-control") or ""
+    if (match := _MAX_AGE.search(cache_control)) and "no-cache" not in cache_control.lower():
+        asked.append(int(match.group(1)))
+    asked = [seconds for seconds in asked if seconds > 0]
+    return min(max(asked), MAX_TTL_SECONDS) if asked else None

@@ -1,0 +1,417 @@
+"""One polite HTTP client for every fetch: limits, conditional GET, manual redirects, clear errors.
+
+Redirects are followed by hand so the result can tell a permanent move (301/308, which the config
+should learn) from a temporary one (302/303/307, which it must not), and so loops are caught by URL
+rather than by a bare counter. Bodies are streamed with a size cap and a total deadline: the read
+timeout alone would let a server that drips one byte every few seconds hold a worker forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from scc_sync.models import FetchResult
+
+FetchErrorKind = Literal[
+    "timeout",
+    "connection",
+    "too_large",
+    "redirect_loop",
+    "too_many_redirects",
+    "http_status",
+    "gone",
+    "rate_limited",
+    "robots",
+    "content_type",
+]
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+_CHUNK = 64 * 1024
+_DRAIN_LIMIT = 64 * 1024
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
+
+
+class FetchError(Exception):
+    """A fetch that did not produce a usable answer; `kind` says why, the message says what to do."""
+
+    def __init__(
+        self,
+        url: str,
+        kind: FetchErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    reason: str
+    headers: dict[str, str]  # names lowercased
+    content: bytes = b""
+
+
+class HttpClient:
+    """A `requests.Session` with limits; safe to share between the threads of a pool.
+
+    `timeout` bounds connecting and each read; `deadline` (default 3 × timeout) bounds the whole
+    body of one response. At most `per_host` requests run against one host at a time.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        user_agent: str,
+        max_bytes: int = 10_000_000,
+        max_redirects: int = 5,
+        per_host: int = 2,
+        deadline: float | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if timeout <= 0 or max_bytes <= 0 or max_redirects < 0 or per_host < 1:
+            raise ValueError(
+                "HttpClient needs timeout > 0, max_bytes > 0, max_redirects >= 0 and per_host >= 1; got "
+                f"timeout={timeout}, max_bytes={max_bytes}, "
+                f"max_redirects={max_redirects}, per_host={per_host}"
+            )
+        self.timeout = timeout
+        self.deadline = deadline if deadline is not None else 3 * timeout
+        self.user_agent = user_agent
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.per_host = per_host
+        self._clock = clock
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = user_agent
+        # Pools are per host and never need more connections than the per-host limit allows.
+        adapter = HTTPAdapter(pool_connections=64, pool_maxsize=per_host)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+        content_types: Sequence[str] = (),
+    ) -> FetchResult:
+        """GET `url`, following up to `max_redirects` redirects; raise FetchError for anything unusable.
+
+        `etag`/`last_modified` make the request conditional: an unchanged resource comes back with
+        status 304, empty content and the validators to keep. `content_types` (e.g. HTML_TYPES), when
+        given, rejects other media types before their body is downloaded.
+        """
+        headers = _request_headers(etag, last_modified, accept)
+        chain = [url]
+        permanent: str | None = None
+        moved_for_good = True  # still on an unbroken run of permanent redirects from the start
+        current = url
+        while True:
+            answer = self._exchange_for(url, current, headers, content_types)
+            if answer.status not in _REDIRECTS:
+                break
+            target = self._redirect_target(url, current, answer, chain)
+            moved_for_good = moved_for_good and answer.status in _PERMANENT
+            if moved_for_good:
+                permanent = target
+            chain.append(target)
+            current = target
+        self._raise_for_status(url, current, answer)
+        return FetchResult(
+            url=url,
+            final_url=current,
+            status=answer.status,
+            headers=answer.headers,
+            content=answer.content,
+            etag=answer.headers.get("etag", etag if answer.status == 304 else None),
+            last_modified=answer.headers.get(
+                "last-modified", last_modified if answer.status == 304 else None
+            ),
+            permanent_redirect=permanent,
+        )
+
+    # -- one request/response -------------------------------------------------------------------
+
+    def _exchange_for(
+        self, url: str, current: str, headers: dict[str, str], content_types: Sequence[str]
+    ) -> _Answer:
+        """One hop; a failure after redirects is reported for the URL asked for, naming the hop."""
+        try:
+            return self._exchange(current, headers, content_types)
+        except FetchError as exc:
+            if current == url:
+                raise
+            raise FetchError(
+                url,
+                exc.kind,
+                f"{url} redirected to {current}; there: {exc}",
+                status=exc.status,
+                retry_after=exc.retry_after,
+            ) from exc
+
+    def _exchange(self, url: str, headers: dict[str, str], content_types: Sequence[str]) -> _Answer:
+        with self._host_slot(url):
+            started = time.monotonic()
+            try:
+                response = self._session.get(
+                    url, headers=headers, stream=True, allow_redirects=False, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                raise self._transport_error(url, exc) from exc
+            with response:
+                answer_headers = {name.lower(): value for name, value in response.headers.items()}
+                if response.status_code != 200:
+                    self._drain(url, response, started)
+                    return _Answer(response.status_code, response.reason or "", answer_headers)
+                _check_content_type(url, answer_headers, content_types)
+                content = self._read_body(url, response, started)
+                return _Answer(200, response.reason or "", answer_headers, content)
+
+    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+        host = urlsplit(url).netloc.lower()
+        with self._hosts_lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
+            return slot
+
+    def _drain(self, url: str, response: requests.Response, started: float) -> None:
+        """Read what little body a 304, redirect or error has, so its connection is kept alive.
+
+        Unread bytes would make the pool close the connection, and every conditional GET
+        would pay a new TCP (and TLS) handshake. Large or unannounced bodies are not worth it.
+        """
+        length = response.headers.get("content-length", "")
+        if response.status_code in (204, 304) or (length.isdigit() and int(length) <= _DRAIN_LIMIT):
+            with contextlib.suppress(FetchError):
+                self._read_body(url, response, started)
+
+    def _read_body(self, url: str, response: requests.Response, started: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large(url, f"announces {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise self._too_large(url, "sent more than that")
+                if time.monotonic() - started > self.deadline:
+                    raise FetchError(
+                        url,
+                        "timeout",
+                        f"{url} sent its answer too slowly: not complete after {self.deadline:g} s "
+                        f"({size:,} bytes so far). It will be tried again on the next run; "
+                        "if this keeps happening the server is overloaded or stalling on purpose.",
+                    )
+                chunks.append(chunk)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise self._timeout(url) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise FetchError(
+                url,
+                "connection",
+                f"the connection to {url} broke while reading the answer ({exc}). "
+                "It will be tried again on the next run.",
+            ) from exc
+        return b"".join(chunks)
+
+    # -- redirects and status codes ---------------------------------------------------------------
+
+    def _redirect_target(self, url: str, current: str, answer: _Answer, chain: list[str]) -> str:
+        location = answer.headers.get("location")
+        if not location:
+            raise FetchError(
+                url,
+                "http_status",
+                f"{current} answered {answer.status} (redirect) without a Location header, so there is "
+                "nowhere to go: check the source URL in a browser and point the config at the real page.",
+                status=answer.status,
+            )
+        target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
+        route = " -> ".join([*chain, target])
+        if target in chain:
+            raise FetchError(
+                url,
+                "redirect_loop",
+                f"{url} redirects in a loop ({route}). The site is misconfigured; "
+                "tell its owner, or point the source at a URL that does not loop.",
+                status=answer.status,
+            )
+        if len(chain) > self.max_redirects:
+            raise FetchError(
+                url,
+                "too_many_redirects",
+                f"{url} redirected more than {self.max_redirects} times ({route}). "
+                "Point the source directly at the final URL.",
+                status=answer.status,
+            )
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise FetchError(
+                url,
+                "http_status",
+                f"{current} redirects to {target}, which is not an http(s) URL; "
+                "point the source at a web address that serves the content.",
+                status=answer.status,
+            )
+        return target
+
+    def _raise_for_status(self, url: str, final_url: str, answer: _Answer) -> None:
+        status = answer.status
+        if status in (200, 304):
+            return
+        where = url if final_url == url else f"{url} (redirected to {final_url})"
+        if status == 410:
+            raise FetchError(
+                url,
+                "gone",
+                f"{where} answered 410 Gone: the resource was removed for good. "
+                "Remove this source from the config or replace its URL.",
+                status=status,
+            )
+        if status in (429, 503):
+            retry_after = parse_retry_after(answer.headers.get("retry-after"), self._clock())
+            wait = f"it asks to wait {retry_after:g} s" if retry_after is not None else "it gave no time"
+            raise FetchError(
+                url,
+                "rate_limited",
+                f"{where} answered {status} {answer.reason}: the server is busy or rate-limiting us; "
+                f"{wait}. The source will be tried again after that.",
+                status=status,
+                retry_after=retry_after,
+            )
+        advice = (
+            "the server has a problem; it will be tried again on the next run"
+            if status >= 500
+            else "check the source URL in the config (does it still exist, does it need a login?)"
+        )
+        raise FetchError(
+            url, "http_status", f"{where} answered HTTP {status} {answer.reason}: {advice}.", status=status
+        )
+
+    # -- error construction ---------------------------------------------------------------------
+
+    def _transport_error(self, url: str, exc: requests.RequestException) -> FetchError:
+        if isinstance(exc, requests.Timeout):
+            return self._timeout(url)
+        if isinstance(
+            exc,
+            requests.exceptions.InvalidURL
+            | requests.exceptions.MissingSchema
+            | requests.exceptions.InvalidSchema,
+        ):
+            return FetchError(
+                url, "connection", f"{url!r} is not a valid http(s) URL ({exc}): fix it in the config."
+            )
+        return FetchError(
+            url,
+            "connection",
+            f"could not connect to {url} ({_root_cause(exc)}). Check the host name; if it is right, "
+            "the site is down and will be tried again on the next run.",
+        )
+
+    def _timeout(self, url: str) -> FetchError:
+        return FetchError(
+            url,
+            "timeout",
+            f"{url} did not answer within {self.timeout:g} s. It will be tried again on the next run; "
+            "if it always times out, the server is down or far too slow.",
+        )
+
+    def _too_large(self, url: str, what: str) -> FetchError:
+        return FetchError(
+            url,
+            "too_large",
+            f"{url} is too large: the limit is {self.max_bytes:,} bytes and the server {what}. "
+            "Nothing of it was used. If the source really is that big, raise the size limit in the config.",
+        )
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # HTTP-dates are GMT by definition
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    if accept:
+        headers["Accept"] = accept
+    return headers
+
+
+def _check_content_type(url: str, headers: dict[str, str], allowed: Sequence[str]) -> None:
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not allowed or not media_type:
+        return
+    if any(media_type == a or (a.endswith("/*") and media_type.startswith(a[:-1])) for a in allowed):
+        return
+    raise FetchError(
+        url,
+        "content_type",
+        f"{url} sent {media_type}, not {' or '.join(allowed)}; "
+        "check that the source URL points to the right kind of document.",
+    )
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason (e.g. 'Name or service not known'), not requests' nested repr chain."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    reason = getattr(exc, "reason", None) or exc
+    return str(reason).split(": ", 1)[-1] if ">: " in str(reason) else str(reason)

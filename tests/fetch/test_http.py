@@ -1,0 +1,345 @@
+"""HttpClient against a real local server: limits, validators, redirects, errors."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
+from scc_sync.fetch.http import HTML_TYPES, FetchError, HttpClient, parse_retry_after
+
+UA = "scc-sync-test/1.0 (+https://example.org/bot)"
+
+
+@pytest.fixture
+def client():
+    with HttpClient(user_agent=UA, timeout=2.0) as c:
+        yield c
+
+
+def fetch_error(client: HttpClient, url: str, **kwargs) -> FetchError:
+    with pytest.raises(FetchError) as info:
+        client.fetch(url, **kwargs)
+    assert url in str(info.value), "the message names the URL"
+    return info.value
+
+
+# -- plain answers and conditional GET ---------------------------------------------------------------
+
+
+def test_fetch_returns_body_headers_and_validators(http_server: LocalServer, client: HttpClient) -> None:
+    url = http_server.route("/feed", conditional(b"<rss/>", etag='"abc"'))
+    result = client.fetch(url, accept="application/rss+xml")
+    assert (result.status, result.content, result.final_url) == (200, b"<rss/>", url)
+    assert result.etag == '"abc"'
+    assert result.last_modified == "Mon, 02 Nov 2020 10:00:00 GMT"
+    assert result.headers["content-type"] == "application/rss+xml"  # names lowercased
+    assert result.permanent_redirect is None
+    sent = http_server.last_request("/feed").headers
+    assert sent["user-agent"] == UA
+    assert sent["accept"] == "application/rss+xml"
+    assert "if-none-match" not in sent
+
+
+def test_etag_gives_304_with_empty_content_and_keeps_validators(http_server, client) -> None:
+    url = http_server.route("/feed", conditional(b"<rss/>", etag='"abc"'))
+    first = client.fetch(url)
+    again = client.fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert again.not_modified and again.status == 304
+    assert again.content == b""
+    assert (again.etag, again.last_modified) == (first.etag, first.last_modified)
+    sent = http_server.last_request("/feed").headers
+    assert sent["if-none-match"] == '"abc"'
+    assert sent["if-modified-since"] == first.last_modified
+
+
+def test_last_modified_alone_gives_304(http_server, client) -> None:
+    url = http_server.route("/feed", conditional(b"<rss/>", etag=None))
+    first = client.fetch(url)
+    assert first.etag is None
+    assert client.fetch(url, last_modified=first.last_modified).status == 304
+
+
+def test_changed_resource_answers_200_despite_old_validators(http_server, client) -> None:
+    url = http_server.route("/feed", conditional(b"<rss>new</rss>", etag='"v2"'))
+    result = client.fetch(url, etag='"v1"')
+    assert (result.status, result.content, result.etag) == (200, b"<rss>new</rss>", '"v2"')
+
+
+def test_server_that_ignores_validators_still_gives_the_full_body(http_server, client) -> None:
+    url = http_server.route("/feed", ignores_validators(b"<rss>always</rss>"))
+    first = client.fetch(url)
+    again = client.fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert again.status == 200 and again.content == b"<rss>always</rss>"
+
+
+def test_gzip_bodies_are_decoded(http_server, client) -> None:
+    body = "Grüße aus Köln ".encode() * 200
+    url = http_server.route("/gz", Reply(body=body, gzip=True))
+    result = client.fetch(url)
+    assert result.content == body
+    assert "gzip" in http_server.last_request("/gz").headers["accept-encoding"]
+
+
+# -- redirects ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"), [(301, True), (308, True), (302, False), (303, False), (307, False)]
+)
+def test_first_hop_tells_permanent_from_temporary(http_server, client, status, permanent) -> None:
+    target = http_server.route("/new", Reply(body=b"here"))
+    url = http_server.route("/old", redirect("/new", status))
+    result = client.fetch(url)
+    assert (result.url, result.final_url, result.content) == (url, target, b"here")
+    assert result.permanent_redirect == (target if permanent else None)
+
+
+def test_permanent_then_temporary_reports_only_the_permanent_part(http_server, client) -> None:
+    http_server.route("/a", redirect("/b", 301))
+    http_server.route("/b", redirect("/c", 302))
+    http_server.route("/c", Reply(body=b"c"))
+    result = client.fetch(http_server.url("/a"))
+    assert result.final_url == http_server.url("/c")
+    assert result.permanent_redirect == http_server.url("/b")
+
+
+def test_temporary_then_permanent_is_not_permanent(http_server, client) -> None:
+    http_server.route("/a", redirect("/b", 302))
+    http_server.route("/b", redirect("/c", 301))
+    http_server.route("/c", Reply(body=b"c"))
+    assert client.fetch(http_server.url("/a")).permanent_redirect is None
+
+
+def test_redirect_loop_is_detected(http_server, client) -> None:
+    http_server.route("/a", redirect("/b", 302))
+    http_server.route("/b", redirect("/a", 302))
+    error = fetch_error(client, http_server.url("/a"))
+    assert error.kind == "redirect_loop"
+    assert f"{http_server.url('/b')} -> {http_server.url('/a')}" in str(error)
+    assert http_server.hits("/a") == 1
+
+
+def test_redirect_chain_is_bounded(http_server) -> None:
+    for i in range(4):
+        http_server.route(f"/r{i}", redirect(f"/r{i + 1}", 302))
+    http_server.route("/r4", Reply(body=b"end"))
+    with HttpClient(user_agent=UA, max_redirects=4) as client:
+        assert client.fetch(http_server.url("/r0")).content == b"end"  # exactly the limit: fine
+    with HttpClient(user_agent=UA, max_redirects=3) as client:
+        error = fetch_error(client, http_server.url("/r0"))
+    assert error.kind == "too_many_redirects"
+    assert http_server.hits("/r4") == 1  # the short-leashed client never got there
+
+
+def test_redirect_without_location_is_an_http_status_error(http_server, client) -> None:
+    url = http_server.route("/nowhere", Reply(302, b""))
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 302)
+    assert "Location" in str(error)
+
+
+def test_validators_are_sent_after_a_redirect(http_server, client) -> None:
+    http_server.route("/feed", conditional(b"<rss/>", etag='"x"'))
+    url = http_server.route("/old-feed", redirect("/feed", 301))
+    result = client.fetch(url, etag='"x"')
+    assert result.status == 304 and result.permanent_redirect == http_server.url("/feed")
+
+
+# -- status codes --------------------------------------------------------------------------------------
+
+
+def test_gone_is_its_own_kind(http_server, client) -> None:
+    error = fetch_error(client, http_server.route("/gone", Reply(410, b"gone")))
+    assert (error.kind, error.status) == ("gone", 410)
+    assert "remove" in str(error).lower()
+
+
+@pytest.mark.parametrize("status", [404, 403, 500, 502])
+def test_other_error_statuses(http_server, client, status) -> None:
+    error = fetch_error(client, http_server.route("/x", Reply(status, b"no")))
+    assert (error.kind, error.status, error.retry_after) == ("http_status", status, None)
+    assert str(status) in str(error)
+
+
+def test_429_with_delta_seconds(http_server, client) -> None:
+    error = fetch_error(client, http_server.route("/busy", retry_after("120")))
+    assert (error.kind, error.status, error.retry_after) == ("rate_limited", 429, 120.0)
+    assert "120 s" in str(error)
+
+
+def test_503_with_http_date_uses_the_clock(http_server) -> None:
+    now = datetime(2020, 11, 2, 10, 0, 0, tzinfo=UTC)
+    url = http_server.route("/busy", retry_after("Mon, 02 Nov 2020 10:05:00 GMT", status=503))
+    with HttpClient(user_agent=UA, clock=lambda: now) as client:
+        error = fetch_error(client, url)
+    assert (error.kind, error.status, error.retry_after) == ("rate_limited", 503, 300.0)
+
+
+def test_429_without_retry_after(http_server, client) -> None:
+    error = fetch_error(client, http_server.route("/busy", Reply(429, b"")))
+    assert (error.kind, error.retry_after) == ("rate_limited", None)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("0", 0.0),
+        (" 3600 ", 3600.0),
+        ("Mon, 02 Nov 2020 10:01:30 GMT", 90.0),
+        ("Monday, 02-Nov-20 10:01:30 GMT", 90.0),  # obsolete RFC 850 form
+        ("Mon, 02 Nov 2020 09:00:00 GMT", 0.0),  # in the past: no waiting
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(value, seconds) -> None:
+    assert parse_retry_after(value, datetime(2020, 11, 2, 10, 0, tzinfo=UTC)) == seconds
+
+
+# -- limits --------------------------------------------------------------------------------------------
+
+
+def test_announced_oversized_body_is_refused_before_download(http_server) -> None:
+    url = http_server.route("/big", Reply(body=b"x" * 5000))
+    with HttpClient(user_agent=UA, max_bytes=1000) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "too_large" and "1,000 bytes" in str(error)
+
+
+def test_unannounced_oversized_body_is_cut_off_while_streaming(http_server) -> None:
+    url = http_server.route("/big", Reply(body=b"x" * 50_000, announce_length=False))
+    with HttpClient(user_agent=UA, max_bytes=1000) as client:
+        assert fetch_error(client, url).kind == "too_large"
+        http_server.route("/small", Reply(body=b"x" * 900, announce_length=False))
+        assert client.fetch(http_server.url("/small")).content == b"x" * 900
+
+
+def test_gzip_bomb_counts_decoded_bytes(http_server) -> None:
+    url = http_server.route("/bomb", Reply(body=b"\0" * 2_000_000, gzip=True))
+    assert len(gzip.compress(b"\0" * 2_000_000)) < 10_000  # small on the wire...
+    with HttpClient(user_agent=UA, max_bytes=100_000) as client:
+        assert fetch_error(client, url).kind == "too_large"  # ...but not once unpacked
+
+
+def test_slow_drip_hits_the_total_deadline(http_server) -> None:
+    # 400 bytes, one every 50 ms: each read is quick, so only the total deadline can stop it.
+    url = http_server.route("/drip", Reply(body=b"x" * 400, drip=0.05))
+    with HttpClient(user_agent=UA, timeout=2.0, deadline=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout" and "too slowly" in str(error)
+
+
+def test_server_that_stalls_after_headers_hits_the_read_timeout(http_server) -> None:
+    url = http_server.route("/stall", Reply(body=b"late", stall=10))
+    with HttpClient(user_agent=UA, timeout=0.3) as client:
+        assert fetch_error(client, url).kind == "timeout"
+
+
+def test_server_that_never_answers_hits_the_read_timeout(http_server) -> None:
+    url = http_server.route("/silent", Reply(body=b"late", delay=10))
+    with HttpClient(user_agent=UA, timeout=0.3) as client:
+        assert fetch_error(client, url).kind == "timeout"
+
+
+def test_connection_refused(client) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    error = fetch_error(client, f"http://127.0.0.1:{port}/feed")
+    assert error.kind == "connection" and error.status is None
+    assert "refused" in str(error).lower()
+
+
+def test_invalid_url(client) -> None:
+    error = fetch_error(client, "not a url")
+    assert error.kind == "connection" and "not a valid" in str(error)
+
+
+def test_content_types_reject_before_the_body(http_server, client) -> None:
+    url = http_server.route("/pdf", Reply(body=b"%PDF", content_type="application/pdf"))
+    error = fetch_error(client, url, content_types=HTML_TYPES)
+    assert error.kind == "content_type" and "application/pdf" in str(error)
+    html = http_server.route("/page", Reply(body=b"<html>", content_type="text/html; charset=utf-8"))
+    assert client.fetch(html, content_types=HTML_TYPES).content == b"<html>"
+
+
+# -- concurrency ---------------------------------------------------------------------------------------
+
+
+class Gauge:
+    """Counts requests in flight at the server."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = self.peak = 0
+
+    def handler(self, release: threading.Event):
+        def handle(_request: Request) -> Reply:
+            with self.lock:
+                self.now += 1
+                self.peak = max(self.peak, self.now)
+            release.wait(0.05)
+            with self.lock:
+                self.now -= 1
+            return Reply(body=b"ok")
+
+        return handle
+
+
+def test_per_host_limit_holds_under_a_thread_pool(http_server) -> None:
+    gauge = Gauge()
+    url = http_server.route("/slow", gauge.handler(threading.Event()))
+    with HttpClient(user_agent=UA, per_host=2) as client, ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: client.fetch(url), range(12)))
+    assert all(r.content == b"ok" for r in results)
+    assert gauge.peak == 2
+
+
+def test_hosts_do_not_share_a_limit() -> None:
+    # Both servers hold their answer until both requests have arrived: with one shared slot
+    # for both hosts the barrier would break.
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(_request: Request) -> Reply:
+        barrier.wait()
+        return Reply(body=b"met")
+
+    with LocalServer() as one, LocalServer() as two, HttpClient(user_agent=UA, per_host=1) as client:
+        urls = [one.route("/x", meet), two.route("/x", meet)]
+        with ThreadPoolExecutor(2) as pool:
+            assert [r.content for r in pool.map(client.fetch, urls)] == [b"met", b"met"]
+
+
+@pytest.mark.parametrize("bad", [{"timeout": 0}, {"max_bytes": 0}, {"max_redirects": -1}, {"per_host": 0}])
+def test_nonsense_limits_are_refused(bad) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        HttpClient(user_agent=UA, **bad)
+
+
+def test_connections_are_kept_alive_across_304s_redirects_and_errors(http_server, client) -> None:
+    url = http_server.route("/feed", conditional(b"<rss/>" * 100, etag='"k"'))
+    http_server.route("/moved", redirect("/feed", 302))
+    http_server.route("/missing", Reply(404, b"nicht gefunden"))
+    client.fetch(url)
+    for _ in range(3):
+        assert client.fetch(url, etag='"k"').status == 304
+        assert client.fetch(http_server.url("/moved")).status == 200
+        with pytest.raises(FetchError):
+            client.fetch(http_server.url("/missing"))
+    assert len({request.client_port for request in http_server.requests}) == 1
+
+
+def test_failure_after_a_redirect_is_reported_for_the_url_asked_for(http_server, client) -> None:
+    http_server.route("/new", Reply(410, b""))
+    url = http_server.route("/old", redirect("/new", 301))
+    error = fetch_error(client, url)
+    assert (error.url, error.kind, error.status) == (url, "gone", 410)
+    assert f"redirected to {http_server.url('/new')}" in str(error)
