@@ -242,6 +242,8 @@ class WebConfig(Section):
     base_url: str = "http://127.0.0.1:8080"
     listen: str = "127.0.0.1:8080"
     secret_env: str = "SCC_SYNC_SECRET"
+    # Reverse proxies in front of the web listener whose X-Forwarded-* headers are believed (0: none).
+    trusted_proxies: int = Field(0, ge=0, le=10)
 
     _url = field_validator("base_url")(classmethod(lambda cls, v: _check_url(v).rstrip("/")))
 
