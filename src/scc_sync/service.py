@@ -18,10 +18,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import waitress
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import make_wsgi_app
@@ -37,9 +35,10 @@ from scc_sync.config import Config, parse_duration
 from scc_sync.fetch.http import HttpClient
 from scc_sync.logs import job_context
 from scc_sync.metrics import Metrics
+from scc_sync.newsletter.delivery import make_transport
 from scc_sync.newsletter.messages import build_plain_message, message_id
 from scc_sync.newsletter.render import RenderedMail
-from scc_sync.newsletter.transports import MaildirTransport, SendResult, SmtpTransport, Transport, wire_bytes
+from scc_sync.newsletter.transports import SendResult, Transport, wire_bytes
 from scc_sync.status import check_health
 from scc_sync.store import Store
 from scc_sync.store.locks import LockBusy
@@ -47,6 +46,8 @@ from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, Heartbeat, put_meta, read
 from scc_sync.store.schema import items, job_runs, locks, outbox
 from scc_sync.store.sources import SourceState, list_sources
 from scc_sync.sync import SyncReport
+from scc_sync.web import create_app
+from scc_sync.web.serve import make_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -90,21 +91,7 @@ def open_client(config: Config) -> HttpClient:
 @contextmanager
 def open_transport(config: Config) -> Iterator[Transport]:
     """The configured transport; an SMTP connection is opened on first use and closed afterwards."""
-    delivery = config.delivery
-    transport: Transport
-    if delivery.transport == "maildir":
-        transport = MaildirTransport(Path(delivery.maildir))
-    else:
-        smtp = delivery.smtp
-        transport = SmtpTransport(
-            smtp.host,
-            smtp.port,
-            security=smtp.security,
-            username=smtp.username,
-            password=smtp.password(),
-            timeout=smtp.timeout,
-            max_per_second=delivery.max_per_second,
-        )
+    transport = make_transport(config)
     try:
         yield transport
     finally:
@@ -340,8 +327,8 @@ class WebServer:
     """A waitress server in a background thread; `close()` stops it and returns when its thread has ended."""
 
     def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
-        self._server = waitress.create_server(app, host=host, port=port, threads=4, ident="scc-sync")
-        self.port = int(self._server.effective_port)  # type: ignore[union-attr]
+        self._server = make_server(app, f"{host}:{port}")
+        self.port = int(self._server.effective_port)
         self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
         self._thread.start()
 
@@ -538,12 +525,13 @@ class Service:
             yield None
             return
         host, port = self.config.web.host_port
-        server = WebServer(
-            wsgi_app(self.config, self.store, metrics=self.metrics, clock=self.clock), host, port
-        )
-        self.web_port = server.port
-        log.info("serving /metrics and /healthz on http://%s:%d", host, server.port)
-        try:
-            yield server
-        finally:
-            server.close()
+        with open_transport(self.config) as transport:  # for the sign-up pages' confirmation mails
+            pages = create_app(self.config, self.store, transport, now=self.clock)
+            app = wsgi_app(self.config, self.store, extra_app=pages, metrics=self.metrics, clock=self.clock)
+            server = WebServer(app, host, port)
+            self.web_port = server.port
+            log.info("serving subscriber pages, /metrics and /healthz on http://%s:%d", host, server.port)
+            try:
+                yield server
+            finally:
+                server.close()

@@ -60,7 +60,10 @@ def sync_runs(store) -> list[tuple[str, str | None]]:
         ]
 
 
-def test_service_syncs_beats_serves_and_stops_cleanly(tmp_path: Path) -> None:
+def test_service_syncs_beats_serves_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCC_SYNC_DEMO_SECRET", "a-test-secret-of-some-length")
     with serve_site() as base_url:
         config = config_for(base_url, tmp_path)
         with open_store(config.state.url) as store:
@@ -78,6 +81,8 @@ def test_service_syncs_beats_serves_and_stops_cleanly(tmp_path: Path) -> None:
                     body = answer.read().decode()
                 assert "scc_sync_sync_duration_seconds_count 1.0" in body
                 assert 'scc_sync_items_total{change="new"}' in body
+                with urllib.request.urlopen(f"http://127.0.0.1:{service.web_port}/", timeout=5) as answer:
+                    assert "<form" in answer.read().decode()  # the sign-up page, on the same listener
                 with store.read() as conn:
                     beat = read_heartbeat(conn)
                     next_runs = read_times(conn, NEXT_RUNS)

@@ -8,8 +8,9 @@ import click
 
 from scc_sync.cli import EXIT_USAGE, AppContext, cli, fail, pass_app
 from scc_sync.config import ConfigError
+from scc_sync.newsletter.delivery import make_transport
 from scc_sync.web import create_app
-from scc_sync.web.serve import make_server, server_urls, transport_from_config
+from scc_sync.web.serve import make_server, server_urls
 
 USER_TEMPLATES = Path("templates")
 
@@ -23,7 +24,7 @@ def web_command(app: AppContext, listen: str | None, threads: int) -> None:
     config = app.config
     try:
         config.web.secret_keys()
-        transport = transport_from_config(config)
+        transport = make_transport(config)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     templates = USER_TEMPLATES if USER_TEMPLATES.is_dir() else None

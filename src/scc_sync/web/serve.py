@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import waitress
-
-from scc_sync.config import Config
-from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport, Transport
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 MAX_BODY_BYTES = 64 * 1024  # waitress refuses more outright; the app answers up to this with its own 413 page
-
-
-def transport_from_config(config: Config) -> Transport:
-    """The configured delivery transport (raises ConfigError when the SMTP password variable is unset)."""
-    delivery = config.delivery
-    if delivery.transport == "maildir":
-        return MaildirTransport(Path(delivery.maildir))
-    smtp = delivery.smtp
-    password = smtp.password()
-    return SmtpTransport(
-        smtp.host,
-        smtp.port,
-        security=smtp.security,
-        username=smtp.username if password is not None else None,
-        password=password,
-        timeout=smtp.timeout,
-        max_per_second=delivery.max_per_second,
-    )
 
 
 def make_server(app: WSGIApplication, listen: str, *, threads: int = 4) -> Any:
