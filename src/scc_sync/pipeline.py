@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, update
 
 from scc_sync.config import Config
-from scc_sync.logs import RUN_ID
+from scc_sync.logs import RUN_ID, current_run_id
 from scc_sync.newsletter.delivery import DeliveryReport, make_transport
 from scc_sync.newsletter.digest import send_digests
 from scc_sync.newsletter.reminders import send_reminders
@@ -45,7 +45,7 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
     detail: dict[str, Any] = {}
     with store.write() as conn:
         run = conn.execute(
-            insert(job_runs).values(run_id=RUN_ID, job=name, started_at=now(), status="running")
+            insert(job_runs).values(run_id=current_run_id(), job=name, started_at=now(), status="running")
         ).inserted_primary_key[0]
     status = "failed"
     try:
@@ -82,6 +82,7 @@ def run_sync(
             new=sum(s.new for s in report.sources),
             updated=sum(s.updated for s in report.sources),
             failed=[s.name for s in report.failed],
+            attempted=sum(1 for s in report.sources if s.status != "skipped"),
         )
     return report
 

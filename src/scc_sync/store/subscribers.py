@@ -137,15 +137,79 @@ def add_subscriber(
     return _require(conn, new_id)
 
 
-def confirm_subscriber(conn: Connection, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Double opt-in: a pending subscriber becomes confirmed; confirming twice changes nothing."""
+def request_subscription(
+    conn: Connection,
+    email: str,
+    *,
+    now: datetime,
+    origin: Origin,
+    name: str | None = None,
+    locale: str = "de",
+    frequency: str = "weekly",
+    reminders: bool = True,
+    consent_source: str | None = None,
+) -> tuple[Subscriber, bool]:
+    """A sign-up (web form): returns (subscriber, created); the caller then mails a confirmation link.
+
+    A confirmed subscriber is left exactly as it is: repeating a sign-up changes nothing. Anyone else
+    (pending, unsubscribed, bounced) takes the requested settings and becomes `pending`: no mail goes out
+    until the new confirmation link is used.
+    """
+    existing = get_subscriber(conn, email)
+    if existing is None:
+        created = add_subscriber(
+            conn,
+            email,
+            now=now,
+            origin=origin,
+            name=name,
+            locale=locale,
+            frequency=frequency,
+            reminders=reminders,
+            consent_source=consent_source,
+        )
+        return created, True
+    if existing.status == "confirmed":
+        return existing, False
+    conn.execute(
+        update(subscribers)
+        .where(subscribers.c.id == existing.id)
+        .values(
+            name=(name or "").strip() or None,
+            locale=_check_choice(locale, LOCALES, "locale"),
+            frequency=_check_choice(frequency, FREQUENCIES, "frequency"),
+            reminders=reminders,
+            status="pending",
+            consent_source=consent_source or origin,
+            updated_at=now,
+        )
+    )
+    return _require(conn, existing.id or 0), False
+
+
+def confirm_subscriber(
+    conn: Connection, subscriber_id: int, *, now: datetime, consent_source: str | None = None
+) -> Subscriber:
+    """Double opt-in: a pending subscriber becomes confirmed; confirming twice changes nothing.
+
+    `consent_source` (how the confirmation came in) is appended to the stored consent record.
+    """
     current = _require(conn, subscriber_id)
     if current.status == "pending":
-        conn.execute(
-            update(subscribers)
-            .where(subscribers.c.id == subscriber_id)
-            .values(status="confirmed", confirmed_at=now, updated_at=now)
-        )
+        values: dict[str, Any] = {
+            "status": "confirmed",
+            "confirmed_at": now,
+            "consent_at": now,
+            "updated_at": now,
+        }
+        if consent_source:
+            previous = conn.scalar(
+                select(subscribers.c.consent_source).where(subscribers.c.id == subscriber_id)
+            )
+            values["consent_source"] = (
+                f"{previous}; confirmed {consent_source}" if previous else consent_source
+            )
+        conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(**values))
     elif current.status != "confirmed":
         raise SubscriberError(f"{current.email}: cannot confirm a subscription that is {current.status}")
     return _require(conn, subscriber_id)
