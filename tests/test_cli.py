@@ -22,8 +22,8 @@ link_selectr = "article a"
 
 
 def scc(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})}
-    full_env.pop("SCC_SYNC_CONFIG", None)
+    inherited = {k: v for k, v in os.environ.items() if k != "SCC_SYNC_CONFIG"}
+    full_env = {**inherited, "PYTHONPATH": str(REPO / "src"), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "scc_sync", *args],
         cwd=cwd,

@@ -12,12 +12,14 @@ from scc_sync.cli import EXIT_FAILED, EXIT_USAGE, cli, fail
 from scc_sync.demo import DemoError, run_demo
 from scc_sync.demo_site import serve_site
 
+DEFAULT_STATE_DIR = Path("state/demo")
+
 
 @cli.command("demo")
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("state/demo"),
+    default=DEFAULT_STATE_DIR,
     show_default=True,
     help="Where the demo keeps its database, Maildir and previews (wiped on each run).",
 )
@@ -44,7 +46,8 @@ def demo_command(state_dir: Path, serve: bool, port: int) -> None:
     click.echo(f"Previews:  {state_dir / 'previews'}")
     for preview in result.previews:
         click.echo(f"           {preview}")
-    click.echo("Inspect:   scc-sync --config config/demo.toml status   (after: export SCC_SYNC_CONFIG=...)")
+    if state_dir == DEFAULT_STATE_DIR:  # config/demo.toml points at this folder
+        click.echo("Inspect:   scc-sync --config config/demo.toml status | items | subscribers list")
     sys.exit(EXIT_FAILED if result.failed else 0)
 
 
