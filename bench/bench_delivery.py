@@ -1,5 +1,8 @@
 """Delivery throughput: personalized render + build + send vs. plain smtplib resending one message.
 
+Also the real path: render + build + queue in the delivery ledger (SQLite), then the ledger's delivery loop
+(claim under a lease, send, record the outcome: two commits per message).
+
 Both runs talk to the same local aiosmtpd server over one connection, in the same process and run, so
 the ratio (ours / baseline) is what matters, not the absolute rates. Target: ratio >= 0.5.
 
@@ -13,6 +16,7 @@ import resource
 import smtplib
 import socket
 import statistics
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,10 +24,14 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.controller import Controller
 
 from scc_sync.models import Count, EventFacts, Person, Subscriber, Summary
+from scc_sync.newsletter.delivery import DeliveryReport, deliver
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import SmtpTransport, wire_bytes
+from scc_sync.store import open_store
+from scc_sync.store.outbox import RetryPolicy, queue_message
+from scc_sync.store.subscribers import add_subscriber
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PERIOD = {
@@ -57,7 +65,7 @@ def digest_entries() -> list[DigestEntry]:
     )
     excerpt = "<p>" + "Am 27. und 28. Oktober fand die Smart Country Convention statt. " * 3 + "</p>"
     entries = [DigestEntry("Smart Country Convention digital erfolgreich", "https://www.vku.de/scc", "VKU",
-                           datetime(2020, 11, 2, 9, tzinfo=UTC), excerpt, summary=recap)]  # fmt: skip
+                           datetime(2020, 11, 2, 9, tzinfo=UTC), excerpt, summary=recap)]
     for n in range(5):
         url = f"https://example.org/{n}"
         entries.append(DigestEntry(f"Meldung {n}: Städte und Gemeinden", url, "DST", None, excerpt))
@@ -105,6 +113,29 @@ def run_ours(port: int, renderer: Renderer, signer: TokenSigner, entries: list[D
     return len(subs) / (time.perf_counter() - start)
 
 
+def run_ledger(port: int, renderer: Renderer, signer: TokenSigner, entries: list[DigestEntry], subs) -> float:
+    """Render + build + queue every message in a fresh SQLite ledger, then send them with `deliver()`."""
+    now = datetime(2021, 11, 8, 7, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as folder, open_store(f"sqlite:///{folder}/bench.db") as store:
+        with store.write() as conn:  # setup, not timed: the subscribers exist before a mailing
+            ids = [add_subscriber(conn, s.email, now=now, origin="cli", status="confirmed").id for s in subs]
+        start = time.perf_counter()
+        with store.write() as conn:
+            for sub, sub_id in zip(subs, ids, strict=True):
+                msg = personalized(renderer, signer, entries, sub)
+                queue_message(conn, kind="digest", ref="weekly:2021-W44", recipient=sub.email,
+                              subscriber_id=sub_id, message_id=str(msg["Message-ID"]),
+                              payload=wire_bytes(msg), now=now)
+        report = DeliveryReport("digest")
+        with SmtpTransport("127.0.0.1", port, security="none", timeout=30) as transport:
+            deliver(store, transport, owner="bench", now=lambda: now, policy=RetryPolicy(), kinds=["digest"],
+                    report=report)
+        elapsed = time.perf_counter() - start
+    if report.sent != len(subs):
+        raise SystemExit(f"ledger delivery: {report.line()}")
+    return len(subs) / elapsed
+
+
 def run_render_only(renderer: Renderer, entries: list[DigestEntry], subs, *, cold: bool) -> float:
     """Render rate; `cold` gives every mail its own period, so nothing comes from the renderer's cache."""
     links = MailLinks("https://news.example.org/u/x")
@@ -131,23 +162,29 @@ def main() -> None:
         subs = subscribers(n)
         one = wire_bytes(personalized(renderer, signer, entries, subs[0]))
         run_render_only(renderer, entries, subs[:50], cold=True)  # warm-up: templates, Babel data
-        baselines, ours = [], []
+        baselines, ours, ledger = [], [], []
         for _ in range(ROUNDS):
             baselines.append(run_baseline(port, one, n))
             ours.append(run_ours(port, renderer, signer, entries, subs))
+            ledger.append(run_ledger(port, renderer, signer, entries, subs))
         cold = run_render_only(renderer, entries, subs[:500], cold=True)
         warm = run_render_only(renderer, entries, subs, cold=False)
     finally:
         controller.stop()
-    assert handler.count == 2 * n * ROUNDS, f"server received {handler.count} of {2 * n * ROUNDS} messages"
+    assert handler.count == 3 * n * ROUNDS, f"server received {handler.count} of {3 * n * ROUNDS} messages"
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     baseline, mine = statistics.median(baselines), statistics.median(ours)
+    through_ledger = statistics.median(ledger)
     ratio = mine / baseline
+    ledger_ratio = through_ledger / baseline
     verdict = "OK" if ratio >= 0.5 else "BELOW TARGET"
     print(f"messages: {n} per run, {ROUNDS} rounds (median), message size {len(one) / 1024:.1f} KiB")
     print(f"baseline smtplib, one pre-rendered message: {baseline:8.1f} msg/s  {_rates(baselines)}")
     print(f"scc-sync render + build + send:             {mine:8.1f} msg/s  {_rates(ours)}")
     print(f"ratio (target >= 0.5):                      {ratio:8.2f}  {verdict}")
+    print(f"scc-sync render + queue in ledger + deliver: {through_ledger:7.1f} msg/s  {_rates(ledger)}")
+    print(f"ledger ratio (target >= 0.5):               {ledger_ratio:8.2f}  "
+          f"{'OK' if ledger_ratio >= 0.5 else 'BELOW TARGET'}")
     print(f"render only, every mail rendered afresh:    {cold:8.1f} msg/s")
     print(f"render only, one mailing (shared render):   {warm:8.1f} msg/s")
     print(f"peak RSS:                                   {peak_mb:8.1f} MiB")

@@ -13,7 +13,6 @@ record each outcome in its ledger:
 from __future__ import annotations
 
 import contextlib
-import email
 import mailbox
 import re
 import smtplib
@@ -24,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy as email_policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from types import TracebackType
@@ -56,7 +56,8 @@ class StoredMessage(EmailMessage):
 
     @classmethod
     def from_bytes(cls, data: bytes) -> StoredMessage:
-        msg = email.message_from_bytes(data, _class=cls, policy=email_policy.SMTP)
+        """Only the headers are parsed (sender and recipients are all a transport reads): fast."""
+        msg = BytesParser(_class=cls, policy=email_policy.compat32).parsebytes(data, headersonly=True)
         assert isinstance(msg, StoredMessage)
         msg.wire = data
         return msg

@@ -12,7 +12,7 @@ never send the same row. A row left `sending` by a dead worker becomes `unknown`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -149,7 +149,12 @@ def claim_next(
     with store.write() as conn:
         while True:
             query = (
-                select(outbox.c.id, outbox.c.kind, outbox.c.subscriber_id)
+                select(
+                    outbox,
+                    subscribers.c.status.label("sub_status"),
+                    subscribers.c.reminders.label("sub_reminders"),
+                )
+                .outerjoin(subscribers, subscribers.c.id == outbox.c.subscriber_id)
                 .where(outbox.c.kind.in_(list(kinds)), _claimable(now, policy))
                 .order_by(outbox.c.id)
                 .limit(1)
@@ -157,20 +162,21 @@ def claim_next(
             )
             if recipient is not None:
                 query = query.where(outbox.c.recipient == recipient.lower())
-            candidate = conn.execute(query).first()
-            if candidate is None:
+            row = conn.execute(query).first()
+            if row is None:
                 return None, suppressed
-            if _suppressed(conn, candidate.kind, candidate.subscriber_id):
+            if _suppressed(row):
+                reply = "recipient no longer subscribed"
                 conn.execute(
                     update(outbox)
-                    .where(outbox.c.id == candidate.id)
-                    .values(state="suppressed", updated_at=now, last_reply="recipient no longer subscribed")
+                    .where(outbox.c.id == row.id)
+                    .values(state="suppressed", updated_at=now, last_reply=reply)
                 )
-                suppressed.append(_row(conn.execute(select(outbox).where(outbox.c.id == candidate.id)).one()))
+                suppressed.append(replace(_row(row), state="suppressed", last_reply=reply))
                 continue
             taken = conn.execute(
                 update(outbox)
-                .where(outbox.c.id == candidate.id, _claimable(now, policy))
+                .where(outbox.c.id == row.id, _claimable(now, policy))
                 .values(
                     state="sending",
                     lease_owner=owner,
@@ -182,21 +188,19 @@ def claim_next(
             ).rowcount
             if not taken:  # only possible if another claimer won the row in between; try the next
                 continue
-            row = conn.execute(select(outbox).where(outbox.c.id == candidate.id)).one()
-            return Claimed(
-                row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, row.attempts
-            ), (suppressed)
+            claimed = Claimed(
+                row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, row.attempts + 1
+            )
+            return claimed, suppressed
 
 
-def _suppressed(conn: Connection, kind: str, subscriber_id: int | None) -> bool:
-    if subscriber_id is None:  # operator alerts and erased subscribers' rows: nothing to check against
-        return kind in ("digest", "reminder")
-    row = conn.execute(
-        select(subscribers.c.status, subscribers.c.reminders).where(subscribers.c.id == subscriber_id)
-    ).first()
-    if row is None or row.status != "confirmed":
+def _suppressed(row: Any) -> bool:
+    """Digests and reminders go only to confirmed subscribers (reminders: only with reminders on)."""
+    if row.kind not in ("digest", "reminder"):
+        return False  # operator alerts: nothing to check against
+    if row.sub_status != "confirmed":  # also: the subscriber was erased (no row)
         return True
-    return kind == "reminder" and not row.reminders
+    return row.kind == "reminder" and not row.sub_reminders
 
 
 def record_result(
