@@ -27,6 +27,7 @@ import requests
 import urllib3
 
 from scc_sync.models import Subscriber
+from scc_sync.newsletter.links import preferences_url, unsubscribe_url
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
@@ -38,7 +39,6 @@ from scc_sync.store.subscribers import (
     request_subscription,
 )
 from scc_sync.web import create_app
-from scc_sync.web.links import preferences_url, unsubscribe_url
 from scc_sync.web.serve import make_server
 from smtpserver import running_smtp_server
 from tests.web.conftest import make_config

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from werkzeug.test import Client
 
+from scc_sync.newsletter.links import preferences_url, unsubscribe_url
 from scc_sync.store import Store
 from scc_sync.store.subscribers import confirm_subscriber, request_subscription, unsubscribe
 from scc_sync.web import create_app
-from scc_sync.web.links import preferences_url, unsubscribe_url
 from tests.web.conftest import BASE_URL, START, make_config, path_of
 
 

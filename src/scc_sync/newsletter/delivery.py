@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Subscriber
+from scc_sync.newsletter.links import preferences_url, unsubscribe_url
 from scc_sync.newsletter.render import MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import (
@@ -123,8 +124,8 @@ class MailKit:
         base = self.config.web.base_url
         ident = subscriber.id if subscriber.id is not None else subscriber.email
         return MailLinks(
-            unsubscribe_url=f"{base}/unsubscribe/{self.signer.sign('unsubscribe', ident)}",
-            preferences_url=f"{base}/preferences/{self.signer.sign('preferences', ident)}",
+            unsubscribe_url=unsubscribe_url(self.signer, base, ident),
+            preferences_url=preferences_url(self.signer, base, ident),
         )
 
 

@@ -32,13 +32,13 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 
 from scc_sync.config import Config
+from scc_sync.newsletter.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
 from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
 from scc_sync.newsletter.transports import Transport
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
 from scc_sync.web import i18n
 from scc_sync.web.forms import FREQUENCIES, PreferencesForm, SignupForm, read_preferences, read_signup
-from scc_sync.web.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
 from scc_sync.web.mails import MailSettings, confirmation_mail, known_subscriber_mail
 from scc_sync.web.security import (
     Csrf,

@@ -17,11 +17,11 @@ from babel.dates import format_datetime
 from jinja2 import Environment
 
 from scc_sync.models import Subscriber
+from scc_sync.newsletter.links import CONFIRM_VALIDITY, confirm_url, preferences_url, unsubscribe_url
 from scc_sync.newsletter.messages import build_plain_message, message_id
 from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.web import i18n
-from scc_sync.web.links import CONFIRM_VALIDITY, confirm_url, preferences_url, unsubscribe_url
 
 _UNTIL = {"de": "d. MMMM y, HH:mm 'Uhr'", "en": "d MMMM y, h:mm a"}
 

@@ -13,14 +13,14 @@ from scc_sync.newsletter.tokens import TokenSigner
 CONFIRM_VALIDITY = timedelta(days=7)
 
 
-def confirm_url(signer: TokenSigner, base_url: str, subscriber_id: int, *, expires: datetime) -> str:
+def confirm_url(signer: TokenSigner, base_url: str, subscriber_id: int | str, *, expires: datetime) -> str:
     return f"{base_url.rstrip('/')}/confirm/{signer.sign('confirm', subscriber_id, expires=expires)}"
 
 
-def unsubscribe_url(signer: TokenSigner, base_url: str, subscriber_id: int) -> str:
+def unsubscribe_url(signer: TokenSigner, base_url: str, subscriber_id: int | str) -> str:
     """Never expires: a link in a mail from years ago must still unsubscribe (RFC 8058 asks the same)."""
     return f"{base_url.rstrip('/')}/unsubscribe/{signer.sign('unsubscribe', subscriber_id)}"
 
 
-def preferences_url(signer: TokenSigner, base_url: str, subscriber_id: int) -> str:
+def preferences_url(signer: TokenSigner, base_url: str, subscriber_id: int | str) -> str:
     return f"{base_url.rstrip('/')}/preferences/{signer.sign('preferences', subscriber_id)}"
