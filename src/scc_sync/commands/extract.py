@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from scc_sync.cli import EXIT_FAILED, AppContext, cli, echo_json, fail, pass_app
+from scc_sync.config import CONFIG_ENV, DEFAULT_CONFIG_PATH
 from scc_sync.extract import extract_summary, summary_as_text
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.http import FetchError, HttpClient
@@ -49,7 +51,6 @@ def _fetch(app: AppContext, url: str) -> str:
 
 
 def _has_config(app: AppContext) -> bool:
-    """`parse` also works without any config file: it then uses the defaults."""
-    from scc_sync.config import resolve_config_path
-
-    return resolve_config_path(app.config_path).exists()
+    """`parse` also works without a config file (then on the defaults), unless one was asked for."""
+    asked = app.config_path or os.environ.get(CONFIG_ENV)
+    return bool(asked) or DEFAULT_CONFIG_PATH.exists()
