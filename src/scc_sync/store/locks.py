@@ -1,6 +1,7 @@
 """Named leases in the store: one sync (or digest) at a time across processes, on SQLite and PostgreSQL.
 
-A lease expires, so a process killed while holding it does not block the next run forever.
+A lease expires, so a process killed while holding it does not block the next run forever; holders renew
+it while they work (see `pipeline.job`), which also lets a short lease outlive a long job.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ def renew(store: Store, name: str, owner: str, *, now: datetime, ttl: timedelta)
         return bool(
             conn.execute(
                 update(locks).where(locks.c.name == name, locks.c.owner == owner).values(expires_at=now + ttl)
+            ).rowcount
+        )
+
+
+def take_over(store: Store, name: str, old_owner: str, owner: str, *, now: datetime, ttl: timedelta) -> bool:
+    """Take the lease from `old_owner` (known to be dead); False if someone else got there first."""
+    with store.write() as conn:
+        return bool(
+            conn.execute(
+                update(locks)
+                .where(locks.c.name == name, locks.c.owner == old_owner)
+                .values(owner=owner, acquired_at=now, expires_at=now + ttl)
             ).rowcount
         )
 
