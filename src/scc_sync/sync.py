@@ -351,6 +351,7 @@ def _success_values(
         "last_status": result.status,
         "last_error": None,
         "failures": 0,
+        "gone": False,  # back (fetched again by name): healthy again
         "next_due_at": now + interval,
         "min_interval": ttl,
         # Unchanged content keeps the warnings it had (a malformed feed stays malformed behind a 304).
