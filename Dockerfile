@@ -19,6 +19,9 @@ COPY config/scc-sync.toml ./config/scc-sync.toml
 COPY templates ./templates
 RUN mkdir -p /app/state && chown scc:scc /app/state
 USER 10001:10001
+# Environment: SCC_SYNC_CONFIG (the config file; mount your own over /app/config), the secrets the config
+# names (SCC_SYNC_SECRET, SCC_SYNC_SMTP_PASSWORD by default), PGPASSWORD for a PostgreSQL [state] database.
+# Stop with a timeout above [service] shutdown_grace (30s), e.g. `docker stop -t 40`: Docker's default is 10s.
 ENV SCC_SYNC_CONFIG=/app/config/scc-sync.toml \
     PYTHONUNBUFFERED=1
 VOLUME ["/app/state"]

@@ -151,9 +151,21 @@ class DeliveryConfig(Section):
     operator: str | None = None
     list_id: str = "scc-digest.localhost"
     max_per_second: float | None = Field(None, gt=0)
+    max_attempts: int = Field(5, ge=1, le=50)  # 4xx refusals are retried this often, then the row fails
+    retry_after: str = "5m"  # first retry delay after a 4xx; doubles with each attempt (capped at 12h)
+    lease: str = "5m"  # how long a worker owns a row it is sending; then another may take over
+    # A message whose SMTP reply never came may or may not have arrived. false (default): mark it
+    # `unknown` and never resend it (at most once). true: resend it with the same Message-ID (at least once).
+    retry_unknown: bool = False
     smtp: SmtpConfig = SmtpConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("retry_after", "lease")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
     @property
     def sender(self) -> str:
@@ -232,8 +244,23 @@ class WebConfig(Section):
     base_url: str = "http://127.0.0.1:8080"
     listen: str = "127.0.0.1:8080"
     secret_env: str = "SCC_SYNC_SECRET"
+    # Reverse proxies in front of the web listener whose X-Forwarded-* headers are believed (0: none).
+    trusted_proxies: int = Field(0, ge=0, le=10)
 
     _url = field_validator("base_url")(classmethod(lambda cls, v: _check_url(v).rstrip("/")))
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("not an address like '127.0.0.1:8080' or '0.0.0.0:8080'")
+        return value
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     def secret_keys(self) -> list[bytes]:
         """Signing keys, newest first: the variable may hold several, comma-separated, for key rotation."""
@@ -245,6 +272,25 @@ class WebConfig(Section):
                 "set it to a long random string (it signs unsubscribe and confirmation links)"
             )
         return keys
+
+
+class ServiceConfig(Section):
+    """`scc-sync run`: the long-running service."""
+
+    heartbeat: str = "30s"  # how often the service writes its heartbeat (healthcheck reads it)
+    shutdown_grace: str = "30s"  # after SIGTERM: how long a running job may take to finish
+    reminder_check: str = "15m"  # how often due reminders are looked for
+    housekeeping: str = "30 3 * * *"  # cron, in `timezone`: prune old raw pages and ledger rows
+    alert_after_failures: int = Field(3, ge=1)  # consecutive failures of a source before the operator is told
+
+    @field_validator("heartbeat", "shutdown_grace", "reminder_check")
+    @classmethod
+    def _positive(cls, value: str) -> str:
+        if parse_duration(value) < timedelta(seconds=1):
+            raise ValueError(f"must be at least 1s: {value!r}")
+        return value
+
+    _cron = field_validator("housekeeping")(classmethod(lambda cls, v: _check_cron(v)))
 
 
 class ExtractConfig(Section):
@@ -263,6 +309,7 @@ class Config(Section):
     events: list[EventConfig] = []
     digest: DigestConfig = DigestConfig()
     web: WebConfig = WebConfig()
+    service: ServiceConfig = ServiceConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from apscheduler.triggers.cron import CronTrigger
+
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import DEMO_CONFIG, serve_site
 from scc_sync.fetch.http import HttpClient
@@ -92,14 +94,27 @@ def run_demo(
             from scc_sync.newsletter.transports import MaildirTransport
 
             transport = MaildirTransport(Path(config.delivery.maildir))
-            digest = run_digest(config, store, transport, now=clock)
-            say(f"digest:    {digest.line()}")
+            # A digest covers the last closed day/week, so the items synced "now" go out with the next
+            # scheduled runs: run each frequency's digest as of its next cron time.
+            for frequency, at in next_digest_runs(config, as_of):
+                digest = run_digest(config, store, transport, now=_clock(at))
+                say(f"digest:    {digest.line()} ({frequency} run of {at:%a %d %b %Y %H:%M})")
+                result.failed |= bool(digest.problems)
             reminders = run_remind(config, store, transport, now=clock)
             say(f"reminders: {reminders.line()}")
-            result.failed |= bool(digest.failed or reminders.failed)
+            result.failed |= bool(reminders.problems)
     result.maildir = Path(config.delivery.maildir)
     result.previews = write_previews(result.maildir, state_dir / "previews")
     return result
+
+
+def next_digest_runs(config: Config, after: datetime) -> list[tuple[str, datetime]]:
+    """The next scheduled daily and weekly digest times after `after` (`[digest] daily`/`weekly` crons)."""
+    runs = []
+    for frequency, cron in (("daily", config.digest.daily), ("weekly", config.digest.weekly)):
+        trigger = CronTrigger.from_crontab(cron, timezone=config.zone)
+        runs.append((frequency, trigger.get_next_fire_time(None, after)))
+    return runs
 
 
 def write_previews(maildir: Path, out: Path) -> list[Path]:

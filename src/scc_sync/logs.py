@@ -6,16 +6,38 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-RUN_ID = uuid.uuid4().hex[:12]
+RUN_ID = uuid.uuid4().hex[:12]  # this process; the service gives each job run its own (see `job_context`)
 _CONTEXT_FIELDS = ("job", "source")
+_run_id: ContextVar[str] = ContextVar("scc_sync_run_id", default=RUN_ID)
+_job: ContextVar[str | None] = ContextVar("scc_sync_job", default=None)
+
+
+def current_run_id() -> str:
+    return _run_id.get()
+
+
+@contextmanager
+def job_context(job: str) -> Iterator[str]:
+    """Log lines (and the job_runs row) inside carry a fresh run id and the job's name."""
+    run_token, job_token = _run_id.set(uuid.uuid4().hex[:12]), _job.set(job)
+    try:
+        yield _run_id.get()
+    finally:
+        _run_id.reset(run_token)
+        _job.reset(job_token)
 
 
 class _RunIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.run_id = RUN_ID
+        record.run_id = _run_id.get()
+        if getattr(record, "job", None) is None:
+            record.job = _job.get()
         return True
 
 
@@ -39,6 +61,12 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        context = [f"{name}={getattr(record, name)}" for name in _CONTEXT_FIELDS
+                   if getattr(record, name, None)]
+        line = super().format(record)
+        return f"{line}  [{' '.join(context)} run={getattr(record, 'run_id', RUN_ID)}]" if context else line
 
 
 def setup_logging(fmt: str = "text", verbosity: int = 0) -> None:

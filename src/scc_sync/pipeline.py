@@ -12,17 +12,25 @@ import socket
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, update
 
 from scc_sync.config import Config
-from scc_sync.fetch.http import HttpClient
-from scc_sync.logs import RUN_ID
+from scc_sync.logs import RUN_ID, current_run_id
+from scc_sync.newsletter.delivery import DeliveryReport, make_transport
+from scc_sync.newsletter.digest import send_digests
+from scc_sync.newsletter.reminders import send_reminders
+from scc_sync.newsletter.transports import Transport
 from scc_sync.store import Store
 from scc_sync.store.locks import hold
 from scc_sync.store.schema import job_runs
-from scc_sync.sync import SourceReport, SyncReport, sync
+
+if TYPE_CHECKING:  # digest and remind need no HTTP stack: import it only for sync
+    from scc_sync.fetch.http import HttpClient
+    from scc_sync.sync import SourceReport, SyncReport
+
+__all__ = ["DeliveryReport", "job", "lock_owner", "make_transport", "run_digest", "run_remind", "run_sync"]
 
 
 def lock_owner() -> str:
@@ -36,7 +44,7 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
         detail: dict[str, Any] = {}
         with store.write() as conn:
             run = conn.execute(
-                insert(job_runs).values(run_id=RUN_ID, job=name, started_at=now(), status="running")
+                insert(job_runs).values(run_id=current_run_id(), job=name, started_at=now(), status="running")
             ).inserted_primary_key[0]
         status = "failed"
         try:
@@ -61,6 +69,8 @@ def run_sync(
     respect_schedule: bool = False,
     on_done: Callable[[SourceReport], None] | None = None,
 ) -> SyncReport:
+    from scc_sync.sync import sync
+
     with job(store, "sync", now=now) as detail:
         report = sync(
             config, store, client, now=now, only=only, respect_schedule=respect_schedule, on_done=on_done
@@ -70,5 +80,34 @@ def run_sync(
             new=sum(s.new for s in report.sources),
             updated=sum(s.updated for s in report.sources),
             failed=[s.name for s in report.failed],
+            attempted=sum(1 for s in report.sources if s.status != "skipped"),
         )
+    return report
+
+
+def run_digest(
+    config: Config,
+    store: Store,
+    transport: Transport,
+    *,
+    now: Callable[[], datetime],
+    dry_run: bool = False,
+    subscriber: str | None = None,
+) -> DeliveryReport:
+    """Queue the last closed period's digests (daily and weekly) and deliver every digest that is due."""
+    with job(store, "digest", now=now) as detail:
+        report = send_digests(
+            config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run, subscriber=subscriber
+        )
+        detail.update(summary=report.line(), **report.counts())
+    return report
+
+
+def run_remind(
+    config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime], dry_run: bool = False
+) -> DeliveryReport:
+    """Queue the reminders that are due and deliver every reminder that is due."""
+    with job(store, "remind", now=now) as detail:
+        report = send_reminders(config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run)
+        detail.update(summary=report.line(), **report.counts())
     return report

@@ -159,7 +159,7 @@ def test_user_templates_override_package_templates(tmp_path, scc2020_recap):
 
 def test_top_level_templates_are_a_copy_of_the_package_defaults():
     names = sorted(p.name for p in PACKAGE_TEMPLATES.iterdir() if p.is_file())
-    assert names == sorted(p.name for p in USER_TEMPLATES.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in USER_TEMPLATES.iterdir() if p.is_file() and p.name != ".gitkeep")
     _match, mismatch, errors = filecmp.cmpfiles(PACKAGE_TEMPLATES, USER_TEMPLATES, names, shallow=False)
     assert (mismatch, errors) == ([], [])
 

@@ -1,1 +1,253 @@
 """`scc-sync digest`, `remind`, `preview` and `subscribers` (the newsletter side)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import click
+
+from scc_sync.cli import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    AppContext,
+    cli,
+    echo_json,
+    echo_table,
+    fail,
+    parse_when,
+    pass_app,
+    utc_now,
+)
+from scc_sync.config import ConfigError
+from scc_sync.newsletter.delivery import DeliveryReport, make_transport
+from scc_sync.newsletter.digest import preview_digest
+from scc_sync.newsletter.reminders import preview_reminder
+from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
+from scc_sync.pipeline import run_digest, run_remind
+from scc_sync.store.locks import LockBusy
+from scc_sync.store.subscribers import (
+    SubscriberError,
+    add_subscriber,
+    list_subscribers,
+    remove_subscriber,
+    unsubscribe,
+)
+
+EXIT_CODES = """Exit codes: 0 every message was sent (or nothing was due); 1 a message failed, was deferred
+for a later retry, or has an unknown outcome (see `status`); 2 usage or config error; 3 another run of the
+same job is in progress."""
+
+
+def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) -> None:
+    config = app.config
+    try:
+        transport = make_transport(config)
+    except (ConfigError, OSError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    try:
+        with app.store() as store, closing(transport):
+            report = job(config, store, transport, **kwargs)
+    except (ConfigError, SubscriberError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    except LockBusy as exc:
+        fail(f"{exc}; try again when it has finished", EXIT_BUSY)
+    for line in report.planned:
+        click.echo(f"  would send to {line}")
+    click.echo(report.line())
+    sys.exit(EXIT_FAILED if report.problems else 0)
+
+
+@cli.command("digest", epilog=EXIT_CODES)
+@click.option(
+    "--as-of", metavar="DATETIME", help="Run as if it were this time (ISO; local zone if no offset)."
+)
+@click.option("--dry-run", is_flag=True, help="Show who would get a digest; queue and send nothing.")
+@click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest.")
+@pass_app
+def digest_command(app: AppContext, as_of: str | None, dry_run: bool, subscriber: str | None) -> None:
+    """Mail the digest of the last closed period: yesterday (daily) and last week (weekly).
+
+    Each item reaches each subscriber once; every message is recorded before it is sent, so a rerun after
+    a crash never sends it twice. Deferred messages from earlier runs are retried when due.
+    """
+    now = parse_when(as_of, app.config)
+    _run(app, run_digest, now=now, dry_run=dry_run, subscriber=subscriber)
+
+
+@cli.command("remind", epilog=EXIT_CODES)
+@click.option(
+    "--as-of", metavar="DATETIME", help="Run as if it were this time (ISO; local zone if no offset)."
+)
+@click.option("--dry-run", is_flag=True, help="Show who would get a reminder; queue and send nothing.")
+@pass_app
+def remind_command(app: AppContext, as_of: str | None, dry_run: bool) -> None:
+    """Mail the event reminders that are due (with a calendar file), once per subscriber and offset."""
+    _run(app, run_remind, now=parse_when(as_of, app.config), dry_run=dry_run)
+
+
+@cli.command("preview")
+@click.argument("kind", type=click.Choice(["digest", "reminder"]))
+@click.option("--subscriber", "address", required=True, metavar="EMAIL")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write."
+)
+@click.option("--as-of", metavar="DATETIME", help="Preview as of this time (default: now).")
+@pass_app
+def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: str | None) -> None:
+    """Write the HTML of the digest or reminder this subscriber would get, for a browser. Sends nothing.
+
+    Exit 1 when there is nothing to show (no items in the period, no upcoming event).
+    """
+    config = app.config
+    now = parse_when(as_of, config)()
+    render = preview_digest if kind == "digest" else preview_reminder
+    try:
+        with app.store() as store:
+            mail = render(config, store, address, now=now)
+    except (ConfigError, SubscriberError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    if mail is None:
+        what = "no items for this subscriber in the period" if kind == "digest" else "no upcoming event"
+        fail(f"{address}: nothing to preview: {what}", EXIT_FAILED)
+    out.write_text(mail.html, encoding="utf-8")
+    click.echo(f"{mail.subject}\nwritten to {out}")
+
+
+@cli.group("subscribers")
+def subscribers_group() -> None:
+    """Manage subscribers (config `[[subscribers]]` are added automatically on each digest/remind run)."""
+
+
+@subscribers_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "confirmed", "unsubscribed", "bounced"]))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def subscribers_list(app: AppContext, status: str | None, fmt: str) -> None:
+    """List subscribers."""
+    with app.store() as store, store.read() as conn:
+        found = list_subscribers(conn, status=status)  # type: ignore[arg-type]
+    rows = [
+        {
+            "email": s.email,
+            "name": s.name,
+            "status": s.status,
+            "locale": s.locale,
+            "frequency": s.frequency,
+            "reminders": s.reminders,
+            "since": s.subscribed_at,
+        }
+        for s in found
+    ]
+    if fmt == "json":
+        echo_json(rows)
+    else:
+        echo_table(rows, ["email", "name", "status", "locale", "frequency", "reminders", "since"])
+
+
+@subscribers_group.command("add")
+@click.argument("email")
+@click.option("--name")
+@click.option("--locale", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--frequency", type=click.Choice(["daily", "weekly"]), default="weekly", show_default=True)
+@click.option("--no-reminders", is_flag=True, help="No event reminders, only digests.")
+@pass_app
+def subscribers_add(
+    app: AppContext, email: str, name: str | None, locale: str, frequency: str, no_reminders: bool
+) -> None:
+    """Add a confirmed subscriber (you, the operator, vouch for their consent)."""
+    try:
+        with app.store() as store, store.write() as conn:
+            sub = add_subscriber(
+                conn,
+                email,
+                now=utc_now(),
+                origin="cli",
+                name=name,
+                locale=locale,
+                frequency=frequency,
+                reminders=not no_reminders,
+                status="confirmed",
+            )
+    except SubscriberError as exc:
+        fail(str(exc), EXIT_USAGE)
+    click.echo(f"added {sub.email} ({sub.frequency}, {sub.locale})")
+
+
+@subscribers_group.command("remove")
+@click.argument("email")
+@pass_app
+def subscribers_remove(app: AppContext, email: str) -> None:
+    """Delete a subscriber and their delivery history (to stop mail but keep the record, use unsubscribe)."""
+    try:
+        with app.store() as store, store.write() as conn:
+            sub = remove_subscriber(conn, email)
+    except SubscriberError as exc:
+        fail(str(exc), EXIT_FAILED)
+    click.echo(f"removed {sub.email}")
+
+
+@subscribers_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def subscribers_import(app: AppContext, file: Path) -> None:
+    """Add confirmed subscribers from a CSV file with the columns email,name,locale,frequency.
+
+    Good rows are added even when others are bad; each bad row is reported with its line number.
+    Exit 1 when any row was bad.
+    """
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read: {exc}", EXIT_USAGE)
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "email" not in [f.strip() for f in reader.fieldnames]:
+        fail(f"{file}: line 1: the header must name the columns email,name,locale,frequency", EXIT_USAGE)
+    added, bad = 0, 0
+    with app.store() as store:
+        for row in reader:
+            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            try:
+                with store.write() as conn:
+                    add_subscriber(
+                        conn,
+                        row.get("email", ""),
+                        now=utc_now(),
+                        origin="import",
+                        name=row.get("name") or None,
+                        locale=row.get("locale") or "de",
+                        frequency=row.get("frequency") or "weekly",
+                        status="confirmed",
+                        consent_source=f"import {file.name}",
+                    )
+                added += 1
+            except SubscriberError as exc:
+                bad += 1
+                click.echo(f"{file}: line {reader.line_num}: {exc}", err=True)
+    click.echo(f"subscribers import: {added} added, {bad} rejected")
+    sys.exit(EXIT_FAILED if bad else 0)
+
+
+@subscribers_group.command("unsubscribe")
+@click.argument("token")
+@pass_app
+def subscribers_unsubscribe(app: AppContext, token: str) -> None:
+    """Apply an unsubscribe link's token (the last part of the link), as the web page would."""
+    config = app.config
+    try:
+        subject = TokenSigner(config.web.secret_keys()).verify(token, "unsubscribe", now=utc_now())
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except InvalidToken as exc:
+        fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
+    try:
+        with app.store() as store, store.write() as conn:
+            sub = unsubscribe(conn, int(subject), now=utc_now())
+    except (SubscriberError, ValueError) as exc:
+        fail(f"token for subscriber {subject}: {exc}", EXIT_FAILED)
+    click.echo(f"unsubscribed {sub.email}")

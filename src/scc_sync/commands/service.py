@@ -1,30 +1,148 @@
-"""`scc-sync status` (and, with the service, `run` and `healthcheck`)."""
+"""`scc-sync run` (the long-running service), `healthcheck` and `status`."""
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import sys
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
 import click
 
-from scc_sync.cli import AppContext, cli, echo_json, echo_table, pass_app
-from scc_sync.status import last_runs, queue_by_state, source_health
+from scc_sync.cli import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    AppContext,
+    cli,
+    echo_json,
+    echo_table,
+    fail,
+    pass_app,
+    utc_now,
+)
+from scc_sync.config import Config, ConfigError
+from scc_sync.status import check_health, last_runs, queue_by_state, service_state, source_health
+
+log = logging.getLogger("scc_sync.service")
+
+
+@cli.command("run")
+@pass_app
+def run_command(app: AppContext) -> None:
+    """Run the service: sync on schedule, send digests and reminders, serve /metrics and /healthz.
+
+    Jobs come from the config at each start ([sync], [digest], [service]). SIGTERM or Ctrl-C stops it:
+    no new job starts, a running one gets [service] shutdown_grace to finish, then it exits 0. A second
+    signal exits at once (code 1). Exit 1 when it cannot start (e.g. [web] listen is taken).
+    """
+    from scc_sync.service import Service  # the service pulls in the scheduler and the web server
+
+    _check_secrets(app.config)
+    if app.verbosity == 0:
+        logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
+    with app.store() as store:
+        service = Service(app.config, store)
+        _on_signals(service.stop)
+        try:
+            clean = service.run()
+        except OSError as exc:
+            fail(f"web.listen: cannot listen on {app.config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
+    if not clean:
+        # A job thread is still running; it would keep the interpreter alive past the grace.
+        logging.shutdown()
+        os._exit(0)
+    sys.exit(0)
+
+
+def _check_secrets(config: Config) -> None:
+    """Every digest and reminder needs these: better to refuse to start than to fail each job for days."""
+    try:
+        config.web.secret_keys()
+        if config.delivery.transport == "smtp":
+            config.delivery.smtp.password()
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def _on_signals(stop: object) -> None:
+    seen = 0
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        nonlocal seen
+        seen += 1
+        if seen > 1:
+            log.error("second %s: exiting now", signal.Signals(signum).name)
+            logging.shutdown()
+            os._exit(1)
+        log.info("%s received: stopping (no new jobs)", signal.Signals(signum).name)
+        stop()  # type: ignore[operator]
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+@cli.command("healthcheck")
+@click.option("--max-age", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Longest acceptable time since the last successful sync [default: three sync periods].")
+@pass_app
+def healthcheck_command(app: AppContext, max_age: int | None) -> None:
+    """Exit 0 when the service is alive (fresh heartbeat) and synced recently; 1 otherwise, saying why.
+
+    The container's HEALTHCHECK runs this. A sync in which some sources failed still counts as a sync
+    (broken sources are reported to [delivery] operator); one in which every source failed does not.
+    """
+    limit = timedelta(seconds=max_age) if max_age else None
+    with app.store() as store, store.read() as conn:
+        health = check_health(conn, app.config, now=utc_now(), max_age=limit)
+    if not health.ok:
+        for problem in health.problems:
+            click.echo(f"unhealthy: {problem}")
+        sys.exit(EXIT_FAILED)
+    beat = health.heartbeat
+    age = int((utc_now() - beat.at).total_seconds()) if beat else 0
+    last = health.last_sync.isoformat(timespec="seconds") if health.last_sync else "none yet (starting)"
+    click.echo(f"ok: heartbeat {age}s old (pid {beat.pid if beat else '?'}), last successful sync {last}")
 
 
 @cli.command("status")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
 def status_command(app: AppContext, fmt: str) -> None:
-    """Show each source's health, the last run of each job and the delivery queue."""
+    """Show the service's heartbeat and next runs, each source's health, the last run of each job and
+    the delivery queue."""
     with app.store() as store, store.read() as conn:
-        report = {"sources": source_health(conn), "jobs": last_runs(conn), "queue": queue_by_state(conn)}
+        report = {
+            "service": service_state(conn),
+            "sources": source_health(conn),
+            "jobs": last_runs(conn),
+            "queue": queue_by_state(conn),
+        }
     if fmt == "json":
         echo_json(report)
         return
-    click.echo("Sources")
-    echo_table(
-        report["sources"],
-        ["name", "kind", "last_success", "last_status", "failures", "next_due", "items", "last_error"],
-    )
+    _echo_service(report["service"])
+    click.echo("\nSources")
+    columns = ["name", "kind", "last_success", "last_status", "failures", "next_due", "items", "last_error"]
+    echo_table(report["sources"], [*columns, "warning"])
     click.echo("\nJobs")
     echo_table(report["jobs"], ["job", "started", "finished", "status"])
-    click.echo(
-        "\nDelivery queue: " + (", ".join(f"{k} {v}" for k, v in sorted(report["queue"].items())) or "empty")
-    )
+    queue = ", ".join(f"{state} {count}" for state, count in sorted(report["queue"].items()))
+    click.echo(f"\nDelivery queue: {queue or 'empty'}")
+
+
+def _echo_service(service: dict[str, Any]) -> None:
+    beat = service["heartbeat"]
+    if beat is None:
+        click.echo("Service: never ran against this database (start it with `scc-sync run`)")
+    else:
+        age = int((utc_now() - beat["at"]).total_seconds())
+        state = "stopped" if beat["stopped"] else "running"
+        click.echo(f"Service: {state} (pid {beat['pid']} on {beat['host']}, heartbeat {age}s ago, "
+                   f"started {beat['started']:%Y-%m-%d %H:%M:%S} UTC)")
+    rows = [{"job": job, "next_run": at} for job, at in sorted(service["next_runs"].items())]
+    if rows:
+        click.echo("Next runs (UTC)")
+        echo_table(rows, ["job", "next_run"])

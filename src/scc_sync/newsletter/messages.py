@@ -167,9 +167,14 @@ def _address(email: str, name: str | None) -> Address:
         raise ValueError(f"invalid recipient address {email!r}: {exc}") from exc
 
 
+_LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")
+
+
 def _list_unsubscribe(url: str) -> str:
+    """An https URL; plain http only for a loopback host (local development and the demo)."""
     url = clean_header(url)
-    if not url.startswith("https://") or not url.isascii() or " " in url or ">" in url:
+    secure = url.startswith("https://") or _LOOPBACK.match(url)
+    if not secure or not url.isascii() or " " in url or ">" in url:
         raise ValueError(f"List-Unsubscribe needs a plain ASCII https:// URL, got {url!r}")
     return f"<{url}>"
 

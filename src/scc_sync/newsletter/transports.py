@@ -13,6 +13,7 @@ record each outcome in its ledger:
 from __future__ import annotations
 
 import contextlib
+import email
 import mailbox
 import re
 import smtplib
@@ -44,8 +45,27 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+class StoredMessage(EmailMessage):
+    """A message read back from the delivery ledger: it goes out as the stored bytes, unchanged.
+
+    Serializing a parsed message again would refold some headers (a long List-Unsubscribe URL would become
+    encoded words), so a resend would not be the same message.
+    """
+
+    wire: bytes = b""
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> StoredMessage:
+        msg = email.message_from_bytes(data, _class=cls, policy=email_policy.SMTP)
+        assert isinstance(msg, StoredMessage)
+        msg.wire = data
+        return msg
+
+
 def wire_bytes(msg: EmailMessage) -> bytes:
     """The message exactly as it goes over SMTP: CRLF line endings, 7-bit-safe headers."""
+    if isinstance(msg, StoredMessage) and msg.wire:
+        return msg.wire
     return msg.as_bytes(policy=email_policy.SMTP)
 
 

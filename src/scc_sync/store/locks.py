@@ -106,7 +106,7 @@ def take(store: Store, name: str, owner: str, *, ttl: timedelta = LEASE_TTL) -> 
         log.warning(
             "%s: took over the lease of %s, a process on this host that no longer runs", name, busy.owner
         )
-        _mark_abandoned(store, name, busy.owner)
+        _mark_abandoned(store, name)
 
 
 def holder_is_dead(owner: str) -> bool:
@@ -130,13 +130,13 @@ def owner_is_me(owner: str) -> bool:
     return owner == f"{socket.gethostname()}:{os.getpid()}:{RUN_ID}"
 
 
-def _mark_abandoned(store: Store, name: str, owner: str) -> None:
+def _mark_abandoned(store: Store, name: str) -> None:
     """The dead holder's job_runs row would say "running" forever: close it."""
     with store.write() as conn:
         conn.execute(
             update(job_runs)
-            .where(job_runs.c.job == name, job_runs.c.run_id == owner.rsplit(":", 1)[-1])
-            .where(job_runs.c.status == "running")
+            # The lease makes one run of a job at a time, so every "running" row of it was the dead one's.
+            .where(job_runs.c.job == name, job_runs.c.status == "running")
             .values(status="abandoned", finished_at=_wall(), detail={"error": "the process died mid-run"})
         )
 

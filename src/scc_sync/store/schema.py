@@ -150,6 +150,17 @@ digest_issue_items = Table(
     Column("revision", Integer, nullable=False),
 )
 
+# Which item revision went to which subscriber (in which ledger row): each revision reaches a person once,
+# even when they switch between daily and weekly issues.
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("outbox_id", Integer, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+)
+
 events = Table(
     "events",
     metadata,
@@ -190,6 +201,7 @@ outbox = Table(
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
     _utc("sent_at"),
+    _utc("last_attempt_at"),
     UniqueConstraint("kind", "ref", "recipient", name="uq_outbox_kind_ref_recipient"),
     Index("ix_outbox_state", "state"),
 )

@@ -1,0 +1,46 @@
+"""`scc-sync web`: serve the subscriber pages alone, with waitress (the service mounts the same app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scc_sync.cli import EXIT_USAGE, AppContext, cli, fail, pass_app
+from scc_sync.config import ConfigError
+from scc_sync.web import create_app
+from scc_sync.web.serve import make_server, server_urls, transport_from_config
+
+USER_TEMPLATES = Path("templates")
+
+
+@cli.command("web")
+@click.option("--listen", metavar="HOST:PORT", help="Where to listen [default: [web] listen].")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@pass_app
+def web_command(app: AppContext, listen: str | None, threads: int) -> None:
+    """Serve the subscriber pages (sign-up, confirm, unsubscribe, preferences, /healthz) on their own."""
+    config = app.config
+    try:
+        config.web.secret_keys()
+        transport = transport_from_config(config)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    templates = USER_TEMPLATES if USER_TEMPLATES.is_dir() else None
+    where = listen or config.web.listen
+    with app.store() as store:
+        wsgi = create_app(config, store, transport, templates_dir=templates)
+        try:
+            server = make_server(wsgi, where, threads=threads)
+        except (OSError, ValueError) as exc:
+            transport.close()
+            fail(f"web.listen: cannot listen on {where}: {exc}", EXIT_USAGE)
+        urls = ", ".join(server_urls(server))
+        click.echo(f"scc-sync web: serving the subscriber pages on {urls}", err=True)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+            transport.close()

@@ -1,0 +1,198 @@
+"""The delivery loop over the ledger, plus what digests and reminders share: links, sender, transport.
+
+`deliver()` claims one due ledger row at a time, sends its stored bytes (the same bytes, the same
+Message-ID, on every attempt) and records the outcome before claiming the next, so a crash loses at most
+the knowledge of one in-flight message, which then shows up as `unknown`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+
+from scc_sync.config import Config, parse_duration
+from scc_sync.models import Subscriber
+from scc_sync.newsletter.render import MailLinks, Renderer
+from scc_sync.newsletter.tokens import TokenSigner
+from scc_sync.newsletter.transports import (
+    MaildirTransport,
+    SendResult,
+    SmtpTransport,
+    StoredMessage,
+    Transport,
+)
+from scc_sync.store import Store
+from scc_sync.store.outbox import RetryPolicy, claim_next, expire_stale, record_result
+
+log = logging.getLogger(__name__)
+STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
+USER_TEMPLATES = Path("templates")
+
+
+@dataclass
+class DeliveryReport:
+    """What one digest/remind run did. `queued` counts messages newly promised in this run."""
+
+    job: str
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    unknown: int = 0
+    queued: int = 0
+    dry_run: bool = False
+    planned: list[str] = field(default_factory=list)  # dry run: "recipient: subject" of each message
+
+    def add(self, state: str, n: int = 1) -> None:
+        setattr(self, state, getattr(self, state) + n)
+
+    @property
+    def problems(self) -> int:
+        """Messages that did not (certainly) arrive: the reason for exit code 1."""
+        return self.failed + self.deferred + self.unknown
+
+    def counts(self) -> dict[str, int]:
+        return {state: getattr(self, state) for state in (*STATES, "queued")}
+
+    def line(self) -> str:
+        if self.dry_run:
+            return f"{self.job} (dry run): {len(self.planned)} would be queued, nothing sent"
+        return (
+            f"{self.job}: {self.sent} sent, {self.deferred} deferred, {self.failed} failed, "
+            f"{self.suppressed} suppressed, {self.unknown} unknown"
+        )
+
+
+def make_transport(config: Config) -> Transport:
+    """SMTP or Maildir, as `[delivery] transport` says."""
+    delivery = config.delivery
+    if delivery.transport == "maildir":
+        return MaildirTransport(Path(delivery.maildir))
+    smtp = delivery.smtp
+    password = smtp.password()
+    return SmtpTransport(
+        smtp.host,
+        smtp.port,
+        security=smtp.security,
+        username=smtp.username if password is not None else None,
+        password=password if smtp.username is not None else None,
+        timeout=smtp.timeout,
+        max_per_second=delivery.max_per_second,
+    )
+
+
+def retry_policy(config: Config) -> RetryPolicy:
+    d = config.delivery
+    return RetryPolicy(
+        d.max_attempts, parse_duration(d.retry_after), parse_duration(d.lease), d.retry_unknown
+    )
+
+
+@dataclass
+class MailKit:
+    """What every mail of a run needs: renderer, link signer, sender, Message-ID domain."""
+
+    config: Config
+    renderer: Renderer
+    signer: TokenSigner
+
+    @classmethod
+    def from_config(cls, config: Config) -> MailKit:
+        renderer = Renderer(
+            USER_TEMPLATES if USER_TEMPLATES.is_dir() else None,
+            timezone=config.timezone,
+            list_name=_display_name(config.delivery.sender) or config.delivery.list_id,
+        )
+        return cls(config, renderer, TokenSigner(config.web.secret_keys()))
+
+    @property
+    def sender(self) -> str:
+        return self.config.delivery.sender
+
+    @property
+    def domain(self) -> str:
+        address = parseaddr(self.sender)[1]
+        return address.rpartition("@")[2] or self.config.delivery.list_id
+
+    def links(self, subscriber: Subscriber) -> MailLinks:
+        base = self.config.web.base_url
+        ident = subscriber.id if subscriber.id is not None else subscriber.email
+        return MailLinks(
+            unsubscribe_url=f"{base}/unsubscribe/{self.signer.sign('unsubscribe', ident)}",
+            preferences_url=f"{base}/preferences/{self.signer.sign('preferences', ident)}",
+        )
+
+
+def _display_name(address: str) -> str:
+    return parseaddr(address)[0]
+
+
+def parse_payload(payload: bytes) -> StoredMessage:
+    """The stored wire bytes as a message that transports send byte for byte."""
+    return StoredMessage.from_bytes(payload)
+
+
+_worker_ids = iter(range(1, 10**9))
+_worker_lock = threading.Lock()
+
+
+def deliver(
+    store: Store,
+    transport: Transport,
+    *,
+    owner: str,
+    now: Callable[[], datetime],
+    policy: RetryPolicy,
+    kinds: Iterable[str],
+    report: DeliveryReport,
+    recipient: str | None = None,
+) -> DeliveryReport:
+    """Send every due row of `kinds` (or only `recipient`'s) through `transport`, one claim at a time."""
+    kinds = tuple(kinds)
+    with _worker_lock:
+        owner = f"{owner}:{next(_worker_ids)}"  # threads of one process never share a lease
+    with store.write() as conn:
+        for row in expire_stale(conn, now=now()):
+            if row.kind in kinds and policy.retry_unknown:
+                log.warning(
+                    "%s to %s (%s) was cut off mid-send: sending it again (retry_unknown)",
+                    row.kind,
+                    row.recipient,
+                    row.ref,
+                )
+            elif row.kind in kinds:
+                log.warning(
+                    "%s to %s (%s) was cut off mid-send: outcome unknown", row.kind, row.recipient, row.ref
+                )
+                report.add("unknown")
+    while True:
+        claimed, suppressed = claim_next(
+            store, owner=owner, now=now(), policy=policy, kinds=kinds, recipient=recipient
+        )
+        for row in suppressed:
+            log.info("%s to %s (%s) suppressed: no longer subscribed", row.kind, row.recipient, row.ref)
+            report.add("suppressed")
+        if claimed is None:
+            return report
+        result = _send(transport, claimed.payload)
+        state = record_result(
+            store, claimed, result.state, result.reply, owner=owner, now=now(), policy=policy
+        )
+        report.add(state)
+        level = logging.INFO if state == "sent" else logging.WARNING
+        log.log(
+            level, "%s to %s (%s): %s: %s", claimed.kind, claimed.recipient, claimed.ref, state, result.reply
+        )
+
+
+def _send(transport: Transport, payload: bytes) -> SendResult:
+    try:
+        return transport.send(parse_payload(payload))
+    except Exception as exc:  # a broken message must not stop the others; the transports raise before sending
+        log.exception("could not hand a message to the transport")
+        return SendResult("failed", f"{type(exc).__name__}: {exc}")

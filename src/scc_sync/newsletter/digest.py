@@ -1,0 +1,271 @@
+"""Digests: which period, which items for whom, queued in the ledger, then delivered.
+
+A run at `now` covers the last *closed* period in the configured zone: for daily subscribers the local day
+before `now`, for weekly ones the ISO week before `now`'s week. The period's items are frozen once as an issue
+(a rerun reuses it). Per subscriber, the issue is filtered (keywords, sources, what they already got, and for
+newcomers only what changed within `[digest] window` before they subscribed), rendered and queued together
+with the record of which item revisions it carries, in one transaction. An empty digest is not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from scc_sync.config import Config, parse_duration
+from scc_sync.models import Frequency, Subscriber, Summary
+from scc_sync.newsletter.delivery import DeliveryReport, MailKit, deliver, retry_policy
+from scc_sync.newsletter.messages import build_digest_message, message_id
+from scc_sync.newsletter.render import DigestEntry, RenderedMail
+from scc_sync.newsletter.transports import Transport, wire_bytes
+from scc_sync.store import Store
+from scc_sync.store.digests import Issue, delivered_revisions, freeze_issue, preview_issue, record_deliveries
+from scc_sync.store.items import StoredItem
+from scc_sync.store.outbox import queue_message, queued_recipients
+from scc_sync.store.subscribers import (
+    SubscriberError,
+    get_subscriber,
+    list_subscribers,
+    sync_config_subscribers,
+)
+
+log = logging.getLogger(__name__)
+FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")
+
+
+@dataclass(frozen=True)
+class Period:
+    frequency: Frequency
+    key: str  # "2021-10-19" (daily) or "2021-W42" (weekly)
+    start: datetime  # inclusive, UTC
+    end: datetime  # exclusive, UTC
+
+    @property
+    def ref(self) -> str:
+        """The ledger ref of this period's digest."""
+        return f"{self.frequency}:{self.key}"
+
+
+def digest_period(frequency: Frequency, now: datetime, zone: ZoneInfo) -> Period:
+    """The last closed day (daily) or ISO week (weekly) before `now`, in local time."""
+    today = now.astimezone(zone).date()
+    if frequency == "daily":
+        first, end = today - timedelta(days=1), today
+        key = first.isoformat()
+    else:
+        end = today - timedelta(days=today.weekday())  # this week's Monday
+        first = end - timedelta(days=7)
+        iso = first.isocalendar()
+        key = f"{iso.year}-W{iso.week:02d}"
+    return Period(frequency, key, _local_midnight(first, zone), _local_midnight(end, zone))
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def select_items(
+    issue_items: list[StoredItem],
+    subscriber: Subscriber,
+    *,
+    delivered: set[tuple[int, int]],
+    window: timedelta,
+) -> list[StoredItem]:
+    """The issue's items this subscriber gets: filtered, not yet delivered, within their window."""
+    since = subscriber.subscribed_at - window if subscriber.subscribed_at else None
+    return [
+        item
+        for item in issue_items
+        if (item.id, item.revision) not in delivered
+        and (since is None or item.changed >= since)
+        and matches(item, subscriber)
+    ]
+
+
+def matches(item: StoredItem, subscriber: Subscriber) -> bool:
+    if subscriber.sources and item.source not in subscriber.sources:
+        return False
+    if not subscriber.keywords:
+        return True
+    summary = item.summary or {}
+    haystack = " ".join(str(part or "") for part in (item.title, item.text, summary.get("lead"))).casefold()
+    return any(keyword.casefold() in haystack for keyword in subscriber.keywords)
+
+
+def to_entry(item: StoredItem) -> DigestEntry:
+    summary = None
+    if item.summary:
+        try:
+            summary = Summary.from_dict(item.summary)
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+        ) as exc:  # a damaged summary costs the facts box, not the item
+            log.warning("item %s (%s): stored summary unreadable: %s", item.id, item.url, exc)
+    excerpt = item.text or (summary.lead if summary and summary.lead else "")
+    return DigestEntry(
+        title=item.title,
+        url=item.url,
+        source=item.source,
+        published=item.published,
+        excerpt=excerpt,
+        updated=item.revision > 1,
+        revision=item.revision,
+        summary=summary,
+    )
+
+
+def render_digest(
+    kit: MailKit, subscriber: Subscriber, chosen: list[StoredItem], period: Period
+) -> RenderedMail:
+    return kit.renderer.digest(
+        subscriber,
+        [to_entry(item) for item in chosen],
+        period_start=period.start,
+        period_end=period.end,
+        links=kit.links(subscriber),
+    )
+
+
+def send_digests(
+    config: Config,
+    store: Store,
+    transport: Transport,
+    *,
+    now: Callable[[], datetime],
+    owner: str,
+    dry_run: bool = False,
+    subscriber: str | None = None,
+) -> DeliveryReport:
+    report = DeliveryReport("digest", dry_run=dry_run)
+    kit = MailKit.from_config(config)
+    with store.write() as conn:
+        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
+        if subscriber is not None:
+            _require_confirmed(conn, subscriber)
+    for frequency in FREQUENCIES:
+        queue_period(config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber)
+    if not dry_run:
+        deliver(
+            store,
+            transport,
+            owner=owner,
+            now=now,
+            policy=retry_policy(config),
+            kinds=("digest",),
+            report=report,
+            recipient=subscriber,
+        )
+    return report
+
+
+def _require_confirmed(conn: Connection, address: str) -> None:
+    found = get_subscriber(conn, address)
+    if found is None or found.status != "confirmed":
+        state = "unknown" if found is None else found.status
+        raise SubscriberError(f"--subscriber {address}: no confirmed subscriber with this address ({state})")
+
+
+def queue_period(
+    config: Config,
+    store: Store,
+    kit: MailKit,
+    frequency: Frequency,
+    *,
+    now: Callable[[], datetime],
+    report: DeliveryReport,
+    dry_run: bool,
+    only: str | None,
+) -> None:
+    """Freeze this frequency's issue and queue one digest per subscriber who has something new in it."""
+    at = now()
+    period = digest_period(frequency, at, config.zone)
+    with store.read() as conn:
+        people = [
+            s
+            for s in list_subscribers(conn, status="confirmed")
+            if s.frequency == frequency and (only is None or s.email.lower() == only.lower())
+        ]
+        already = queued_recipients(conn, "digest", period.ref)
+    people = [s for s in people if s.email.lower() not in already]
+    if not people:
+        return
+    issue = _issue(store, period, at, dry_run=dry_run)
+    window = parse_duration(config.digest.window)
+    for person in people:
+        with store.read() as conn:
+            delivered = delivered_revisions(conn, person.id or 0, (i.id for i in issue.items))
+        chosen = select_items(issue.items, person, delivered=delivered, window=window)
+        if not chosen:
+            continue
+        mail = render_digest(kit, person, chosen, period)
+        if dry_run:
+            report.planned.append(f"{person.email}: {mail.subject}")
+            continue
+        msg = build_digest_message(
+            mail,
+            sender=kit.sender,
+            recipient=person,
+            message_id=message_id("digest", period.ref, person.email, kit.domain),
+            list_id=config.delivery.list_id,
+            unsubscribe_url=kit.links(person).unsubscribe_url,
+            date=at,
+        )
+        with store.write() as conn:
+            row = queue_message(
+                conn,
+                kind="digest",
+                ref=period.ref,
+                recipient=person.email,
+                subscriber_id=person.id,
+                message_id=str(msg["Message-ID"]),
+                payload=wire_bytes(msg),
+                now=at,
+            )
+            if row is not None:
+                record_deliveries(
+                    conn,
+                    subscriber_id=person.id or 0,
+                    outbox_id=row,
+                    revisions=[(i.id, i.revision) for i in chosen],
+                )
+                report.queued += 1
+
+
+def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool) -> Issue:
+    if dry_run:
+        with store.read() as conn:
+            return preview_issue(
+                conn, frequency=period.frequency, period_key=period.key, start=period.start, end=period.end
+            )
+    with store.write() as conn:
+        return freeze_issue(
+            conn,
+            frequency=period.frequency,
+            period_key=period.key,
+            start=period.start,
+            end=period.end,
+            now=now,
+        )
+
+
+def preview_digest(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:
+    """The digest `address` would get for the period before `now` (ignoring what was already sent)."""
+    with store.read() as conn:
+        person = get_subscriber(conn, address)
+        if person is None:
+            raise SubscriberError(f"{address}: no such subscriber")
+        period = digest_period(person.frequency, now, config.zone)
+        issue = preview_issue(
+            conn, frequency=period.frequency, period_key=period.key, start=period.start, end=period.end
+        )
+    chosen = select_items(issue.items, person, delivered=set(), window=parse_duration(config.digest.window))
+    if not chosen:
+        return None
+    return render_digest(MailKit.from_config(config), person, chosen, period)

@@ -1,0 +1,217 @@
+"""Event reminders: events from config and from recaps' "next edition" facts, the due offset, the mails.
+
+An offset such as `7d` is due at `[digest] reminder_time` local time, seven days before the event's first
+day. A run sends, per event, only the latest offset that is due (a 30-day reminder that was missed is not
+sent late once the 7-day one is due) and never once the event has started. The ledger ref
+`{event key}:{offset}` makes each reminder go to each subscriber once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from scc_sync.config import Config, parse_duration
+from scc_sync.models import Event, Subscriber, Summary
+from scc_sync.newsletter.delivery import DeliveryReport, MailKit, deliver, retry_policy
+from scc_sync.newsletter.ics import event_calendar
+from scc_sync.newsletter.messages import build_reminder_message, message_id
+from scc_sync.newsletter.render import RenderedMail
+from scc_sync.newsletter.transports import Transport, wire_bytes
+from scc_sync.store import Store
+from scc_sync.store.events import StoredEvent, list_events, upsert_event
+from scc_sync.store.outbox import queue_message, queued_recipients
+from scc_sync.store.schema import items
+from scc_sync.store.subscribers import (
+    SubscriberError,
+    get_subscriber,
+    list_subscribers,
+    sync_config_subscribers,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    event: StoredEvent
+    offset: str  # as configured: "7d"
+    due_at: datetime
+    days_before: int  # whole local days from the run to the first day (what the mail says)
+    skipped: tuple[str, ...] = ()  # earlier offsets that were missed and are superseded
+
+    @property
+    def ref(self) -> str:
+        return f"{self.event.key}:{self.offset}"
+
+
+def extracted_events(conn: Connection) -> list[tuple[Event, int]]:
+    """Next editions announced in stored recaps (`next_event` with a start date), with the item's id."""
+    found = []
+    for row in conn.execute(select(items.c.id, items.c.summary).where(items.c.summary.is_not(None))):
+        try:
+            facts = Summary.from_dict(row.summary).next_event
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("item %s: stored summary unreadable: %s", row.id, exc)
+            continue
+        if facts is None or facts.start is None or not facts.name:
+            continue
+        end = facts.end if facts.end and facts.end >= facts.start else facts.start
+        found.append((Event(facts.name, facts.start, end, facts.location, origin="extracted"), row.id))
+    return found
+
+
+def sync_events(conn: Connection, config: Config, *, now: datetime) -> list[StoredEvent]:
+    """Upsert configured and extracted events (config wins on the same name + year); all stored events."""
+    configured = {e.key: e for e in (c.to_event() for c in config.events)}
+    for event in configured.values():
+        upsert_event(conn, event, now=now)
+    seen = set(configured)
+    for event, item_id in sorted(extracted_events(conn), key=lambda pair: -pair[1]):  # newest item first
+        if event.key not in seen:
+            seen.add(event.key)
+            upsert_event(conn, event, now=now, item_id=item_id)
+    return list_events(conn)
+
+
+def due_reminder(
+    stored: StoredEvent, now: datetime, zone: ZoneInfo, reminder_time: str
+) -> DueReminder | None:
+    """The latest offset of this event that is due at `now`, unless the event has started."""
+    event = stored.event
+    local_now = now.astimezone(zone)
+    if local_now.date() >= event.start:
+        return None
+    hour, minute = (int(part) for part in reminder_time.split(":"))
+    start_at = datetime.combine(event.start, time(hour, minute), tzinfo=zone)
+    due = sorted(
+        (
+            (start_at - parse_duration(offset), offset)
+            for offset in event.reminders
+            if start_at - parse_duration(offset) <= local_now
+        ),
+        reverse=True,
+    )
+    if not due:
+        return None
+    (due_at, offset), missed = due[0], tuple(o for _, o in due[1:])
+    return DueReminder(stored, offset, due_at, (event.start - local_now.date()).days, missed)
+
+
+def render_reminder(kit: MailKit, person: Subscriber, due: DueReminder) -> RenderedMail:
+    return kit.renderer.reminder(
+        person, due.event.event, days_before=due.days_before, links=kit.links(person)
+    )
+
+
+def send_reminders(
+    config: Config,
+    store: Store,
+    transport: Transport,
+    *,
+    now: Callable[[], datetime],
+    owner: str,
+    dry_run: bool = False,
+) -> DeliveryReport:
+    report = DeliveryReport("remind", dry_run=dry_run)
+    kit = MailKit.from_config(config)
+    at = now()
+    with store.write() as conn:
+        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
+        stored = sync_events(conn, config, now=at)
+    for event in stored:
+        due = due_reminder(event, at, config.zone, config.digest.reminder_time)
+        if due is None:
+            continue
+        if due.skipped:
+            log.info(
+                "%s: skipping the missed %s reminder(s); the %s one is due",
+                event.key,
+                ", ".join(due.skipped),
+                due.offset,
+            )
+        queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
+    if not dry_run:
+        deliver(
+            store,
+            transport,
+            owner=owner,
+            now=now,
+            policy=retry_policy(config),
+            kinds=("reminder",),
+            report=report,
+        )
+    return report
+
+
+def queue_due(
+    config: Config,
+    store: Store,
+    kit: MailKit,
+    due: DueReminder,
+    *,
+    now: datetime,
+    report: DeliveryReport,
+    dry_run: bool,
+) -> None:
+    with store.read() as conn:
+        people = [s for s in list_subscribers(conn, status="confirmed") if s.reminders]
+        already = queued_recipients(conn, "reminder", due.ref)
+    event = due.event.event
+    ics = event_calendar(
+        event, uid=f"{event.key}@{config.delivery.list_id}", sequence=due.event.sequence, stamp=now
+    )
+    for person in people:
+        if person.email.lower() in already:
+            continue
+        mail = render_reminder(kit, person, due)
+        if dry_run:
+            report.planned.append(f"{person.email}: {mail.subject}")
+            continue
+        msg = build_reminder_message(
+            mail,
+            ics,
+            sender=kit.sender,
+            recipient=person,
+            message_id=message_id("reminder", due.ref, person.email, kit.domain),
+            list_id=config.delivery.list_id,
+            unsubscribe_url=kit.links(person).unsubscribe_url,
+            date=now,
+            ics_filename=f"{event.key}.ics",
+        )
+        with store.write() as conn:
+            row = queue_message(
+                conn,
+                kind="reminder",
+                ref=due.ref,
+                recipient=person.email,
+                subscriber_id=person.id,
+                message_id=str(msg["Message-ID"]),
+                payload=wire_bytes(msg),
+                now=now,
+            )
+        report.queued += row is not None
+
+
+def preview_reminder(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:
+    """The reminder `address` would get for the next event (as if its nearest offset were due)."""
+    with store.read() as conn:
+        person = get_subscriber(conn, address)
+        if person is None:
+            raise SubscriberError(f"{address}: no such subscriber")
+        stored = list_events(conn)
+    if not stored:
+        stored = [StoredEvent(0, c.to_event(), 0) for c in config.events]
+    today = now.astimezone(config.zone).date()
+    upcoming = [e for e in stored if e.event.start > today]
+    if not upcoming:
+        return None
+    event = min(upcoming, key=lambda e: e.event.start)
+    days = (event.event.start - today).days
+    due = DueReminder(event, "preview", now, days)
+    return render_reminder(MailKit.from_config(config), person, due)

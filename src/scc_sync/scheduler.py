@@ -1,0 +1,166 @@
+"""APScheduler wiring only: which job runs when. The jobs themselves are plain functions in `service.py`.
+
+Jobs are built from the config at every start into the in-memory job store (nothing is pickled), so a
+changed config takes effect on restart. A digest that fell due while the service was down is caught up
+once after start-up when it is still within its grace; whether it was already sent is the store's
+business (digest issue keys), not the scheduler's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scc_sync.config import Config, parse_duration
+
+JOB_IDS = ("sync", "digest", "remind", "housekeeping")
+DIGEST_GRACE = timedelta(hours=6)  # a 07:00 digest still makes sense by lunch; later, wait for the next one
+HOUSEKEEPING_GRACE = timedelta(hours=1)
+SYNC_CRON_GRACE = timedelta(minutes=10)
+
+
+class WallClockCronTrigger(CronTrigger):
+    """A cron trigger that fires once per wall-clock time, also on the day the clocks go back.
+
+    APScheduler's CronTrigger fires a daily 02:30 twice on the fall-back day (02:30 summer time and
+    02:30 winter time). Digests and housekeeping should run once a day, so the second, repeated wall
+    time is skipped. (On the spring-forward day the non-existent 02:30 already fires once, an hour on.)
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire = super().get_next_fire_time(previous_fire_time, now)
+        if fire is not None and _is_repeated_wall_time(fire):
+            # Ask again from the end of the repeated hour (CronTrigger's own arithmetic loops inside it).
+            fire = super().get_next_fire_time(None, _end_of_repeated_period(fire))
+        return fire
+
+
+def _is_repeated_wall_time(moment: datetime) -> bool:
+    """True for the second occurrence of an ambiguous local time (the hour repeated when clocks go back)."""
+    zone = moment.tzinfo
+    wall = moment.replace(tzinfo=None)
+    first = wall.replace(tzinfo=zone, fold=0)
+    second = wall.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return False  # an ordinary time
+    is_ambiguous = first.utcoffset() > second.utcoffset()  # type: ignore[operator]  # (a gap has it reversed)
+    return is_ambiguous and moment.timestamp() == second.timestamp()
+
+
+def _end_of_repeated_period(moment: datetime) -> datetime:
+    step = moment.astimezone(UTC)
+    while _is_repeated_wall_time(step.astimezone(moment.tzinfo)):
+        step += timedelta(minutes=1)
+    return step.replace(second=0, microsecond=0).astimezone(moment.tzinfo)
+
+
+def cron_trigger(
+    expression: str, zone: ZoneInfo, *, jitter: int | None = None, once_per_wall_time: bool = False
+) -> CronTrigger:
+    minute, hour, day, month, day_of_week = expression.split()
+    cls = WallClockCronTrigger if once_per_wall_time else CronTrigger
+    return cls(
+        minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=zone, jitter=jitter
+    )
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    trigger: BaseTrigger
+    misfire_grace: timedelta
+    run_at_start: bool = False  # first run right after start-up instead of waiting one period
+    catch_up: bool = False  # run a fire time missed while the service was down, if within the grace
+
+
+def job_specs(config: Config) -> list[JobSpec]:
+    zone = config.zone
+    jitter = int(parse_duration(config.sync.jitter).total_seconds()) or None
+    if config.sync.cron:
+        sync = JobSpec("sync", cron_trigger(config.sync.cron, zone, jitter=jitter), SYNC_CRON_GRACE)
+    else:
+        every = parse_duration(config.sync.interval or "30m")
+        sync = JobSpec(
+            "sync",
+            IntervalTrigger(seconds=int(every.total_seconds()), jitter=jitter, timezone=zone),
+            every,
+            run_at_start=True,
+        )
+    digests = OrTrigger(
+        [
+            cron_trigger(config.digest.daily, zone, once_per_wall_time=True),
+            cron_trigger(config.digest.weekly, zone, once_per_wall_time=True),
+        ]
+    )
+    remind_every = parse_duration(config.service.reminder_check)
+    return [
+        sync,
+        JobSpec("digest", digests, DIGEST_GRACE, catch_up=True),
+        JobSpec(
+            "remind",
+            IntervalTrigger(seconds=int(remind_every.total_seconds()), timezone=zone),
+            remind_every,
+            run_at_start=True,
+        ),
+        JobSpec(
+            "housekeeping",
+            cron_trigger(config.service.housekeeping, zone, once_per_wall_time=True),
+            HOUSEKEEPING_GRACE,
+        ),
+    ]
+
+
+def missed_fire_time(trigger: BaseTrigger, now: datetime, grace: timedelta) -> datetime | None:
+    """The latest fire time in (now - grace, now], if any: a run the service missed while it was down."""
+    missed = None
+    fire = trigger.get_next_fire_time(None, now - grace)
+    while fire is not None and fire <= now:
+        missed = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    return missed
+
+
+def build_scheduler(
+    config: Config,
+    specs: list[JobSpec],
+    functions: Mapping[str, Callable[[], Any]],
+    *,
+    now: datetime,
+    last_fired: Mapping[str, datetime],
+) -> BackgroundScheduler:
+    """A scheduler (not started) with one job per spec; `functions` maps job id → what to call."""
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=len(specs))},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=config.zone,
+    )
+    for spec in specs:
+        first = now if spec.run_at_start else spec.trigger.get_next_fire_time(None, now)
+        if spec.catch_up:
+            missed = missed_fire_time(spec.trigger, now, spec.misfire_grace)
+            fired = last_fired.get(spec.id)
+            if missed is not None and (fired is None or fired < missed):
+                first = missed  # APScheduler runs it at once: a misfire within its grace
+        scheduler.add_job(
+            functions[spec.id],
+            spec.trigger,
+            id=spec.id,
+            name=spec.id,
+            misfire_grace_time=int(spec.misfire_grace.total_seconds()),
+            next_run_time=first,
+        )
+    return scheduler
+
+
+def next_run_times(scheduler: BackgroundScheduler) -> dict[str, datetime | None]:
+    return {job.id: job.next_run_time for job in scheduler.get_jobs()}

@@ -1,0 +1,114 @@
+"""Digest issues (the items of one period, frozen once) and which item revisions reached whom."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select
+
+from scc_sync.store.items import StoredItem, _stored
+from scc_sync.store.schema import digest_deliveries, digest_issue_items, digest_issues, items
+from scc_sync.store.upsert import insert_ignore
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: int
+    frequency: str
+    period_key: str
+    start: datetime
+    end: datetime
+    items: list[StoredItem]  # with the revision they had when the issue was frozen
+
+
+def freeze_issue(
+    conn: Connection, *, frequency: str, period_key: str, start: datetime, end: datetime, now: datetime
+) -> Issue:
+    """The issue of a period: created with the items changed in [start, end) on first call, reused after."""
+    created = insert_ignore(
+        conn,
+        digest_issues,
+        {
+            "frequency": frequency,
+            "period_key": period_key,
+            "period_start": start,
+            "period_end": end,
+            "created_at": now,
+        },
+        ["frequency", "period_key"],
+    )
+    if created is not None:
+        found = conn.execute(
+            select(items.c.id, items.c.revision).where(items.c.changed_at >= start, items.c.changed_at < end)
+        ).all()
+        if found:
+            conn.execute(
+                insert(digest_issue_items),
+                [{"issue_id": created, "item_id": r.id, "revision": r.revision} for r in found],
+            )
+    issue = conn.execute(
+        select(digest_issues).where(
+            digest_issues.c.frequency == frequency, digest_issues.c.period_key == period_key
+        )
+    ).one()
+    return Issue(
+        issue.id, frequency, period_key, issue.period_start, issue.period_end, issue_items(conn, issue.id)
+    )
+
+
+def preview_issue(
+    conn: Connection, *, frequency: str, period_key: str, start: datetime, end: datetime
+) -> Issue:
+    """What the issue holds (or would hold, if not frozen yet), without writing anything."""
+    issue = conn.execute(
+        select(digest_issues).where(
+            digest_issues.c.frequency == frequency, digest_issues.c.period_key == period_key
+        )
+    ).first()
+    if issue is not None:
+        return Issue(
+            issue.id, frequency, period_key, issue.period_start, issue.period_end, issue_items(conn, issue.id)
+        )
+    rows = conn.execute(select(items).where(items.c.changed_at >= start, items.c.changed_at < end))
+    return Issue(0, frequency, period_key, start, end, [_stored(r) for r in rows])
+
+
+def issue_items(conn: Connection, issue_id: int) -> list[StoredItem]:
+    rows = conn.execute(
+        select(items, digest_issue_items.c.revision.label("issue_revision"))
+        .join(digest_issue_items, digest_issue_items.c.item_id == items.c.id)
+        .where(digest_issue_items.c.issue_id == issue_id)
+        .order_by(items.c.published_at.desc(), items.c.id.desc())
+    )
+    out = []
+    for row in rows:
+        stored = _stored(row)
+        out.append(StoredItem(**{**stored.__dict__, "revision": row.issue_revision}))
+    return out
+
+
+def delivered_revisions(
+    conn: Connection, subscriber_id: int, item_ids: Iterable[int]
+) -> set[tuple[int, int]]:
+    ids = list(item_ids)
+    if not ids:
+        return set()
+    rows = conn.execute(
+        select(digest_deliveries.c.item_id, digest_deliveries.c.revision).where(
+            digest_deliveries.c.subscriber_id == subscriber_id, digest_deliveries.c.item_id.in_(ids)
+        )
+    )
+    return {(r.item_id, r.revision) for r in rows}
+
+
+def record_deliveries(
+    conn: Connection, *, subscriber_id: int, outbox_id: int, revisions: Iterable[tuple[int, int]]
+) -> None:
+    rows = [
+        {"subscriber_id": subscriber_id, "item_id": item_id, "revision": revision, "outbox_id": outbox_id}
+        for item_id, revision in revisions
+    ]
+    if rows:
+        conn.execute(insert(digest_deliveries), rows)

@@ -1,0 +1,303 @@
+"""Subscribers in the store: adding, confirming, unsubscribing, preferences, and the sync from config.
+
+An address is unique case-insensitively (`email_key`). Only `confirmed` subscribers get mail. Someone who
+unsubscribed stays unsubscribed: reloading the config never re-subscribes them, only an explicit new
+subscription (`add_subscriber`) does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Connection, delete, insert, select, update
+
+from scc_sync.models import Subscriber, SubscriberStatus
+from scc_sync.store.schema import subscribers
+
+Origin = Literal["config", "cli", "import", "web"]
+LOCALES = ("de", "en")
+FREQUENCIES = ("daily", "weekly")
+
+
+class SubscriberError(ValueError):
+    """Bad subscriber data or an unknown subscriber; the message names the address or id."""
+
+
+class SubscriberExists(SubscriberError):
+    pass
+
+
+def normalize_email(address: str) -> str:
+    """A syntactically valid address (no DNS lookups), or SubscriberError saying why not."""
+    address = address.strip()
+    try:
+        valid = validate_email(address, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as exc:
+        raise SubscriberError(f"{address!r}: not a valid email address ({exc})") from None
+    if "." not in valid.ascii_domain:
+        raise SubscriberError(f"{address!r}: not a valid email address (the domain has no dot)")
+    return valid.normalized
+
+
+def email_key(address: str) -> str:
+    return address.strip().lower()
+
+
+def _check_choice(value: str, allowed: Sequence[str], what: str) -> str:
+    if value not in allowed:
+        raise SubscriberError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _subscriber(row: Any) -> Subscriber:
+    return Subscriber(
+        email=row.email,
+        name=row.name,
+        locale=row.locale,
+        frequency=row.frequency,
+        status=row.status,
+        reminders=row.reminders,
+        keywords=tuple(row.keywords or ()),
+        sources=tuple(row.sources or ()),
+        id=row.id,
+        subscribed_at=row.confirmed_at or row.created_at,
+    )
+
+
+def get_subscriber(conn: Connection, ref: int | str) -> Subscriber | None:
+    """By id, or by address (case-insensitively)."""
+    where = subscribers.c.id == ref if isinstance(ref, int) else subscribers.c.email_key == email_key(ref)
+    row = conn.execute(select(subscribers).where(where)).first()
+    return _subscriber(row) if row else None
+
+
+def _require(conn: Connection, ref: int | str) -> Subscriber:
+    found = get_subscriber(conn, ref)
+    if found is None:
+        raise SubscriberError(f"no subscriber {ref!r}")
+    return found
+
+
+def list_subscribers(conn: Connection, *, status: SubscriberStatus | None = None) -> list[Subscriber]:
+    query = select(subscribers).order_by(subscribers.c.email_key)
+    if status is not None:
+        query = query.where(subscribers.c.status == status)
+    return [_subscriber(row) for row in conn.execute(query)]
+
+
+def add_subscriber(
+    conn: Connection,
+    email: str,
+    *,
+    now: datetime,
+    origin: Origin,
+    name: str | None = None,
+    locale: str = "de",
+    frequency: str = "weekly",
+    reminders: bool = True,
+    keywords: Iterable[str] = (),
+    sources: Iterable[str] = (),
+    status: Literal["pending", "confirmed"] = "pending",
+    consent_source: str | None = None,
+) -> Subscriber:
+    """Add a subscriber (web sign-ups start `pending` until confirmed).
+
+    An address that unsubscribed or bounced before is re-activated: adding it is a new, explicit consent.
+    An address that is pending or confirmed raises SubscriberExists.
+    """
+    address = normalize_email(email)
+    values = {
+        "email": address,
+        "name": (name or "").strip() or None,
+        "locale": _check_choice(locale, LOCALES, "locale"),
+        "frequency": _check_choice(frequency, FREQUENCIES, "frequency"),
+        "reminders": reminders,
+        "keywords": [k.strip() for k in keywords if k.strip()],
+        "sources": [s.strip() for s in sources if s.strip()],
+        "status": status,
+        "origin": origin,
+        "consent_source": consent_source or origin,
+        "consent_at": now,
+        "confirmed_at": now if status == "confirmed" else None,
+        "unsubscribed_at": None,
+        "updated_at": now,
+    }
+    existing = get_subscriber(conn, address)
+    if existing is not None:
+        if existing.status in ("pending", "confirmed"):
+            raise SubscriberExists(f"{address}: already subscribed (status {existing.status})")
+        conn.execute(update(subscribers).where(subscribers.c.id == existing.id).values(**values))
+        return _require(conn, existing.id or 0)
+    new_id = conn.execute(
+        insert(subscribers).values(email_key=email_key(address), created_at=now, **values)
+    ).inserted_primary_key[0]
+    return _require(conn, new_id)
+
+
+def request_subscription(
+    conn: Connection,
+    email: str,
+    *,
+    now: datetime,
+    origin: Origin,
+    name: str | None = None,
+    locale: str = "de",
+    frequency: str = "weekly",
+    reminders: bool = True,
+    consent_source: str | None = None,
+) -> tuple[Subscriber, bool]:
+    """A sign-up (web form): returns (subscriber, created); the caller then mails a confirmation link.
+
+    A confirmed subscriber is left exactly as it is: repeating a sign-up changes nothing. Anyone else
+    (pending, unsubscribed, bounced) takes the requested settings and becomes `pending`: no mail goes out
+    until the new confirmation link is used.
+    """
+    existing = get_subscriber(conn, email)
+    if existing is None:
+        created = add_subscriber(
+            conn,
+            email,
+            now=now,
+            origin=origin,
+            name=name,
+            locale=locale,
+            frequency=frequency,
+            reminders=reminders,
+            consent_source=consent_source,
+        )
+        return created, True
+    if existing.status == "confirmed":
+        return existing, False
+    conn.execute(
+        update(subscribers)
+        .where(subscribers.c.id == existing.id)
+        .values(
+            name=(name or "").strip() or None,
+            locale=_check_choice(locale, LOCALES, "locale"),
+            frequency=_check_choice(frequency, FREQUENCIES, "frequency"),
+            reminders=reminders,
+            status="pending",
+            consent_source=consent_source or origin,
+            updated_at=now,
+        )
+    )
+    return _require(conn, existing.id or 0), False
+
+
+def confirm_subscriber(
+    conn: Connection, subscriber_id: int, *, now: datetime, consent_source: str | None = None
+) -> Subscriber:
+    """Double opt-in: a pending subscriber becomes confirmed; confirming twice changes nothing.
+
+    `consent_source` (how the confirmation came in) is appended to the stored consent record.
+    """
+    current = _require(conn, subscriber_id)
+    if current.status == "pending":
+        values: dict[str, Any] = {
+            "status": "confirmed",
+            "confirmed_at": now,
+            "consent_at": now,
+            "updated_at": now,
+        }
+        if consent_source:
+            previous = conn.scalar(
+                select(subscribers.c.consent_source).where(subscribers.c.id == subscriber_id)
+            )
+            values["consent_source"] = (
+                f"{previous}; confirmed {consent_source}" if previous else consent_source
+            )
+        conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(**values))
+    elif current.status != "confirmed":
+        raise SubscriberError(f"{current.email}: cannot confirm a subscription that is {current.status}")
+    return _require(conn, subscriber_id)
+
+
+def unsubscribe(conn: Connection, subscriber_id: int, *, now: datetime) -> Subscriber:
+    """Stop all mail to this subscriber; idempotent (a second click is fine)."""
+    current = _require(conn, subscriber_id)
+    if current.status != "unsubscribed":
+        conn.execute(
+            update(subscribers)
+            .where(subscribers.c.id == subscriber_id)
+            .values(status="unsubscribed", unsubscribed_at=now, updated_at=now)
+        )
+    return _require(conn, subscriber_id)
+
+
+def update_preferences(
+    conn: Connection,
+    subscriber_id: int,
+    *,
+    now: datetime,
+    name: str | None = None,
+    locale: str | None = None,
+    frequency: str | None = None,
+    reminders: bool | None = None,
+    keywords: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
+) -> Subscriber:
+    """Change what is given (None leaves a field as it is)."""
+    _require(conn, subscriber_id)
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = name.strip() or None
+    if locale is not None:
+        values["locale"] = _check_choice(locale, LOCALES, "locale")
+    if frequency is not None:
+        values["frequency"] = _check_choice(frequency, FREQUENCIES, "frequency")
+    if reminders is not None:
+        values["reminders"] = reminders
+    if keywords is not None:
+        values["keywords"] = [k.strip() for k in keywords if k.strip()]
+    if sources is not None:
+        values["sources"] = [s.strip() for s in sources if s.strip()]
+    if values:
+        conn.execute(
+            update(subscribers).where(subscribers.c.id == subscriber_id).values(updated_at=now, **values)
+        )
+    return _require(conn, subscriber_id)
+
+
+def remove_subscriber(conn: Connection, ref: int | str) -> Subscriber:
+    """Delete the subscriber and their delivery history (erasure); ledger rows keep only the address."""
+    current = _require(conn, ref)
+    conn.execute(delete(subscribers).where(subscribers.c.id == current.id))
+    return current
+
+
+def sync_config_subscribers(
+    conn: Connection, configured: Iterable[Subscriber], *, now: datetime
+) -> dict[str, int]:
+    """Make the store reflect `[[subscribers]]`: add new ones as confirmed, update the others' settings.
+
+    Never touches the status of someone who unsubscribed or bounced.
+    """
+    existing = {row.email_key: row for row in conn.execute(select(subscribers))}
+    counts = {"added": 0, "updated": 0}
+    for sub in configured:
+        key = email_key(sub.email)
+        wanted = {
+            "name": sub.name,
+            "locale": sub.locale,
+            "frequency": sub.frequency,
+            "reminders": sub.reminders,
+            "keywords": list(sub.keywords),
+            "sources": list(sub.sources),
+        }
+        row = existing.get(key)
+        if row is None:
+            add_subscriber(conn, sub.email, now=now, origin="config", status="confirmed", **wanted)
+            counts["added"] += 1
+            continue
+        changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+        if row.status == "pending":  # listed by the operator: that is consent enough
+            changes.update(status="confirmed", confirmed_at=now)
+        if changes:
+            conn.execute(
+                update(subscribers).where(subscribers.c.id == row.id).values(updated_at=now, **changes)
+            )
+            counts["updated"] += 1
+    return counts

@@ -1,0 +1,86 @@
+"""The two forms' fields: read from the request, checked, and returned as plain data plus error keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+
+from werkzeug.datastructures import MultiDict
+
+from scc_sync.web.i18n import LANGS
+
+FREQUENCIES = ("weekly", "daily")
+MAX_EMAIL = 254  # RFC 5321 path limit
+MAX_NAME = 100
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63}$")
+
+
+@dataclass
+class SignupForm:
+    email: str = ""
+    name: str = ""
+    frequency: str = "weekly"
+    locale: str = "de"
+    reminders: bool = True
+    errors: dict[str, str] = field(default_factory=dict)  # field -> key of the message in i18n.STRINGS
+
+
+@dataclass
+class PreferencesForm:
+    frequency: str
+    locale: str
+    reminders: bool
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def valid_email(text: str) -> bool:
+    """A mailbox we can send to: one `local@domain` with a dotted DNS name; no display names, no lists."""
+    if not text or len(text) > MAX_EMAIL or not text.isascii() or any(c.isspace() for c in text):
+        return False
+    try:
+        address = Address(addr_spec=text)
+    except (ValueError, IndexError, HeaderParseError):
+        return False
+    return bool(address.username) and address.addr_spec == text and bool(_DOMAIN.match(address.domain))
+
+
+def clean_name(text: str) -> str:
+    """Printable text on one line: control characters (a newline into a mail header) become spaces."""
+    chars = (" " if unicodedata.category(c).startswith("C") else c for c in text)
+    return " ".join("".join(chars).split())
+
+
+def read_signup(data: MultiDict[str, str], default_locale: str) -> SignupForm:
+    form = SignupForm(
+        email=data.get("email", "").strip(),
+        name=clean_name(data.get("name", "")),
+        frequency=data.get("frequency", "weekly"),
+        locale=data.get("locale", default_locale),
+        reminders=data.get("reminders") == "on",
+    )
+    if not valid_email(form.email):
+        form.errors["email"] = "error_email"
+    if len(form.name) > MAX_NAME:
+        form.errors["name"] = "error_name"
+    _check_choices(form.frequency, form.locale, form.errors)
+    return form
+
+
+def read_preferences(data: MultiDict[str, str]) -> PreferencesForm:
+    form = PreferencesForm(
+        frequency=data.get("frequency", ""),
+        locale=data.get("locale", ""),
+        reminders=data.get("reminders") == "on",
+    )
+    _check_choices(form.frequency, form.locale, form.errors)
+    return form
+
+
+def _check_choices(frequency: str, locale: str, errors: dict[str, str]) -> None:
+    if frequency not in FREQUENCIES:
+        errors["frequency"] = "error_choice"
+    if locale not in LANGS:
+        errors["locale"] = "error_choice"

@@ -1,0 +1,107 @@
+"""The digest HTML as a phone and a desktop mail view show it: headless Chromium, 375 px and 600 px wide."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from tests.conftest import REPO
+from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed
+
+from scc_sync.newsletter.digest import preview_digest
+from scc_sync.newsletter.transports import MaildirTransport
+from scc_sync.pipeline import run_digest
+from scc_sync.store import Store, open_store
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = datetime(2021, 10, 25, 7, tzinfo=BERLIN)
+RECAP = {
+    "title": "Smart Country Convention digital erfolgreich",
+    "event": {
+        "name": "Smart Country Convention 2020",
+        "start": "2020-10-27",
+        "end": "2020-10-28",
+        "format": "online",
+        "counts": {"participants": {"value": 10600}, "speakers": {"value": 150, "qualifier": "more_than"}},
+    },
+    "people": [
+        {
+            "name": "Markus Richter",
+            "title": "Dr.",
+            "role": "Bundes-CIO und Staatssekretär im Bundesministerium des Innern, für Bau und Heimat",
+        }
+    ],
+    "next_event": {"name": "Smart Country Convention 2021", "start": "2021-10-26", "end": "2021-10-28"},
+}
+LONG_WORD = "Digitalisierungsbeschleunigungsförderprogrammumsetzungsverordnung"
+
+
+@pytest.fixture
+def digest_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A digest as delivered (the rendering does not depend on the database: SQLite only)."""
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        yield _digest(store, tmp_path)
+
+
+def _digest(store: Store, tmp_path: Path) -> str:
+    cfg = config([{"email": "anna@example.org", "name": "Anna Schmidt"}])
+    add_item(
+        store,
+        "recap",
+        at=MONDAY - timedelta(days=3),
+        summary=RECAP,
+        title="Smart Country Convention digital erfolgreich: über 10.600 Teilnehmende",
+        text="Am 27. und 28. Oktober … " * 20,
+    )
+    add_item(
+        store,
+        "long",
+        at=MONDAY - timedelta(days=2),
+        title=f"{LONG_WORD} tritt in Kraft",
+        text=f"https://example.org/{'sehr-lang-' * 20} {LONG_WORD}",
+    )
+    with MaildirTransport(tmp_path / "maildir") as transport:
+        assert run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1
+    mail = preview_digest(cfg, store, "anna@example.org", now=MONDAY)
+    assert mail is not None
+    return mail.html
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 600])
+def test_digest_fits_phone_and_desktop_widths(digest_html: str, width: int) -> None:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        print(f"SKIP: {CHROMIUM} not found (apt-get install -y chromium)")
+        pytest.skip(f"headless Chromium not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_content(digest_html, wait_until="load")
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=str(ARTIFACTS / f"digest-{width}px.png"), full_page=True)
+            visible = page.inner_text("body")
+        finally:
+            browser.close()
+    assert scroll_width <= width, f"digest is {scroll_width}px wide in a {width}px viewport"
+    assert "Auf einen Blick" in visible and "10.600 Teilnehmende" in visible

@@ -1,0 +1,237 @@
+"""Digests end to end through the ledger: periods, issues, per-subscriber selection, SMTP outcomes."""
+
+from __future__ import annotations
+
+import mailbox
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, parse
+
+from scc_sync.newsletter.digest import digest_period
+from scc_sync.newsletter.tokens import TokenSigner
+from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
+from scc_sync.pipeline import run_digest
+from scc_sync.store import Store
+from scc_sync.store.outbox import list_ledger
+from scc_sync.store.schema import digest_issues
+from scc_sync.store.subscribers import (
+    get_subscriber,
+    sync_config_subscribers,
+    unsubscribe,
+    update_preferences,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = datetime(2021, 10, 25, 7, 0, tzinfo=BERLIN)  # weekly run: covers ISO week 42 (18-24 Oct)
+WEEK42 = datetime(2021, 10, 20, 12, 0, tzinfo=BERLIN)
+RECAP = {
+    "title": "Smart Country Convention digital erfolgreich",
+    "event": {
+        "name": "Smart Country Convention 2020",
+        "start": "2020-10-27",
+        "end": "2020-10-28",
+        "format": "online",
+        "counts": {"participants": {"value": 10600, "qualifier": "exact"}},
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+
+
+def people(*specs: str, **extra: object) -> list[dict[str, object]]:
+    return [{"email": s, "name": f"Jörg {s[:3]}", **extra} for s in specs]
+
+
+def maildir_messages(path: Path) -> list:
+    box = mailbox.Maildir(path, factory=None, create=False)
+    return [parse(box.get_bytes(key)) for key in sorted(box.keys())]
+
+
+def test_periods_are_the_last_closed_day_and_iso_week_in_local_time() -> None:
+    # 00:30 Berlin on 1 Nov is still 31 Oct in UTC: the local calendar decides
+    now = datetime(2021, 11, 1, 0, 30, tzinfo=BERLIN)
+    daily, weekly = digest_period("daily", now, BERLIN), digest_period("weekly", now, BERLIN)
+    assert daily.key == "2021-10-31" and weekly.key == "2021-W43"
+    assert daily.start == datetime(2021, 10, 31, tzinfo=BERLIN) and daily.end == datetime(
+        2021, 11, 1, tzinfo=BERLIN
+    )
+    assert daily.end - daily.start == timedelta(hours=25)  # the day summer time ended
+    assert weekly.start == datetime(2021, 10, 25, tzinfo=BERLIN) and weekly.end == daily.end
+
+
+def test_weekly_digest_once_per_item_with_facts_and_update_marks(store: Store, tmp_path: Path) -> None:
+    cfg = config(people("anna@example.org", "bob@example.org"))
+    add_item(store, "recap", at=WEEK42 - timedelta(days=10), summary=RECAP)  # week 41
+    add_item(store, "recap", at=WEEK42, text="Neue Fassung mit Zahlen.", summary=RECAP)  # revision 2, week 42
+    add_item(store, "news", at=WEEK42 + timedelta(hours=1), title="Wärmeplanung: Förderung für Kommunen")
+    add_item(store, "next-week", at=MONDAY + timedelta(hours=1))  # not in the closed period
+    box = tmp_path / "maildir"
+    with MaildirTransport(box) as transport:
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        assert report.line() == "digest: 2 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
+        assert run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(hours=2))).sent == 0
+    messages = maildir_messages(box)
+    assert sorted(str(m["To"]) for m in messages) == [
+        "Jörg ann <anna@example.org>",
+        "Jörg bob <bob@example.org>",
+    ]
+    html = messages[0].get_body(("html",)).get_content()
+    assert "Wärmeplanung: Förderung für Kommunen" in html and "Meldung next-week" not in html
+    assert "Aktualisiert" in html and "Fassung 2" in html  # the recap changed this week
+    assert "Auf einen Blick" in html and "10.600" in html  # the stored summary's facts box
+    with store.read() as conn:
+        assert conn.execute(select(digest_issues.c.frequency, digest_issues.c.period_key)).all() == [
+            ("weekly", "2021-W42")
+        ]
+        anna = get_subscriber(conn, "anna@example.org")
+    unsubscribe_url = messages[0]["List-Unsubscribe"].strip("<>")
+    token = unsubscribe_url.rsplit("/", 1)[1]
+    assert unsubscribe_url.startswith("https://news.example.org/unsubscribe/")
+    subject = TokenSigner([SECRET.encode()]).verify(token, "unsubscribe", now=MONDAY)
+    assert subject in {str(anna.id), str(anna.id + 1)}
+
+
+def test_an_item_reaches_a_subscriber_once_even_after_switching_to_daily(
+    store: Store, tmp_path: Path
+) -> None:
+    cfg = config(people("anna@example.org"))
+    add_item(store, "sunday", at=datetime(2021, 10, 24, 12, tzinfo=BERLIN))
+    box = tmp_path / "maildir"
+    with MaildirTransport(box) as transport:
+        assert run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1  # weekly, week 42
+        daily = config(people("anna@example.org", frequency="daily"))
+        # daily run on Monday covers Sunday: the same item, already delivered: no mail
+        assert run_digest(daily, store, transport, now=fixed(MONDAY + timedelta(hours=1))).sent == 0
+        add_item(store, "sunday", at=datetime(2021, 10, 25, 12, tzinfo=BERLIN), text="geändert")
+        assert (
+            run_digest(daily, store, transport, now=fixed(MONDAY + timedelta(days=1))).sent == 1
+        )  # revision 2
+    assert len(maildir_messages(box)) == 2
+
+
+def test_filters_window_and_empty_digests(store: Store, tmp_path: Path) -> None:
+    cfg = config(
+        [
+            {"email": "waerme@example.org", "keywords": ["wärmeplanung"]},
+            {"email": "dst@example.org", "sources": ["dst"]},
+            {"email": "nobody@example.org", "keywords": ["Breitband"]},
+        ]
+    )
+    add_item(store, "w", at=WEEK42, title="Kommunale Wärmeplanung startet")
+    add_item(store, "d", at=WEEK42, source="dst", title="Kassenkredite: Kommunen fordern Hilfe")
+    box = tmp_path / "maildir"
+    with MaildirTransport(box) as transport:
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+    got = {str(m["To"]): m.get_body(("plain",)).get_content() for m in maildir_messages(box)}
+    assert report.sent == 2 and set(got) == {"waerme@example.org", "dst@example.org"}
+    assert "Wärmeplanung" in got["waerme@example.org"] and "Kassenkredite" not in got["waerme@example.org"]
+    assert "Kassenkredite" in got["dst@example.org"] and "Wärmeplanung" not in got["dst@example.org"]
+
+
+def test_a_newcomer_gets_only_what_changed_within_the_window(store: Store, tmp_path: Path) -> None:
+    cfg = config(people("new@example.org"), digest={"window": "2d"})
+    add_item(store, "old", at=datetime(2021, 10, 18, 9, tzinfo=BERLIN))
+    add_item(store, "recent", at=datetime(2021, 10, 24, 9, tzinfo=BERLIN))
+    with MaildirTransport(tmp_path / "maildir") as transport:
+        run_digest(cfg, store, transport, now=fixed(MONDAY))  # subscribes at MONDAY: window reaches 23 Oct
+    [msg] = maildir_messages(tmp_path / "maildir")
+    text = msg.get_body(("plain",)).get_content()
+    assert "Meldung recent" in text and "Meldung old" not in text
+
+
+def smtp_config(server, addresses: list[str], **delivery: object):
+    return config(
+        people(*addresses),
+        delivery={
+            "transport": "smtp",
+            "smtp": {"host": server.host, "port": server.port, "security": "none", "timeout": 0.5},
+            **delivery,
+        },
+    )
+
+
+def test_smtp_refusals_slow_replies_and_drops_are_recorded_per_recipient(store: Store, smtp_server) -> None:
+    addresses = [
+        "busy@example.org",
+        "gone@example.org",
+        "ok1@example.org",
+        "ok2@example.org",
+        "slow@example.org",
+    ]
+    cfg = smtp_config(smtp_server, addresses)
+    add_item(store, "news", at=WEEK42, title="Größere Änderungen für Städte – Überblick")
+    handler = smtp_server.handler
+    handler.rcpt_replies["busy@example.org"] = "451 4.3.0 try later"
+    handler.rcpt_replies["gone@example.org"] = "550 5.1.1 user unknown"
+    with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=0.5) as transport:
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="busy@example.org")
+        assert (report.deferred, report.sent) == (1, 0)
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="gone@example.org")
+        assert report.failed == 1
+        handler.drop_on_mail = 1  # the connection dies before the message: retried on a fresh one
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="ok1@example.org")
+        assert report.sent == 1
+        handler.data_delay = 1.5  # longer than the client's timeout: the outcome is unknown
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="slow@example.org")
+        assert report.unknown == 1
+        handler.data_delay = 0
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        assert report.line() == "digest: 1 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"  # ok2 only
+    with store.read() as conn:
+        states = {r.recipient: (r.state, r.last_reply) for r in list_ledger(conn)}
+    assert states["busy@example.org"][0] == "deferred" and states["busy@example.org"][1].startswith("451")
+    assert states["gone@example.org"] == ("failed", "550 5.1.1 user unknown")
+    assert (
+        states["slow@example.org"][0] == "unknown"
+        and "no reply after message data" in states["slow@example.org"][1]
+    )
+    received = [parse(m.data) for m in handler.messages]
+    assert sorted(str(m["To"].addresses[0].addr_spec) for m in received) == [
+        "ok1@example.org",
+        "ok2@example.org",
+    ]
+    assert {m["Subject"] for m in received} == {received[0]["Subject"]}
+    assert "Größere Änderungen für Städte – Überblick" in received[0].get_body(("plain",)).get_content()
+    assert received[0]["To"].addresses[0].display_name == "Jörg ok1"
+
+
+def test_deferred_mail_is_retried_later_or_suppressed_after_unsubscribe(store: Store, smtp_server) -> None:
+    cfg = smtp_config(smtp_server, ["a@example.org", "b@example.org", "c@example.org"])
+    add_item(store, "news", at=WEEK42)
+    handler = smtp_server.handler
+    handler.rcpt_replies_once.update({"a@example.org": "451 4.3.0 later", "b@example.org": "451 4.3.0 later"})
+    with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
+        first = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        with store.write() as conn:
+            unsubscribe(conn, get_subscriber(conn, "b@example.org").id, now=MONDAY)
+        too_early = run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=4)))
+        later = run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=6)))
+        assert (
+            run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(hours=1)))
+            .line()
+            .startswith("digest: 0 sent, 0 deferred")
+        )
+    assert (first.sent, first.deferred) == (1, 2)
+    assert too_early.sent == too_early.deferred == 0
+    assert (later.sent, later.suppressed) == (1, 1)
+    assert sorted(m.rcpt_tos[0] for m in handler.messages) == ["a@example.org", "c@example.org"]
+    assert handler.ehlo_count == 1  # one connection carried every message
+
+
+def test_turning_reminders_off_keeps_digests_coming(store: Store, tmp_path: Path) -> None:
+    cfg = config(people("anna@example.org"))
+    add_item(store, "news", at=WEEK42)
+    with store.write() as conn:
+        sync_config_subscribers(conn, [s.to_subscriber() for s in cfg.subscribers], now=MONDAY)
+        update_preferences(conn, get_subscriber(conn, "anna@example.org").id, now=MONDAY, reminders=False)
+    with MaildirTransport(tmp_path / "m") as transport:
+        assert (
+            run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1
+        )  # reminders off: digests still come

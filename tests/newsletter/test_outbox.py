@@ -1,0 +1,168 @@
+"""The delivery ledger on SQLite and PostgreSQL: queueing once, leases, retries, suppression, two workers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from tests.newsletter.helpers import parse
+
+from scc_sync.newsletter.delivery import DeliveryReport, deliver
+from scc_sync.newsletter.transports import SmtpTransport
+from scc_sync.store import Store
+from scc_sync.store.outbox import (
+    RetryPolicy,
+    claim_next,
+    expire_stale,
+    list_ledger,
+    queue_message,
+    record_result,
+)
+from scc_sync.store.subscribers import add_subscriber, unsubscribe
+
+T0 = datetime(2021, 10, 19, 8, tzinfo=UTC)
+POLICY = RetryPolicy(max_attempts=3, retry_after=timedelta(minutes=5), lease=timedelta(minutes=5))
+
+
+def raw_message(n: int, to: str) -> bytes:
+    return (
+        f"From: news@example.org\r\nTo: {to}\r\nSubject: Nachricht {n}\r\n"
+        f"Message-ID: <m{n}@example.org>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: text/plain; charset="utf-8"\r\n\r\nHallo\r\n'
+    ).encode()
+
+
+def queue(store: Store, n: int, *, kind: str = "digest", status: str = "confirmed") -> list[int]:
+    ids = []
+    with store.write() as conn:
+        for i in range(n):
+            to = f"user{i}@example.org"
+            sub = add_subscriber(conn, to, now=T0, origin="cli", status=status)
+            ids.append(
+                queue_message(
+                    conn,
+                    kind=kind,
+                    ref="daily:2021-10-18",
+                    recipient=to,
+                    subscriber_id=sub.id,
+                    message_id=f"<m{i}@example.org>",
+                    payload=raw_message(i, to),
+                    now=T0,
+                )
+            )
+    return ids
+
+
+def test_a_message_is_queued_once_per_kind_ref_recipient(store: Store) -> None:
+    [row] = queue(store, 1)
+    with store.write() as conn:
+        again = queue_message(
+            conn,
+            kind="digest",
+            ref="daily:2021-10-18",
+            recipient="USER0@example.org",
+            subscriber_id=None,
+            message_id="<x@y>",
+            payload=b"",
+            now=T0,
+        )
+        other_ref = queue_message(
+            conn,
+            kind="digest",
+            ref="daily:2021-10-19",
+            recipient="user0@example.org",
+            subscriber_id=None,
+            message_id="<x@y>",
+            payload=b"",
+            now=T0,
+        )
+    assert row is not None and again is None and other_ref is not None
+
+
+def test_a_claimed_row_is_leased_to_one_worker(store: Store) -> None:
+    queue(store, 1)
+    first, _ = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    second, _ = claim_next(store, owner="b", now=T0, policy=POLICY, kinds=["digest"])
+    assert first is not None and first.attempts == 1 and second is None
+    assert record_result(store, first, "sent", "250 ok", owner="a", now=T0, policy=POLICY) == "sent"
+    with store.read() as conn:
+        [row] = list_ledger(conn)
+    assert (row.state, row.last_reply, row.sent_at) == ("sent", "250 ok", T0)
+
+
+def test_4xx_backs_off_exponentially_then_fails(store: Store) -> None:
+    queue(store, 1)
+    now = T0
+    for attempt, delay in ((1, 5), (2, 10)):
+        claimed, _ = claim_next(store, owner="a", now=now, policy=POLICY, kinds=["digest"])
+        assert claimed.attempts == attempt
+        assert (
+            record_result(store, claimed, "deferred", "451 later", owner="a", now=now, policy=POLICY)
+            == "deferred"
+        )
+        with store.read() as conn:
+            assert list_ledger(conn)[0].next_attempt_at == now + timedelta(minutes=delay)
+        assert (
+            claim_next(
+                store, owner="a", now=now + timedelta(minutes=delay - 1), policy=POLICY, kinds=["digest"]
+            )[0]
+            is None
+        )
+        now += timedelta(minutes=delay)
+    claimed, _ = claim_next(store, owner="a", now=now, policy=POLICY, kinds=["digest"])
+    assert (
+        record_result(store, claimed, "deferred", "451 later", owner="a", now=now, policy=POLICY) == "failed"
+    )
+    with store.read() as conn:
+        [row] = list_ledger(conn)
+    assert row.state == "failed" and row.attempts == 3 and "gave up after 3 attempts" in row.last_reply
+
+
+def test_a_row_left_sending_becomes_unknown_and_is_only_resent_when_allowed(store: Store) -> None:
+    queue(store, 1)
+    claimed, _ = claim_next(store, owner="dead", now=T0, policy=POLICY, kinds=["digest"])
+    with store.write() as conn:
+        assert expire_stale(conn, now=T0 + timedelta(minutes=4)) == []  # lease still running
+        [stale] = expire_stale(conn, now=T0 + timedelta(minutes=5))
+    assert stale.id == claimed.id
+    later = T0 + timedelta(hours=1)
+    assert claim_next(store, owner="a", now=later, policy=POLICY, kinds=["digest"])[0] is None
+    at_least_once = RetryPolicy(max_attempts=3, retry_unknown=True)
+    again, _ = claim_next(store, owner="a", now=later, policy=at_least_once, kinds=["digest"])
+    assert again.id == claimed.id and again.message_id == claimed.message_id and again.attempts == 2
+
+
+def test_unsubscribing_after_queueing_suppresses_at_send_time(store: Store) -> None:
+    queue(store, 2)
+    with store.write() as conn:
+        unsubscribe(conn, 1, now=T0)
+    claimed, suppressed = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    assert [r.recipient for r in suppressed] == ["user0@example.org"]
+    assert claimed.recipient == "user1@example.org"
+    with store.read() as conn:
+        assert [r.state for r in list_ledger(conn)] == ["suppressed", "sending"]
+
+
+def test_two_workers_never_send_the_same_row(store: Store, smtp_server) -> None:
+    n = 40
+    queue(store, n)
+    reports = [DeliveryReport("digest"), DeliveryReport("digest")]
+    start = threading.Barrier(2)
+
+    def worker(report: DeliveryReport) -> None:
+        with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=10) as transport:
+            start.wait()
+            deliver(
+                store, transport, owner="w", now=lambda: T0, policy=POLICY, kinds=["digest"], report=report
+            )
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in reports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [parse(m.data)["Message-ID"] for m in smtp_server.handler.messages]
+    assert len(ids) == n and len(set(ids)) == n
+    assert reports[0].sent + reports[1].sent == n
+    with store.read() as conn:
+        assert {r.state for r in list_ledger(conn)} == {"sent"}

@@ -1,0 +1,139 @@
+"""Fixtures for the subscriber pages: the app on a real store with a real Maildir, a settable clock."""
+
+from __future__ import annotations
+
+import email
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.test import Client, TestResponse
+
+from scc_sync.config import Config, parse_config
+from scc_sync.newsletter.tokens import TokenSigner
+from scc_sync.newsletter.transports import MaildirTransport, Transport
+from scc_sync.store import Store
+from scc_sync.store.schema import subscribers
+from scc_sync.web import RateLimit, WebLimits, create_app
+
+# tests/smtpserver.py is shared between test folders; make it importable however pytest is started.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from smtpserver import smtp_server  # noqa: F401
+
+SECRET_ENV = "SCC_SYNC_TEST_WEB_SECRET"
+SECRET = "web-test-secret-0123456789abcdef"
+BASE_URL = "https://news.example.org"
+START = datetime(2021, 10, 1, 8, 0, tzinfo=UTC)
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Clock:
+    def __init__(self, start: datetime = START) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def make_config(monkeypatch: pytest.MonkeyPatch, **web: Any) -> Config:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    return parse_config(
+        {
+            "web": {"base_url": BASE_URL, "secret_env": SECRET_ENV, **web},
+            "delivery": {"from": "SCC-Digest <digest@news.example.org>"},
+        }
+    )
+
+
+@dataclass
+class Site:
+    """The app under test plus everything a test inspects afterwards."""
+
+    client: Client
+    store: Store
+    clock: Clock
+    transport: Transport
+    maildir: Path | None
+    signer: TokenSigner
+
+    def form_field(self, path: str, **kw: Any) -> str:
+        response = self.client.get(path, **kw)
+        match = _CSRF.search(response.text)
+        assert match, f"no CSRF field on {path}"
+        return match[1]
+
+    def signup(
+        self, email: str = "ada@example.org", *, ip: str = "192.0.2.10", **fields: str
+    ) -> TestResponse:
+        data = {"csrf": self.form_field("/"), "email": email, "frequency": "weekly", "locale": "de"}
+        data |= {"reminders": "on"} | fields
+        return self.client.post("/subscribe", data=data, environ_base={"REMOTE_ADDR": ip})
+
+    def mails(self) -> list[EmailMessage]:
+        assert self.maildir is not None
+        files = sorted((self.maildir / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]  # type: ignore[misc]
+
+    def subscriber(self, address: str) -> dict[str, Any] | None:
+        with self.store.read() as conn:
+            row = conn.execute(subscribers.select().where(subscribers.c.email_key == address.lower())).first()
+        return dict(row._mapping) if row else None
+
+
+def text_of(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    assert part is not None
+    return part.get_content()  # type: ignore[attr-defined]
+
+
+def link_in(msg: EmailMessage, page: str) -> str:
+    match = re.search(rf"https?://\S+/{page}/[A-Za-z0-9_.-]+", text_of(msg))
+    assert match, f"no /{page}/ link in the mail:\n{text_of(msg)}"
+    return match[0]
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix(BASE_URL)
+
+
+SiteFactory = Callable[..., Site]
+
+
+@pytest.fixture
+def make_site(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SiteFactory]:
+    transports: list[Transport] = []
+
+    def build(*, transport: Transport | None = None, limits: WebLimits | None = None, **web: Any) -> Site:
+        config = make_config(monkeypatch, **web)
+        clock = Clock()
+        maildir = None
+        if transport is None:
+            maildir = tmp_path / "maildir"
+            transport = MaildirTransport(maildir)
+        transports.append(transport)
+        limits = limits or WebLimits(
+            signup_per_ip=RateLimit(burst=100, per_seconds=1),
+            signup_per_address=RateLimit(burst=100, per_seconds=1),
+        )
+        app = create_app(config, store, transport, now=clock, limits=limits)
+        return Site(Client(app), store, clock, transport, maildir, TokenSigner(config.web.secret_keys()))
+
+    yield build
+    for transport in transports:
+        transport.close()
+
+
+@pytest.fixture
+def site(make_site: SiteFactory) -> Site:
+    return make_site()

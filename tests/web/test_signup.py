@@ -1,0 +1,137 @@
+"""Sign-up and confirmation (double opt-in) against a real store and a real Maildir."""
+
+from __future__ import annotations
+
+import re
+
+from scc_sync.store.subscribers import confirm_subscriber, request_subscription
+from tests.web.conftest import START, link_in, path_of, text_of
+
+
+def test_signup_sends_a_confirmation_link_and_confirming_stores_consent(site):
+    response = site.signup("Ada@Example.org", ip="192.0.2.10", name="Ada", frequency="daily", locale="en")
+    assert response.status_code == 200
+    assert "Wir haben eine E-Mail an Ada@Example.org geschickt" in response.text
+
+    pending = site.subscriber("ada@example.org")
+    assert pending["status"] == "pending" and pending["confirmed_at"] is None
+    assert (pending["frequency"], pending["locale"], pending["name"], pending["origin"]) == (
+        "daily",
+        "en",
+        "Ada",
+        "web",
+    )
+    [mail] = site.mails()
+    assert mail["To"] == "Ada@Example.org"
+    assert mail["Subject"] == "Please confirm your subscription: SCC-Digest"  # the chosen mail language
+    assert mail.get_body(("html",)) is not None  # multipart: text and HTML
+    assert "Ada" not in text_of(mail)  # the typed-in name never reaches a mail (no spam through the form)
+    confirm = path_of(link_in(mail, "confirm"))
+
+    site.clock.advance(hours=5)
+    page = site.client.get(confirm)
+    assert page.status_code == 200 and "Ja, Abonnement bestätigen" in page.text
+    assert site.subscriber("ada@example.org")["status"] == "pending"  # opening the link alone changes nothing
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    done = site.client.post(confirm, data={"csrf": csrf}, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert done.status_code == 200 and "Ihr Abonnement ist bestätigt" in done.text
+    assert "täglich" in done.text
+    confirmed = site.subscriber("ada@example.org")
+    assert confirmed["status"] == "confirmed"
+    assert confirmed["confirmed_at"] == confirmed["consent_at"] == site.clock()
+    assert confirmed["consent_source"] == (
+        "web:192.0.2.10 sign-up at https://news.example.org/; confirmed web:198.51.100.7 confirmation link"
+    )
+    # confirming twice is harmless and keeps the first consent
+    again = site.client.post(confirm, data={"csrf": csrf})
+    assert again.status_code == 200
+    assert site.subscriber("ada@example.org")["consent_at"] == confirmed["consent_at"]
+
+
+def test_confirmation_link_expires_after_seven_days(site):
+    site.signup()
+    confirm = path_of(link_in(site.mails()[0], "confirm"))
+    csrf = site.form_field(confirm)
+    site.clock.advance(days=7, seconds=1)
+    response = site.client.post(confirm, data={"csrf": csrf})
+    assert response.status_code == 400
+    assert "ungültig oder abgelaufen" in response.text and "gelten 7 Tage" in response.text
+    assert site.subscriber("ada@example.org")["status"] == "pending"
+
+
+def test_signup_for_a_confirmed_address_changes_nothing_and_answers_the_same(site):
+    with site.store.write() as conn:
+        known, _ = request_subscription(
+            conn, "known@example.org", now=START, origin="config", frequency="daily", locale="en"
+        )
+        confirm_subscriber(conn, known.id, now=START, consent_source="config")
+    before = site.subscriber("known@example.org")
+
+    for_new = site.signup("new@example.org", frequency="weekly", locale="de")
+    for_known = site.signup("known@example.org", frequency="weekly", locale="de")
+
+    assert for_known.status_code == for_new.status_code == 200
+    assert for_known.text.replace("known@", "new@") == for_new.text
+    assert site.subscriber("known@example.org") == before  # not even updated_at moved
+    # the owner of the address hears about it, with a settings link instead of a confirmation link
+    known_mail = site.mails()[1]
+    assert known_mail["To"] == "known@example.org"
+    assert known_mail["Subject"] == "You are already subscribed to SCC-Digest"
+    assert "/confirm/" not in text_of(known_mail)
+    prefs = site.client.get(path_of(link_in(known_mail, "preferences")))
+    assert prefs.status_code == 200 and 'value="daily" checked' in prefs.text
+
+
+def test_signup_again_after_unsubscribing_needs_a_new_confirmation(site):
+    site.signup()
+    confirm = path_of(link_in(site.mails()[0], "confirm"))
+    site.client.post(confirm, data={"csrf": site.form_field(confirm)})
+    [row] = [site.subscriber("ada@example.org")]
+    unsubscribe = f"/unsubscribe/{site.signer.sign('unsubscribe', row['id'])}"
+    site.client.post(unsubscribe)
+    assert site.subscriber("ada@example.org")["status"] == "unsubscribed"
+
+    site.signup(frequency="daily")
+    assert site.subscriber("ada@example.org")["status"] == "unsubscribed"  # until confirmed again
+    assert "/confirm/" in text_of(site.mails()[-1])
+
+
+def test_invalid_fields_redisplay_the_form_escaped_and_store_nothing(site):
+    response = site.signup("not an address", name='<script>alert("x")</script>', frequency="hourly")
+    assert response.status_code == 400
+    assert "Bitte prüfen Sie die markierten Felder" in response.text
+    assert 'aria-invalid="true" aria-describedby="email-error"' in response.text
+    assert "gültige E-Mail-Adresse" in response.text
+    assert "<script>" not in response.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in response.text
+    assert 'value="not an address"' in response.text  # what was typed stays in the form
+    assert site.subscriber("not an address") is None
+    assert site.mails() == []
+
+
+def test_header_injection_in_the_address_is_refused(site):
+    response = site.signup("ada@example.org\r\nBcc: victim@example.net")
+    assert response.status_code == 400
+    assert site.mails() == []
+
+
+def test_transport_failure_says_so_and_sends_nothing(make_site, smtp_server):
+    from scc_sync.newsletter.transports import SmtpTransport
+
+    smtp_server.handler.rcpt_replies["ada@example.org"] = "550 5.1.1 no such user"
+    site = make_site(transport=SmtpTransport(smtp_server.host, smtp_server.port, security="none"))
+    response = site.signup()
+    assert response.status_code == 503
+    assert "konnte gerade nicht versendet werden" in response.text
+    assert smtp_server.handler.messages == []
+
+
+def test_signup_over_smtp_delivers_the_confirmation(make_site, smtp_server):
+    from scc_sync.newsletter.transports import SmtpTransport
+
+    site = make_site(transport=SmtpTransport(smtp_server.host, smtp_server.port, security="none"))
+    assert site.signup().status_code == 200
+    [received] = smtp_server.handler.messages
+    assert received.rcpt_tos == ["ada@example.org"]
+    assert b"/confirm/" in received.data
