@@ -83,10 +83,10 @@ def release(store: Store, name: str, owner: str) -> None:
 
 
 @contextmanager
-def hold(store: Store, name: str, owner: str) -> Iterator[None]:
+def hold(store: Store, name: str, owner: str, *, renew_every: timedelta = RENEW_EVERY) -> Iterator[None]:
     """Hold the lease `name` while the block runs (renewed in the background); raise LockBusy if taken."""
     take(store, name, owner)
-    keeper = _Keeper(store, name, owner)
+    keeper = _Keeper(store, name, owner, renew_every)
     try:
         yield
     finally:
@@ -146,10 +146,10 @@ def _wall() -> datetime:
 
 
 class _Keeper:
-    """Renews a lease every RENEW_EVERY until stopped."""
+    """Renews a lease every `every` until stopped."""
 
-    def __init__(self, store: Store, name: str, owner: str) -> None:
-        self._store, self._name, self._owner = store, name, owner
+    def __init__(self, store: Store, name: str, owner: str, every: timedelta) -> None:
+        self._store, self._name, self._owner, self._every = store, name, owner, every
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease-{name}", daemon=True)
         self._thread.start()
@@ -159,7 +159,7 @@ class _Keeper:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        while not self._stopped.wait(RENEW_EVERY.total_seconds()):
+        while not self._stopped.wait(self._every.total_seconds()):
             try:
                 if not renew(self._store, self._name, self._owner, now=_wall(), ttl=LEASE_TTL):
                     log.error("%s: lost the lease (it expired and was taken); finishing this run", self._name)
