@@ -186,19 +186,24 @@ def test_failing_source_backs_off_exponentially_up_to_the_cap(
 
 
 def test_pool_and_per_host_limits_and_one_writer(store: Store, client, clock) -> None:
-    active: dict[str, int] = {}
+    active: dict[str, int] = {"all": 0}
     peak: dict[str, int] = {}
-    lock = threading.Lock()
+    started = [0]
+    changed = threading.Condition()
 
     def slow(host: str):
         def handle(request: Request) -> Reply:
-            with lock:
+            with changed:
+                started[0] += 1
                 active[host] = active.get(host, 0) + 1
-                active["all"] = active.get("all", 0) + 1
+                active["all"] += 1
                 for key in (host, "all"):
                     peak[key] = max(peak.get(key, 0), active[key])
-            threading.Event().wait(0.15)
-            with lock:
+                changed.notify_all()
+                # Hold the answer until the pool is as wide as it may be (or nothing else is coming),
+                # so the peak does not depend on how fast this machine starts threads.
+                changed.wait_for(lambda: active["all"] >= 3 or started[0] == 10, timeout=0.5)
+            with changed:
                 active[host] -= 1
                 active["all"] -= 1
             return Reply(200, FEED.replace(b"Meldung", request.path.encode()), "application/rss+xml")
@@ -214,7 +219,7 @@ def test_pool_and_per_host_limits_and_one_writer(store: Store, client, clock) ->
 
     with LocalServer("127.0.0.1") as a, LocalServer("127.0.0.2") as b:
         sources = [
-            feed(f"{s.base_url}-{i}", s.route(f"/f{i}", slow(s.base_url))) for s in (a, b) for i in range(5)
+            feed(f"{s.base_url}-{i}", s.route(f"/f{i}", slow(s.base_url))) for i in range(5) for s in (a, b)
         ]
         report = run(config(*sources, http={"concurrency": 3}), store, client, clock)
     assert not report.failed and sum(s.new for s in report.sources) == 20
