@@ -8,10 +8,11 @@ It prints, measured in the same run:
   cold c=1, cold c=N and their ratio (target >= 6x), warm c=N where every answer is 304 with
   zero feeds parsed (target <= 15 % of the cold time), and peak RSS of this process.
 
-`sync_batch` is the one thing to swap when the full pipeline lands: it syncs one batch of
-sources at a given concurrency and returns counts.
+`sync_batch` runs the full `scc_sync.sync.sync()` (fetch, parse, store in a temporary SQLite
+database; no article pages) at a given concurrency; `--parse-processes N` sets `[http] parse_processes`.
 
     python bench/bench_sync.py [--feeds 200] [--items 20] [--latency 0.1] [--concurrency 8]
+                               [--parse-processes 0]
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import multiprocessing
 import os
 import resource
 import sys
+import tempfile
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -32,9 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from httpserver import LocalServer, conditional  # noqa: E402
-from scc_sync.fetch.feeds import parse_feed  # noqa: E402
-from scc_sync.fetch.http import FEED_ACCEPT, FetchError, HttpClient  # noqa: E402
-from scc_sync.models import FetchResult  # noqa: E402
+from scc_sync.config import parse_config  # noqa: E402
+from scc_sync.fetch.http import HttpClient  # noqa: E402
+from scc_sync.store import Store, open_store  # noqa: E402
+from scc_sync.sync import sync  # noqa: E402
 
 NOW = datetime(2020, 11, 5, 12, 0, tzinfo=UTC)
 
@@ -48,55 +50,34 @@ class BatchStats:
     errors: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Validators:
-    """What a store would keep per source between runs."""
-
-    etag: dict[str, str | None] = field(default_factory=dict)
-    last_modified: dict[str, str | None] = field(default_factory=dict)
-
-
-def sync_batch(
-    urls: list[str], concurrency: int, state: Validators, parse_pool: Executor | None = None
-) -> BatchStats:
-    """Fetch and parse every feed with `concurrency` workers, remembering validators in `state`.
-
-    With `parse_pool` (a process pool) the parsing leaves this process's GIL; without it, each
-    worker thread parses what it fetched.
-    """
-    stats = BatchStats()
+def sync_batch(urls: list[str], concurrency: int, store: Store, parse_processes: int = 0) -> BatchStats:
+    """The full `sync()` of every feed with `concurrency` workers into `store` (validators live there)."""
+    sources = [
+        {"name": f"feed-{n}", "kind": "feed", "url": url, "fetch_articles": False}
+        for n, url in enumerate(urls)
+    ]
+    config = parse_config(
+        {
+            "sources": sources,
+            "http": {
+                "concurrency": concurrency,
+                "per_host": 2,
+                "timeout": 10,
+                "parse_processes": parse_processes,
+            },
+        }
+    )
     with HttpClient(user_agent="scc-sync-bench/1.0", per_host=2, timeout=10) as client:
-
-        def one(url: str) -> tuple[str, FetchResult | None, int | None]:
-            try:
-                result = client.fetch(
-                    url,
-                    etag=state.etag.get(url),
-                    last_modified=state.last_modified.get(url),
-                    accept=FEED_ACCEPT,
-                )
-            except FetchError as exc:
-                return str(exc), None, None
-            if result.not_modified:
-                return "", result, None
-            if parse_pool is not None:
-                feed = parse_pool.submit(parse_feed, result, url, now=NOW).result()
-            else:
-                feed = parse_feed(result, url, now=NOW)
-            return "", result, len(feed.items)
-
-        with ThreadPoolExecutor(concurrency) as pool:
-            outcomes = list(pool.map(one, urls))
-    for url, (error, result, items) in zip(urls, outcomes, strict=True):
-        if result is None:
-            stats.errors.append(error)
+        report = sync(config, store, client, now=lambda: NOW)
+    stats = BatchStats()
+    for source in report.sources:
+        if source.failed:
+            stats.errors.append(source.error or source.status)
             continue
-        state.etag[url], state.last_modified[url] = result.etag, result.last_modified
         stats.fetched += 1
-        stats.not_modified += result.not_modified
-        if items is not None:
-            stats.parsed += 1
-            stats.items += items
+        stats.not_modified += source.status == "not_modified"
+        stats.parsed += source.status == "ok"
+        stats.items += source.new
     return stats
 
 
@@ -145,12 +126,12 @@ class Run:
     stats: BatchStats
 
 
-def timed(urls: list[str], concurrency: int, state: Validators, parse_pool: Executor | None) -> Run:
+def timed(urls: list[str], concurrency: int, store: Store, parse_processes: int) -> Run:
     started, cpu_started = time.perf_counter(), time.process_time()
-    stats = sync_batch(urls, concurrency, state, parse_pool)
+    stats = sync_batch(urls, concurrency, store, parse_processes)
     run = Run(time.perf_counter() - started, time.process_time() - cpu_started, stats)
     if stats.errors:
-        raise SystemExit(f"{len(stats.errors)} fetches failed, e.g.: {stats.errors[0]}")
+        raise SystemExit(f"{len(stats.errors)} sources failed, e.g.: {stats.errors[0]}")
     return run
 
 
@@ -176,27 +157,24 @@ def main() -> None:
         target=serve, args=(args.feeds, args.items, args.hosts, args.latency, ready, stop), daemon=True
     )
     server.start()
-    parse_pool = (
-        ProcessPoolExecutor(args.parse_processes, mp_context=context) if args.parse_processes else None
-    )
+    processes = args.parse_processes
     try:
-        if parse_pool is not None:  # start the workers before the clock runs
-            list(parse_pool.map(abs, range(args.parse_processes * 4)))
         urls = ready.get(timeout=60)
         n = args.concurrency
-        where = f"{args.parse_processes} processes" if parse_pool else "the fetching threads"
+        where = f"{processes} processes" if processes else "the fetching threads"
         print(
-            f"{args.feeds} feeds x {args.items} items on {args.hosts} hosts, "
-            f"{args.latency * 1000:.0f} ms latency, parsing in {where}"
+            f"full sync(): {args.feeds} feeds x {args.items} items on {args.hosts} hosts, "
+            f"{args.latency * 1000:.0f} ms latency, SQLite store, parsing in {where}"
         )
-        cold_n = timed(urls, n, Validators(), parse_pool)
-        cold_1 = timed(urls, 1, Validators(), parse_pool)
-        state = Validators()
-        timed(urls, n, state, parse_pool)  # learn the validators, as the previous run would have
-        warm = timed(urls, n, state, parse_pool)
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            open_store(f"sqlite:///{folder}/n.db") as store_n,
+            open_store(f"sqlite:///{folder}/1.db") as store_1,
+        ):
+            cold_n = timed(urls, n, store_n, processes)
+            cold_1 = timed(urls, 1, store_1, processes)
+            warm = timed(urls, n, store_n, processes)  # validators from the cold c=N run
     finally:
-        if parse_pool is not None:
-            parse_pool.shutdown()
         stop.set()
         server.join(timeout=10)
 
@@ -218,7 +196,7 @@ def main() -> None:
         "(feeds x latency / concurrency)"
     )
     cpu = cold_1.cpu_seconds / args.feeds
-    if cpu > 0 and parse_pool is None:
+    if cpu > 0 and not processes:
         bound = (args.latency + cpu) / cpu
         print(
             f"CPU per feed, fetch + parse: {cpu * 1000:.1f} ms; under one GIL the speed-up cannot exceed "

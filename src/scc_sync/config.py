@@ -84,6 +84,8 @@ class HttpConfig(Section):
     timeout: float = Field(20.0, gt=0)
     max_bytes: int = Field(10_000_000, ge=1024)
     user_agent: str = "scc-sync/0.1 (+https://github.com/scc-sync/scc-sync)"
+    # Feeds parsed in this many worker processes (0: in the fetching threads). See bench/bench_sync.py.
+    parse_processes: int = Field(0, ge=0, le=64)
 
 
 class SyncConfig(Section):

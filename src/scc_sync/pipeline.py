@@ -1,7 +1,8 @@
 """The three jobs — sync, digest, remind — as functions of (config, store, transport/client, clock).
 
 The CLI and the scheduler both call these; neither holds business logic. Each job runs under a lease
-in the store (one at a time across processes) and leaves a row in `job_runs` for `status`.
+in the store (one at a time across processes; see `store.locks.hold`) and leaves a row in `job_runs`
+for `status`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, update
@@ -22,14 +23,13 @@ from scc_sync.newsletter.digest import send_digests
 from scc_sync.newsletter.reminders import send_reminders
 from scc_sync.newsletter.transports import Transport
 from scc_sync.store import Store
-from scc_sync.store.locks import acquire, release
+from scc_sync.store.locks import hold
 from scc_sync.store.schema import job_runs
 
 if TYPE_CHECKING:  # digest and remind need no HTTP stack: import it only for sync
     from scc_sync.fetch.http import HttpClient
     from scc_sync.sync import SourceReport, SyncReport
 
-LOCK_TTL = timedelta(hours=1)
 __all__ = ["DeliveryReport", "job", "lock_owner", "make_transport", "run_digest", "run_remind", "run_sync"]
 
 
@@ -40,25 +40,23 @@ def lock_owner() -> str:
 @contextmanager
 def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dict[str, Any]]:
     """Hold the job's lease and record the run; the caller fills the yielded dict with details."""
-    owner = lock_owner()
-    acquire(store, name, owner, now=now(), ttl=LOCK_TTL)
-    detail: dict[str, Any] = {}
-    with store.write() as conn:
-        run = conn.execute(
-            insert(job_runs).values(run_id=current_run_id(), job=name, started_at=now(), status="running")
-        ).inserted_primary_key[0]
-    status = "failed"
-    try:
-        yield detail
-        status = "failed" if detail.get("failed") else "ok"
-    finally:
+    with hold(store, name, lock_owner()):
+        detail: dict[str, Any] = {}
         with store.write() as conn:
-            conn.execute(
-                update(job_runs)
-                .where(job_runs.c.id == run)
-                .values(finished_at=now(), status=status, detail=detail)
-            )
-        release(store, name, owner)
+            run = conn.execute(
+                insert(job_runs).values(run_id=current_run_id(), job=name, started_at=now(), status="running")
+            ).inserted_primary_key[0]
+        status = "failed"
+        try:
+            yield detail
+            status = "failed" if detail.get("failed") else "ok"
+        finally:
+            with store.write() as conn:
+                conn.execute(
+                    update(job_runs)
+                    .where(job_runs.c.id == run)
+                    .values(finished_at=now(), status=status, detail=detail)
+                )
 
 
 def run_sync(

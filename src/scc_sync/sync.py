@@ -1,27 +1,38 @@
 """Sync: fetch every due source in a thread pool, write each source's harvest from one place.
 
-Fetching (`harvest_source`) does I/O only and returns plain data; `save_harvest` writes one source's
-items and then its validators in one transaction, so a crash loses at most the source in flight and
-never records validators for items that were not stored.
+Fetching (`harvest_source`) does I/O only and returns plain data; `save_harvest`, called only from the
+thread that runs `sync`, writes one source's items and then its validators and health in one
+transaction, so a crash loses at most the sources in flight and never records validators for items
+that were not stored.
+
+Politeness: every source and article request goes through one `HttpClient` (conditional GET,
+`[http] per_host` requests at once per host, size and time limits). Article pages are fetched only
+when robots.txt allows it, spaced by its Crawl-delay (capped, see `HostPacer`). The source URL itself
+(a feed or listing page someone configured) is not checked against robots.txt: feed readers fetch
+what a person subscribed to, and it is one conditional request per run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import random
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from scc_sync.config import Config, SourceConfig, parse_duration
 from scc_sync.extract import extract_summary
-from scc_sync.fetch.feeds import FeedError, parse_feed
-from scc_sync.fetch.http import FetchError, HttpClient
+from scc_sync.fetch.encoding import decode_html
+from scc_sync.fetch.feeds import FeedError, FeedResult, cache_ttl_seconds, parse_feed
+from scc_sync.fetch.http import FEED_ACCEPT, HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
 from scc_sync.fetch.pages import article_item, find_article_links
-from scc_sync.fetch.robots import RobotsCache
+from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.models import FetchResult, Item
 from scc_sync.store import Store
 from scc_sync.store.items import count_items, known_keys, save_item
@@ -31,6 +42,18 @@ log = logging.getLogger(__name__)
 
 REDIRECT_CONFIRMATIONS = 3  # consecutive syncs that must see a permanent move before it is saved
 BACKOFF_BASE = timedelta(minutes=5)
+SELECTOR_BROKEN_AT = 3  # a selector that found at least this many links and now finds none is suspect
+
+ParseFeed = Callable[[FetchResult, str, datetime], FeedResult]
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """One item as fetched, with its article's summary and bytes when the article was read."""
+
+    item: Item
+    summary: dict[str, Any] | None = None
+    raw: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -39,11 +62,12 @@ class Harvest:
 
     source: SourceConfig
     result: FetchResult | None = None
-    items: list[tuple[Item, dict[str, Any] | None]] = field(default_factory=list)
+    items: list[Harvested] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ttl_seconds: int | None = None
     links_found: int | None = None
-    error: FetchError | FeedError | None = None
+    unchanged: bool = False  # 304, or 200 with the very bytes of last time: nothing was parsed
+    error: Exception | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,18 @@ class SyncReport:
         return f"sync: {ok} sources ok, {len(self.failed)} failed{tail}; items: {new} new, {updated} updated"
 
 
+@dataclass(frozen=True)
+class Tools:
+    """What every worker of one run shares: the client, robots rules, pacing, parser and the run's time."""
+
+    client: HttpClient
+    robots: RobotsCache
+    pacer: HostPacer
+    parse: ParseFeed
+    now: datetime
+    gazetteer: Mapping[str, str] = field(default_factory=dict)
+
+
 def sync(
     config: Config,
     store: Store,
@@ -87,111 +123,201 @@ def sync(
     respect_schedule: bool = False,
     on_done: Callable[[SourceReport], None] | None = None,
 ) -> SyncReport:
-    """Sync the configured sources (or `only` those named). One bad source never stops the others."""
+    """Sync the configured sources (or `only` those named). One bad source never stops the others.
+
+    Gone sources (410) are fetched again only when named in `only`; otherwise they are reported as
+    gone. With `respect_schedule` (the scheduler), sources whose next due time is still ahead are skipped.
+    """
+    only = list(dict.fromkeys(only))
     chosen = [config.source(name) for name in only] if only else [s for s in config.sources if s.enabled]
-    states = _prepare(store, chosen, now())
-    due = [s for s in chosen if not respect_schedule or states[s.name].is_due(now())]
-    reports = [SourceReport(s.name, "skipped") for s in chosen if s not in due]
+    started = now()
+    states = _prepare(store, chosen, started)
+    reports = [_not_fetched(s, states[s.name], only, respect_schedule, started) for s in chosen]
+    due = [s for s, report in zip(chosen, reports, strict=True) if report is None]
+    done = [r for r in reports if r is not None]
+    for report in done:
+        _notify(report, on_done)
     robots = RobotsCache(client)
-    gazetteer = config.extract.gazetteer
-    with ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch") as pool:
-        futures = [
-            pool.submit(harvest_source, client, robots, src, states[src.name], _known(store, src), gazetteer)
-            for src in due
-        ]
-        for future in as_completed(futures):
-            report = save_harvest(store, future.result(), now=now(), config=config)
-            _log_report(report)
-            reports.append(report)
-            if on_done:
-                on_done(report)
-    return SyncReport(sorted(reports, key=lambda r: r.name))
+    with _feed_parser(config.http.parse_processes) as parse:
+        tools = Tools(client, robots, HostPacer(robots), parse, started, config.extract.gazetteer)
+        with ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch") as pool:
+            futures: dict[Future[Harvest], SourceConfig] = {
+                pool.submit(harvest_source, tools, src, states[src.name], _known(store, src)): src
+                for src in due
+            }
+            for future in as_completed(futures):
+                report = _save_safely(store, futures[future], future.result(), now=now(), config=config)
+                done.append(report)
+                _notify(report, on_done)
+    return SyncReport(sorted(done, key=lambda r: r.name))
 
 
-def harvest_source(
-    client: HttpClient,
-    robots: RobotsCache,
-    source: SourceConfig,
-    state: SourceState,
-    known: set[str],
-    gazetteer: Mapping[str, str],
-) -> Harvest:
-    """Fetch one source and everything new behind it. Never raises for a source problem."""
+def _not_fetched(
+    source: SourceConfig, state: SourceState, only: list[str], respect_schedule: bool, now: datetime
+) -> SourceReport | None:
+    """The report of a source this run leaves alone, or None if it is to be fetched."""
+    if state.gone and source.name not in only:
+        return SourceReport(source.name, "gone", error=state.last_error or "the source is gone (HTTP 410)")
+    if respect_schedule and not state.is_due(now):
+        return SourceReport(source.name, "skipped")
+    return None
+
+
+def _notify(report: SourceReport, on_done: Callable[[SourceReport], None] | None) -> None:
+    _log_report(report)
+    if on_done:
+        on_done(report)
+
+
+# -- fetching (worker threads: I/O and parsing only, no store) -----------------------------------------
+
+
+def harvest_source(tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]) -> Harvest:
+    """Fetch one source and everything new behind it. Never raises: a problem becomes `Harvest.error`."""
     try:
-        result = client.fetch(state.fetch_url, etag=state.etag, last_modified=state.last_modified)
-        if result.not_modified or _same_content(result, state):
-            return Harvest(source, result)
-        if source.kind == "feed":
-            return _harvest_feed(client, robots, source, result, known, gazetteer)
-        return _harvest_page(client, robots, source, result, known, gazetteer)
+        return _harvest(tools, source, state, known)
     except (FetchError, FeedError) as exc:
         return Harvest(source, error=exc)
+    except ValueError as exc:  # e.g. a link_selector that is not valid CSS
+        return Harvest(source, error=ValueError(f"{source.name}: {exc}"))
+    except Exception as exc:  # a surprise in one source must not stop the others
+        log.exception("source %s: unexpected error while fetching", source.name)
+        return Harvest(source, error=RuntimeError(f"{source.name}: unexpected {type(exc).__name__}: {exc}"))
 
 
-def _harvest_feed(
-    client: HttpClient,
-    robots: RobotsCache,
-    source: SourceConfig,
-    result: FetchResult,
-    known: set[str],
-    gazetteer: Mapping[str, str],
-) -> Harvest:
-    parsed = parse_feed(result, source.name, now=datetime.now(UTC))
-    harvested: list[tuple[Item, dict[str, Any] | None]] = []
+def _harvest(tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]) -> Harvest:
+    is_feed = source.kind == "feed"
+    result = tools.client.fetch(
+        state.fetch_url,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        accept=FEED_ACCEPT if is_feed else HTML_ACCEPT,
+        content_types=() if is_feed else HTML_TYPES,
+    )
+    if result.not_modified or _same_content(result, state):
+        return Harvest(source, result, unchanged=True, ttl_seconds=cache_ttl_seconds(result.headers))
+    if is_feed:
+        return _harvest_feed(tools, source, result, known)
+    return _harvest_page(tools, source, result, known)
+
+
+def _harvest_feed(tools: Tools, source: SourceConfig, result: FetchResult, known: dict[str, bool]) -> Harvest:
+    parsed = tools.parse(result, source.name, tools.now)
+    harvested: list[Harvested] = []
     warnings = list(parsed.warnings)
     for item in parsed.items:
-        summary = None
-        if source.fetch_articles and item.key not in known:
-            summary, problem = _article_summary(client, robots, item.url, gazetteer)
+        # Read the article of a new item, or of one whose article could not be read last time.
+        if source.fetch_articles and _has_article(item, result) and not known.get(item.key, False):
+            page, problem = _read_article(tools, item.url)
             if problem:
                 warnings.append(problem)
-        harvested.append((item, summary))
+            if page is not None:
+                summary, problem = _summarize(tools, page)
+                warnings.extend([problem] if problem else [])
+                harvested.append(Harvested(item, summary, page.content))
+                continue
+        harvested.append(Harvested(item))
     return Harvest(source, result, harvested, warnings, parsed.ttl_seconds)
 
 
-def _harvest_page(
-    client: HttpClient,
-    robots: RobotsCache,
-    source: SourceConfig,
-    result: FetchResult,
-    known: set[str],
-    gazetteer: Mapping[str, str],
-) -> Harvest:
+def _has_article(item: Item, feed: FetchResult) -> bool:
+    """Entries without a link carry the feed's URL (and a sha256: key): there is no article to read."""
+    return (
+        not item.key.startswith("sha256:")
+        and item.url not in (feed.url, feed.final_url)
+        and item.url.startswith(("http://", "https://"))
+    )
+
+
+def _harvest_page(tools: Tools, source: SourceConfig, result: FetchResult, known: dict[str, bool]) -> Harvest:
     links = find_article_links(result, source.link_selector or "a", allow_domains=source.allow_domains)
-    harvested: list[tuple[Item, dict[str, Any] | None]] = []
+    harvested: list[Harvested] = []
     warnings: list[str] = []
     for link in links:
-        if link in known:
+        if link in known:  # known articles are not fetched again (see README, "Sync behaviour")
             continue
-        if not robots.allowed(link):
-            warnings.append(f"{link}: disallowed by robots.txt, not fetched")
+        page, problem = _read_article(tools, link)
+        if page is None:
+            warnings.append(problem or f"article {link}: not read")
             continue
-        try:
-            page = client.fetch(link, accept="text/html")
-        except FetchError as exc:
-            warnings.append(f"article {link}: {exc}")
-            continue
-        item = replace(article_item(page, source.name), key=link, url=link)
-        harvested.append((item, _summarize(item.html or "", link, gazetteer)))
-    return Harvest(source, result, harvested, warnings, links_found=len(links))
+        summary, problem = _summarize(tools, page)
+        warnings.extend([problem] if problem else [])
+        harvested.append(Harvested(article_item(page, source.name), summary, page.content))
+    return Harvest(source, result, harvested, warnings, cache_ttl_seconds(result.headers), len(links))
 
 
-def _article_summary(
-    client: HttpClient, robots: RobotsCache, url: str, gazetteer: Mapping[str, str]
-) -> tuple[dict[str, Any] | None, str | None]:
-    if not robots.allowed(url):
-        return None, f"{url}: disallowed by robots.txt, not fetched"
+def _read_article(tools: Tools, url: str) -> tuple[FetchResult | None, str | None]:
     try:
-        page = client.fetch(url, accept="text/html")
+        tools.robots.check(url)
+        tools.pacer.wait(url)
+        return tools.client.fetch(url, accept=HTML_ACCEPT, content_types=HTML_TYPES), None
     except FetchError as exc:
         return None, f"article {url}: {exc}"
-    return _summarize(article_item(page, "").html or "", url, gazetteer), None
 
 
-def _summarize(html: str, url: str, gazetteer: Mapping[str, str]) -> dict[str, Any] | None:
-    if not html:
-        return None
-    return extract_summary(html, url, gazetteer=gazetteer).to_dict()
+def _summarize(tools: Tools, page: FetchResult) -> tuple[dict[str, Any] | None, str | None]:
+    html = decode_html(page.content, page.headers)
+    try:
+        return extract_summary(html, page.final_url, gazetteer=tools.gazetteer).to_dict(), None
+    except Exception as exc:  # the item is still worth storing without its facts
+        log.exception("extracting %s failed", page.final_url)
+        return None, f"article {page.final_url}: could not extract a summary ({type(exc).__name__}: {exc})"
+
+
+# -- feed parsing: in the worker threads, or in a process pool -----------------------------------------
+
+
+def _parse_here(result: FetchResult, source: str, now: datetime) -> FeedResult:
+    return parse_feed(result, source, now=now)
+
+
+class _ProcessParser:
+    """parse_feed in a pool of processes, started on the first feed that needs parsing (a run of 304s
+    never pays for it). feedparser is pure Python: in threads, parsing holds the GIL."""
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, result: FetchResult, source: str, now: datetime) -> FeedResult:
+        with self._lock:
+            if self._pool is None:
+                context = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded process
+                self._pool = ProcessPoolExecutor(self._processes, mp_context=context)
+            pool = self._pool
+        return pool.submit(parse_feed, result, source, now=now).result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def _feed_parser(processes: int) -> Iterator[ParseFeed]:
+    if processes <= 0:
+        yield _parse_here
+        return
+    parser = _ProcessParser(processes)
+    try:
+        yield parser
+    finally:
+        parser.close()
+
+
+# -- storing (only the thread that runs `sync`) ----------------------------------------------------------
+
+
+def _save_safely(
+    store: Store, source: SourceConfig, harvest: Harvest, *, now: datetime, config: Config
+) -> SourceReport:
+    """save_harvest, but a store error for one source's data fails that source only."""
+    try:
+        return save_harvest(store, harvest, now=now, config=config)
+    except Exception as exc:
+        log.exception("source %s: storing its items failed", source.name)
+        failed = Harvest(source, error=RuntimeError(f"{source.name}: storing its items failed: {exc}"))
+        return save_harvest(store, failed, now=now, config=config)
 
 
 def save_harvest(store: Store, harvest: Harvest, *, now: datetime, config: Config) -> SourceReport:
@@ -202,34 +328,40 @@ def save_harvest(store: Store, harvest: Harvest, *, now: datetime, config: Confi
         assert state is not None, f"source {name} was prepared before fetching"
         if harvest.error is not None:
             return _record_failure(conn, state, harvest.error, now, config)
-        outcomes = [save_item(conn, item, now=now, summary=summary) for item, summary in harvest.items]
-        update_source(conn, name, **_success_values(state, harvest, now, config))
+        outcomes = [save_item(conn, h.item, now=now, summary=h.summary, raw=h.raw) for h in harvest.items]
+        warnings = harvest.warnings + _selector_warning(state, harvest)
+        update_source(conn, name, **_success_values(state, harvest, warnings, now, config))
     new, updated = outcomes.count("new"), outcomes.count("updated")
-    status = "not_modified" if harvest.result and harvest.result.not_modified else "ok"
-    return SourceReport(
-        name, status, new, updated, warnings=tuple(harvest.warnings + _selector_warning(state, harvest))
-    )
+    status = "not_modified" if harvest.unchanged else "ok"
+    return SourceReport(name, status, new, updated, warnings=tuple(warnings))
 
 
-def _success_values(state: SourceState, harvest: Harvest, now: datetime, config: Config) -> dict[str, Any]:
+def _success_values(
+    state: SourceState, harvest: Harvest, warnings: list[str], now: datetime, config: Config
+) -> dict[str, Any]:
     result = harvest.result
     assert result is not None
-    interval = max(_interval(config), timedelta(seconds=harvest.ttl_seconds or 0))
+    ttl = harvest.ttl_seconds
+    if harvest.unchanged and ttl is None:
+        ttl = state.min_interval  # a 304 has no <ttl>: the feed's last one still holds
+    interval = max(_interval(config), timedelta(seconds=ttl or 0))
     values: dict[str, Any] = {
         "last_attempt_at": now,
         "last_success_at": now,
         "last_status": result.status,
         "last_error": None,
         "failures": 0,
+        "gone": False,  # back (fetched again by name): healthy again
         "next_due_at": now + interval,
-        "min_interval": harvest.ttl_seconds,
-        "warning": "; ".join(harvest.warnings + _selector_warning(state, harvest)) or None,
+        "min_interval": ttl,
+        # Unchanged content keeps the warnings it had (a malformed feed stays malformed behind a 304).
+        "warning": state.warning if harvest.unchanged else "; ".join(warnings) or None,
     }
     if not result.not_modified:
         values.update(
             etag=result.etag, last_modified=result.last_modified, content_hash=_hash(result.content)
         )
-    if harvest.links_found is not None:
+    if harvest.links_found:  # the last count that was not zero, so a silent selector stays reported
         values["links_found"] = harvest.links_found
     values.update(_redirect_values(state, result))
     return values
@@ -242,21 +374,33 @@ def _redirect_values(state: SourceState, result: FetchResult) -> dict[str, Any]:
         return {"redirect_target": None, "redirect_seen": 0}
     seen = state.redirect_seen + 1 if state.redirect_target == target else 1
     if seen < REDIRECT_CONFIRMATIONS:
+        log.info(
+            "source %s: %s moved permanently to %s (seen %d of %d times before the URL is updated)",
+            state.name,
+            state.fetch_url,
+            target,
+            seen,
+            REDIRECT_CONFIRMATIONS,
+            extra={"source": state.name},
+        )
         return {"redirect_target": target, "redirect_seen": seen}
     log.warning(
-        "source %s moved permanently to %s (seen %d times): now fetching the new URL",
+        "source %s moved permanently to %s (seen on %d syncs in a row): now fetching the new URL; "
+        "update the config to match",
         state.name,
         target,
         seen,
+        extra={"source": state.name},
     )
     return {"effective_url": target, "redirect_target": None, "redirect_seen": 0}
 
 
 def _selector_warning(state: SourceState, harvest: Harvest) -> list[str]:
-    before, now_found = state.links_found, harvest.links_found
-    if now_found == 0 and before and before >= 3:
+    before, found = state.links_found, harvest.links_found
+    if found == 0 and before and before >= SELECTOR_BROKEN_AT:
         return [
-            f"link_selector found no links (it found {before} last time): the page layout probably changed"
+            f"link_selector {harvest.source.link_selector!r} found no links on {state.fetch_url} "
+            f"(it found {before} before): the page layout probably changed; check the selector"
         ]
     return []
 
@@ -265,34 +409,18 @@ def _record_failure(
     conn: Any, state: SourceState, error: Exception, now: datetime, config: Config
 ) -> SourceReport:
     status = getattr(error, "status", None)
-    if getattr(error, "kind", None) == "gone":
-        update_source(
-            conn,
-            state.name,
-            last_attempt_at=now,
-            last_status=status,
-            last_error=str(error),
-            gone=True,
-            failures=state.failures + 1,
-            next_due_at=None,
-        )
-        return SourceReport(state.name, "gone", error=str(error))
+    common = {"last_attempt_at": now, "last_status": status, "last_error": str(error)}
     failures = state.failures + 1
-    delay = backoff_delay(
-        failures, base=BACKOFF_BASE, cap=parse_duration(config.sync.max_backoff), jitter=random.random()
-    )
+    if getattr(error, "kind", None) == "gone":
+        # No next due time: scheduled syncs leave it alone until the config's URL changes.
+        update_source(conn, state.name, **common, gone=True, failures=failures, next_due_at=None)
+        return SourceReport(state.name, "gone", error=str(error))
+    cap = parse_duration(config.sync.max_backoff)
+    delay = backoff_delay(failures, base=BACKOFF_BASE, cap=cap, jitter=random.random())
     retry_after = getattr(error, "retry_after", None)
-    if retry_after:
-        delay = max(delay, timedelta(seconds=retry_after))
-    update_source(
-        conn,
-        state.name,
-        last_attempt_at=now,
-        last_status=status,
-        last_error=str(error),
-        failures=failures,
-        next_due_at=now + delay,
-    )
+    if retry_after:  # the server said when; capped so a silly value cannot silence a source
+        delay = max(delay, min(timedelta(seconds=retry_after), cap))
+    update_source(conn, state.name, **common, failures=failures, next_due_at=now + delay)
     return SourceReport(state.name, "failed", error=str(error))
 
 
@@ -301,7 +429,7 @@ def _prepare(store: Store, chosen: list[SourceConfig], now: datetime) -> dict[st
         return {s.name: ensure_source(conn, name=s.name, kind=s.kind, url=s.url, now=now) for s in chosen}
 
 
-def _known(store: Store, source: SourceConfig) -> set[str]:
+def _known(store: Store, source: SourceConfig) -> dict[str, bool]:
     with store.read() as conn:
         return known_keys(conn, source.name)
 

@@ -125,7 +125,8 @@ def status_command(app: AppContext, fmt: str) -> None:
         return
     _echo_service(report["service"])
     click.echo("\nSources")
-    columns = ["name", "kind", "last_success", "last_status", "failures", "next_due", "items", "last_error"]
+    columns = ["name", "kind", "last_attempt", "last_success", "last_status", "failures", "next_due", "items"]
+    columns.append("last_error")
     echo_table(report["sources"], [*columns, "warning"])
     click.echo("\nJobs")
     echo_table(report["jobs"], ["job", "started", "finished", "status"])

@@ -36,6 +36,11 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
     2 for usage or config errors, 3 when another sync is running.
     """
     config = app.config
+    try:
+        for name in sources:
+            config.source(name)
+    except ConfigError as exc:
+        fail(f"--source: {exc}", 2)
     with (
         app.store() as store,
         HttpClient(
@@ -52,16 +57,14 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
             fail(str(exc), 2)
         except LockBusy as exc:
             fail(f"{exc}; try again when it has finished", EXIT_BUSY)
-    for source in report.failed:
-        click.echo(f"  {source.name}: {source.status}: {source.error}", err=True)
-    click.echo(report.line())
+    click.echo(report.line())  # failed sources were logged as errors while it ran
     sys.exit(EXIT_FAILED if report.failed else 0)
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]
-    """A progress line on a terminal; nothing otherwise (log lines tell the story there)."""
-    if not sys.stderr.isatty() or total == 0:
-        return None
+    """A progress line on a terminal; otherwise one plain line per source, for logs and cron mail."""
+    if not sys.stderr.isatty():
+        return _plain_line
     done = 0
 
     def show(report: SourceReport) -> None:
@@ -72,6 +75,12 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
         )
 
     return show
+
+
+def _plain_line(report: SourceReport) -> None:
+    if not report.failed:  # failures are logged as errors by the sync itself
+        counts = f"{report.new} new, {report.updated} updated"
+        click.echo(f"sync: {report.name}: {report.status}: {counts}", err=True)
 
 
 @cli.command("items")

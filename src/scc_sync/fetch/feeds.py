@@ -231,6 +231,11 @@ def _alternate_feeds(result: FetchResult) -> list[str]:
     return [canonical_url(urljoin(result.final_url, str(link["href"]))) for link in feeds]
 
 
+def cache_ttl_seconds(headers: dict[str, str]) -> int | None:
+    """The Cache-Control max-age of an answer, capped like a feed's TTL (for 304s and pages)."""
+    return _ttl_seconds({}, headers)
+
+
 def _ttl_seconds(feed: Any, headers: dict[str, str]) -> int | None:
     """The longest interval the publisher asks for: RSS <ttl>, sy:updatePeriod, Cache-Control max-age."""
     asked: list[int] = []

@@ -7,6 +7,8 @@ means "assume nothing is allowed" for now, so this run leaves the host alone.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
@@ -77,6 +79,47 @@ class RobotsCache:
             )
         parser.parse(decode_text(result.content, result.headers).splitlines())
         return _Rules(parser)
+
+
+MAX_CRAWL_DELAY = 10.0  # seconds; a site asking for more still gets its articles, only slower than asked
+
+
+class HostPacer:
+    """Spaces requests to one host at least its robots.txt Crawl-delay apart (capped), across all workers.
+
+    Each caller reserves the next free slot for its host under a lock and sleeps outside it, so
+    workers for other hosts never wait. `clock` and `sleep` are test hooks.
+    """
+
+    def __init__(
+        self,
+        robots: RobotsCache,
+        *,
+        max_delay: float = MAX_CRAWL_DELAY,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._robots = robots
+        self._max_delay = max_delay
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, url: str) -> float:
+        """Block until `url`'s host may be asked again; return the seconds waited."""
+        delay = min(self._robots.crawl_delay(url) or 0.0, self._max_delay)
+        if delay <= 0:
+            return 0.0
+        origin = _origin(url)
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next.get(origin, now))
+            self._next[origin] = slot + delay
+        pause = slot - now
+        if pause > 0:
+            self._sleep(pause)
+        return pause
 
 
 def _origin(url: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, null, select, update
 
 from scc_sync.models import Item
 from scc_sync.store.schema import items
@@ -75,32 +75,33 @@ def save_item(
                 changed_at=now,
                 revision=1,
                 content_hash=digest,
-                summary=summary,
+                summary=summary if summary is not None else null(),  # SQL NULL, not JSON 'null'
                 raw=raw,
             )
         )
         return "new"
     if row.content_hash == digest:
+        if summary is not None:  # the article could be read this time (it failed before): keep its facts
+            conn.execute(update(items).where(items.c.id == row.id).values(summary=summary, raw=raw))
         return "unchanged"
-    conn.execute(
-        update(items)
-        .where(items.c.id == row.id)
-        .values(
-            url=item.url,
-            title=item.title,
-            text=item.text,
-            content_hash=digest,
-            changed_at=now,
-            revision=items.c.revision + 1,
-            summary=summary,
-            raw=raw,
-        )
-    )
+    values: dict[str, Any] = {
+        "url": item.url,
+        "title": item.title,
+        "text": item.text,
+        "content_hash": digest,
+        "changed_at": now,
+        "revision": items.c.revision + 1,
+    }
+    if summary is not None:  # None: the article was not read this time; keep what was extracted before
+        values.update(summary=summary, raw=raw)
+    conn.execute(update(items).where(items.c.id == row.id).values(**values))
     return "updated"
 
 
-def known_keys(conn: Connection, source: str) -> set[str]:
-    return set(conn.scalars(select(items.c.key).where(items.c.source == source)))
+def known_keys(conn: Connection, source: str) -> dict[str, bool]:
+    """Every stored key of `source`, mapped to whether its article was read (it has a summary)."""
+    rows = conn.execute(select(items.c.key, items.c.summary.is_not(None)).where(items.c.source == source))
+    return {key: bool(has_summary) for key, has_summary in rows}
 
 
 def count_items(conn: Connection, source: str) -> int:

@@ -1,17 +1,32 @@
 """Named leases in the store: one sync (or digest) at a time across processes, on SQLite and PostgreSQL.
 
-A lease expires, so a process killed while holding it does not block the next run forever.
+`hold` is what jobs use: a short lease (LEASE_TTL), renewed by a thread while the job runs, so a process
+killed while holding it blocks the next run for at most LEASE_TTL; a holder on this host whose process is
+gone is detected at once by its pid and its lease taken over. Owners are "host:pid:run-id". Leases run on
+the wall clock, never on a job's (possibly fixed) business clock.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scc_sync.logs import RUN_ID
 from scc_sync.store.engine import Store
-from scc_sync.store.schema import locks
+from scc_sync.store.schema import job_runs, locks
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(minutes=2)
+RENEW_EVERY = LEASE_TTL / 4
 
 
 class LockBusy(Exception):
@@ -50,6 +65,103 @@ def renew(store: Store, name: str, owner: str, *, now: datetime, ttl: timedelta)
         )
 
 
+def take_over(store: Store, name: str, old_owner: str, owner: str, *, now: datetime, ttl: timedelta) -> bool:
+    """Take the lease from `old_owner` (known to be dead); False if someone else got there first."""
+    with store.write() as conn:
+        return bool(
+            conn.execute(
+                update(locks)
+                .where(locks.c.name == name, locks.c.owner == old_owner)
+                .values(owner=owner, acquired_at=now, expires_at=now + ttl)
+            ).rowcount
+        )
+
+
 def release(store: Store, name: str, owner: str) -> None:
     with store.write() as conn:
         conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
+
+
+@contextmanager
+def hold(store: Store, name: str, owner: str, *, renew_every: timedelta = RENEW_EVERY) -> Iterator[None]:
+    """Hold the lease `name` while the block runs (renewed in the background); raise LockBusy if taken."""
+    take(store, name, owner)
+    keeper = _Keeper(store, name, owner, renew_every)
+    try:
+        yield
+    finally:
+        keeper.stop()
+        release(store, name, owner)
+
+
+def take(store: Store, name: str, owner: str, *, ttl: timedelta = LEASE_TTL) -> None:
+    """Acquire the lease, taking it over from a holder on this host whose process has died."""
+    try:
+        acquire(store, name, owner, now=_wall(), ttl=ttl)
+    except LockBusy as busy:
+        if not holder_is_dead(busy.owner) or not take_over(
+            store, name, busy.owner, owner, now=_wall(), ttl=ttl
+        ):
+            raise
+        log.warning(
+            "%s: took over the lease of %s, a process on this host that no longer runs", name, busy.owner
+        )
+        _mark_abandoned(store, name)
+
+
+def holder_is_dead(owner: str) -> bool:
+    """True when `owner` ran on this host and that process is gone (or is this pid in an earlier life)."""
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or parts[0] != socket.gethostname():
+        return False  # another host: only the lease's expiry can tell
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return not owner_is_me(owner)  # a restarted container reuses pids
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def owner_is_me(owner: str) -> bool:
+    return owner == f"{socket.gethostname()}:{os.getpid()}:{RUN_ID}"
+
+
+def _mark_abandoned(store: Store, name: str) -> None:
+    """The dead holder's job_runs row would say "running" forever: close it."""
+    with store.write() as conn:
+        conn.execute(
+            update(job_runs)
+            # The lease makes one run of a job at a time, so every "running" row of it was the dead one's.
+            .where(job_runs.c.job == name, job_runs.c.status == "running")
+            .values(status="abandoned", finished_at=_wall(), detail={"error": "the process died mid-run"})
+        )
+
+
+def _wall() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Keeper:
+    """Renews a lease every `every` until stopped."""
+
+    def __init__(self, store: Store, name: str, owner: str, every: timedelta) -> None:
+        self._store, self._name, self._owner, self._every = store, name, owner, every
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._every.total_seconds()):
+            try:
+                if not renew(self._store, self._name, self._owner, now=_wall(), ttl=LEASE_TTL):
+                    log.error("%s: lost the lease (it expired and was taken); finishing this run", self._name)
+            except Exception:  # a database hiccup: try again next time; the lease has slack
+                log.exception("%s: renewing the lease failed", self._name)

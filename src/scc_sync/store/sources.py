@@ -90,9 +90,13 @@ def update_source(conn: Connection, name: str, **values: Any) -> None:
 
 
 def backoff_delay(failures: int, *, base: timedelta, cap: timedelta, jitter: float) -> timedelta:
-    """Exponential back-off: base · 2^(failures-1), capped, times a jitter factor in [0.5, 1.0]."""
-    raw = base * (2 ** max(failures - 1, 0))
-    return min(raw, cap) * (0.5 + 0.5 * jitter)
+    """Exponential back-off: base · 2^(failures-1), capped, times a jitter factor in [0.5, 1.0].
+
+    The jitter spreads sources that failed together (one host down) so they do not return together.
+    """
+    doublings = min(max(failures - 1, 0), 60)  # in seconds as a float: no timedelta overflow
+    raw = min(base.total_seconds() * 2.0**doublings, cap.total_seconds())
+    return timedelta(seconds=raw * (0.5 + 0.5 * jitter))
 
 
 def _state(row: Any) -> SourceState:
