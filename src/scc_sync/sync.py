@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -242,8 +242,19 @@ def _harvest_page(tools: Tools, source: SourceConfig, result: FetchResult, known
             continue
         summary, problem = _summarize(tools, page)
         warnings.extend([problem] if problem else [])
-        harvested.append(Harvested(article_item(page, source.name), summary, page.content))
+        harvested.append(Harvested(_article(page, source.name, summary), summary, page.content))
     return Harvest(source, result, harvested, warnings, cache_ttl_seconds(result.headers), len(links))
+
+
+def _article(page: FetchResult, source: str, summary: dict[str, Any] | None) -> Item:
+    """The article as an item; its headline and text come from the extractor when it found them, so a
+    digest shows the lead and body rather than the kicker, byline and date lines around them."""
+    item = article_item(page, source)
+    if not summary:
+        return item
+    parts = [summary.get("lead") or ""] + [s["text"] for s in summary.get("sections") or []]
+    text = "\n\n".join(p for p in parts if p)
+    return replace(item, title=summary.get("title") or item.title, text=text or item.text)
 
 
 def _read_article(tools: Tools, url: str) -> tuple[FetchResult | None, str | None]:

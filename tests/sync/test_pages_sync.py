@@ -130,3 +130,15 @@ def test_invalid_selector_fails_only_that_source(http_server, store: Store, clie
     by_name = {s.name: s for s in report.sources}
     assert by_name["bad"].status == "failed" and "not valid CSS" in (by_name["bad"].error or "")
     assert by_name["good"].new == 1
+
+
+def test_page_items_carry_the_extracted_headline_and_body_not_the_page_chrome(
+    http_server, store: Store, client, clock
+) -> None:
+    http_server.route("/presse/scc.html", Reply(200, SEED, HTML))
+    url = http_server.route("/presse/", Reply(200, listing("scc.html"), HTML))
+    run(config(page("presse", url)), store, client, clock)
+    [item] = stored(store).values()
+    assert item.title == "Smart Country Convention digital erfolgreich"
+    assert item.text.startswith("Am 27. und 28. Oktober fand in diesem Jahr")  # the lead, no kicker or date
+    assert "Weitere Meldungen" not in item.text and "Cookies" not in item.text
