@@ -94,6 +94,49 @@ def add_subscriber(
     *,
     now: datetime,
     origin: Origin,
+    status: Literal["pending", "confirmed"] = "pending",
+    **settings: Any,
+) -> Subscriber:
+    """Add a subscriber (web sign-ups start `pending` until confirmed).
+
+    `settings`: name, locale, frequency, reminders, keywords, sources, consent_source. An address that
+    unsubscribed or bounced before is re-activated: adding it is a new, explicit consent. An address that is
+    pending or confirmed raises SubscriberExists.
+    """
+    values = _subscription(email, now=now, origin=origin, status=status, **settings)
+    existing = get_subscriber(conn, values["email"])
+    if existing is not None:
+        if existing.status in ("pending", "confirmed"):
+            raise SubscriberExists(f"{values['email']}: already subscribed (status {existing.status})")
+        return _overwrite(conn, existing, values)
+    new_id = conn.execute(
+        insert(subscribers).values(email_key=email_key(values["email"]), created_at=now, **values)
+    ).inserted_primary_key[0]
+    return _require(conn, new_id)
+
+
+def request_subscription(
+    conn: Connection, email: str, *, now: datetime, origin: Origin, **settings: Any
+) -> tuple[Subscriber, bool]:
+    """A sign-up (web form): returns (subscriber, created); the caller then mails a confirmation link.
+
+    A confirmed subscriber is left exactly as it is: repeating a sign-up changes nothing. Anyone else
+    (pending, unsubscribed, bounced) takes the requested settings and becomes `pending`: no mail goes out
+    until the new confirmation link is used.
+    """
+    existing = get_subscriber(conn, email)
+    if existing is None:
+        return add_subscriber(conn, email, now=now, origin=origin, **settings), True
+    if existing.status == "confirmed":
+        return existing, False
+    return _overwrite(conn, existing, _subscription(email, now=now, origin=origin, **settings)), False
+
+
+def _subscription(
+    email: str,
+    *,
+    now: datetime,
+    origin: Origin,
     name: str | None = None,
     locale: str = "de",
     frequency: str = "weekly",
@@ -102,15 +145,10 @@ def add_subscriber(
     sources: Iterable[str] = (),
     status: Literal["pending", "confirmed"] = "pending",
     consent_source: str | None = None,
-) -> Subscriber:
-    """Add a subscriber (web sign-ups start `pending` until confirmed).
-
-    An address that unsubscribed or bounced before is re-activated: adding it is a new, explicit consent.
-    An address that is pending or confirmed raises SubscriberExists.
-    """
-    address = normalize_email(email)
-    values = {
-        "email": address,
+) -> dict[str, Any]:
+    """The row values of a new subscription, validated (SubscriberError names what is wrong)."""
+    return {
+        "email": normalize_email(email),
         "name": (name or "").strip() or None,
         "locale": _check_choice(locale, LOCALES, "locale"),
         "frequency": _check_choice(frequency, FREQUENCIES, "frequency"),
@@ -125,66 +163,11 @@ def add_subscriber(
         "unsubscribed_at": None,
         "updated_at": now,
     }
-    existing = get_subscriber(conn, address)
-    if existing is not None:
-        if existing.status in ("pending", "confirmed"):
-            raise SubscriberExists(f"{address}: already subscribed (status {existing.status})")
-        conn.execute(update(subscribers).where(subscribers.c.id == existing.id).values(**values))
-        return _require(conn, existing.id or 0)
-    new_id = conn.execute(
-        insert(subscribers).values(email_key=email_key(address), created_at=now, **values)
-    ).inserted_primary_key[0]
-    return _require(conn, new_id)
 
 
-def request_subscription(
-    conn: Connection,
-    email: str,
-    *,
-    now: datetime,
-    origin: Origin,
-    name: str | None = None,
-    locale: str = "de",
-    frequency: str = "weekly",
-    reminders: bool = True,
-    consent_source: str | None = None,
-) -> tuple[Subscriber, bool]:
-    """A sign-up (web form): returns (subscriber, created); the caller then mails a confirmation link.
-
-    A confirmed subscriber is left exactly as it is: repeating a sign-up changes nothing. Anyone else
-    (pending, unsubscribed, bounced) takes the requested settings and becomes `pending`: no mail goes out
-    until the new confirmation link is used.
-    """
-    existing = get_subscriber(conn, email)
-    if existing is None:
-        created = add_subscriber(
-            conn,
-            email,
-            now=now,
-            origin=origin,
-            name=name,
-            locale=locale,
-            frequency=frequency,
-            reminders=reminders,
-            consent_source=consent_source,
-        )
-        return created, True
-    if existing.status == "confirmed":
-        return existing, False
-    conn.execute(
-        update(subscribers)
-        .where(subscribers.c.id == existing.id)
-        .values(
-            name=(name or "").strip() or None,
-            locale=_check_choice(locale, LOCALES, "locale"),
-            frequency=_check_choice(frequency, FREQUENCIES, "frequency"),
-            reminders=reminders,
-            status="pending",
-            consent_source=consent_source or origin,
-            updated_at=now,
-        )
-    )
-    return _require(conn, existing.id or 0), False
+def _overwrite(conn: Connection, existing: Subscriber, values: dict[str, Any]) -> Subscriber:
+    conn.execute(update(subscribers).where(subscribers.c.id == existing.id).values(**values))
+    return _require(conn, existing.id or 0)
 
 
 def confirm_subscriber(
