@@ -35,7 +35,7 @@ from scc_sync.fetch.pages import article_item, find_article_links
 from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.models import FetchResult, Item
 from scc_sync.store import Store
-from scc_sync.store.items import count_items, known_keys, save_item
+from scc_sync.store.items import count_items, known_keys, save_items
 from scc_sync.store.sources import SourceState, backoff_delay, ensure_source, get_source, update_source
 
 log = logging.getLogger(__name__)
@@ -339,7 +339,7 @@ def save_harvest(store: Store, harvest: Harvest, *, now: datetime, config: Confi
         assert state is not None, f"source {name} was prepared before fetching"
         if harvest.error is not None:
             return _record_failure(conn, state, harvest.error, now, config)
-        outcomes = [save_item(conn, h.item, now=now, summary=h.summary, raw=h.raw) for h in harvest.items]
+        outcomes = save_items(conn, name, [(h.item, h.summary, h.raw) for h in harvest.items], now=now)
         warnings = harvest.warnings + _selector_warning(state, harvest)
         update_source(conn, name, **_success_values(state, harvest, warnings, now, config))
     new, updated = outcomes.count("new"), outcomes.count("updated")

@@ -205,3 +205,34 @@ def test_not_a_database_url() -> None:
 def test_get_source_unknown_is_none(store: Store) -> None:
     with store.read() as conn:
         assert get_source(conn, "nope") is None
+
+
+def test_save_items_in_bulk_matches_one_by_one(store: Store) -> None:
+    from scc_sync.store.items import save_items
+    from scc_sync.store.schema import items as items_table
+
+    with store.write() as conn:
+        ensure_source(conn, name="presse", kind="feed", url="https://example.org/feed", now=T0)
+        save_item(conn, item("known"), now=T0)
+        save_item(conn, item("edited"), now=T0)
+        entries = [
+            (item("known"), None, None),
+            (item("edited", text="Ganz neuer Text"), None, None),
+            (item("fresh"), {"title": "Fakten"}, b"<html>"),
+            (item("bare"), None, None),
+            (item("fresh", text="derselbe Schlüssel noch einmal"), None, None),
+        ]
+        later = T0 + timedelta(hours=1)
+        assert save_items(conn, "presse", entries, now=later) == [
+            "unchanged",
+            "updated",
+            "new",
+            "new",
+            "unchanged",
+        ]
+        summaries = dict(conn.execute(select(items_table.c.key, items_table.c.summary)).all())
+    assert summaries["fresh"] == {"title": "Fakten"}
+    assert summaries["bare"] is None  # SQL NULL, so "has a summary" queries stay right
+    with store.read() as conn:
+        by_key = {i.key: i for i in list_items(conn)}
+    assert by_key["edited"].revision == 2 and by_key["fresh"].first_seen == later

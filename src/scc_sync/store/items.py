@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, func, insert, null, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from scc_sync.models import Item
 from scc_sync.store.schema import items
@@ -58,28 +59,83 @@ def save_item(
     raw: bytes | None = None,
 ) -> Outcome:
     """Insert a new item or record a meaningful change (a new revision); never re-announce a returning one."""
-    digest = content_hash(item.title, item.text)
-    row = conn.execute(
-        select(items.c.id, items.c.content_hash).where(items.c.source == item.source, items.c.key == item.key)
-    ).first()
-    if row is None:
-        conn.execute(
-            insert(items).values(
-                source=item.source,
-                key=item.key,
-                url=item.url,
-                title=item.title,
-                text=item.text,
-                published_at=min(item.published or now, now),
-                first_seen_at=now,
-                changed_at=now,
-                revision=1,
-                content_hash=digest,
-                summary=summary if summary is not None else null(),  # SQL NULL, not JSON 'null'
-                raw=raw,
+    [outcome] = save_items(conn, item.source, [(item, summary, raw)], now=now)
+    return outcome
+
+
+def save_items(
+    conn: Connection,
+    source: str,
+    entries: Sequence[tuple[Item, dict[str, Any] | None, bytes | None]],
+    *,
+    now: datetime,
+) -> list[Outcome]:
+    """`save_item` for a source's whole harvest: one look-up and one bulk insert instead of two statements
+    per item (storing dominated a sync's CPU time). Returns one outcome per entry, in order."""
+    keys = list({item.key for item, _, _ in entries})
+    stored = {
+        row.key: row
+        for chunk in _chunks(keys, 500)
+        for row in conn.execute(
+            select(items.c.key, items.c.id, items.c.content_hash).where(
+                items.c.source == source, items.c.key.in_(chunk)
             )
         )
-        return "new"
+    }
+    outcomes: list[Outcome] = []
+    fresh: dict[str, dict[str, Any]] = {}
+    for item, summary, raw in entries:
+        digest = content_hash(item.title, item.text)
+        row = stored.get(item.key)
+        if item.key in fresh:
+            outcomes.append("unchanged")  # the same key twice in one harvest: the first one counts
+        elif row is None:
+            fresh[item.key] = _new_row(item, digest, summary, raw, now)
+            outcomes.append("new")
+        else:
+            outcomes.append(_update(conn, row, item, digest, summary, raw, now))
+    _insert_rows(conn, list(fresh.values()))
+    return outcomes
+
+
+def _new_row(
+    item: Item, digest: str, summary: dict[str, Any] | None, raw: bytes | None, now: datetime
+) -> dict[str, Any]:
+    row = {
+        "source": item.source,
+        "key": item.key,
+        "url": item.url,
+        "title": item.title,
+        "text": item.text,
+        "published_at": min(item.published or now, now),
+        "first_seen_at": now,
+        "changed_at": now,
+        "revision": 1,
+        "content_hash": digest,
+        "raw": raw,
+    }
+    if summary is not None:  # left out otherwise: the column's SQL NULL, not the JSON value 'null'
+        row["summary"] = summary
+    return row
+
+
+def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert; rows with and without a summary go separately (executemany needs one set of columns)."""
+    for has_summary in (True, False):
+        group = [row for row in rows if ("summary" in row) == has_summary]
+        if group:
+            conn.execute(insert(items), group)
+
+
+def _update(
+    conn: Connection,
+    row: Any,
+    item: Item,
+    digest: str,
+    summary: dict[str, Any] | None,
+    raw: bytes | None,
+    now: datetime,
+) -> Outcome:
     if row.content_hash == digest:
         if summary is not None:  # the article could be read this time (it failed before): keep its facts
             conn.execute(update(items).where(items.c.id == row.id).values(summary=summary, raw=raw))
@@ -96,6 +152,11 @@ def save_item(
         values.update(summary=summary, raw=raw)
     conn.execute(update(items).where(items.c.id == row.id).values(**values))
     return "updated"
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def known_keys(conn: Connection, source: str) -> dict[str, bool]:
