@@ -82,3 +82,30 @@ def test_every_command_has_help(command: str, tmp_path: Path) -> None:
 
 def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
     assert scc("sync", "--bogus", cwd=tmp_path).returncode == 2
+
+
+def test_tables_show_times_in_the_configured_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from click.testing import CliRunner
+
+    from scc_sync.cli import cli
+    from scc_sync.models import Item
+    from scc_sync.store import open_store
+    from scc_sync.store.items import save_item
+    from scc_sync.store.sources import ensure_source
+
+    db = tmp_path / "state.db"
+    (tmp_path / "c.toml").write_text(f'timezone = "Europe/Berlin"\n[state]\ndatabase = "{db}"\n')
+    seen = datetime(2021, 10, 19, 8, 0, tzinfo=UTC)
+    with open_store(f"sqlite:///{db}") as store, store.write() as conn:
+        ensure_source(conn, name="presse", kind="feed", url="https://example.org/feed", now=seen)
+        save_item(conn, Item("presse", "k", "https://example.org/k", "Meldung", published=seen), now=seen)
+    monkeypatch.delenv("SCC_SYNC_CONFIG", raising=False)
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "c.toml"), "items"])
+    assert result.exit_code == 0, result.output
+    assert "2021-10-19 10:00  presse" in result.stdout  # 08:00 UTC is 10:00 in Berlin (summer time)
+    result = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "c.toml"), "items", "--since", "2021-10-19T09:59"]
+    )
+    assert "Meldung" in result.stdout  # a --since without offset is Berlin time too: 07:59 UTC

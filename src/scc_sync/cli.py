@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NoReturn
 
 import click
@@ -111,36 +111,36 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def echo_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def echo_table(rows: list[dict[str, Any]], columns: list[str], zone: tzinfo = UTC) -> None:
+    """A plain text table; times are shown in `zone` (the configured time zone)."""
     if not rows:
         click.echo("(none)")
         return
-    cells = [[_cell(row.get(col)) for col in columns] for row in rows]
+    cells = [[_cell(row.get(col), zone) for col in columns] for row in rows]
     widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
     click.echo("  ".join(col.upper().ljust(w) for col, w in zip(columns, widths, strict=True)).rstrip())
     for row in cells:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, zone: tzinfo) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def parse_since(value: str | None) -> datetime | None:
+def parse_since(value: str | None, zone: tzinfo = UTC) -> datetime | None:
+    """`--since`: an ISO date or datetime, in `zone` when it names no offset."""
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         fail(f"--since: not an ISO date or datetime: {value!r}", EXIT_USAGE)
-    if isinstance(parsed, datetime) and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 # Commands live in their own modules to keep this file thin; importing them registers them on `cli`.

@@ -147,7 +147,9 @@ def subscribers_list(app: AppContext, status: str | None, fmt: str) -> None:
     if fmt == "json":
         echo_json(rows)
     else:
-        echo_table(rows, ["email", "name", "status", "locale", "frequency", "reminders", "since"])
+        echo_table(
+            rows, ["email", "name", "status", "locale", "frequency", "reminders", "since"], app.config.zone
+        )
 
 
 @subscribers_group.command("add")

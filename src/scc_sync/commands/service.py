@@ -6,7 +6,7 @@ import logging
 import os
 import signal
 import sys
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from types import FrameType
 from typing import Any
 
@@ -85,8 +85,12 @@ def _on_signals(stop: object) -> None:
 
 
 @cli.command("healthcheck")
-@click.option("--max-age", type=click.IntRange(min=1), metavar="SECONDS",
-              help="Longest acceptable time since the last successful sync [default: three sync periods].")
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Longest acceptable time since the last successful sync [default: three sync periods].",
+)
 @pass_app
 def healthcheck_command(app: AppContext, max_age: int | None) -> None:
     """Exit 0 when the service is alive (fresh heartbeat) and synced recently; 1 otherwise, saying why.
@@ -123,27 +127,29 @@ def status_command(app: AppContext, fmt: str) -> None:
     if fmt == "json":
         echo_json(report)
         return
-    _echo_service(report["service"])
+    _echo_service(report["service"], app.config.zone)
     click.echo("\nSources")
     columns = ["name", "kind", "last_attempt", "last_success", "last_status", "failures", "next_due", "items"]
     columns.append("last_error")
-    echo_table(report["sources"], [*columns, "warning"])
+    echo_table(report["sources"], [*columns, "warning"], app.config.zone)
     click.echo("\nJobs")
-    echo_table(report["jobs"], ["job", "started", "finished", "status"])
+    echo_table(report["jobs"], ["job", "started", "finished", "status"], app.config.zone)
     queue = ", ".join(f"{state} {count}" for state, count in sorted(report["queue"].items()))
     click.echo(f"\nDelivery queue: {queue or 'empty'}")
 
 
-def _echo_service(service: dict[str, Any]) -> None:
+def _echo_service(service: dict[str, Any], zone: tzinfo) -> None:
     beat = service["heartbeat"]
     if beat is None:
         click.echo("Service: never ran against this database (start it with `scc-sync run`)")
     else:
         age = int((utc_now() - beat["at"]).total_seconds())
         state = "stopped" if beat["stopped"] else "running"
-        click.echo(f"Service: {state} (pid {beat['pid']} on {beat['host']}, heartbeat {age}s ago, "
-                   f"started {beat['started']:%Y-%m-%d %H:%M:%S} UTC)")
+        click.echo(
+            f"Service: {state} (pid {beat['pid']} on {beat['host']}, heartbeat {age}s ago, "
+            f"started {beat['started'].astimezone(zone):%Y-%m-%d %H:%M:%S %Z})"
+        )
     rows = [{"job": job, "next_run": at} for job, at in sorted(service["next_runs"].items())]
     if rows:
-        click.echo("Next runs (UTC)")
-        echo_table(rows, ["job", "next_run"])
+        click.echo("Next runs")
+        echo_table(rows, ["job", "next_run"], zone)

@@ -94,9 +94,12 @@ def items_command(
 ) -> None:
     """List stored items, newest first."""
     with app.store() as store, store.read() as conn:
-        found = list_items(conn, since=parse_since(since), source=source, limit=limit)
-    rows = [item.as_json() for item in found]
+        found = list_items(conn, since=parse_since(since, app.config.zone), source=source, limit=limit)
     if fmt == "json":
-        echo_json(rows)
+        echo_json([item.as_json() for item in found])
     else:
-        echo_table(rows, ["published", "source", "revision", "title"])
+        rows = [
+            {"published": i.published, "source": i.source, "revision": i.revision, "title": i.title}
+            for i in found
+        ]
+        echo_table(rows, ["published", "source", "revision", "title"], app.config.zone)
