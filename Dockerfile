@@ -28,4 +28,4 @@ VOLUME ["/app/state"]
 EXPOSE 8080
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 CMD ["scc-sync", "healthcheck"]
 ENTRYPOINT ["/usr/bin/tini", "--", "scc-sync"]
-CMD ["run"]
+CMD ["run", "--listen", "0.0.0.0:8080"]

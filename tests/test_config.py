@@ -123,3 +123,13 @@ def test_durations() -> None:
     assert parse_duration("7d").days == 7
     with pytest.raises(ValueError):
         parse_duration("7 days")
+
+
+def test_listen_override_is_validated_like_the_file() -> None:
+    from scc_sync.config import with_listen
+
+    config = parse_config({"web": {"listen": "127.0.0.1:8080"}})
+    assert with_listen(config, None) is config
+    assert with_listen(config, "0.0.0.0:9000").web.host_port == ("0.0.0.0", 9000)
+    with pytest.raises(ConfigError, match=r"--listen: web.listen"):
+        with_listen(config, "no-port-here")

@@ -342,6 +342,18 @@ class Config(Section):
         )
 
 
+def with_listen(config: Config, listen: str | None) -> Config:
+    """The config with `[web] listen` replaced (a command's `--listen`), validated like the file's value."""
+    if listen is None:
+        return config
+    data = config.model_dump(by_alias=True)
+    data["web"]["listen"] = listen
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(error, "--listen") for error in exc.errors())) from None
+
+
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
     """`--config PATH`, else `$SCC_SYNC_CONFIG`, else `config/scc-sync.toml`."""
     if explicit:

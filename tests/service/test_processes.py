@@ -13,11 +13,11 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from scc_sync.demo_site import serve_site
@@ -50,21 +50,6 @@ def scc(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cli_importable() -> None:
-    """Until the fetch and newsletter branches have landed, the CLI cannot start at all: say so."""
-    probe = subprocess.run(
-        [sys.executable, "-m", "scc_sync", "--help"],
-        env=scc_env(Path("unused.toml")),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if probe.returncode != 0:
-        last = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        pytest.skip(f"the scc-sync CLI does not start on this branch yet: {last}")
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -80,10 +65,15 @@ def write_config(tmp_path: Path, base_url: str, grace: int = GRACE) -> Path:
     return config
 
 
+def listen_of(config: Path) -> str:
+    return tomllib.loads(config.read_text())["web"]["listen"]
+
+
 @contextmanager
 def service_process(config: Path) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scc_sync", "--log-format", "json", "run"],
+        # The image's command (Dockerfile CMD), on a free loopback port instead of 0.0.0.0:8080.
+        [sys.executable, "-m", "scc_sync", "--log-format", "json", "run", "--listen", listen_of(config)],
         env=scc_env(config),
         cwd=config.parent,
         stderr=subprocess.PIPE,

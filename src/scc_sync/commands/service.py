@@ -23,15 +23,16 @@ from scc_sync.cli import (
     pass_app,
     utc_now,
 )
-from scc_sync.config import Config, ConfigError
+from scc_sync.config import Config, ConfigError, with_listen
 from scc_sync.status import check_health, last_runs, queue_by_state, service_state, source_health
 
 log = logging.getLogger("scc_sync.service")
 
 
 @cli.command("run")
+@click.option("--listen", metavar="HOST:PORT", help="Where the web listener binds [default: [web] listen].")
 @pass_app
-def run_command(app: AppContext) -> None:
+def run_command(app: AppContext, listen: str | None) -> None:
     """Run the service: sync on schedule, send digests and reminders, serve /metrics and /healthz.
 
     Jobs come from the config at each start ([sync], [digest], [service]). SIGTERM or Ctrl-C stops it:
@@ -40,16 +41,20 @@ def run_command(app: AppContext) -> None:
     """
     from scc_sync.service import Service  # the service pulls in the scheduler and the web server
 
-    _check_secrets(app.config)
+    try:
+        config = with_listen(app.config, listen)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    _check_secrets(config)
     if app.verbosity == 0:
         logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
     with app.store() as store:
-        service = Service(app.config, store)
+        service = Service(config, store)
         _on_signals(service.stop)
         try:
             clean = service.run()
         except OSError as exc:
-            fail(f"web.listen: cannot listen on {app.config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
+            fail(f"web.listen: cannot listen on {config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
     if not clean:
         # A job thread is still running; it would keep the interpreter alive past the grace.
         logging.shutdown()
