@@ -89,7 +89,8 @@ _BOILER_ATTR = re.compile(
     r"(?:^|[\s_-])tags?(?:$|[\s_-])|print|skip|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|promo|subscribe|login|"
     r"search|toolbar|modal|popup|overlay|header|masthead|byline|author|(?:^|[\s_-])meta(?:$|[\s_-])|"
     r"post-meta|entry-meta|caption|credit|copyright|hidden|sr-only|visually-hidden|kicker|dachzeile|"
-    r"topline|overline|date|datum|lead|intro|subtitle|rating|breadcrumbs|contact-box|servicebox",
+    r"topline|overline|date|datum|lead|intro|subtitle|rating|breadcrumbs|contact-box|servicebox|"
+    r"press-?contact|media-?contact|pressekontakt|boilerplate",
     re.IGNORECASE,
 )
 _BOILER_HEADING = re.compile(
@@ -98,6 +99,7 @@ _BOILER_HEADING = re.compile(
     r"verwandte (?:artikel|themen)|related|more news|more stories|read more|you may also like|share|"
     r"teilen|diesen (?:artikel|beitrag) teilen|kommentare?|comments?|newsletter|kontakt|pressekontakt|"
     r"ansprechpartner(?:in)?|über (?:den|die|das|uns)\b|about (?:us|the)\b|press contact|media contact|"
+    r"(?:über|about) (?!\d)\S+(?: \S+){0,3}$|"
     r"schlagworte|schlagwörter|tags|themen|links zum thema|downloads?|footer|navigation)",
     re.IGNORECASE,
 )

@@ -379,8 +379,8 @@ def _venue(text: str) -> str | None:
             continue
         if city:
             return f"{venue}, {_CITY_PREP.sub('', city.strip())}"
-        if " " in venue:  # a one-word venue ("im Wasserwerk") says too little without its city
-            return venue
+        if " " in venue or re.fullmatch(r"[a-z]+\d+", venue):  # "im Wasserwerk" says too little alone,
+            return venue  # a brand name such as "hub27" does not
     return None
 
 
@@ -714,9 +714,11 @@ def _next_event(
     mentions: list[NameMention],
     name: str | None,
 ) -> EventFacts:
-    texts = [sents[i].text for i in sorted(next_idx)]
+    texts = [_from_next_word(sents[i].text) for i in sorted(next_idx)]
     own = next((m.name for m in mentions if m.sentence in next_idx), None)
-    counts, _ = merge_counts(counts_in(sents, sorted(next_idx)))
+    counts, _ = merge_counts(
+        [(c, False) for i in sorted(next_idx) for c in find_counts(_from_next_word(sents[i].text))]
+    )
     same = own and name and name_key(name) in name_key(own)
     return EventFacts(
         name=name if same or not own else own,
@@ -726,6 +728,13 @@ def _next_event(
         location=detect_location(texts),
         counts=counts,
     )
+
+
+def _from_next_word(text: str) -> str:
+    """'Around 14,000 visitors … – next edition in October 2025': only what is said of the next one."""
+    m = _NEXT.search(text)
+    text = text[m.start() :] if m else text
+    return _drop_clauses(text) if _NOT_EVENT_CONTEXT.search(text) else text
 
 
 def _date_warnings(result: EventAnalysis) -> list[str]:

@@ -107,7 +107,8 @@ _EN_ROLE_MODIFIER = re.compile(
 _NAME_PAREN_ORG = re.compile(rf"(?P<title>{TITLE})(?P<name>{NAME})\s+\((?P<org>[A-ZÄÖÜ][^()]{{1,80}})\)")
 # "Prof. Dr. Sabine Kuhlmann von der Universität Potsdam"
 _FROM_ORG = re.compile(
-    r"^\s+(?:von der|vom|von|of the|from the|from)\s+(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:für\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
+    r"\s+(?:von der|vom|von|of the|from the|from)\s+"
+    r"(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:für\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
 )
 _EVENTISH = re.compile(
     r"(?:Convention|Conference|Congress|Summit|Kongress|Konferenz|Forum|Messe|Expo|Festival|Week|Woche|Tag|Day|"
