@@ -89,7 +89,8 @@ _BOILER_ATTR = re.compile(
     r"(?:^|[\s_-])tags?(?:$|[\s_-])|print|skip|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|promo|subscribe|login|"
     r"search|toolbar|modal|popup|overlay|header|masthead|byline|author|(?:^|[\s_-])meta(?:$|[\s_-])|"
     r"post-meta|entry-meta|caption|credit|copyright|hidden|sr-only|visually-hidden|kicker|dachzeile|"
-    r"topline|overline|date|datum|lead|intro|subtitle|rating|breadcrumbs|contact-box|servicebox",
+    r"topline|overline|date|datum|lead|intro|subtitle|rating|breadcrumbs|contact-box|servicebox|"
+    r"press-?contact|media-?contact|pressekontakt|boilerplate",
     re.IGNORECASE,
 )
 _BOILER_HEADING = re.compile(
@@ -98,6 +99,7 @@ _BOILER_HEADING = re.compile(
     r"verwandte (?:artikel|themen)|related|more news|more stories|read more|you may also like|share|"
     r"teilen|diesen (?:artikel|beitrag) teilen|kommentare?|comments?|newsletter|kontakt|pressekontakt|"
     r"ansprechpartner(?:in)?|über (?:den|die|das|uns)\b|about (?:us|the)\b|press contact|media contact|"
+    r"(?:über|about) (?!\d)\S+(?: \S+){0,3}$|"
     r"schlagworte|schlagwörter|tags|themen|links zum thema|downloads?|footer|navigation)",
     re.IGNORECASE,
 )
@@ -118,9 +120,10 @@ _KICKER_ATTR = re.compile(
 )
 _LEAD_ATTR = re.compile(
     r"(?:^|[\s_-])(?:lead|teaser|intro|summary|abstract|standfirst|excerpt|"
-    r"einleitung|vorspann|anreisser)(?:$|[\s_-]|text)",
+    r"einleitung|vorspann|anreisser|untertitel)(?:$|[\s_-]|text)",
     re.IGNORECASE,
 )
+_DATE_PREFIX = re.compile(r"^\[(\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))\]\s*")
 _DATE_ATTR = re.compile(r"date|datum|time|published|posted|meta|byline", re.IGNORECASE)
 _MAIN_ATTR = re.compile(r"article|post|entry|news|content|main|story|text|body|detail", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|–—\-:·»]\s+")
@@ -304,6 +307,15 @@ def _title(root: Any, meta: dict[str, str], ld: dict[str, Any]) -> tuple[Any, st
         if _has_ancestor(h, lambda a: a.tag in ("article", "main") or "articlebody" in _attrs(a).lower())
     ]
     h1 = (in_main or h1s or [None])[0]
+    if h1 is None:  # a CMS that marks its headline with microdata, not with <h1> (Joomla's <h2>)
+        h1 = next(
+            (
+                h
+                for h in root.iter()
+                if h.get("itemprop") == "headline" and clean(h.text_content()) and not _in_site_chrome(h)
+            ),
+            None,
+        )
     if h1 is not None:
         return h1, _h1_text(h1), site
     title = meta.get("og:title") or clean(str(ld.get("headline") or "")) or page_title
@@ -360,7 +372,7 @@ def _lead(root: Any, meta: dict[str, str], h1: Any) -> tuple[Any, str | None]:
             if _LEAD_ATTR.search(_attrs(el)) or el.get("itemprop") == "description":
                 text = clean(el.text_content())
                 if 40 <= len(text) <= 1500 and not _in_site_chrome(el) and not _is_link_list(el):
-                    return el, text
+                    return el, _DATE_PREFIX.sub("", text)
         if scope.tag in ("article", "main", "body"):
             break
         scope = scope.getparent()
@@ -399,6 +411,9 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
             if found:
                 return found
         text = clean(el.text_content())
+        prefix = _DATE_PREFIX.match(text) if el.tag not in ("html", "body") else None
+        if prefix and (found := parse_date_text(prefix.group(1))):
+            return found  # "[21.06.2023] Drei Tage lang …": a teaser that opens with its date
         if not text or len(text) > 90 or el.tag in ("html", "body"):
             continue
         labelled = re.match(

@@ -56,7 +56,8 @@ _EVENT_WORD = re.compile(
 )
 _EVENT_VERB = re.compile(
     r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
-    r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|trafen|treffen sich|took place|takes place|"
+    r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|öffnen|lud|"
+    r"eingeladen|invited|trafen|treffen sich|took place|takes place|"
     r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
     r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
     r"came|ended|closes|closed|trafen sich|met)\b",
@@ -97,7 +98,7 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
         "online",
         re.compile(
             r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+"
-            r"(?:statt|abgehalten|"
+            r"(?:statt|abgehalten|übertragen|gestreamt|"
             r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
             r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
             r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
@@ -128,12 +129,43 @@ _CITIES = (
     "Würzburg|Ulm|Wolfsburg|Göttingen|Jena|Trier|Wien|Zürich|Basel|Bern|Graz|Linz|Salzburg|Amsterdam|"
     "Brüssel|Brussels|Paris|London|Lisbon|Lissabon|Barcelona|Madrid|Rome|Rom|Vienna|Munich|Cologne|Copenhagen|"
     "Kopenhagen|Stockholm|Oslo|Helsinki|Warschau|Warsaw|Prag|Prague|New York|San Francisco|Las Vegas|Austin|"
-    "Boston|Chicago|Toronto|Dublin|Luxemburg|Straßburg|Strasbourg"
+    "Boston|Chicago|Toronto|Dublin|Luxemburg|Straßburg|Strasbourg|Rotterdam|Utrecht|Den Haag|The Hague|"
+    "Antwerpen|Antwerp|Gent|Ghent|Lyon|Marseille|Mailand|Milan|Turin|Krakau|Kraków|Budapest|Tallinn|Riga|"
+    "Vilnius|Göteborg|Gothenburg|Aarhus|Manchester|Birmingham|Glasgow|Edinburgh|Valencia|Sevilla|Porto"
 )
 _LOCATION = re.compile(
-    rf"\b(?:in|im|in der|in den|ins|nach|at|at the|auf dem|auf der|to)\s+"
+    rf"\b(?:[Ii]n|[Ii]m|[Ii]n der|[Ii]n den|[Ii]n die|[Ii]ns|nach|[Aa]t|[Aa]t the|auf dem|auf der|to)\s+"
     rf"(?P<loc>(?:[A-ZÄÖÜ][\w\-äöüß]+\s+){{0,3}}?(?:{_CITIES}))"
     rf"(?![\wäöü])"
+)
+
+
+_PREP = r"(?:[Ii]m|[Ii]ns|[Ii]n der|[Ii]n die|[Ii]n den|[Aa]t the|[Aa]t|[Aa]uf dem|[Aa]uf der)"
+# A venue: capitalised words (or a lower-case brand such as "hub27", "bcc") with a venue noun in them
+_VENUE = re.compile(
+    rf"\b{_PREP}\s+(?P<venue>(?:[a-z][a-z0-9]{{1,5}}|[A-ZÄÖÜ][\w-]*)(?:\s+[A-ZÄÖÜ][\w-]*){{0,3}})"
+    rf"(?P<city>\s+(?:in|nach|in der Stadt)\s+(?:{_CITIES}))?(?=[\s,.;:)]|$)"
+)
+_VENUE_WORD = re.compile(
+    r"(?:center|centre|centrum|congress|kongresszentrum|messe|hotel|halle|arena|saal|palast|palais|"
+    r"rathaus|kraftwerk|wasserwerk|station|cube|hub\d*|forum|zentrum|expo|fira|theater|"
+    r"schloss|kloster|akademie|stadion|campus)\w*",
+    re.IGNORECASE,
+)
+# People gathering somewhere: a physical event even when no format word is written
+_GATHER = re.compile(
+    r"\b(?:kamen|kommen|trafen sich|treffen sich|versammelten sich|zusammengekommen|gathered|came to|"
+    r"met at|met in)\b[^.]*?\b(?:in|im|ins|nach|at|to)\s+(?:die\s+|der\s+|den\s+|the\s+)?[A-ZÄÖÜa-z]\w*|"
+    r"\b(?:in|im|ins)\s+(?:die\s+|der\s+|den\s+)?[A-ZÄÖÜ][\w\s-]{0,40}?\s+(?:zusammen|kamen|kam)\b",
+)
+_REMOTE = re.compile(
+    r"\b(?:online|digital(?:e[nrsm]?)?|virtuell\w*|virtual(?:ly)?|livestream\w*|stream\w*|remote)\b",
+    re.IGNORECASE,
+)
+_PREVIOUS = re.compile(
+    r"\b(?:im vergangenen Jahr|im Vorjahr|letztes Jahr|im letzten Jahr|vor einem Jahr|last year|"
+    r"the previous edition|the year before|der Vorjahresveranstaltung)\b",
+    re.IGNORECASE,
 )
 
 
@@ -156,6 +188,8 @@ def _clean_name(raw: str) -> str | None:
         return None
     if " " not in name and re.match(r"^(?:Online|Digital|Video|Telefon|Presse|Präsenz|Hybrid)", name):
         return None
+    if _NUMBER_WORD.match(name):
+        return None  # "Drei Tage", "Zwei Tage Programm"
     return name
 
 
@@ -182,17 +216,88 @@ class NameMention:
     name: str
     sentence: int
     year: int | None
+    shaped: bool = False  # found by a long-form pattern, trusted only when repeated
+
+
+# Names of other shapes, each a pattern of the language rather than a list of events:
+# "Tag der offenen Tür", "Lange Nacht der Wissenschaften", "Day of Open Data"
+_DAY_OF = re.compile(
+    r"(?<![\wäöü-])(?P<name>(?:Lange\s+)?(?:Tag|Tage|Nacht|Woche|Day|Week|Night)\s+(?:der|des|of(?:\s+the)?)\s+"
+    r"(?:[a-zäöü]+e[nrs]?\s+)?[A-ZÄÖÜ][\wäöüß-]+)(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
+)
+# "Hauptversammlung des Deutschen Städtetages": an assembly word and the body holding it
+_OF_BODY = re.compile(
+    rf"(?<![\wäöü-])(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND}|Tagung|Kongress|Konferenz)\s+(?:des|der)\s+"
+    r"(?:[A-ZÄÖÜ][a-zäöüß]+e[nrs]?\s+)?[A-ZÄÖÜ][\wäöüß-]+)(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
+)
+# "Zukunftskongress Staat & Verwaltung", "Kongress Zukunft Stadt": an event word and a motto name
+_HEAD_FIRST = re.compile(
+    rf"(?<![\wäöü-])(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND})|{_HEADS})"
+    r"(?:\s+(?:&|und|and)?\s*[A-ZÄÖÜ][a-zäöüß]+){1,3})(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
+)
+# A name the headline gives a year to: "Data Cities Europe 2024: …", "Rückblick: re:publica 24"
+_TITLE_YEAR = re.compile(
+    r"(?:^|[:|–—]\s+)(?P<name>[\w][\w:&.'’-]*(?:\s+(?:&\s+)?[\w][\w:&.'’-]*){0,4}?)\s+"
+    r"(?P<year>(?:19|20)\d\d|\d\d(?=:))\b"
+)
+_NUMBER_WORD = re.compile(
+    r"^(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|two|three|four|five|six|\d+)\s", re.IGNORECASE
+)
+
+
+def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
+    out = []
+    for rx in (_DAY_OF, _OF_BODY, _HEAD_FIRST):
+        for m in rx.finditer(s.text):
+            name = _clean_name(m.group("name"))
+            if name and not _CITY_END.search(name):
+                year = int(m.group("year")) if m.group("year") else None
+                out.append(NameMention(name, i, year, shaped=True))
+    return out
+
+
+_CITY_END = re.compile(rf"\s(?:{_CITIES})$")  # "Messe Essen" is a venue
+
+
+def _title_names(sents: Sequence[Sentence]) -> list[NameMention]:
+    """Names the headline dates with a year, when the text names them again without it."""
+    body = " ".join(s.text for s in sents if s.kind != "title")
+    out = []
+    for i, s in enumerate(sents):
+        if s.kind != "title":
+            continue
+        for m in _TITLE_YEAR.finditer(s.text):
+            raw = re.sub(r"^(?:Rückblick|Review|Recap|Nachbericht|Bilanz)\s*:?\s*", "", m.group("name"))
+            # a lower-case brand ("re:publica") is a name only with a mark inside it
+            name = _clean_name(raw) or (raw if re.fullmatch(r"[a-z]+[:-][\w:-]+", raw) else None)
+            if not name or len(name) < 3 or not name_rx(name).search(body):
+                continue
+            year = int(m.group("year"))
+            out.append(NameMention(name, i, year if year > 99 else 2000 + year))
+    return out
 
 
 def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
     """Every event name mention, with the year written after it (if any)."""
-    out: list[NameMention] = []
+    out: list[NameMention] = _title_names(sents)
+    titled = list(out)
     for i, s in enumerate(sents):
         for m in _EVENT_NAME.finditer(s.text):
             name = _clean_name(m.group("name"))
             if name:
                 out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
-    return out
+        out.extend(_shaped_names(s, i))
+        if s.kind != "title":  # the headline's name, mentioned again in the text
+            out.extend(NameMention(t.name, i, None) for t in titled if name_rx(t.name).search(s.text))
+    return _repeated_long_forms(out)
+
+
+def _repeated_long_forms(mentions: list[NameMention]) -> list[NameMention]:
+    """A long-form name ('Kongress Bundeskanzler Olaf') counts only when the text uses it twice."""
+    sentences: dict[str, set[int]] = {}
+    for m in mentions:
+        sentences.setdefault(name_key(m.name), set()).add(m.sentence)
+    return [m for m in mentions if not m.shaped or len(sentences[name_key(m.name)]) >= 2]
 
 
 def best_event_name(sents: Sequence[Sentence], mentions: list[NameMention]) -> str | None:
@@ -253,19 +358,62 @@ def _has_format(text: str) -> bool:
     return any(rx.search(text) for _, rx in _FORMATS)
 
 
-def detect_format(texts: Sequence[str]) -> EventFormat | None:
+def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat | None:
+    """The written format; with `gathering`, people meeting at a place count as being there."""
     seen = {fmt for fmt, rx in _FORMATS for t in texts if rx.search(t)}
+    if gathering and "hybrid" not in seen and any(_GATHER.search(t) and not _REMOTE.search(t) for t in texts):
+        seen.add("in-person")  # with a stream elsewhere on the page this makes the event hybrid
     if "hybrid" in seen or {"online", "in-person"} <= seen:
         return "hybrid"
     return next(iter(seen), None)
 
 
-def detect_location(texts: Sequence[str]) -> str | None:
+_CITY_ADJ_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+er\s+[A-ZÄÖÜ][a-zäöüß]+$")
+_CITY_PREP = re.compile(r"^(?:in der Stadt|in|nach)\s+")
+
+
+def _venue(text: str) -> str | None:
+    for m in _VENUE.finditer(text):
+        venue, city = m.group("venue").strip(), m.group("city")
+        if not _VENUE_WORD.search(venue):
+            continue
+        if city:
+            return f"{venue}, {_CITY_PREP.sub('', city.strip())}"
+        if " " in venue or re.fullmatch(r"[a-z]+\d+", venue):  # "im Wasserwerk" says too little alone,
+            return venue  # a brand name such as "hub27" does not
+    return None
+
+
+def _place_after_name(text: str, name: str | None) -> str | None:
+    """'die Hauptversammlung des Deutschen Städtetages in Köln': the place right after the name."""
+    if not name:
+        return None
+    rx = re.compile(
+        name_rx(name).pattern + r"(?:\s+(?:des|der)\s+(?:[A-ZÄÖÜ][\wäöüß-]+\s+){0,2}?[A-ZÄÖÜ][\wäöüß-]+)?"
+        r"(?:\s+\([^)]*\))?\s+in\s+(?P<loc>[A-ZÄÖÜ][\wäöüß-]+(?:\s+(?:am|an der)\s+[A-ZÄÖÜ][\wäöüß]+)?)"
+        r"(?![\wäöü-])",
+        re.IGNORECASE,
+    )
+    m = rx.search(text)
+    return m.group("loc") if m and m.group("loc")[0].isupper() else None
+
+
+def detect_location(texts: Sequence[str], name: str | None = None) -> str | None:
+    """The first sentence that places the event: its venue (with the city), else the place named
+    right after the event, else a known city."""
+    weak: str | None = None  # "auf dem Berliner Messegelände": a city adjective and a common noun
     for t in texts:
+        found = _venue(t)
+        if found and _CITY_ADJ_VENUE.match(found):
+            weak = weak or found
+            continue
+        found = found or _place_after_name(t, name)
+        if found:
+            return found
         m = _LOCATION.search(t)
         if m:
             return m.group("loc").strip()
-    return None
+    return weak
 
 
 # ---- dates -------------------------------------------------------------------------------------
@@ -480,9 +628,9 @@ def analyse_event(
     next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
         (d.span for d in dated if d.sentence in next_idx), None
     )
-    counts, count_warnings = merge_counts(counts_in(sents, current))
+    counts, count_warnings = merge_counts(counts_in(sents, _this_edition(sents, current, span)))
     cur_texts = [sents[i].text for i in current]
-    fmt = detect_format(cur_texts)
+    fmt = detect_format(cur_texts, gathering=True)
     ld = _jsonld_event(jsonld)
     recap = any(_RECAP_VERB.search(t) for t in cur_texts)
     if span is None and next_span is not None and not recap:
@@ -499,7 +647,7 @@ def analyse_event(
         return result
     named = [t for t in cur_texts if name and name_rx(name).search(t)]
     location = (_ld_location(ld) if ld else None) or detect_location(
-        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)]
+        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)], name
     )
     result.event = EventFacts(
         name=name or "",
@@ -517,6 +665,23 @@ def analyse_event(
     return result
 
 
+def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:
+    """Sentences whose counts belong to this edition: not 'im vergangenen Jahr', not 'Im Februar 2024 …'
+    when the event is in 2025."""
+    out = []
+    for i in current:
+        text = sents[i].text
+        if any(
+            not re.search(r"\b(?:als|than|wie|as)\s*$", text[: m.start()]) for m in _PREVIOUS.finditer(text)
+        ):
+            continue  # "Im vergangenen Jahr kamen …", but not "weniger als im Vorjahr"
+        years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)]
+        if span and years and max(years) < span[0].year and sents[i].kind != "title":
+            continue
+        out.append(i)
+    return out
+
+
 def _is_about_event(
     sents: Sequence[Sentence],
     name: str | None,
@@ -529,9 +694,15 @@ def _is_about_event(
     if not name:
         return False
     key = name_key(name)
+    first_text = next((s.block for s in sents if s.kind == "text"), None)
     prominent = any(
-        name_key(m.name) == key and sents[m.sentence].kind in ("title", "kicker", "lead") for m in mentions
-    )
+        name_key(m.name) == key
+        and (
+            sents[m.sentence].kind in ("title", "kicker", "lead")
+            or (sents[m.sentence].block == first_text and find_dates(sents[m.sentence].text))
+        )
+        for m in mentions
+    )  # the headline, or the opening paragraph with the dates (a lead without a lead's markup)
     repeated = len({m.sentence for m in mentions if key in name_key(m.name)}) >= 2
     return (prominent or repeated) and bool(span or counts or fmt)
 
@@ -543,9 +714,11 @@ def _next_event(
     mentions: list[NameMention],
     name: str | None,
 ) -> EventFacts:
-    texts = [sents[i].text for i in sorted(next_idx)]
+    texts = [_from_next_word(sents[i].text) for i in sorted(next_idx)]
     own = next((m.name for m in mentions if m.sentence in next_idx), None)
-    counts, _ = merge_counts(counts_in(sents, sorted(next_idx)))
+    counts, _ = merge_counts(
+        [(c, False) for i in sorted(next_idx) for c in find_counts(_from_next_word(sents[i].text))]
+    )
     same = own and name and name_key(name) in name_key(own)
     return EventFacts(
         name=name if same or not own else own,
@@ -555,6 +728,13 @@ def _next_event(
         location=detect_location(texts),
         counts=counts,
     )
+
+
+def _from_next_word(text: str) -> str:
+    """'Around 14,000 visitors … – next edition in October 2025': only what is said of the next one."""
+    m = _NEXT.search(text)
+    text = text[m.start() :] if m else text
+    return _drop_clauses(text) if _NOT_EVENT_CONTEXT.search(text) else text
 
 
 def _date_warnings(result: EventAnalysis) -> list[str]:

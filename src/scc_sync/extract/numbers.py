@@ -46,7 +46,8 @@ KINDS: dict[str, str] = {
     "participants": r"Teilnehm\w*(?:[*:_/]innen)?|Besucher\w*(?:[*:_/]innen)?|Gäste|Gästen|"
     r"Zuschauer\w*(?:[*:_/]innen)?|Zuhörer\w*(?:[*:_/]innen)?|participants?|attendees?|"
     r"visitors?|delegates?|registrants?|Delegierten?|Gäste|Gästen",
-    "speakers": r"Redner\w*(?:[*:_/]innen)?|Referent\w*(?:[*:_/]innen)?|Sprecher\w*(?:[*:_/]innen)?|"
+    "speakers": r"Redner\w*(?:[*:_/]innen)?|Referent\w*(?:[*:_/]innen)?|Referierende\w*|"
+    r"Sprecher\w*(?:[*:_/]innen)?|"
     r"Speaker\w*(?:[*:_/]innen)?|Vortragende\w*|Panelist\w*(?:[*:_/]innen)?|"
     r"Keynote-?Speaker\w*|speakers?|presenters?|panell?ists?",
     "exhibitors": r"Aussteller\w*(?:[*:_/]innen)?|Ausstellende\w*|exhibitors?",

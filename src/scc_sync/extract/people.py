@@ -81,6 +81,40 @@ _ROLE_AFTER = re.compile(
     rf"(?P<title>{TITLE})(?P<name>{NAME})\s*(?:,\s*|\s+\()(?P<phrase>[^,;()]+?)(?=\s*(?:[,;()]|$|\.\s|\.$|"
     rf"(?<!-)\s+(?:und|sowie|and)\s+{TITLE}{NAME}))"
 )
+# "Der Präsident des Deutschen Städtetages, Markus Lewe," / "…, Landrat Reinhard Sager,": the role and its
+# body first, the name as an apposition (perhaps after a second role, which the first one outranks)
+_APPOSITION = re.compile(
+    rf"(?<![\wäöü-])(?:[Dd]er|[Dd]ie|[Dd]es|[Dd]em)\s+(?P<role>[A-ZÄÖÜ][\wäöüß-]*)\s+(?P<org>(?:des|der)\s+[^,;()]{{3,80}}?),"
+    rf"\s+(?:[A-ZÄÖÜ][\wäöüß-]*\s+)?(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
+)
+# "Parlamentarische Staatssekretärin Elisabeth Kaiser": an adjective that belongs to the role
+_ADJ_ROLE_BEFORE = re.compile(
+    rf"(?<![\wäöü-])(?P<role>[A-ZÄÖÜ][a-zäöüß]+(?:ische|ischer|liche|licher|ige|iger|ale|aler)\s+"
+    rf"[A-ZÄÖÜ][\wäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
+)
+# "Federal Minister of the Interior Nancy Faeser", "Bitkom President Dr. Ralf Wintergerst"
+_EN_ROLE_BEFORE = re.compile(
+    rf"(?<![\w-])(?P<pre>(?:[A-Z][\w-]+\s+){{0,2}})(?P<role>(?:Minister|Secretary|Commissioner|Mayor|"
+    rf"President|Chancellor|Director|Chair(?:man|woman)?|CEO|CIO|CTO|Governor|Premier)"
+    rf"(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][a-z]+){{1,3}}?)?)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\w])(?!\s+[A-Z][a-z])"
+)
+_NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|an|ic|ch)$")  # "Indonesian President …": no organization
+_EN_ROLE_MODIFIER = re.compile(
+    r"^(?:Federal|Vice|Deputy|Executive|Prime|State|Chief|Managing|General|Former|Senior|Acting|Lord|"
+    r"Foreign|Interior|Finance|European|Regional|Digital)$"
+)
+# "Anna Beispiel (Stadt Musterhausen)": a name with its organization in brackets, as in speaker lists
+_NAME_PAREN_ORG = re.compile(rf"(?P<title>{TITLE})(?P<name>{NAME})\s+\((?P<org>[A-ZÄÖÜ][^()]{{1,80}})\)")
+# "Prof. Dr. Sabine Kuhlmann von der Universität Potsdam"
+_FROM_ORG = re.compile(
+    r"\s+(?:von der|vom|von|of the|from the|from)\s+"
+    r"(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:für\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
+)
+_EVENTISH = re.compile(
+    r"(?:Convention|Conference|Congress|Summit|Kongress|Konferenz|Forum|Messe|Expo|Festival|Week|Woche|Tag|Day|"
+    r"Staat)$"
+)
+
 # Words that start a sentence or are common nouns, so a capitalised pair starting with them is no name.
 _NOT_NAME = {
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "am", "im", "in", "auf", "an", "bei", "beim",
@@ -204,7 +238,8 @@ _EN_ROLE = re.compile(
     r"(?:at|with|from)\s+(?:the\s+)?(?P<org>[A-Z].*)$"
 )
 _EN_ROLE_OF = re.compile(
-    r"^(?P<role>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}?)\s+of\s+(?:the\s+)?(?P<org>[A-Z].*)$"
+    r"^(?P<role>(?:(?:former|deputy|acting|interim)\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}?)\s+of\s+"
+    r"(?:the\s+)?(?P<org>[A-Z].*)$"
 )
 
 
@@ -226,13 +261,19 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     words = phrase.split()
     if not words:
         return None, None
-    first = 1 if len(words) > 1 and _ADJ.match(words[0]) and is_role_word(words[1]) else 0
+    adjective = _ADJ.match(words[0]) or re.fullmatch(r"[a-zäöü]+(?:ische|liche|ige|ale)[rn]?", words[0])
+    first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else 0
     if not is_role_word(words[first]):
         return None, None
     role_word = words[first]
     role, org = _prefixed_role(role_word, gazetteer)
-    rest = " ".join(words[first + 1 :])
+    rest = _cut_second_role(" ".join(words[first + 1 :]))
     role = " ".join([*words[:first], role])
+    unit = _UNIT_AT_ORG.match(rest)
+    if unit:  # "Leiterin des Lehrstuhls für Städtebau an der RWTH Aachen": the unit belongs to the role
+        article = _PREP_ARTICLE.get(unit.group("prep").lower(), "")
+        org = base_organization(f"{article} {unit.group('org')}".strip(), gazetteer)
+        return f"{role} {unit.group('unit')}", org
     organ = _ORGAN.match(rest)
     if organ:
         role = f"{role} {organ.group(0)}"
@@ -248,6 +289,21 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     elif rest and rest.split()[0] in gazetteer:
         org = gazetteer[rest.split()[0]]
     return role, org
+
+
+_UNIT_AT_ORG = re.compile(
+    r"^(?P<unit>(?:des|der)\s+[A-ZÄÖÜ]\S*(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)\s+"
+    r"(?P<prep>an der|am|beim|bei der)\s+(?P<org>[A-ZÄÖÜ].*)$"
+)
+
+
+def _cut_second_role(rest: str) -> str:
+    """'im Bundesministerium des Innern und Beauftragter der Bundesregierung': keep the first body only."""
+    words = rest.split()
+    for i in range(1, len(words) - 1):
+        if words[i] in ("und", "sowie") and is_role_word(words[i + 1]):
+            return " ".join(words[:i])
+    return rest
 
 
 def _prefixed_role(word: str, gazetteer: Mapping[str, str]) -> tuple[str, str | None]:
@@ -275,7 +331,7 @@ def _starts_with_person(phrase: str) -> bool:
 
 def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, Person]]:
     """(offset, person) for every person vouched for by a role or a title, in text order."""
-    found: list[tuple[int, Person]] = []
+    found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
     for m in _ROLE_AFTER.finditer(text):
         name = m.group("name")
         if not _plausible_name(name):
@@ -293,8 +349,49 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
         found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
         if _plausible_name(m.group("name")):
-            found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")))))
+            org = _FROM_ORG.match(text, m.end())
+            organization = base_organization(org.group("org"), gazetteer) if org else None
+            found.append(
+                (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
+            )
     return sorted(found, key=lambda p: p[0])
+
+
+def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
+    """People in the less common shapes: apposition, adjective role, English role phrase, bracketed org."""
+    found: list[tuple[int, Person]] = []
+    for m in _APPOSITION.finditer(text):
+        if is_role_word(m.group("role")) and _plausible_name(m.group("name")):
+            role, _ = _prefixed_role(m.group("role"), gazetteer)
+            org = base_organization(_cut_second_role(m.group("org")), gazetteer)
+            found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), role, org)))
+    for m in _ADJ_ROLE_BEFORE.finditer(text):
+        if is_role_word(m.group("role").split()[-1]) and _plausible_name(m.group("name")):
+            found.append(
+                (m.start("name"), Person(m.group("name"), _title(m.group("title")), m.group("role")))
+            )
+    for m in _EN_ROLE_BEFORE.finditer(text):
+        if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
+            continue
+        pre = [w for w in m.group("pre").split() if not _NATIONALITY.search(w)]
+        keep = [w for w in pre if _EN_ROLE_MODIFIER.match(w)]
+        org = " ".join(w for w in pre if not _EN_ROLE_MODIFIER.match(w)) if len(keep) < len(pre) else None
+        if org and (org in _NOT_NAME or org.lower() in _NOT_NAME or pre[0] != org.split()[0]):
+            org = None  # "The President …", or a modifier between the organization and the role
+        role = (
+            " ".join([*keep, m.group("role")])
+            if not org
+            else " ".join([*pre[len(org.split()) :], m.group("role")])
+        )
+        found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), role, org)))
+    for m in _NAME_PAREN_ORG.finditer(text):
+        name, org = m.group("name"), m.group("org").strip()
+        if not _plausible_name(name) or _EVENTISH.search(name) or is_role_word(org.split()[0]):
+            continue
+        if re.fullmatch(r"[A-ZÄÖÜ]{2,6}", org) and org not in gazetteer and len(name.split()) < 2:
+            continue
+        found.append((m.start("name"), Person(name, _title(m.group("title")), None, gazetteer.get(org, org))))
+    return found
 
 
 def merge_people(people: Iterable[Person]) -> list[Person]:

@@ -18,7 +18,7 @@ _QUOTE = re.compile(
     r"\"([^\"]{6,160})\"|‘([^’]{6,160})’"
 )
 _CUE = re.compile(
-    r"(?:unter dem (?:Titel|Motto|Thema)|Titel|Motto|Panel\w*|Podium\w*|Diskussionsrunde|Gesprächsrunde|"
+    r"(?:unter dem (?:Titel|Motto|Thema)|Titel|Motto|Panel\w*|Podium\w*|Diskussion\w*|Gesprächsrunde|"
     r"Expertenrunde|Forum|Foren|Session\w*|Workshop\w*|Vortrag\w*|Keynote\w*|Impulsvortrag\w*|Fachforum|Programmpunkt\w*|"
     r"Themenblock|Track|Masterclass|Talk|Fireside[- ]Chat|titled|entitled|called|themed|session|panel|"
     r"workshop|keynote|talk|track|discussion)",
@@ -30,6 +30,15 @@ _HEADING_SESSION = re.compile(
     r"[:–—-]\s*(?P<title>.{6,160})$",
     re.IGNORECASE,
 )
+# A program line: "10:30 Uhr – Podiumsdiskussion: Smarte Regionen", "14:00 – Panel: …"
+_PROGRAM_LINE = re.compile(
+    r"^(?:\d{1,2}[:.]\d\d(?:\s*(?:[–—-]|bis)\s*\d{1,2}[:.]\d\d)?\s*(?:Uhr|h|am|pm)?\s*[–—:|-]?\s*)"
+    r"(?:Panel\w*|Session|Workshop|Keynote|Forum|Fachforum|Podium\w*|Diskussion\w*|Talk|Vortrag|"
+    r"Impulsvortrag|Fireside[- ]Chat|Masterclass)\s*\d*\s*[:–—-]\s*(?P<title>[^\n]{6,160})$",
+    re.IGNORECASE,
+)
+# "… die Podiumsdiskussionen „A“ und „B“": a quote joined to a program item is one too
+_JOINED = re.compile(r"^\s*(?:,|und|sowie|and|or|oder)\s*$")
 _DAY_ORDINAL = {
     "ersten": 0,
     "zweiten": 1,
@@ -71,6 +80,19 @@ def _is_session(sentence: str, start: int, end: int, title: str) -> bool:
     return bool(_CUE.search(before)) or bool(_CUE_AFTER.match(sentence[end : end + 30]))
 
 
+def _quoted_sessions(sentence: str) -> list[str]:
+    titles: list[str] = []
+    previous_end: int | None = None
+    for a, b, t in _quoted(sentence):
+        joined = previous_end is not None and _JOINED.match(sentence[previous_end:a])
+        if _is_session(sentence, a, b, t) or (joined and len(t.split()) >= 2):
+            titles.append(t)
+            previous_end = b
+        else:
+            previous_end = None
+    return titles
+
+
 def _day_offset(text: str) -> int | None:
     m = _DAY.search(text)
     if not m:
@@ -110,11 +132,14 @@ def find_sessions(
         if i in skip:
             continue
         titles: list[str] = []
+        line = _PROGRAM_LINE.match(s.text)
         if s.kind == "heading":
             m = _HEADING_SESSION.match(s.text)
             titles = [m.group("title").strip()] if m else []
+        elif line:
+            titles = [line.group("title").strip().rstrip(".")]
         else:
-            titles = [t for a, b, t in _quoted(s.text) if _is_session(s.text, a, b, t)]
+            titles = _quoted_sessions(s.text)
         for title in titles:
             key = title.lower()
             if key not in found or found[key].date is None:

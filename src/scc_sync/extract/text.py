@@ -23,6 +23,10 @@ class Sentence:
     kind: str = "text"  # "title", "kicker", "lead", "heading", "text"
 
 
+def _open_quote(text: str) -> bool:
+    return text.count("„") > text.count("“") or text.count("“") > text.count("”") + text.count("„")
+
+
 def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
@@ -33,6 +37,8 @@ def split_sentences(text: str) -> list[str]:
             last.group(1).lower() in _ABBREVIATIONS or last.group(1).isdigit() or len(last.group(1)) == 1
         ):
             continue
+        if _open_quote(text[start : m.start()]):
+            continue  # „Who Cares? Pflege und Technik“: a question inside a title does not end the sentence
         out.append(text[start : m.end()].strip())
         start = m.end()
     out.append(text[start:].strip())
