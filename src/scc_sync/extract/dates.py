@@ -38,7 +38,9 @@ WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Sat
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:s\b|\.|\b)"
 _Y = r"(?:19|20)\d\d"
 _D = r"[0-3]?\d"
-_DASH = r"\s*(?:-|–|—|bis(?:\s+zum)?|to|through|until)\s*"
+_WD = r"(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+# "3. Mai bis 5. Mai", and with weekdays: "Dienstag, 3. Mai, bis Donnerstag, 5. Mai"
+_DASH = rf"\s*,?\s*(?:-|–|—|bis(?:\s+zum)?|to|through|until)\s*(?:{_WD}\s*,?\s*(?:den\s+)?)?"
 _SEP = r"\s*(?:-|–|—|/|&|bis(?:\s+zum)?|und|to|through|and)\s*"
 
 # (name, pattern); named groups d1 m1 y1 d2 m2 y2 (numeric months: n1 n2; two-digit years: yy1 yy2).
@@ -207,6 +209,10 @@ def parse_date_text(text: str, ref: date | None = None) -> date | None:
     iso = re.search(r"\b((?:19|20)\d\d)-([01]\d)-([0-3]\d)", text)
     if iso:
         return _safe_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    slash = re.search(r"\b([01]?\d|[23]\d)/([0-3]?\d)/((?:19|20)\d\d)\b", text)
+    if slash:  # "09/14/2021": month first (US) unless the first number cannot be a month
+        a, b, y = int(slash.group(1)), int(slash.group(2)), int(slash.group(3))
+        return _safe_date(y, a, b) if a <= 12 else _safe_date(y, b, a)
     for m in find_dates(text):
         span = resolve(m, ref)
         if span and (m.y1 or m.y2):

@@ -34,7 +34,7 @@ _EVENT_NAME = re.compile(
 _LEADING = re.compile(
     r"^(?:(?:die|der|das|den|dem|des|am|im|auf|beim|bei|zur|zum|nach|vor|während|seit|dann|als|auch|nun|"
     r"the|at|in|on|this|our|next|last|ihre|unsere|diese|dieses|diesen|dieser|nächste|nächsten|kommende|"
-    r"kommenden|erste|ersten|zweite|zweiten|heute|gestern|morgen|über|von|vom|mit|und|and|for|of|für|&|"
+    r"kommenden|(?:erst|zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)e[nrs]?|\d{1,2}\.|heute|gestern|morgen|über|von|vom|mit|und|and|for|of|für|&|"
     r"ein|eine|einer|einem|a|an|alle|zahlreiche|rund|mehr|[A-ZÄÖÜ][a-zäöü]+tag)\s+)+",
     re.IGNORECASE,
 )
@@ -140,7 +140,10 @@ _LOCATION = re.compile(
 )
 
 
-_PREP = r"(?:[Ii]m|[Ii]ns|[Ii]n der|[Ii]n die|[Ii]n den|[Aa]t the|[Aa]t|[Aa]uf dem|[Aa]uf der)"
+_PREP = (
+    r"(?:[Ii]m|[Ii]ns|[Ii]n der|[Ii]n die|[Ii]n den|[Aa]t the|[Aa]t|[Aa]uf dem|[Aa]uf der|to the|"
+    r"(?:Veranstaltungs|Austragungs|Tagungs)ort (?:ist|bleibt|war) (?:die|der|das))"
+)
 # A venue: capitalised words (or a lower-case brand such as "hub27", "bcc") with a venue noun in them
 _VENUE = re.compile(
     rf"\b{_PREP}\s+(?P<venue>(?:[a-z][a-z0-9]{{1,5}}|[A-ZÄÖÜ][\w-]*)(?:\s+[A-ZÄÖÜ][\w-]*){{0,3}})"
@@ -149,7 +152,7 @@ _VENUE = re.compile(
 _VENUE_WORD = re.compile(
     r"(?:center|centre|centrum|congress|kongresszentrum|messe|hotel|halle|arena|saal|palast|palais|"
     r"rathaus|kraftwerk|wasserwerk|station|cube|hub\d*|forum|zentrum|expo|fira|theater|"
-    r"schloss|kloster|akademie|stadion|campus)\w*",
+    r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
     re.IGNORECASE,
 )
 # People gathering somewhere: a physical event even when no format word is written
@@ -181,12 +184,20 @@ class EventAnalysis:
 # ---- names -------------------------------------------------------------------------------------
 
 
+# "Onlinekonferenz", "Digital-Veranstaltung", "Pressetermin": a kind of meeting, not a name
+_GENERIC_COMPOUND = re.compile(
+    r"^(?:Online|Digital|Video|Telefon|Presse|Präsenz|Hybrid)-?(?:[a-zäöü]*(?:konferenz|kongress|tagung|"
+    r"veranstaltung|event|seminar|meeting|format|sitzung|termin|treffen|gespräch|camp|woche|tag)|"
+    r"(?:Konferenz|Kongress|Tagung|Veranstaltung|Event|Seminar|Meeting|Format|Sitzung|Termin|Treffen)\w*)$"
+)
+
+
 def _clean_name(raw: str) -> str | None:
     name = _LEADING.sub("", raw.strip()).strip(" &-")
     name = re.sub(r"^(?:of|for|on|the|für|und|and)\s+", "", name)
     if not name or name.lower() in _GENERIC or not re.match(r"[A-ZÄÖÜ0-9]", name):
         return None
-    if " " not in name and re.match(r"^(?:Online|Digital|Video|Telefon|Presse|Präsenz|Hybrid)", name):
+    if " " not in name and _GENERIC_COMPOUND.match(name):
         return None
     if _NUMBER_WORD.match(name):
         return None  # "Drei Tage", "Zwei Tage Programm"
@@ -372,7 +383,11 @@ _CITY_ADJ_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+er\s+[A-ZÄÖÜ][a-zä�
 _CITY_PREP = re.compile(r"^(?:in der Stadt|in|nach)\s+")
 
 
-def _venue(text: str) -> str | None:
+# "im Kesselhaus", "in den Ratssaal": a one-word venue, named only when nothing better is written
+_ONE_WORD_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]{2,}(?:haus|halle|saal|zentrum|werk|palast|forum|arena)$")
+
+
+def _venue(text: str, single: bool = False) -> str | None:
     for m in _VENUE.finditer(text):
         venue, city = m.group("venue").strip(), m.group("city")
         if not _VENUE_WORD.search(venue):
@@ -381,6 +396,8 @@ def _venue(text: str) -> str | None:
             return f"{venue}, {_CITY_PREP.sub('', city.strip())}"
         if " " in venue or re.fullmatch(r"[a-z]+\d+", venue):  # "im Wasserwerk" says too little alone,
             return venue  # a brand name such as "hub27" does not
+        if single and _ONE_WORD_VENUE.match(venue):
+            return venue
     return None
 
 
@@ -398,7 +415,9 @@ def _place_after_name(text: str, name: str | None) -> str | None:
     return m.group("loc") if m and m.group("loc")[0].isupper() else None
 
 
-def detect_location(texts: Sequence[str], name: str | None = None) -> str | None:
+def detect_location(
+    texts: Sequence[str], name: str | None = None, body: Sequence[str] | None = None
+) -> str | None:
     """The first sentence that places the event: its venue (with the city), else the place named
     right after the event, else a known city."""
     weak: str | None = None  # "auf dem Berliner Messegelände": a city adjective and a common noun
@@ -413,7 +432,8 @@ def detect_location(texts: Sequence[str], name: str | None = None) -> str | None
         m = _LOCATION.search(t)
         if m:
             return m.group("loc").strip()
-    return weak
+    # a one-word venue only from the article's own text (a headline's "im Wasserwerk" is a label)
+    return weak or next((v for t in (body or []) if (v := _venue(t, single=True))), None)
 
 
 # ---- dates -------------------------------------------------------------------------------------
@@ -449,9 +469,28 @@ def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | 
     return None
 
 
+# A postponed event: the dates it was first planned for, and the new ones
+_ORIGINAL = re.compile(
+    r"\b(?:ursprünglich|eigentlich|zunächst|originally|initially|previously)\b[^.;]{0,30}$", re.IGNORECASE
+)
+_RESCHEDULED = re.compile(
+    r"(?:\b(?:verschoben|verlegt)\s+(?:auf|in)\b[^.;]{0,20}|\bneue[rnms]?\s+Termin\w*\W+(?:ist\W+)?"
+    r"(?:\w+,?\s+)?|\b(?:postponed|rescheduled|moved)\s+(?:to|until|for)\b[^.;]{0,20}|\bnew dates?\W+"
+    r"(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
+
+
+def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
+    """'ursprünglich für den 22. bis 24. Februar geplant': the dates of a postponed plan."""
+    return bool(_ORIGINAL.search(sents[d.sentence].text[: d.mention.start]))
+
+
 def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) -> float:
     text = sents[d.sentence].text
     score = 2.0 if d.mention.is_range else 0.0
+    if _RESCHEDULED.search(text[: d.mention.start]):
+        score += 3
     if name and name_rx(name).search(text):
         score += 3
     if _EVENT_VERB.search(text) or _EVENT_WORD.search(text):
@@ -497,11 +536,26 @@ def pick_span(
 _TOTAL = re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.IGNORECASE)
 
 
+def _without_previous(text: str) -> str:
+    """The sentence without its clauses about an earlier edition: 'After a virtual-only edition last
+    year, this year's event expects 2,500+ attendees' keeps its second clause."""
+    if not _PREVIOUS.search(text):
+        return text
+    clauses = re.split(r"(?<=[,;:–])\s+", text)
+
+    def earlier(clause: str) -> bool:
+        return any(
+            not re.search(r"\b(?:als|than|wie|as)\s*$", clause[: m.start()]) for m in _PREVIOUS.finditer(clause)
+        )
+
+    return " ".join(c for c in clauses if not earlier(c))
+
+
 def counts_in(sents: Sequence[Sentence], indexes: Sequence[int]) -> list[tuple[CountMention, bool]]:
     """Counts with a flag telling whether the sentence presents them as a total."""
     out: list[tuple[CountMention, bool]] = []
     for i in indexes:
-        text = sents[i].text
+        text = _without_previous(sents[i].text)
         if _NOT_EVENT_CONTEXT.search(text):
             text = _drop_clauses(text)
         total = bool(_TOTAL.search(text))
@@ -624,7 +678,8 @@ def analyse_event(
         if warning and warning not in result.warnings:
             result.warnings.append(warning)
     current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
-    span = pick_span([d for d in dated if d.sentence in current], sents, name)
+    original = [d for d in dated if is_original_date(d, sents)]
+    span = pick_span([d for d in dated if d.sentence in current and d not in original], sents, name)
     next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
         (d.span for d in dated if d.sentence in next_idx), None
     )
@@ -646,9 +701,9 @@ def analyse_event(
     elif not _is_about_event(sents, name, span, counts, fmt, mentions):
         return result
     named = [t for t in cur_texts if name and name_rx(name).search(t)]
-    location = (_ld_location(ld) if ld else None) or detect_location(
-        [t for t in cur_texts if t in named or _EVENT_VERB.search(t)], name
-    )
+    placing = [t for t in cur_texts if t in named or _EVENT_VERB.search(t)]
+    body = [_without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing]
+    location = (_ld_location(ld) if ld else None) or detect_location(placing, name, body)
     result.event = EventFacts(
         name=name or "",
         start=span[0] if span else None,
@@ -659,6 +714,12 @@ def analyse_event(
     )
     result.span = span
     result.warnings += count_warnings
+    if span and original and original[0].span != span:
+        was = original[0].span
+        result.warnings.append(
+            f"event postponed: originally {was[0].isoformat()} – {was[1].isoformat()}, "
+            f"now {span[0].isoformat()} – {span[1].isoformat()}"
+        )
     if next_idx and (next_span or detect_format([sents[i].text for i in next_idx])):
         result.next_event = _next_event(sents, next_idx, next_span, mentions, name)
     result.warnings += _date_warnings(result)
@@ -671,9 +732,7 @@ def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[dat
     out = []
     for i in current:
         text = sents[i].text
-        if any(
-            not re.search(r"\b(?:als|than|wie|as)\s*$", text[: m.start()]) for m in _PREVIOUS.finditer(text)
-        ):
+        if not _without_previous(text).strip():
             continue  # "Im vergangenen Jahr kamen …", but not "weniger als im Vorjahr"
         years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)]
         if span and years and max(years) < span[0].year and sents[i].kind != "title":
