@@ -38,7 +38,10 @@ WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Sat
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:s\b|\.|\b)"
 _Y = r"(?:19|20)\d\d"
 _D = r"[0-3]?\d"
-_WD = r"(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WD = (
+    r"(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)"
+)
 # "3. Mai bis 5. Mai", and with weekdays: "Dienstag, 3. Mai, bis Donnerstag, 5. Mai"
 _DASH = rf"\s*,?\s*(?:-|–|—|bis(?:\s+zum)?|to|through|until)\s*(?:{_WD}\s*,?\s*(?:den\s+)?)?"
 _SEP = r"\s*(?:-|–|—|/|&|bis(?:\s+zum)?|und|to|through|and)\s*"

@@ -545,7 +545,8 @@ def _without_previous(text: str) -> str:
 
     def earlier(clause: str) -> bool:
         return any(
-            not re.search(r"\b(?:als|than|wie|as)\s*$", clause[: m.start()]) for m in _PREVIOUS.finditer(clause)
+            not re.search(r"\b(?:als|than|wie|as)\s*$", clause[: m.start()])
+            for m in _PREVIOUS.finditer(clause)
         )
 
     return " ".join(c for c in clauses if not earlier(c))
@@ -702,7 +703,9 @@ def analyse_event(
         return result
     named = [t for t in cur_texts if name and name_rx(name).search(t)]
     placing = [t for t in cur_texts if t in named or _EVENT_VERB.search(t)]
-    body = [_without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing]
+    body = [
+        _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
+    ]
     location = (_ld_location(ld) if ld else None) or detect_location(placing, name, body)
     result.event = EventFacts(
         name=name or "",

@@ -35,9 +35,7 @@ _EN_WORD_VALUES = {
 _SCALES = {"hundert": 100, "hundred": 100, "tausend": 1000, "thousand": 1000, "dutzend": 12, "dozen": 12}
 _DE_TOKEN = "|".join(sorted([*_DE_WORD_VALUES, "hundert", "tausend", "und"], key=len, reverse=True))
 _EN_TOKEN = "|".join(sorted([*_EN_WORD_VALUES, "hundred", "thousand"], key=len, reverse=True))
-WORD_NUMBER = (
-    rf"(?i:(?:{_DE_TOKEN})+(?:\s+Dutzend)?|(?:{_EN_TOKEN})(?:[\s-]+(?:{_EN_TOKEN}))*(?:\s+dozen)?)"
-)
+WORD_NUMBER = rf"(?i:(?:{_DE_TOKEN})+(?:\s+Dutzend)?|(?:{_EN_TOKEN})(?:[\s-]+(?:{_EN_TOKEN}))*(?:\s+dozen)?)"
 _WORD_TOKEN_RX = re.compile(rf"{_DE_TOKEN}|{_EN_TOKEN}|dutzend|dozen", re.IGNORECASE)
 MIN_WORD_COUNT = 10  # "zwei Referentinnen" is a panel, "zweitausend Gäste" an event
 
@@ -97,7 +95,8 @@ KINDS: dict[str, str] = {
     r"Sprecher\w*(?:[*:_/]innen)?|"
     r"Speaker\w*(?:[*:_/]innen)?|Vortragende\w*|Panelist\w*(?:[*:_/]innen)?|"
     r"Keynote-?Speaker\w*|speakers?|presenters?|panell?ists?",
-    "exhibitors": r"(?:[A-ZÄÖÜ][a-zäöüß]+-?)?(?:Aussteller|aussteller)\w*(?:[*:_/]innen)?|Ausstellende\w*|exhibitors?",
+    "exhibitors": r"(?:[A-ZÄÖÜ][a-zäöüß]+-?)?(?:Aussteller|aussteller)\w*(?:[*:_/]innen)?|Ausstellende\w*|"
+    r"exhibitors?",
     "partners": r"Partner(?:innen|n|organisationen|unternehmen)?(?:[*:_/]innen)?|partners?|"
     r"Kooperationspartner\w*",
 }
