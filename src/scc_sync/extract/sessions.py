@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from itertools import takewhile
 
 from scc_sync.extract.text import Sentence
 from scc_sync.models import Session
@@ -68,8 +69,10 @@ DateFinder = Callable[[Sentence], list[tuple[date, date]]]
 def _quoted(sentence: str) -> list[tuple[int, int, str]]:
     out = []
     for m in _QUOTE.finditer(sentence):
-        title = next(g for g in m.groups() if g)
-        out.append((m.start(), m.end(), " ".join(title.split())))
+        title = " ".join(next(g for g in m.groups() if g).split())
+        if not re.search(r"[.!?]\s", title):  # US style puts the comma inside: “Digital Equity,”
+            title = title.rstrip(",;.").rstrip()
+        out.append((m.start(), m.end(), title))
     return out
 
 
@@ -106,21 +109,28 @@ def _session_date(
     """A date in the sentence, else a day ordinal or a date earlier in the same section."""
     if event is not None and event[0] == event[1]:
         return event[0]  # a one-day event: every program item is on that day
-    for j in range(idx, -1, -1):
-        s = sents[j]
-        if s.block != sents[idx].block:
-            break
-        spans = dates_of(s)
-        inside = [d for d, _ in spans if event is None or event[0] <= d <= event[1]]
-        if len(set(inside)) == 1:
-            return inside[0]
-        offset = _day_offset(s.text)
-        if offset is not None and event is not None:
-            day = event[0] + timedelta(days=offset)
-            return day if day <= event[1] else None
-        if spans:
-            return None
-    return None
+    block = [s for s in sents[idx::-1] if s.block == sents[idx].block]
+    for s in takewhile(lambda s: s.block == sents[idx].block, sents[idx::-1]):
+        found = _day_of(s, dates_of, event)
+        if found is not False or dates_of(s):
+            return found or None
+    # "Tag 2: Mittwoch, 27. Oktober" as the section's heading dates what is under it
+    heading = next(
+        (s for s in sents[idx::-1] if s.kind == "heading" and s.section == sents[idx].section), None
+    )
+    return (_day_of(heading, dates_of, event) or None) if heading and heading not in block else None
+
+
+def _day_of(s: Sentence, dates_of: DateFinder, event: tuple[date, date] | None) -> date | None | bool:
+    """The one event day a sentence names (a date or 'am zweiten Tag'); False when it names none."""
+    inside = [d for d, _ in dates_of(s) if event is None or event[0] <= d <= event[1]]
+    if len(set(inside)) == 1:
+        return inside[0]
+    offset = _day_offset(s.text)
+    if offset is not None and event is not None:
+        day = event[0] + timedelta(days=offset)
+        return day if day <= event[1] else None
+    return False
 
 
 def find_sessions(
