@@ -426,6 +426,8 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
             found = parse_date_text(text)
             if found:
                 return found
+    if h1 is not None and (found := _date_beside_headline(h1)):
+        return found
     for p in scope.iter("p"):
         dateline = re.match(
             r"^[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(.{6,25}?\d{4})\s*[–—-]", clean(p.text_content())
@@ -433,6 +435,18 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
         if dateline:
             return parse_date_text(dateline.group(1))
         break
+    return None
+
+
+def _date_beside_headline(h1: Any) -> date | None:
+    """'Pressemitteilung Nr. 112 / 17. November 2023': a short line right above the headline with a full
+    date (below it, a short line is as likely the event's own date)."""
+    for el in h1.itersiblings(preceding=True):
+        if not isinstance(el.tag, str) or el.tag == "a" or el.find(".//a") is not None:
+            continue
+        text = clean(el.text_content())
+        if 0 < len(text) <= 90 and (found := parse_date_text(text)):
+            return found
     return None
 
 

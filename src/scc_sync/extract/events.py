@@ -25,10 +25,10 @@ _HEADS = (
 )
 _COMPOUND = (
     r"kongress|konferenz|tagung|messe|gipfel|forum|festival|summit|convention|woche|barcamp|hackathon|"
-    r"versammlung|webinar|seminar"
+    r"versammlung|webinar|seminar|markt|börse"
 )
 _EVENT_NAME = re.compile(
-    rf"(?<![\wäöüÄÖÜ-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*|of|for|on|the|für|&|und|and)\s+){{0,4}}"
+    rf"(?<![\wäöüÄÖÜ.-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*(?:\.[A-Z][\w-]*)?|of|for|on|the|für|&|und|and)\s+){{0,4}}"
     rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*?(?:-(?:{_HEADS})|{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
 _LEADING = re.compile(
@@ -243,7 +243,7 @@ _OF_BODY = re.compile(
 )
 # "Zukunftskongress Staat & Verwaltung", "Kongress Zukunft Stadt": an event word and a motto name
 _HEAD_FIRST = re.compile(
-    rf"(?<![\wäöü-])(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND})|{_HEADS})"
+    rf"(?<![\wäöü-])(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND})|[A-ZÄÖÜ][\wäöüß]*-(?:{_HEADS})|{_HEADS})"
     r"(?:\s+(?:&|und|and)?\s*[A-ZÄÖÜ][a-zäöüß]+){1,3})(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
 # A name the headline gives a year to: "Data Cities Europe 2024: …", "Rückblick: re:publica 24"
@@ -285,7 +285,21 @@ def _title_names(sents: Sequence[Sentence]) -> list[NameMention]:
                 continue
             year = int(m.group("year"))
             out.append(NameMention(name, i, year if year > 99 else 2000 + year))
+        brand = _TITLE_BRAND.match(s.text)
+        if brand and not out and _GENERIC_EVENT.search(body) and name_rx(brand.group("name")).search(body):
+            out.append(NameMention(brand.group("name"), i, None))
     return out
+
+
+# "Hack the City: 48 Stunden für …": a brand without an event word heads the headline, when the text
+# names it again and calls it an event ("der Hackathon")
+_TITLE_BRAND = re.compile(
+    r"^(?P<name>[A-ZÄÖÜ][\wäöüß-]+(?:\s+(?:[A-ZÄÖÜ][\wäöüß-]+|the|of|for|and|der|die|das|für|und)){1,3})\s*:"
+)
+_GENERIC_EVENT = re.compile(
+    rf"\b(?:der|die|das|den|dem|des|the)\s+(?:[A-ZÄÖÜ][a-zäöüß]*)?(?:{_COMPOUND}|Hackathon|Barcamp|Kongress|"
+    r"Konferenz|Tagung|Messe|Veranstaltung|event|conference|summit|hackathon)\b"
+)
 
 
 def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
