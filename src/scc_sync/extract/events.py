@@ -383,9 +383,20 @@ def _has_format(text: str) -> bool:
     return any(rx.search(text) for _, rx in _FORMATS)
 
 
+# "Nach zwei digitalen Ausgaben fand die Tagung wieder in Präsenz statt": the online words are the past
+_BACK_IN_PERSON = re.compile(r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE)
+
+
+def _formats_in(text: str) -> set[EventFormat]:
+    found = {fmt for fmt, rx in _FORMATS if rx.search(text)}
+    if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
+        return {"in-person"}
+    return found
+
+
 def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat | None:
     """The written format; with `gathering`, people meeting at a place count as being there."""
-    seen = {fmt for fmt, rx in _FORMATS for t in texts if rx.search(t)}
+    seen = {fmt for t in texts for fmt in _formats_in(t)}
     if gathering and "hybrid" not in seen and any(_GATHER.search(t) and not _REMOTE.search(t) for t in texts):
         seen.add("in-person")  # with a stream elsewhere on the page this makes the event hybrid
     if "hybrid" in seen or {"online", "in-person"} <= seen:
@@ -706,6 +717,8 @@ def analyse_event(
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
         fmt = fmt or detect_format([sents[i].text for i in next_idx])
+        current = sorted(set(current) | next_idx)
+        cur_texts = [sents[i].text for i in current]
         next_idx = set()
     if ld is not None:
         name = _strip_year(ld["name"])
@@ -716,7 +729,8 @@ def analyse_event(
     elif not _is_about_event(sents, name, span, counts, fmt, mentions):
         return result
     named = [t for t in cur_texts if name and name_rx(name).search(t)]
-    placing = [t for t in cur_texts if t in named or _EVENT_VERB.search(t)]
+    dating = {sents[d.sentence].text for d in dated if span and d.span == span}  # where its dates are
+    placing = [t for t in cur_texts if t in named or t in dating or _EVENT_VERB.search(t)]
     body = [
         _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
     ]

@@ -170,9 +170,6 @@ def _qualifier(m: re.Match[str]) -> CountQualifier:
     return "more_than" if m.groupdict().get("plus") else "exact"
 
 
-_COORDINATED = re.compile(r"\s*(?:,|und|and|sowie|as well as|&)\s*")
-
-
 def _value(m: re.Match[str]) -> int | None:
     if m.group("num"):
         return parse_number(m.group("num"))
@@ -184,7 +181,6 @@ def find_counts(sentence: str) -> list[CountMention]:
     """Counts of participants, speakers, exhibitors and partners in one sentence."""
     found: list[CountMention] = []
     attended = _ATTENDED.search(sentence) is not None
-    prev: tuple[int, CountQualifier] | None = None  # end and qualifier of the count before
     for m in _COUNT_RX.finditer(sentence):
         value = _value(m)
         kind = next((k for k in KINDS if m.group(f"k_{k}")), "participants")
@@ -194,9 +190,6 @@ def find_counts(sentence: str) -> list[CountMention]:
             qualifier = _qualifier(m)
             if qualifier == "exact" and re.search(r"(?i)dutzend|dozen", m.group("word") or ""):
                 qualifier = "about"  # "zwei Dutzend" is a round figure
-            if qualifier == "exact" and prev and _COORDINATED.fullmatch(sentence[prev[0] : m.start()]):
-                qualifier = prev[1]  # "rund 250 Aussteller und 6.000 Besucher": 'rund' covers both
-            prev = (m.end(), qualifier)
             found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
     for m in _REVERSED_RX.finditer(sentence):
         value = parse_number(m.group("num"))

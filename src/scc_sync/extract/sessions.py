@@ -121,7 +121,7 @@ def _session_date(
     return (_day_of(heading, dates_of, event) or None) if heading and heading not in block else None
 
 
-def _day_of(s: Sentence, dates_of: DateFinder, event: tuple[date, date] | None) -> date | None | bool:
+def _day_of(s: Sentence, dates_of: DateFinder, event: tuple[date, date] | None) -> date | bool | None:
     """The one event day a sentence names (a date or 'am zweiten Tag'); False when it names none."""
     inside = [d for d, _ in dates_of(s) if event is None or event[0] <= d <= event[1]]
     if len(set(inside)) == 1:
