@@ -384,7 +384,9 @@ def _has_format(text: str) -> bool:
 
 
 # "Nach zwei digitalen Ausgaben fand die Tagung wieder in Präsenz statt": the online words are the past
-_BACK_IN_PERSON = re.compile(r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE)
+_BACK_IN_PERSON = re.compile(
+    r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE
+)
 
 
 def _formats_in(text: str) -> set[EventFormat]:
