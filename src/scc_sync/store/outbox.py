@@ -11,7 +11,7 @@ never send the same row. A row left `sending` by a dead worker becomes `unknown`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -30,12 +30,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from scc_sync.models import DeliveryState
 from scc_sync.store.engine import Store
 from scc_sync.store.schema import outbox, subscribers
-from scc_sync.store.upsert import insert_ignore
 
 MAX_BACKOFF = timedelta(hours=12)
 
@@ -78,6 +78,52 @@ class LedgerRow:
     sent_at: datetime | None
 
 
+QUEUE_BATCH = 200  # messages rendered, then queued in one transaction: few commits, bounded memory
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to promise: its final bytes and Message-ID, before any attempt to send it."""
+
+    kind: str
+    ref: str
+    recipient: str
+    subscriber_id: int | None
+    message_id: str
+    payload: bytes
+
+
+def queue_messages(conn: Connection, messages: Sequence[NewMessage], *, now: datetime) -> list[int | None]:
+    """Promise many messages in one multi-row INSERT; per message its new row id, or None when
+    (kind, ref, recipient) was already queued (earlier, or earlier in `messages`)."""
+    if not messages:
+        return []
+    rows = [
+        {
+            "kind": m.kind,
+            "ref": m.ref,
+            "recipient": m.recipient.lower(),
+            "subscriber_id": m.subscriber_id,
+            "message_id": m.message_id,
+            "state": "queued",
+            "attempts": 0,
+            "payload": m.payload,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for m in messages
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(outbox)
+        .on_conflict_do_nothing(index_elements=["kind", "ref", "recipient"])
+        .returning(outbox.c.id, outbox.c.kind, outbox.c.ref, outbox.c.recipient)
+    )
+    new = {(r.kind, r.ref, r.recipient): r.id for r in conn.execute(stmt, rows)}
+    # RETURNING order is not the input order, and skipped rows return nothing: match by key
+    return [new.pop((r["kind"], r["ref"], r["recipient"]), None) for r in rows]
+
+
 def queue_message(
     conn: Connection,
     *,
@@ -90,23 +136,10 @@ def queue_message(
     now: datetime,
 ) -> int | None:
     """Promise one message; the new row's id, or None when (kind, ref, recipient) is already queued."""
-    return insert_ignore(
-        conn,
-        outbox,
-        {
-            "kind": kind,
-            "ref": ref,
-            "recipient": recipient.lower(),
-            "subscriber_id": subscriber_id,
-            "message_id": message_id,
-            "state": "queued",
-            "attempts": 0,
-            "payload": payload,
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["kind", "ref", "recipient"],
+    [row] = queue_messages(
+        conn, [NewMessage(kind, ref, recipient, subscriber_id, message_id, payload)], now=now
     )
+    return row
 
 
 def queued_recipients(conn: Connection, kind: str, ref: str) -> set[str]:
