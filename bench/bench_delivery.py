@@ -1,7 +1,8 @@
 """Delivery throughput: personalized render + build + send vs. plain smtplib resending one message.
 
-Also the real path: render + build + queue in the delivery ledger (SQLite), then the ledger's delivery loop
-(claim under a lease, send, record the outcome: two commits per message).
+Also the real path: render + build + queue in the delivery ledger (SQLite; one transaction per batch of 200),
+then the ledger's delivery loop (lease a row, send, then record its outcome and lease the next row in one
+transaction: one commit per message).
 
 All runs talk to the same local aiosmtpd server over one connection each. The server runs in its own
 process (as a real MTA would), so it does not compete with the sender for the GIL. The ratio (ours /
@@ -36,7 +37,7 @@ from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import SmtpTransport, wire_bytes
 from scc_sync.store import open_store
-from scc_sync.store.outbox import RetryPolicy, queue_message
+from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, RetryPolicy, queue_messages
 from scc_sync.store.subscribers import add_subscriber
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -142,12 +143,14 @@ def run_ledger(port: int, renderer: Renderer, signer: TokenSigner, entries: list
         with store.write() as conn:  # setup, not timed: the subscribers exist before a mailing
             ids = [add_subscriber(conn, s.email, now=now, origin="cli", status="confirmed").id for s in subs]
         start = time.perf_counter()
-        with store.write() as conn:
-            for sub, sub_id in zip(subs, ids, strict=True):
+        for first in range(0, len(subs), QUEUE_BATCH):  # as digest.queue_period does
+            batch = []
+            for sub, sub_id in zip(subs[first:][:QUEUE_BATCH], ids[first:][:QUEUE_BATCH], strict=True):
                 msg = personalized(renderer, signer, entries, sub)
-                queue_message(conn, kind="digest", ref="weekly:2021-W44", recipient=sub.email,
-                              subscriber_id=sub_id, message_id=str(msg["Message-ID"]),
-                              payload=wire_bytes(msg), now=now)
+                mid = str(msg["Message-ID"])
+                batch.append(NewMessage("digest", "weekly:2021-W44", sub.email, sub_id, mid, wire_bytes(msg)))
+            with store.write() as conn:
+                queue_messages(conn, batch, now=now)
         report = DeliveryReport("digest")
         with SmtpTransport("127.0.0.1", port, security="none", timeout=30) as transport:
             deliver(store, transport, owner="bench", now=lambda: now, policy=RetryPolicy(), kinds=["digest"],
