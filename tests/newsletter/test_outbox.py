@@ -5,17 +5,22 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy.exc import DBAPIError
 from tests.newsletter.helpers import parse
 
 from scc_sync.newsletter.delivery import DeliveryReport, deliver
-from scc_sync.newsletter.transports import SmtpTransport
+from scc_sync.newsletter.transports import SendResult, SmtpTransport
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
+    NewMessage,
     RetryPolicy,
     claim_next,
     expire_stale,
     list_ledger,
     queue_message,
+    queue_messages,
+    record_and_claim,
     record_result,
 )
 from scc_sync.store.subscribers import add_subscriber, unsubscribe
@@ -166,3 +171,101 @@ def test_two_workers_never_send_the_same_row(store: Store, smtp_server) -> None:
     assert reports[0].sent + reports[1].sent == n
     with store.read() as conn:
         assert {r.state for r in list_ledger(conn)} == {"sent"}
+
+
+def states(store: Store) -> list[str]:
+    with store.read() as conn:
+        return [r.state for r in list_ledger(conn)]
+
+
+def test_recording_one_outcome_and_claiming_the_next_share_one_transaction(store: Store) -> None:
+    queue(store, 3)
+    first = record_and_claim(store, None, None, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    assert first.recorded is None and first.claimed is not None and states(store)[0] == "sending"
+    second = record_and_claim(
+        store,
+        first.claimed,
+        SendResult("deferred", "451 later"),
+        owner="a",
+        now=T0,
+        policy=POLICY,
+        kinds=["digest"],
+    )
+    assert second.recorded == "deferred" and second.claimed.id != first.claimed.id
+    assert states(store) == ["deferred", "sending", "queued"]  # never two rows `sending`
+    third = record_and_claim(
+        store,
+        second.claimed,
+        SendResult("sent", "250 ok"),
+        owner="a",
+        now=T0,
+        policy=POLICY,
+        kinds=["digest"],
+    )
+    assert third.recorded == "sent" and states(store) == ["deferred", "sent", "sending"]
+    # fresh rows go first; the deferred one is claimed again once it is due and nothing fresh is left
+    later = T0 + timedelta(minutes=5)
+    last = record_and_claim(
+        store,
+        third.claimed,
+        SendResult("sent", "250 ok"),
+        owner="a",
+        now=later,
+        policy=POLICY,
+        kinds=["digest"],
+    )
+    assert last.claimed.id == first.claimed.id and last.claimed.attempts == 2
+    assert states(store) == ["sending", "sent", "sent"]
+
+
+def test_a_crash_between_record_and_claim_loses_both_never_one(store: Store) -> None:
+    """The database refuses the lease (a trigger, standing in for a crash mid-transaction): the outcome of
+    the previous message is rolled back with it, so the row stays `sending`, then turns `unknown`."""
+    queue(store, 2)
+    claimed, _ = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    with store.write() as conn:
+        _refuse_leases(conn)
+    with pytest.raises(DBAPIError, match="no more leases"):
+        record_and_claim(
+            store, claimed, SendResult("sent", "250 ok"), owner="a", now=T0, policy=POLICY, kinds=["digest"]
+        )
+    assert states(store) == ["sending", "queued"]
+    with store.write() as conn:
+        [stale] = expire_stale(conn, now=T0 + POLICY.lease)
+    assert stale.id == claimed.id and states(store) == ["unknown", "queued"]
+
+
+def _refuse_leases(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON outbox WHEN NEW.state = 'sending' "
+            "BEGIN SELECT RAISE(ABORT, 'no more leases'); END"
+        )
+        return
+    conn.exec_driver_sql(
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.state = 'sending' THEN RAISE EXCEPTION 'no more leases'; END IF; RETURN NEW; END $$ "
+        "LANGUAGE plpgsql"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION refuse()"
+    )
+
+
+def test_queueing_a_batch_returns_each_new_id_in_order_and_none_for_repeats(store: Store) -> None:
+    def new(to: str) -> NewMessage:
+        return NewMessage("digest", "weekly:2021-W42", to, None, f"<{to}>", raw_message(0, to))
+
+    with store.write() as conn:
+        first = queue_messages(conn, [new("b@example.org"), new("a@example.org")], now=T0)
+        again = queue_messages(
+            conn,
+            [new("c@example.org"), new("A@example.org"), new("c@example.org"), new("d@example.org")],
+            now=T0,
+        )
+    assert None not in first and first[0] < first[1]
+    assert again[1] is None and again[2] is None and len({again[0], again[3], *first}) == 4
+    with store.read() as conn:
+        by_id = {r.id: r.recipient for r in list_ledger(conn)}
+    assert [by_id[i] for i in first] == ["b@example.org", "a@example.org"]
+    assert (by_id[again[0]], by_id[again[3]]) == ("c@example.org", "d@example.org")

@@ -12,7 +12,13 @@ from aiosmtpd.controller import Controller
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.messages import build_digest_message, build_reminder_message
 from scc_sync.newsletter.render import RenderedMail
-from scc_sync.newsletter.transports import MaildirTransport, RateLimiter, SmtpTransport, wire_bytes
+from scc_sync.newsletter.transports import (
+    MaildirTransport,
+    RateLimiter,
+    SmtpTransport,
+    StoredMessage,
+    wire_bytes,
+)
 from smtpserver import MisbehavingHandler, _free_port
 
 DATE = datetime(2021, 10, 19, 7, 30, tzinfo=UTC)
@@ -198,6 +204,46 @@ def test_maildir_stores_exactly_the_wire_bytes(tmp_path):
     assert stored == wire_bytes(msg)
     parsed = email.message_from_bytes(stored, policy=policy.default)
     assert parsed["Subject"] == MAIL.subject
+
+
+def test_two_transports_can_create_the_same_maildir_and_complete_a_half_made_one(tmp_path):
+    (tmp_path / "mail" / "tmp").mkdir(parents=True)  # as left by a rival that lost the race midway
+    first, second = MaildirTransport(tmp_path / "mail"), MaildirTransport(tmp_path / "mail")
+    assert first.send(message(n=1)).state == "sent" and second.send(message(n=2)).state == "sent"
+    assert len(mailbox.Maildir(tmp_path / "mail", create=False)) == 2
+
+
+@pytest.mark.parametrize("kind", ["digest", "reminder"])
+def test_wire_bytes_equal_the_standard_generator(kind):
+    msg = message() if kind == "digest" else reminder()
+    assert wire_bytes(msg) == msg.as_bytes(policy=policy.SMTP)
+
+
+def reminder():
+    ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    return build_reminder_message(
+        MAIL,
+        ics,
+        sender="SCC Städtetag <news@example.org>",
+        recipient=Subscriber("joerg@example.org", name="Jörg Müller"),
+        message_id="<r0@news.example.org>",
+        list_id="digest.news.example.org",
+        unsubscribe_url="https://news.example.org/u/abc",
+        date=DATE,
+    )
+
+
+def test_a_stored_message_is_read_from_its_header_block_and_sent_unchanged(smtp_server):
+    data = wire_bytes(reminder())
+    stored = StoredMessage.from_bytes(data)
+    assert stored["To"] and stored.get_payload() == ""  # the body was not parsed
+    headers_only = b"From: news@example.org\r\nTo: a@example.org,\r\n b@example.org\r\nSubject: x\r\n"
+    with transport(smtp_server) as t:
+        assert t.send(stored).state == "sent"
+        assert t.send(StoredMessage.from_bytes(headers_only)).state == "sent"  # no blank line, no body
+    first, second = smtp_server.handler.messages
+    assert first.data == data and first.rcpt_tos == ["joerg@example.org"]
+    assert second.rcpt_tos == ["a@example.org", "b@example.org"]
 
 
 # -- TLS: verified by default ----------------------------------------------------------------------

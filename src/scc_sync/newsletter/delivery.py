@@ -28,7 +28,7 @@ from scc_sync.newsletter.transports import (
     Transport,
 )
 from scc_sync.store import Store
-from scc_sync.store.outbox import RetryPolicy, claim_next, expire_stale, record_result
+from scc_sync.store.outbox import Claimed, RetryPolicy, expire_stale, record_and_claim
 
 log = logging.getLogger(__name__)
 STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
@@ -153,7 +153,10 @@ def deliver(
     report: DeliveryReport,
     recipient: str | None = None,
 ) -> DeliveryReport:
-    """Send every due row of `kinds` (or only `recipient`'s) through `transport`, one claim at a time."""
+    """Send every due row of `kinds` (or only `recipient`'s) through `transport`, one claim at a time.
+
+    The outcome of message k and the claim of message k+1 share one write transaction.
+    """
     kinds = tuple(kinds)
     with _worker_lock:
         owner = f"{owner}:{next(_worker_ids)}"  # threads of one process never share a lease
@@ -171,24 +174,34 @@ def deliver(
                     "%s to %s (%s) was cut off mid-send: outcome unknown", row.kind, row.recipient, row.ref
                 )
                 report.add("unknown")
+    done, outcome = None, None
     while True:
-        claimed, suppressed = claim_next(
-            store, owner=owner, now=now(), policy=policy, kinds=kinds, recipient=recipient
+        # one transaction per message: record the last outcome and lease the next row together
+        step = record_and_claim(
+            store,
+            done,
+            outcome,
+            owner=owner,
+            now=now(),
+            policy=policy,
+            kinds=kinds,
+            recipient=recipient,
         )
-        for row in suppressed:
+        if done is not None and outcome is not None and step.recorded is not None:
+            _report_sent(report, done, step.recorded, outcome.reply)
+        for row in step.suppressed:
             log.info("%s to %s (%s) suppressed: no longer subscribed", row.kind, row.recipient, row.ref)
             report.add("suppressed")
-        if claimed is None:
+        if step.claimed is None:
             return report
-        result = _send(transport, claimed.payload)
-        state = record_result(
-            store, claimed, result.state, result.reply, owner=owner, now=now(), policy=policy
-        )
-        report.add(state)
-        level = logging.INFO if state == "sent" else logging.WARNING
-        log.log(
-            level, "%s to %s (%s): %s: %s", claimed.kind, claimed.recipient, claimed.ref, state, result.reply
-        )
+        done = step.claimed
+        outcome = _send(transport, done.payload)
+
+
+def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: str) -> None:
+    report.add(state)
+    level = logging.INFO if state == "sent" else logging.WARNING
+    log.log(level, "%s to %s (%s): %s: %s", claimed.kind, claimed.recipient, claimed.ref, state, reply)
 
 
 def _send(transport: Transport, payload: bytes) -> SendResult:

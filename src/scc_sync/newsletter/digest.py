@@ -26,7 +26,7 @@ from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
 from scc_sync.store.digests import Issue, delivered_revisions, freeze_issue, preview_issue, record_deliveries
 from scc_sync.store.items import StoredItem
-from scc_sync.store.outbox import queue_message, queued_recipients
+from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, queue_messages, queued_recipients
 from scc_sync.store.subscribers import (
     SubscriberError,
     get_subscriber,
@@ -198,42 +198,50 @@ def queue_period(
         return
     issue = _issue(store, period, at, dry_run=dry_run)
     window = parse_duration(config.digest.window)
-    for person in people:
+    for start in range(0, len(people), QUEUE_BATCH):
+        batch = people[start : start + QUEUE_BATCH]
         with store.read() as conn:
-            delivered = delivered_revisions(conn, person.id or 0, (i.id for i in issue.items))
-        chosen = select_items(issue.items, person, delivered=delivered, window=window)
-        if not chosen:
-            continue
-        mail = render_digest(kit, person, chosen, period)
-        if dry_run:
-            report.planned.append(f"{person.email}: {mail.subject}")
-            continue
-        msg = build_digest_message(
-            mail,
-            sender=kit.sender,
-            recipient=person,
-            message_id=message_id("digest", period.ref, person.email, kit.domain),
-            list_id=config.delivery.list_id,
-            unsubscribe_url=kit.links(person).unsubscribe_url,
-            date=at,
-        )
-        with store.write() as conn:
-            row = queue_message(
-                conn,
-                kind="digest",
-                ref=period.ref,
-                recipient=person.email,
-                subscriber_id=person.id,
-                message_id=str(msg["Message-ID"]),
-                payload=wire_bytes(msg),
-                now=at,
+            delivered = [delivered_revisions(conn, p.id or 0, (i.id for i in issue.items)) for p in batch]
+        pending: list[tuple[NewMessage, list[tuple[int, int]]]] = []
+        for person, seen in zip(batch, delivered, strict=True):
+            chosen = select_items(issue.items, person, delivered=seen, window=window)
+            if not chosen:
+                continue
+            mail = render_digest(kit, person, chosen, period)
+            if dry_run:
+                report.planned.append(f"{person.email}: {mail.subject}")
+                continue
+            msg = build_digest_message(
+                mail,
+                sender=kit.sender,
+                recipient=person,
+                message_id=message_id("digest", period.ref, person.email, kit.domain),
+                list_id=config.delivery.list_id,
+                unsubscribe_url=kit.links(person).unsubscribe_url,
+                date=at,
             )
+            new = NewMessage(
+                "digest", period.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg)
+            )
+            pending.append((new, [(i.id, i.revision) for i in chosen]))
+        if pending:
+            _queue(store, pending, now=at, report=report)
+
+
+def _queue(
+    store: Store,
+    pending: list[tuple[NewMessage, list[tuple[int, int]]]],
+    *,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Queue a batch of digests and note which item revisions each carries, in one transaction."""
+    with store.write() as conn:
+        rows = queue_messages(conn, [new for new, _ in pending], now=now)
+        for (new, revisions), row in zip(pending, rows, strict=True):
             if row is not None:
                 record_deliveries(
-                    conn,
-                    subscriber_id=person.id or 0,
-                    outbox_id=row,
-                    revisions=[(i.id, i.revision) for i in chosen],
+                    conn, subscriber_id=new.subscriber_id or 0, outbox_id=row, revisions=revisions
                 )
                 report.queued += 1
 

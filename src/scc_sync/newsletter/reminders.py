@@ -25,7 +25,7 @@ from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
-from scc_sync.store.outbox import queue_message, queued_recipients
+from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, queue_messages, queued_recipients
 from scc_sync.store.schema import items
 from scc_sync.store.subscribers import (
     SubscriberError,
@@ -166,36 +166,34 @@ def queue_due(
     ics = event_calendar(
         event, uid=f"{event.key}@{config.delivery.list_id}", sequence=due.event.sequence, stamp=now
     )
-    for person in people:
-        if person.email.lower() in already:
-            continue
-        mail = render_reminder(kit, person, due)
-        if dry_run:
-            report.planned.append(f"{person.email}: {mail.subject}")
-            continue
-        msg = build_reminder_message(
-            mail,
-            ics,
-            sender=kit.sender,
-            recipient=person,
-            message_id=message_id("reminder", due.ref, person.email, kit.domain),
-            list_id=config.delivery.list_id,
-            unsubscribe_url=kit.links(person).unsubscribe_url,
-            date=now,
-            ics_filename=f"{event.key}.ics",
-        )
-        with store.write() as conn:
-            row = queue_message(
-                conn,
-                kind="reminder",
-                ref=due.ref,
-                recipient=person.email,
-                subscriber_id=person.id,
-                message_id=str(msg["Message-ID"]),
-                payload=wire_bytes(msg),
-                now=now,
+    people = [p for p in people if p.email.lower() not in already]
+    for start in range(0, len(people), QUEUE_BATCH):
+        pending = []
+        for person in people[start : start + QUEUE_BATCH]:
+            mail = render_reminder(kit, person, due)
+            if dry_run:
+                report.planned.append(f"{person.email}: {mail.subject}")
+                continue
+            msg = build_reminder_message(
+                mail,
+                ics,
+                sender=kit.sender,
+                recipient=person,
+                message_id=message_id("reminder", due.ref, person.email, kit.domain),
+                list_id=config.delivery.list_id,
+                unsubscribe_url=kit.links(person).unsubscribe_url,
+                date=now,
+                ics_filename=f"{event.key}.ics",
             )
-        report.queued += row is not None
+            pending.append(
+                NewMessage(
+                    "reminder", due.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg)
+                )
+            )
+        if pending:
+            with store.write() as conn:  # one transaction per batch
+                rows = queue_messages(conn, pending, now=now)
+            report.queued += sum(row is not None for row in rows)
 
 
 def preview_reminder(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:

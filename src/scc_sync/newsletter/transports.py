@@ -22,9 +22,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy as email_policy
+from email.generator import NLCRE, BytesGenerator
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
+from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, Self
@@ -56,18 +58,35 @@ class StoredMessage(EmailMessage):
 
     @classmethod
     def from_bytes(cls, data: bytes) -> StoredMessage:
-        """Only the headers are parsed (sender and recipients are all a transport reads): fast."""
-        msg = BytesParser(_class=cls, policy=email_policy.compat32).parsebytes(data, headersonly=True)
+        """Only the header block is parsed (sender and recipients are all a transport reads): fast.
+
+        The body is not even handed to the parser (a headers-only parse still reads it line by line).
+        """
+        end = data.find(b"\r\n\r\n")
+        head = data if end < 0 else data[: end + 4]
+        msg = BytesParser(_class=cls, policy=email_policy.compat32).parsebytes(head, headersonly=True)
         assert isinstance(msg, StoredMessage)
         msg.wire = data
         return msg
 
 
+class _WireGenerator(BytesGenerator):
+    """`BytesGenerator` with one write per body instead of two per line; the same bytes, ~4x faster."""
+
+    def _write_lines(self, lines: str) -> None:
+        self.write(NLCRE.sub(self._NL, lines))
+
+
 def wire_bytes(msg: EmailMessage) -> bytes:
-    """The message exactly as it goes over SMTP: CRLF line endings, 7-bit-safe headers."""
+    """The message exactly as it goes over SMTP: CRLF line endings, 7-bit-safe headers.
+
+    Byte for byte what `msg.as_bytes(policy=email.policy.SMTP)` gives.
+    """
     if isinstance(msg, StoredMessage) and msg.wire:
         return msg.wire
-    return msg.as_bytes(policy=email_policy.SMTP)
+    out = BytesIO()
+    _WireGenerator(out, mangle_from_=False, policy=email_policy.SMTP).flatten(msg)
+    return out.getvalue()
 
 
 class MaildirTransport:
@@ -75,7 +94,11 @@ class MaildirTransport:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._box = mailbox.Maildir(self.path, create=True)
+        # mailbox's own create=True is check-then-mkdir: two jobs starting at once (digest and remind)
+        # race, and the loser fails with FileExistsError. exist_ok also completes a half-made Maildir.
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._box = mailbox.Maildir(self.path, create=False)
 
     def send(self, msg: EmailMessage) -> SendResult:
         try:

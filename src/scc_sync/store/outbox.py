@@ -11,18 +11,31 @@ never send the same row. A row left `sending` by a dead worker becomes `unknown`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, false, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from scc_sync.models import DeliveryState
 from scc_sync.store.engine import Store
 from scc_sync.store.schema import outbox, subscribers
-from scc_sync.store.upsert import insert_ignore
 
 MAX_BACKOFF = timedelta(hours=12)
 
@@ -65,6 +78,52 @@ class LedgerRow:
     sent_at: datetime | None
 
 
+QUEUE_BATCH = 200  # messages rendered, then queued in one transaction: few commits, bounded memory
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to promise: its final bytes and Message-ID, before any attempt to send it."""
+
+    kind: str
+    ref: str
+    recipient: str
+    subscriber_id: int | None
+    message_id: str
+    payload: bytes
+
+
+def queue_messages(conn: Connection, messages: Sequence[NewMessage], *, now: datetime) -> list[int | None]:
+    """Promise many messages in one multi-row INSERT; per message its new row id, or None when
+    (kind, ref, recipient) was already queued (earlier, or earlier in `messages`)."""
+    if not messages:
+        return []
+    rows = [
+        {
+            "kind": m.kind,
+            "ref": m.ref,
+            "recipient": m.recipient.lower(),
+            "subscriber_id": m.subscriber_id,
+            "message_id": m.message_id,
+            "state": "queued",
+            "attempts": 0,
+            "payload": m.payload,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for m in messages
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(outbox)
+        .on_conflict_do_nothing(index_elements=["kind", "ref", "recipient"])
+        .returning(outbox.c.id, outbox.c.kind, outbox.c.ref, outbox.c.recipient)
+    )
+    new = {(r.kind, r.ref, r.recipient): r.id for r in conn.execute(stmt, rows)}
+    # RETURNING order is not the input order, and skipped rows return nothing: match by key
+    return [new.pop((r["kind"], r["ref"], r["recipient"]), None) for r in rows]
+
+
 def queue_message(
     conn: Connection,
     *,
@@ -77,23 +136,10 @@ def queue_message(
     now: datetime,
 ) -> int | None:
     """Promise one message; the new row's id, or None when (kind, ref, recipient) is already queued."""
-    return insert_ignore(
-        conn,
-        outbox,
-        {
-            "kind": kind,
-            "ref": ref,
-            "recipient": recipient.lower(),
-            "subscriber_id": subscriber_id,
-            "message_id": message_id,
-            "state": "queued",
-            "attempts": 0,
-            "payload": payload,
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["kind", "ref", "recipient"],
+    [row] = queue_messages(
+        conn, [NewMessage(kind, ref, recipient, subscriber_id, message_id, payload)], now=now
     )
+    return row
 
 
 def queued_recipients(conn: Connection, kind: str, ref: str) -> set[str]:
@@ -121,14 +167,144 @@ def expire_stale(conn: Connection, *, now: datetime) -> list[LedgerRow]:
     return stale
 
 
-def _claimable(now: datetime, policy: RetryPolicy) -> ColumnElement[bool]:
-    due_retry = and_(outbox.c.state == "deferred", outbox.c.next_attempt_at <= now)
+# The statements of the claim/record loop are built once, with bind parameters: building and hashing a
+# SQLAlchemy statement per message cost more than running it.
+def _param(name: str, column: str) -> BindParameter[Any]:
+    return bindparam(name, type_=outbox.c[column].type)
+
+
+def _claimable(retry_unknown: bool) -> ColumnElement[bool]:
+    """Rows that may be leased now (params: b_now, b_max_attempts)."""
+    due_retry = and_(outbox.c.state == "deferred", outbox.c.next_attempt_at <= _param("b_now", "updated_at"))
     unknown = (
-        and_(outbox.c.state == "unknown", outbox.c.attempts < policy.max_attempts)
-        if policy.retry_unknown
+        and_(outbox.c.state == "unknown", outbox.c.attempts < _param("b_max_attempts", "attempts"))
+        if retry_unknown
         else false()
     )
     return or_(outbox.c.state == "queued", due_retry, unknown)
+
+
+@cache
+def _candidates(retry_unknown: bool, by_recipient: bool) -> tuple[Select[Any], ...]:
+    """The queries for the next claimable row: fresh rows first, then due retries.
+
+    One query per state, so each walks ix_outbox_state in id order and stops at the first match; an OR of
+    the states makes SQLite scan every row of the kind ever queued and sort them, for every claim.
+    Params: b_kinds, b_now, b_max_attempts, b_recipient.
+    """
+    base = (
+        select(
+            outbox, subscribers.c.status.label("sub_status"), subscribers.c.reminders.label("sub_reminders")
+        )
+        .outerjoin(subscribers, subscribers.c.id == outbox.c.subscriber_id)
+        .where(outbox.c.kind.in_(bindparam("b_kinds", expanding=True)))
+        .order_by(outbox.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=outbox)
+    )
+    if by_recipient:
+        base = base.where(outbox.c.recipient == _param("b_recipient", "recipient"))
+    queries = [
+        base.where(outbox.c.state == "queued"),
+        base.where(outbox.c.state == "deferred", outbox.c.next_attempt_at <= _param("b_now", "updated_at")),
+    ]
+    if retry_unknown:
+        queries.append(
+            base.where(outbox.c.state == "unknown", outbox.c.attempts < _param("b_max_attempts", "attempts"))
+        )
+    return tuple(queries)
+
+
+@cache
+def _lease(retry_unknown: bool) -> Update:
+    """Lease row b_id if it is still claimable (params: b_owner, b_lease_until, b_now, b_max_attempts)."""
+    return (
+        update(outbox)
+        .where(outbox.c.id == _param("b_id", "id"), _claimable(retry_unknown))
+        .values(
+            state="sending",
+            lease_owner=_param("b_owner", "lease_owner"),
+            lease_until=_param("b_lease_until", "lease_until"),
+            attempts=outbox.c.attempts + 1,
+            last_attempt_at=_param("b_now", "last_attempt_at"),
+            updated_at=_param("b_now", "updated_at"),
+        )
+    )
+
+
+_SUPPRESS = (
+    update(outbox)
+    .where(outbox.c.id == _param("b_id", "id"))
+    .values(
+        state="suppressed",
+        updated_at=_param("b_now", "updated_at"),
+        last_reply=_param("b_reply", "last_reply"),
+    )
+)
+
+
+@cache
+def _store_outcome(columns: tuple[str, ...]) -> Update:
+    """Set `columns` (params: b_<column>) of row b_id, if b_owner still holds its lease.
+
+    Or if the lease expired meanwhile: then a real answer beats `unknown`.
+    """
+    return (
+        update(outbox)
+        .where(
+            outbox.c.id == _param("b_id", "id"),
+            or_(
+                outbox.c.lease_owner == _param("b_owner", "lease_owner"),
+                and_(outbox.c.state == "unknown", outbox.c.lease_owner.is_(None)),
+            ),
+        )
+        .values({column: _param(f"b_{column}", column) for column in columns})
+    )
+
+
+class Outcome(Protocol):
+    """What an attempt ended in (a transport's SendResult): sent | deferred | failed | unknown, and why."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def reply(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one `record_and_claim` transaction did."""
+
+    recorded: DeliveryState | None  # the final state stored for the previous message, if one was given
+    claimed: Claimed | None  # the row to send next; None when nothing is due
+    suppressed: list[LedgerRow]  # rows marked `suppressed` on the way
+
+
+def record_and_claim(
+    store: Store,
+    done: Claimed | None,
+    outcome: Outcome | None,
+    *,
+    owner: str,
+    now: datetime,
+    policy: RetryPolicy,
+    kinds: Iterable[str],
+    recipient: str | None = None,
+) -> Step:
+    """Store the outcome of `done` (if given) and lease the next due row, in one transaction.
+
+    One commit per message instead of two. Crash safety is unchanged: the transaction either records `done`
+    and leases the next row, or does neither, so at most one row is ever `sending` for this owner.
+    """
+    with store.write() as conn:
+        recorded = None
+        if done is not None and outcome is not None:
+            recorded = _record(conn, done, outcome.state, outcome.reply, owner=owner, now=now, policy=policy)
+        claimed, suppressed = _claim(
+            conn, owner=owner, now=now, policy=policy, kinds=tuple(kinds), recipient=recipient
+        )
+    return Step(recorded, claimed, suppressed)
 
 
 def claim_next(
@@ -145,53 +321,45 @@ def claim_next(
     Returns (row to send or None, rows suppressed on the way): a row whose subscriber is no longer confirmed
     (or turned reminders off) is marked `suppressed` here, at send time, not when it was queued.
     """
+    step = record_and_claim(
+        store, None, None, owner=owner, now=now, policy=policy, kinds=kinds, recipient=recipient
+    )
+    return step.claimed, step.suppressed
+
+
+def _claim(
+    conn: Connection,
+    *,
+    owner: str,
+    now: datetime,
+    policy: RetryPolicy,
+    kinds: tuple[str, ...],
+    recipient: str | None,
+) -> tuple[Claimed | None, list[LedgerRow]]:
     suppressed: list[LedgerRow] = []
-    with store.write() as conn:
-        while True:
-            query = (
-                select(
-                    outbox,
-                    subscribers.c.status.label("sub_status"),
-                    subscribers.c.reminders.label("sub_reminders"),
-                )
-                .outerjoin(subscribers, subscribers.c.id == outbox.c.subscriber_id)
-                .where(outbox.c.kind.in_(list(kinds)), _claimable(now, policy))
-                .order_by(outbox.c.id)
-                .limit(1)
-                .with_for_update(skip_locked=True, of=outbox)
-            )
-            if recipient is not None:
-                query = query.where(outbox.c.recipient == recipient.lower())
-            row = conn.execute(query).first()
-            if row is None:
-                return None, suppressed
-            if _suppressed(row):
-                reply = "recipient no longer subscribed"
-                conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == row.id)
-                    .values(state="suppressed", updated_at=now, last_reply=reply)
-                )
-                suppressed.append(replace(_row(row), state="suppressed", last_reply=reply))
-                continue
-            taken = conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id, _claimable(now, policy))
-                .values(
-                    state="sending",
-                    lease_owner=owner,
-                    lease_until=now + policy.lease,
-                    attempts=outbox.c.attempts + 1,
-                    last_attempt_at=now,
-                    updated_at=now,
-                )
-            ).rowcount
-            if not taken:  # only possible if another claimer won the row in between; try the next
-                continue
-            claimed = Claimed(
-                row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, row.attempts + 1
-            )
-            return claimed, suppressed
+    params = {
+        "b_kinds": list(kinds),
+        "b_now": now,
+        "b_max_attempts": policy.max_attempts,
+        "b_recipient": recipient.lower() if recipient is not None else None,
+    }
+    queries = _candidates(policy.retry_unknown, recipient is not None)
+    while True:
+        row = next((found for q in queries if (found := conn.execute(q, params).first()) is not None), None)
+        if row is None:
+            return None, suppressed
+        if _suppressed(row):
+            reply = "recipient no longer subscribed"
+            conn.execute(_SUPPRESS, {"b_id": row.id, "b_now": now, "b_reply": reply})
+            suppressed.append(replace(_row(row), state="suppressed", last_reply=reply))
+            continue
+        lease = {**params, "b_id": row.id, "b_owner": owner, "b_lease_until": now + policy.lease}
+        if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
+            continue  # only possible if another claimer won the row in between; try the next
+        claimed = Claimed(
+            row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, row.attempts + 1
+        )
+        return claimed, suppressed
 
 
 def _suppressed(row: Any) -> bool:
@@ -214,6 +382,20 @@ def record_result(
     policy: RetryPolicy,
 ) -> DeliveryState:
     """Store the outcome of one attempt; a 4xx on the last allowed attempt becomes `failed`."""
+    with store.write() as conn:
+        return _record(conn, claimed, state, reply, owner=owner, now=now, policy=policy)
+
+
+def _record(
+    conn: Connection,
+    claimed: Claimed,
+    state: str,
+    reply: str,
+    *,
+    owner: str,
+    now: datetime,
+    policy: RetryPolicy,
+) -> DeliveryState:
     final: DeliveryState
     values: dict[str, Any] = {
         "lease_owner": None,
@@ -235,19 +417,8 @@ def record_result(
     else:
         final = "failed"
     values["state"] = final
-    with store.write() as conn:
-        conn.execute(
-            update(outbox)
-            .where(
-                outbox.c.id == claimed.id,
-                # our lease, or one that expired meanwhile (then a real answer beats `unknown`)
-                or_(
-                    outbox.c.lease_owner == owner,
-                    and_(outbox.c.state == "unknown", outbox.c.lease_owner.is_(None)),
-                ),
-            )
-            .values(**values)
-        )
+    params = {f"b_{column}": value for column, value in values.items()}
+    conn.execute(_store_outcome(tuple(sorted(values))), {**params, "b_id": claimed.id, "b_owner": owner})
     return final
 
 
