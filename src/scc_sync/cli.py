@@ -24,6 +24,7 @@ from scc_sync.store import Store, StoreError, open_store
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 @dataclass

@@ -140,7 +140,8 @@ def sync(
     robots = RobotsCache(client)
     with _feed_parser(config.http.parse_processes) as parse:
         tools = Tools(client, robots, HostPacer(robots), parse, started, config.extract.gazetteer)
-        with ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch") as pool:
+        pool = ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch")
+        try:
             futures: dict[Future[Harvest], SourceConfig] = {
                 pool.submit(harvest_source, tools, src, states[src.name], _known(store, src)): src
                 for src in due
@@ -149,6 +150,12 @@ def sync(
                 report = _save_safely(store, futures[future], future.result(), now=now(), config=config)
                 done.append(report)
                 _notify(report, on_done)
+        except BaseException:
+            # Ctrl-C: queued sources never start and nobody waits for the ones in flight (they store
+            # nothing; only this thread writes), so the caller can stop at once.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return SyncReport(sorted(done, key=lambda r: r.name))
 
 
