@@ -113,7 +113,7 @@ def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: 
     now = parse_when(as_of, config)()
     render = preview_digest if kind == "digest" else preview_reminder
     try:
-        with app.store() as store:
+        with app.store(must_exist=True) as store:
             mail = render(config, store, address, now=now)
             if mail is None and kind == "digest":
                 with store.read() as conn:
@@ -157,7 +157,7 @@ def subscribers_group() -> None:
 @pass_app
 def subscribers_list(app: AppContext, status: str | None, fmt: str) -> None:
     """List subscribers."""
-    with app.store() as store, store.read() as conn:
+    with app.store(must_exist=True) as store, store.read() as conn:
         found = list_subscribers(conn, status=status)  # type: ignore[arg-type]
     rows = [
         {
@@ -214,7 +214,7 @@ def subscribers_add(
 def subscribers_remove(app: AppContext, email: str) -> None:
     """Delete a subscriber and their delivery history (to stop mail but keep the record, use unsubscribe)."""
     try:
-        with app.store() as store, store.write() as conn:
+        with app.store(must_exist=True) as store, store.write() as conn:
             sub = remove_subscriber(conn, email)
     except SubscriberError as exc:
         fail(str(exc), EXIT_FAILED)
@@ -308,7 +308,7 @@ def subscribers_unsubscribe(app: AppContext, token: str) -> None:
     except InvalidToken as exc:
         fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
     try:
-        with app.store() as store, store.write() as conn:
+        with app.store(must_exist=True) as store, store.write() as conn:
             sub = unsubscribe(conn, int(subject), now=utc_now())
     except (SubscriberError, ValueError) as exc:
         fail(f"token for subscriber {subject}: {exc}", EXIT_FAILED)

@@ -46,7 +46,7 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
         fail(f"--source: {exc}", 2)
     total = len(sources) or sum(1 for s in config.sources if s.enabled)
     finished: list[SourceReport] = []
-    show = _progress(total)
+    show = _progress(total) if app.verbosity >= 0 else (lambda _report: None)
 
     def on_done(report: SourceReport) -> None:
         finished.append(report)
@@ -118,7 +118,7 @@ def items_command(
     app: AppContext, since: str | None, source: str | None, limit: int | None, fmt: str
 ) -> None:
     """List stored items, newest first."""
-    with app.store() as store, store.read() as conn:
+    with app.store(must_exist=True) as store, store.read() as conn:
         found = list_items(conn, since=parse_since(since, app.config.zone), source=source, limit=limit)
     if fmt == "json":
         echo_json([item.as_json() for item in found])
