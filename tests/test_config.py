@@ -104,7 +104,10 @@ def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_secrets_come_from_named_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     config = parse_config(
-        {"delivery": {"smtp": {"password_env": "MY_SMTP_PW"}}, "web": {"secret_env": "MY_KEY"}}
+        {
+            "delivery": {"smtp": {"username": "me", "password_env": "MY_SMTP_PW"}},
+            "web": {"secret_env": "MY_KEY"},
+        }
     )
     monkeypatch.delenv("MY_SMTP_PW", raising=False)
     monkeypatch.delenv("MY_KEY", raising=False)
