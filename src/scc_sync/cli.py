@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -143,7 +143,12 @@ def main() -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """Times as ISO 8601 (`2021-10-19T08:00:00+00:00`), like `items --format json`; the rest as text."""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def echo_table(rows: list[dict[str, Any]], columns: list[str], zone: tzinfo = UTC) -> None:

@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scc_sync.models import Event, Subscriber
+from scc_sync.newsletter.tokens import MIN_KEY_BYTES
 
 DEFAULT_CONFIG_PATH = Path("config/scc-sync.toml")
 CONFIG_ENV = "SCC_SYNC_CONFIG"
@@ -287,6 +288,13 @@ class WebConfig(Section):
                 f"web.secret_env: environment variable {self.secret_env} is not set"
                 f"{_similar_variable(self.secret_env)}; "
                 "set it to a long random string (it signs unsubscribe and confirmation links)"
+            )
+        short = [n for n, key in enumerate(keys, start=1) if len(key) < MIN_KEY_BYTES]
+        if short:
+            raise ConfigError(
+                f"web.secret_env: key {short[0]} in {self.secret_env} is shorter than {MIN_KEY_BYTES} "
+                "characters; use a long random string: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
             )
         return keys
 

@@ -57,7 +57,8 @@ def run_command(app: AppContext, listen: str | None) -> None:
         try:
             clean = service.run()
         except OSError as exc:
-            fail(f"web.listen: cannot listen on {config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
+            key = "--listen" if listen else "web.listen"
+            fail(f"{key}: cannot listen on {config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
     if not clean:
         # A job thread is still running; it would keep the interpreter alive past the grace.
         logging.shutdown()
