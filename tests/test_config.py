@@ -116,9 +116,9 @@ def test_secrets_come_from_named_environment_variables(monkeypatch: pytest.Monke
     with pytest.raises(ConfigError, match="MY_KEY is not set"):
         config.web.secret_keys()
     monkeypatch.setenv("MY_SMTP_PW", "s3cret")
-    monkeypatch.setenv("MY_KEY", "new-key, old-key")
+    monkeypatch.setenv("MY_KEY", "new-key-0123456789, old-key-0123456789")
     assert config.delivery.smtp.password() == "s3cret"
-    assert config.web.secret_keys() == [b"new-key", b"old-key"]
+    assert config.web.secret_keys() == [b"new-key-0123456789", b"old-key-0123456789"]
 
 
 def test_durations() -> None:
