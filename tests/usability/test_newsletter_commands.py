@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from httpserver import LocalServer, Reply
+from scc_sync.store import open_store
+from smtpserver import SmtpServer
+from tests.newsletter.helpers import add_item
 from tests.usability.conftest import SECRET, scc
 
+BERLIN = ZoneInfo("Europe/Berlin")
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Verband</title><link>{base}/</link><description>d</description>
 <item><title>Neue Förderrichtlinie</title><link>{base}/a.html</link><guid>a</guid>
@@ -110,3 +116,24 @@ def test_import_with_a_wrong_header_shows_what_it_found(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "x.csv: line 1: the first line must name the columns email,name,locale,frequency" in result.stderr
     assert "'Adresse;Vorname'" in result.stderr
+
+
+def test_a_rerun_with_nothing_due_still_mentions_deferred_digests(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    config = write_config(tmp_path)
+    text = config.read_text().replace('transport = "maildir"', 'transport = "smtp"')
+    text += f'[delivery.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+    text += '[digest]\nwindow = "9999d"  # subscribed today, yet the 2021 item counts\n'
+    config.write_text(text)
+    assert scc("--config", str(config), "subscribers", "add", "max@example.org", cwd=tmp_path).returncode == 0
+    with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        add_item(store, "a", at=datetime(2021, 10, 19, 12, tzinfo=BERLIN))
+    smtp_server.handler.rcpt_replies["max@example.org"] = "451 4.3.0 try again later"
+    as_of = ("--as-of", "2021-10-25T07:00")
+    first = scc("--config", str(config), "digest", *as_of, cwd=tmp_path, env=SECRET)
+    assert first.returncode == 1 and "1 deferred" in first.stdout, first.stdout + first.stderr
+    assert "from earlier runs" not in first.stdout
+    rerun = scc("--config", str(config), "digest", *as_of, cwd=tmp_path, env=SECRET)
+    assert "digest: 0 sent, 0 deferred" in rerun.stdout
+    assert "1 deferred from earlier runs wait for a retry, the next at 2021-10-25 07:05 CEST" in rerun.stdout

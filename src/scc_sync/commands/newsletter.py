@@ -33,6 +33,7 @@ from scc_sync.newsletter.digest import digest_period, preview_digest
 from scc_sync.newsletter.reminders import preview_reminder
 from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
 from scc_sync.pipeline import run_digest, run_remind
+from scc_sync.status import waiting_retries
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.subscribers import (
     SubscriberError,
@@ -58,6 +59,8 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
     try:
         with app.store() as store, closing(transport):
             report = job(config, store, transport, **kwargs)
+            with store.read() as conn:
+                waiting, next_try = waiting_retries(conn, "digest" if job is run_digest else "reminder")
     except (ConfigError, SubscriberError) as exc:
         fail(str(exc), EXIT_USAGE)
     except LockBusy as exc:
@@ -65,6 +68,10 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
     for line in report.planned:
         click.echo(f"  would send to {line}")
     click.echo(report.line())
+    earlier = waiting - report.deferred
+    if earlier > 0 and next_try is not None:  # else a rerun that found nothing due looks like all is well
+        at = next_try.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z")
+        click.echo(f"  {earlier} deferred from earlier runs wait for a retry, the next at {at} (`status`)")
     sys.exit(EXIT_FAILED if report.problems else 0)
 
 
