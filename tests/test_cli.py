@@ -50,9 +50,11 @@ def test_missing_default_config_is_explained(tmp_path: Path) -> None:
 
 def test_config_from_environment_variable(tmp_path: Path) -> None:
     (tmp_path / "mine.toml").write_text(f'[state]\ndatabase = "{tmp_path / "db.sqlite"}"\n')
-    result = scc(
-        "items", "--format", "json", cwd=tmp_path, env={"SCC_SYNC_CONFIG": str(tmp_path / "mine.toml")}
-    )
+    env = {"SCC_SYNC_CONFIG": str(tmp_path / "mine.toml")}
+    created = scc("sync", cwd=tmp_path, env=env)
+    assert created.returncode == 0, created.stderr
+    assert f"creating a new database at {tmp_path / 'db.sqlite'}" in created.stderr
+    result = scc("items", "--format", "json", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
     assert (tmp_path / "db.sqlite").exists()

@@ -104,7 +104,10 @@ def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_secrets_come_from_named_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     config = parse_config(
-        {"delivery": {"smtp": {"password_env": "MY_SMTP_PW"}}, "web": {"secret_env": "MY_KEY"}}
+        {
+            "delivery": {"smtp": {"username": "me", "password_env": "MY_SMTP_PW"}},
+            "web": {"secret_env": "MY_KEY"},
+        }
     )
     monkeypatch.delenv("MY_SMTP_PW", raising=False)
     monkeypatch.delenv("MY_KEY", raising=False)
@@ -113,9 +116,9 @@ def test_secrets_come_from_named_environment_variables(monkeypatch: pytest.Monke
     with pytest.raises(ConfigError, match="MY_KEY is not set"):
         config.web.secret_keys()
     monkeypatch.setenv("MY_SMTP_PW", "s3cret")
-    monkeypatch.setenv("MY_KEY", "new-key, old-key")
+    monkeypatch.setenv("MY_KEY", "new-key-0123456789, old-key-0123456789")
     assert config.delivery.smtp.password() == "s3cret"
-    assert config.web.secret_keys() == [b"new-key", b"old-key"]
+    assert config.web.secret_keys() == [b"new-key-0123456789", b"old-key-0123456789"]
 
 
 def test_durations() -> None:

@@ -11,10 +11,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from sqlalchemy.engine import make_url
 
 from scc_sync import __version__
 from scc_sync.config import Config, ConfigError, load_config, resolve_config_path
@@ -24,6 +26,7 @@ from scc_sync.store import Store, StoreError, open_store
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 @dataclass
@@ -43,7 +46,15 @@ class AppContext:
         return self._config
 
     @contextmanager
-    def store(self) -> Iterator[Store]:
+    def store(self, *, must_exist: bool = False) -> Iterator[Store]:
+        """The state store. `must_exist` (commands that only read or change what is there): a missing
+        SQLite file is an error rather than a new, empty database in the wrong folder."""
+        file = sqlite_file(self.config.state.url)
+        if file is not None and not file.exists():
+            if must_exist:
+                fail(missing_database(file, self.config.state.database), EXIT_USAGE)
+            if self.verbosity >= 0:
+                click.echo(f"scc-sync: creating a new database at {file.resolve()}", err=True)
         try:
             store = open_store(self.config.state.url)
         except StoreError as exc:
@@ -52,6 +63,30 @@ class AppContext:
             yield store
         finally:
             store.close()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def missing_database(file: Path, configured: str) -> str:
+    relative = "" if Path(configured).is_absolute() or "://" in configured else (
+        f"; [state] database = {configured!r} is relative to the working directory ({Path.cwd()})"
+    )
+    return (
+        f"no database at {file.resolve()}{relative}. Run scc-sync where the state lives, make the "
+        "path absolute, or run `scc-sync sync` to start a new database there"
+    )
+
+
+def describe_database(url: str) -> str:
+    """Where the state lives, for `status`: a file path, or the URL without its password."""
+    file = sqlite_file(url)
+    return str(file.resolve()) if file else make_url(url).render_as_string(hide_password=True)
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -108,7 +143,12 @@ def main() -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """Times as ISO 8601 (`2021-10-19T08:00:00+00:00`), like `items --format json`; the rest as text."""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def echo_table(rows: list[dict[str, Any]], columns: list[str], zone: tzinfo = UTC) -> None:

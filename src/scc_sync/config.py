@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scc_sync.models import Event, Subscriber
+from scc_sync.newsletter.tokens import MIN_KEY_BYTES
 
 DEFAULT_CONFIG_PATH = Path("config/scc-sync.toml")
 CONFIG_ENV = "SCC_SYNC_CONFIG"
@@ -54,6 +55,12 @@ def _check_cron(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"not a cron expression ({exc})") from None
     return value
+
+
+def _similar_variable(name: str) -> str:
+    """A hint for a misspelt variable name: a set variable whose name is close to it."""
+    close = difflib.get_close_matches(name, [k for k, v in os.environ.items() if v], n=1, cutoff=0.8)
+    return f" (but {close[0]} is: a typo in the config or in the variable's name?)" if close else ""
 
 
 def _check_email(value: str) -> str:
@@ -133,13 +140,23 @@ class SmtpConfig(Section):
     password_env: str | None = None
     timeout: float = Field(30.0, gt=0)
 
+    @model_validator(mode="after")
+    def _login_pair(self) -> SmtpConfig:
+        # Either alone would be ignored silently and the server would refuse the mail much later.
+        if bool(self.username) != bool(self.password_env):
+            given, missing = ("username", "password_env") if self.username else ("password_env", "username")
+            raise ValueError(f"{given} is set but {missing} is not: set both to log in, or neither")
+        return self
+
     def password(self) -> str | None:
         if not self.password_env:
             return None
         value = os.environ.get(self.password_env)
-        if value is None:
+        if not value:
+            state = "is empty" if value == "" else "is not set"
             raise ConfigError(
-                f"delivery.smtp.password_env: environment variable {self.password_env} is not set"
+                f"delivery.smtp.password_env: environment variable {self.password_env} {state}"
+                f"{_similar_variable(self.password_env)}"
             )
         return value
 
@@ -268,8 +285,16 @@ class WebConfig(Section):
         keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
         if not keys:
             raise ConfigError(
-                f"web.secret_env: environment variable {self.secret_env} is not set; "
+                f"web.secret_env: environment variable {self.secret_env} is not set"
+                f"{_similar_variable(self.secret_env)}; "
                 "set it to a long random string (it signs unsubscribe and confirmation links)"
+            )
+        short = [n for n, key in enumerate(keys, start=1) if len(key) < MIN_KEY_BYTES]
+        if short:
+            raise ConfigError(
+                f"web.secret_env: key {short[0]} in {self.secret_env} is shorter than {MIN_KEY_BYTES} "
+                "characters; use a long random string: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
             )
         return keys
 
@@ -386,13 +411,26 @@ def parse_config(data: Mapping[str, Any], *, origin: str = "<config>") -> Config
 def _describe(error: Mapping[str, Any], origin: str) -> str:
     loc = tuple(error["loc"])
     key = _key_path(loc)
-    if error["type"] == "extra_forbidden":
+    kind = error["type"]
+    if kind == "extra_forbidden":
         message = "unknown key" + _suggestion(loc)
-    elif error["type"] == "missing":
+    elif kind == "missing":
         message = "required key is missing"
-    else:
+    elif kind == "value_error":  # our own validators name the value already
         message = str(error["msg"]).removeprefix("Value error, ")
+    elif kind == "string_type" and _DURATION_KEYS & {str(part) for part in loc}:
+        message = f"not a duration like '30m', '6h' or '7d': {error['input']!r} (a quoted text with a unit)"
+    else:
+        message = f"{error['msg']}; found {error.get('input')!r}"
+        if kind.startswith("date"):
+            message += " (write dates as YYYY-MM-DD, without quotes: start = 2021-10-26)"
     return f"{origin}: {key}: {message}" if key else f"{origin}: {message}"
+
+
+_DURATION_KEYS = {
+    "interval", "jitter", "max_backoff", "retry_after", "lease", "window", "heartbeat", "shutdown_grace",
+    "reminder_check", "reminders",
+}
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:

@@ -57,6 +57,16 @@ def queue_by_state(conn: Connection) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
+def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:
+    """Deferred messages of one kind (`digest`, `reminder`) and the earliest next attempt among them."""
+    row = conn.execute(
+        select(func.count(), func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.kind == kind, outbox.c.state == "deferred"
+        )
+    ).one()
+    return row[0], row[1]
+
+
 def last_success(conn: Connection, job: str) -> datetime | None:
     return conn.scalar(
         select(func.max(job_runs.c.finished_at)).where(job_runs.c.job == job, job_runs.c.status == "ok")

@@ -140,7 +140,8 @@ def sync(
     robots = RobotsCache(client)
     with _feed_parser(config.http.parse_processes) as parse:
         tools = Tools(client, robots, HostPacer(robots), parse, started, config.extract.gazetteer)
-        with ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch") as pool:
+        pool = ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch")
+        try:
             futures: dict[Future[Harvest], SourceConfig] = {
                 pool.submit(harvest_source, tools, src, states[src.name], _known(store, src)): src
                 for src in due
@@ -149,6 +150,12 @@ def sync(
                 report = _save_safely(store, futures[future], future.result(), now=now(), config=config)
                 done.append(report)
                 _notify(report, on_done)
+        except BaseException:
+            # Ctrl-C: queued sources never start and nobody waits for the ones in flight (they store
+            # nothing; only this thread writes), so the caller can stop at once.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return SyncReport(sorted(done, key=lambda r: r.name))
 
 
@@ -187,14 +194,15 @@ def harvest_source(tools: Tools, source: SourceConfig, state: SourceState, known
 
 def _harvest(tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]) -> Harvest:
     is_feed = source.kind == "feed"
+    recheck = not is_feed and _selector_found_nothing(state)
     result = tools.client.fetch(
         state.fetch_url,
-        etag=state.etag,
-        last_modified=state.last_modified,
+        etag=None if recheck else state.etag,
+        last_modified=None if recheck else state.last_modified,
         accept=FEED_ACCEPT if is_feed else HTML_ACCEPT,
         content_types=() if is_feed else HTML_TYPES,
     )
-    if result.not_modified or _same_content(result, state):
+    if result.not_modified or (not recheck and _same_content(result, state)):
         return Harvest(source, result, unchanged=True, ttl_seconds=cache_ttl_seconds(result.headers))
     if is_feed:
         return _harvest_feed(tools, source, result, known)
@@ -408,6 +416,11 @@ def _redirect_values(state: SourceState, result: FetchResult) -> dict[str, Any]:
 
 def _selector_warning(state: SourceState, harvest: Harvest) -> list[str]:
     before, found = state.links_found, harvest.links_found
+    if found == 0 and not before:  # a new page source: most likely a selector that never matched
+        return [
+            f"link_selector {harvest.source.link_selector!r} matches no article links on {state.fetch_url}: "
+            "check it against the page's HTML (links to other sites count only if in allow_domains)"
+        ]
     if found == 0 and before and before >= SELECTOR_BROKEN_AT:
         return [
             f"link_selector {harvest.source.link_selector!r} found no links on {state.fetch_url} "
@@ -443,6 +456,12 @@ def _prepare(store: Store, chosen: list[SourceConfig], now: datetime) -> dict[st
 def _known(store: Store, source: SourceConfig) -> dict[str, bool]:
     with store.read() as conn:
         return known_keys(conn, source.name)
+
+
+def _selector_found_nothing(state: SourceState) -> bool:
+    """The last listing gave no links (a warning says so), or none ever: the selector may have been
+    corrected in the config since, so the page is read again even if it did not change."""
+    return not state.links_found or "link_selector " in (state.warning or "")
 
 
 def _same_content(result: FetchResult, state: SourceState) -> bool:

@@ -68,6 +68,8 @@ def test_scc_sync_web_serves_the_pages_with_waitress(tmp_path):
     )
     try:
         line = proc.stderr.readline()
+        if line.startswith("scc-sync: creating a new database"):  # the first run's note
+            line = proc.stderr.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
         assert match, line
         base = f"http://127.0.0.1:{match[1]}"

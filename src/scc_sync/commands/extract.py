@@ -11,18 +11,31 @@ from scc_sync.cli import EXIT_FAILED, AppContext, cli, echo_json, fail, pass_app
 from scc_sync.config import CONFIG_ENV, DEFAULT_CONFIG_PATH
 from scc_sync.extract import extract_summary, summary_as_text
 from scc_sync.fetch.encoding import decode_html
-from scc_sync.fetch.http import FetchError, HttpClient
+from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
+
+# What people hand `parse` by mistake: the first bytes of common non-HTML files.
+_NOT_HTML = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive or Office document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+)
 
 
 @cli.command("parse")
 @click.argument("target", metavar="PATH_OR_URL")
-@click.option("--url", help="The page's address, when TARGET is a file (for links and the url field).")
+@click.option(
+    "--url", help="The page's address, when PATH_OR_URL is a file (for links and the url field)."
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @pass_app
 def parse_command(app: AppContext, target: str, url: str | None, fmt: str) -> None:
     """Print the structured summary of one article: a file, or a URL it fetches.
 
-    Exit 1 when the page cannot be read or fetched.
+    Reads HTML pages only. Exit 1 when the page cannot be read or fetched, or is not HTML (a PDF, an
+    image).
     """
     if target.startswith(("http://", "https://")):
         html, url = _fetch(app, target), url or target
@@ -31,6 +44,7 @@ def parse_command(app: AppContext, target: str, url: str | None, fmt: str) -> No
             html = Path(target).read_bytes()
         except OSError as exc:
             fail(f"{target}: cannot read: {exc.strerror}", EXIT_FAILED)
+        _require_html(target, html)
     gazetteer = app.config.extract.gazetteer if _has_config(app) else {}
     summary = extract_summary(html, url, gazetteer=gazetteer)
     if fmt == "json":
@@ -44,10 +58,25 @@ def _fetch(app: AppContext, url: str) -> str:
     user_agent = http.user_agent if http else "scc-sync"
     try:
         with HttpClient(timeout=http.timeout if http else 20.0, user_agent=user_agent) as client:
-            result = client.fetch(url, accept="text/html")
+            result = client.fetch(url, accept=HTML_ACCEPT)
     except FetchError as exc:
         fail(str(exc), EXIT_FAILED)
+    media_type = result.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type and media_type not in HTML_TYPES:
+        fail(f"{url}: the server sent {media_type}, not an HTML page; `parse` reads web pages", EXIT_FAILED)
+    _require_html(url, result.content)
     return decode_html(result.content, result.headers)
+
+
+def _require_html(target: str, content: bytes) -> None:
+    """A PDF or an image would come out as a page of garbage text: say what it is instead."""
+    head = content[:1024]
+    kind = next((what for magic, what in _NOT_HTML if head.startswith(magic)), None)
+    if kind is None and b"\x00" in head:
+        kind = "a binary file"
+    if kind:
+        fail(f"{target}: this is {kind}, not an HTML page; `parse` reads web pages (save the article "
+             "from the browser as HTML, or pass its URL)", EXIT_FAILED)
 
 
 def _has_config(app: AppContext) -> bool:

@@ -7,9 +7,11 @@ import io
 import sys
 from collections.abc import Callable
 from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
+from apscheduler.triggers.cron import CronTrigger
 
 from scc_sync.cli import (
     EXIT_BUSY,
@@ -24,16 +26,20 @@ from scc_sync.cli import (
     pass_app,
     utc_now,
 )
-from scc_sync.config import ConfigError
+from scc_sync.config import Config, ConfigError
+from scc_sync.models import Frequency
 from scc_sync.newsletter.delivery import DeliveryReport, make_transport
-from scc_sync.newsletter.digest import preview_digest
+from scc_sync.newsletter.digest import digest_period, preview_digest
 from scc_sync.newsletter.reminders import preview_reminder
 from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
 from scc_sync.pipeline import run_digest, run_remind
+from scc_sync.status import waiting_retries
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.subscribers import (
     SubscriberError,
+    SubscriberExists,
     add_subscriber,
+    get_subscriber,
     list_subscribers,
     remove_subscriber,
     unsubscribe,
@@ -53,6 +59,8 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
     try:
         with app.store() as store, closing(transport):
             report = job(config, store, transport, **kwargs)
+            with store.read() as conn:
+                waiting, next_try = waiting_retries(conn, "digest" if job is run_digest else "reminder")
     except (ConfigError, SubscriberError) as exc:
         fail(str(exc), EXIT_USAGE)
     except LockBusy as exc:
@@ -60,6 +68,10 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
     for line in report.planned:
         click.echo(f"  would send to {line}")
     click.echo(report.line())
+    earlier = waiting - report.deferred
+    if earlier > 0 and next_try is not None:  # else a rerun that found nothing due looks like all is well
+        at = next_try.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z")
+        click.echo(f"  {earlier} deferred from earlier runs wait for a retry, the next at {at} (`status`)")
     sys.exit(EXIT_FAILED if report.problems else 0)
 
 
@@ -108,15 +120,37 @@ def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: 
     now = parse_when(as_of, config)()
     render = preview_digest if kind == "digest" else preview_reminder
     try:
-        with app.store() as store:
+        with app.store(must_exist=True) as store:
             mail = render(config, store, address, now=now)
+            if mail is None and kind == "digest":
+                with store.read() as conn:
+                    person = get_subscriber(conn, address)
     except (ConfigError, SubscriberError) as exc:
         fail(str(exc), EXIT_USAGE)
     if mail is None:
-        what = "no items for this subscriber in the period" if kind == "digest" else "no upcoming event"
+        what = _empty_digest(config, person.frequency, now) if kind == "digest" else "no upcoming event"
         fail(f"{address}: nothing to preview: {what}", EXIT_FAILED)
-    out.write_text(mail.html, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(mail.html, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--out {out}: cannot write: {exc.strerror or exc}", EXIT_USAGE)
     click.echo(f"{mail.subject}\nwritten to {out}")
+
+
+def _empty_digest(config: Config, frequency: Frequency, now: datetime) -> str:
+    """Why a digest preview is empty, and the `--as-of` that shows what the next run will send."""
+    zone = config.zone
+    period = digest_period(frequency, now, zone)
+    first_day = period.start.astimezone(zone).date()
+    last_day = (period.end.astimezone(zone) - timedelta(days=1)).date()
+    covered = f"{first_day}" if first_day == last_day else f"{first_day} to {last_day}"
+    cron = config.digest.daily if frequency == "daily" else config.digest.weekly
+    upcoming = CronTrigger.from_crontab(cron, timezone=zone).get_next_fire_time(None, now.astimezone(zone))
+    return (
+        f"no items for this {frequency} subscriber in the last closed period ({covered}); "
+        f"items found since go out with the next digest: try --as-of {upcoming.isoformat(timespec='minutes')}"
+    )
 
 
 @cli.group("subscribers")
@@ -130,7 +164,7 @@ def subscribers_group() -> None:
 @pass_app
 def subscribers_list(app: AppContext, status: str | None, fmt: str) -> None:
     """List subscribers."""
-    with app.store() as store, store.read() as conn:
+    with app.store(must_exist=True) as store, store.read() as conn:
         found = list_subscribers(conn, status=status)  # type: ignore[arg-type]
     rows = [
         {
@@ -187,7 +221,7 @@ def subscribers_add(
 def subscribers_remove(app: AppContext, email: str) -> None:
     """Delete a subscriber and their delivery history (to stop mail but keep the record, use unsubscribe)."""
     try:
-        with app.store() as store, store.write() as conn:
+        with app.store(must_exist=True) as store, store.write() as conn:
             sub = remove_subscriber(conn, email)
     except SubscriberError as exc:
         fail(str(exc), EXIT_FAILED)
@@ -200,20 +234,18 @@ def subscribers_remove(app: AppContext, email: str) -> None:
 def subscribers_import(app: AppContext, file: Path) -> None:
     """Add confirmed subscribers from a CSV file with the columns email,name,locale,frequency.
 
-    Good rows are added even when others are bad; each bad row is reported with its line number.
-    Exit 1 when any row was bad.
+    Comma, semicolon or tab separated (Excel's "CSV" exports work), UTF-8 or Windows-1252. Good rows are
+    added even when others are bad; each bad row is reported with its line number. Addresses already in
+    the database are left as they are (an unsubscribed person stays unsubscribed). Exit 1 when any row
+    was bad.
     """
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read: {exc}", EXIT_USAGE)
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "email" not in [f.strip() for f in reader.fieldnames]:
-        fail(f"{file}: line 1: the header must name the columns email,name,locale,frequency", EXIT_USAGE)
-    added, bad = 0, 0
+    reader = _csv_rows(file)
+    added, known, bad = 0, 0, 0
     with app.store() as store:
         for row in reader:
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            row = {_column(k): (v or "").strip() for k, v in row.items() if k is not None}
+            if not any(row.values()):
+                continue  # Excel leaves empty rows (";;;") at the end
             try:
                 with store.write() as conn:
                     add_subscriber(
@@ -222,17 +254,52 @@ def subscribers_import(app: AppContext, file: Path) -> None:
                         now=utc_now(),
                         origin="import",
                         name=row.get("name") or None,
-                        locale=row.get("locale") or "de",
-                        frequency=row.get("frequency") or "weekly",
+                        locale=(row.get("locale") or "de").lower(),
+                        frequency=(row.get("frequency") or "weekly").lower(),
                         status="confirmed",
                         consent_source=f"import {file.name}",
                     )
                 added += 1
+            except SubscriberExists:
+                known += 1
             except SubscriberError as exc:
                 bad += 1
                 click.echo(f"{file}: line {reader.line_num}: {exc}", err=True)
-    click.echo(f"subscribers import: {added} added, {bad} rejected")
+    kept = f", {known} already subscribed (left as they are)" if known else ""
+    click.echo(f"subscribers import: {added} added, {bad} rejected{kept}")
     sys.exit(EXIT_FAILED if bad else 0)
+
+
+def _csv_rows(file: Path) -> csv.DictReader[str]:
+    """A reader over the file's rows, whatever Excel made of it: BOM, Windows-1252, `;` as separator."""
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        fail(f"{file}: cannot read: {exc.strerror}", EXIT_USAGE)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            fail(f"{file}: neither UTF-8 nor Windows-1252 text; save it as \"CSV UTF-8\"", EXIT_USAGE)
+        click.echo(f"{file}: not UTF-8; read as Windows-1252 (Excel's default)", err=True)
+    header = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    if "email" not in [_column(f) for f in reader.fieldnames or []]:
+        fail(
+            f"{file}: line 1: the first line must name the columns email,name,locale,frequency "
+            f"(found: {header.strip()[:80]!r})",
+            EXIT_USAGE,
+        )
+    return reader
+
+
+def _column(name: str) -> str:
+    """Header cells as people type them: `Email`, ` E-Mail `."""
+    key = name.strip().lower()
+    return "email" if key in ("e-mail", "mail") else key
 
 
 @subscribers_group.command("unsubscribe")
@@ -248,7 +315,7 @@ def subscribers_unsubscribe(app: AppContext, token: str) -> None:
     except InvalidToken as exc:
         fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
     try:
-        with app.store() as store, store.write() as conn:
+        with app.store(must_exist=True) as store, store.write() as conn:
             sub = unsubscribe(conn, int(subject), now=utc_now())
     except (SubscriberError, ValueError) as exc:
         fail(f"token for subscriber {subject}: {exc}", EXIT_FAILED)

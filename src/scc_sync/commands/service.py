@@ -17,10 +17,13 @@ from scc_sync.cli import (
     EXIT_USAGE,
     AppContext,
     cli,
+    describe_database,
     echo_json,
     echo_table,
     fail,
+    missing_database,
     pass_app,
+    sqlite_file,
     utc_now,
 )
 from scc_sync.config import Config, ConfigError, with_listen
@@ -54,7 +57,8 @@ def run_command(app: AppContext, listen: str | None) -> None:
         try:
             clean = service.run()
         except OSError as exc:
-            fail(f"web.listen: cannot listen on {config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
+            key = "--listen" if listen else "web.listen"
+            fail(f"{key}: cannot listen on {config.web.listen}: {exc.strerror or exc}", EXIT_FAILED)
     if not clean:
         # A job thread is still running; it would keep the interpreter alive past the grace.
         logging.shutdown()
@@ -104,6 +108,10 @@ def healthcheck_command(app: AppContext, max_age: int | None) -> None:
     (broken sources are reported to [delivery] operator); one in which every source failed does not.
     """
     limit = timedelta(seconds=max_age) if max_age else None
+    file = sqlite_file(app.config.state.url)
+    if file is not None and not file.exists():
+        click.echo(f"unhealthy: {missing_database(file, app.config.state.database)}")
+        sys.exit(EXIT_FAILED)
     with app.store() as store, store.read() as conn:
         health = check_health(conn, app.config, now=utc_now(), max_age=limit)
     if not health.ok:
@@ -122,8 +130,9 @@ def healthcheck_command(app: AppContext, max_age: int | None) -> None:
 def status_command(app: AppContext, fmt: str) -> None:
     """Show the service's heartbeat and next runs, each source's health, the last run of each job and
     the delivery queue."""
-    with app.store() as store, store.read() as conn:
+    with app.store(must_exist=True) as store, store.read() as conn:
         report = {
+            "database": describe_database(app.config.state.url),
             "service": service_state(conn),
             "sources": source_health(conn),
             "jobs": last_runs(conn),
@@ -132,6 +141,7 @@ def status_command(app: AppContext, fmt: str) -> None:
     if fmt == "json":
         echo_json(report)
         return
+    click.echo(f"Database: {report['database']}")
     _echo_service(report["service"], app.config.zone)
     click.echo("\nSources")
     columns = ["name", "kind", "last_attempt", "last_success", "last_status", "failures", "next_due", "items"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 import click
 
 from scc_sync.cli import (
     EXIT_BUSY,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     AppContext,
     cli,
     echo_json,
@@ -41,24 +44,46 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
             config.source(name)
     except ConfigError as exc:
         fail(f"--source: {exc}", 2)
-    with (
-        app.store() as store,
-        HttpClient(
-            timeout=config.http.timeout,
-            user_agent=config.http.user_agent,
-            max_bytes=config.http.max_bytes,
-            per_host=config.http.per_host,
-        ) as client,
-    ):
-        show = _progress(len(sources) or sum(1 for s in config.sources if s.enabled))
-        try:
-            report = run_sync(config, store, client, now=utc_now, only=sources, on_done=show)
-        except ConfigError as exc:
-            fail(str(exc), 2)
-        except LockBusy as exc:
-            fail(f"{exc}; try again when it has finished", EXIT_BUSY)
+    total = len(sources) or sum(1 for s in config.sources if s.enabled)
+    finished: list[SourceReport] = []
+    show = _progress(total) if app.verbosity >= 0 else (lambda _report: None)
+
+    def on_done(report: SourceReport) -> None:
+        finished.append(report)
+        show(report)
+
+    try:
+        with (
+            app.store() as store,
+            HttpClient(
+                timeout=config.http.timeout,
+                user_agent=config.http.user_agent,
+                max_bytes=config.http.max_bytes,
+                per_host=config.http.per_host,
+            ) as client,
+        ):
+            try:
+                report = run_sync(config, store, client, now=utc_now, only=sources, on_done=on_done)
+            except ConfigError as exc:
+                fail(str(exc), 2)
+            except LockBusy as exc:
+                fail(f"{exc}; try again when it has finished", EXIT_BUSY)
+    except KeyboardInterrupt:
+        _interrupted(len(finished), total)
     click.echo(report.line())  # failed sources were logged as errors while it ran
     sys.exit(EXIT_FAILED if report.failed else 0)
+
+
+def _interrupted(finished: int, total: int) -> NoReturn:
+    """Ctrl-C: what is stored stays stored; leave now rather than wait for fetches in flight."""
+    click.echo(
+        f"\nsync: interrupted: {finished} of {total} sources finished and are stored; "
+        "the others are synced on the next run",
+        err=True,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]
@@ -93,7 +118,7 @@ def items_command(
     app: AppContext, since: str | None, source: str | None, limit: int | None, fmt: str
 ) -> None:
     """List stored items, newest first."""
-    with app.store() as store, store.read() as conn:
+    with app.store(must_exist=True) as store, store.read() as conn:
         found = list_items(conn, since=parse_since(since, app.config.zone), source=source, limit=limit)
     if fmt == "json":
         echo_json([item.as_json() for item in found])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from scc_sync.cli import EXIT_USAGE, AppContext, cli, fail, pass_app
-from scc_sync.config import ConfigError
+from scc_sync.cli import EXIT_FAILED, EXIT_USAGE, AppContext, cli, fail, pass_app
+from scc_sync.config import ConfigError, with_listen
 from scc_sync.newsletter.delivery import make_transport
 from scc_sync.web import create_app
 from scc_sync.web.serve import make_server, server_urls
@@ -21,21 +21,22 @@ USER_TEMPLATES = Path("templates")
 @pass_app
 def web_command(app: AppContext, listen: str | None, threads: int) -> None:
     """Serve the subscriber pages (sign-up, confirm, unsubscribe, preferences, /healthz) on their own."""
-    config = app.config
     try:
+        config = with_listen(app.config, listen)
         config.web.secret_keys()
         transport = make_transport(config)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     templates = USER_TEMPLATES if USER_TEMPLATES.is_dir() else None
-    where = listen or config.web.listen
+    where = config.web.listen
     with app.store() as store:
         wsgi = create_app(config, store, transport, templates_dir=templates)
         try:
             server = make_server(wsgi, where, threads=threads)
         except (OSError, ValueError) as exc:
             transport.close()
-            fail(f"web.listen: cannot listen on {where}: {exc}", EXIT_USAGE)
+            key = "--listen" if listen else "web.listen"
+            fail(f"{key}: cannot listen on {where}: {getattr(exc, 'strerror', None) or exc}", EXIT_FAILED)
         urls = ", ".join(server_urls(server))
         click.echo(f"scc-sync web: serving the subscriber pages on {urls}", err=True)
         try:
