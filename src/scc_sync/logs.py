@@ -60,7 +60,8 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+        # With the zone: a container's clock is often UTC while messages speak of the configured zone.
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S %Z")
 
     def format(self, record: logging.LogRecord) -> str:
         context = [f"{name}={getattr(record, name)}" for name in _CONTEXT_FIELDS

@@ -50,6 +50,12 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
         try:
             yield detail
             status = "failed" if detail.get("failed") else "ok"
+        except KeyboardInterrupt:
+            status = "aborted"  # Ctrl-C: what was stored so far stays stored
+            raise
+        except Exception as exc:
+            detail.setdefault("error", f"{type(exc).__name__}: {exc}")
+            raise
         finally:
             with store.write() as conn:
                 conn.execute(

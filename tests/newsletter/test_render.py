@@ -81,7 +81,7 @@ def test_daily_digest_names_the_day(renderer):
     }
     mail = renderer.digest(Subscriber("a@example.org"), entries()[:1], **day, links=LINKS)
     assert mail.subject == "SCC-Digest: 1 neue Meldung (02.11.2021)"
-    assert "Guten Tag," in mail.text and "vom 2. November 2021." in mail.text
+    assert "Guten Tag," in mail.text and "am 2. November 2021 neu erschienen" in mail.text
 
 
 def test_reminder_in_both_languages(renderer, scc2021):

@@ -62,6 +62,8 @@ def test_ctrl_c_stops_at_once_keeps_finished_sources_and_frees_the_lock(
     assert "sync: interrupted: 1 of 2 sources finished and are stored" in err
     assert "Traceback" not in err and "Aborted!" not in err
 
+    status = json.loads(scc("--config", str(config), "status", "--format", "json", cwd=tmp_path).stdout)
+    assert [(job["job"], job["status"]) for job in status["jobs"]] == [("sync", "aborted")]
     items = scc("--config", str(config), "items", "--format", "json", cwd=tmp_path)
     assert [item["title"] for item in json.loads(items.stdout)] == ["fast item"]
     again = scc("--config", str(config), "sync", cwd=tmp_path)  # the lease was released

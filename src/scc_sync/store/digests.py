@@ -71,7 +71,11 @@ def preview_issue(
         return Issue(
             issue.id, frequency, period_key, issue.period_start, issue.period_end, issue_items(conn, issue.id)
         )
-    rows = conn.execute(select(items).where(items.c.changed_at >= start, items.c.changed_at < end))
+    rows = conn.execute(  # newest first, as in the mail that is sent
+        select(items)
+        .where(items.c.changed_at >= start, items.c.changed_at < end)
+        .order_by(items.c.published_at.desc(), items.c.id.desc())
+    )
     return Issue(0, frequency, period_key, start, end, [_stored(r) for r in rows])
 
 

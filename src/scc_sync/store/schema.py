@@ -214,7 +214,7 @@ job_runs = Table(
     Column("job", String(40), nullable=False),
     _utc("started_at", nullable=False),
     _utc("finished_at"),
-    Column("status", String(10), nullable=False),  # running | ok | failed
+    Column("status", String(10), nullable=False),  # running | ok | failed | aborted | abandoned
     Column("detail", JSON),
     Index("ix_job_runs_job_started", "job", "started_at"),
 )
