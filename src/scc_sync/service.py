@@ -43,7 +43,7 @@ from scc_sync.status import check_health
 from scc_sync.store import Store
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, Heartbeat, put_meta, read_times, write_heartbeat
-from scc_sync.store.schema import items, job_runs, locks, outbox
+from scc_sync.store.schema import items, job_runs, locks, outbox, outbox_payloads
 from scc_sync.store.sources import SourceState, list_sources
 from scc_sync.sync import SyncReport
 from scc_sync.web import create_app
@@ -233,17 +233,19 @@ def _claim_alert(store: Store, ref: str, operator: str, msg: EmailMessage, *, no
     }
     try:
         with store.write() as conn:
-            conn.execute(
+            row = conn.execute(
                 insert(outbox).values(
                     kind="alert",
                     ref=ref,
                     recipient=recipient,
                     message_id=str(msg["Message-ID"]),
                     attempts=0,
-                    payload=wire_bytes(msg),
                     created_at=now,
                     **claim,
                 )
+            )
+            conn.execute(
+                insert(outbox_payloads).values(outbox_id=row.inserted_primary_key.id, payload=wire_bytes(msg))
             )
         return True
     except IntegrityError:

@@ -6,11 +6,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from tests.newsletter.helpers import parse
 
+from scc_sync.config import parse_config
 from scc_sync.newsletter.delivery import DeliveryReport, deliver
 from scc_sync.newsletter.transports import SendResult, SmtpTransport
+from scc_sync.service import housekeeping
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     NewMessage,
@@ -23,6 +26,7 @@ from scc_sync.store.outbox import (
     record_and_claim,
     record_result,
 )
+from scc_sync.store.schema import outbox_payloads
 from scc_sync.store.subscribers import add_subscriber, unsubscribe
 
 T0 = datetime(2021, 10, 19, 8, tzinfo=UTC)
@@ -269,3 +273,15 @@ def test_queueing_a_batch_returns_each_new_id_in_order_and_none_for_repeats(stor
         by_id = {r.id: r.recipient for r in list_ledger(conn)}
     assert [by_id[i] for i in first] == ["b@example.org", "a@example.org"]
     assert (by_id[again[0]], by_id[again[3]]) == ("c@example.org", "d@example.org")
+
+
+def test_housekeeping_prunes_the_bytes_of_pruned_rows(store: Store) -> None:
+    sent, waiting = queue(store, 2)
+    claimed, _ = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    assert claimed is not None and claimed.id == sent
+    assert claimed.payload == raw_message(0, "user0@example.org")
+    record_result(store, claimed, "sent", "250 ok", owner="a", now=T0, policy=POLICY)
+    config = parse_config({"state": {"retention_days": 30}})
+    assert housekeeping(config, store, now=lambda: T0 + timedelta(days=31))["mails"] == 1
+    with store.read() as conn:
+        assert conn.execute(select(outbox_payloads.c.outbox_id)).scalars().all() == [waiting]

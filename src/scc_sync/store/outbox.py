@@ -7,10 +7,14 @@ came; never resent unless `retry_unknown`) | `suppressed` (the recipient unsubsc
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`; on SQLite the write transaction itself (BEGIN
 IMMEDIATE) serialises claimers, and the UPDATE re-checks the row is still claimable. Either way, two workers
 never send the same row. A row left `sending` by a dead worker becomes `unknown` once its lease expires.
+
+The message bytes live in `outbox_payloads`, inserted in the row's own transaction and read when it is
+claimed: the frequent state and lease updates then rewrite a small row, not the whole message.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -26,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
+    insert,
     or_,
     select,
     update,
@@ -35,9 +40,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from scc_sync.models import DeliveryState
 from scc_sync.store.engine import Store
-from scc_sync.store.schema import outbox, subscribers
+from scc_sync.store.schema import outbox, outbox_payloads, subscribers
 
 MAX_BACKOFF = timedelta(hours=12)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,6 @@ def queue_messages(conn: Connection, messages: Sequence[NewMessage], *, now: dat
             "message_id": m.message_id,
             "state": "queued",
             "attempts": 0,
-            "payload": m.payload,
             "created_at": now,
             "updated_at": now,
         }
@@ -121,7 +126,13 @@ def queue_messages(conn: Connection, messages: Sequence[NewMessage], *, now: dat
     )
     new = {(r.kind, r.ref, r.recipient): r.id for r in conn.execute(stmt, rows)}
     # RETURNING order is not the input order, and skipped rows return nothing: match by key
-    return [new.pop((r["kind"], r["ref"], r["recipient"]), None) for r in rows]
+    ids = [new.pop((r["kind"], r["ref"], r["recipient"]), None) for r in rows]
+    payloads = [
+        {"outbox_id": i, "payload": m.payload} for i, m in zip(ids, messages, strict=True) if i is not None
+    ]
+    if payloads:  # in the same transaction: no row is ever promised without its bytes
+        conn.execute(insert(outbox_payloads), payloads)
+    return ids
 
 
 def queue_message(
@@ -194,8 +205,12 @@ def _candidates(retry_unknown: bool, by_recipient: bool) -> tuple[Select[Any], .
     """
     base = (
         select(
-            outbox, subscribers.c.status.label("sub_status"), subscribers.c.reminders.label("sub_reminders")
+            outbox,
+            outbox_payloads.c.payload,
+            subscribers.c.status.label("sub_status"),
+            subscribers.c.reminders.label("sub_reminders"),
         )
+        .outerjoin(outbox_payloads, outbox_payloads.c.outbox_id == outbox.c.id)
         .outerjoin(subscribers, subscribers.c.id == outbox.c.subscriber_id)
         .where(outbox.c.kind.in_(bindparam("b_kinds", expanding=True)))
         .order_by(outbox.c.id)
@@ -232,11 +247,11 @@ def _lease(retry_unknown: bool) -> Update:
     )
 
 
-_SUPPRESS = (
+_SET_FINAL = (  # a row settled at claim time, never attempted (params: b_id, b_state, b_now, b_reply)
     update(outbox)
     .where(outbox.c.id == _param("b_id", "id"))
     .values(
-        state="suppressed",
+        state=_param("b_state", "state"),
         updated_at=_param("b_now", "updated_at"),
         last_reply=_param("b_reply", "last_reply"),
     )
@@ -350,8 +365,13 @@ def _claim(
             return None, suppressed
         if _suppressed(row):
             reply = "recipient no longer subscribed"
-            conn.execute(_SUPPRESS, {"b_id": row.id, "b_now": now, "b_reply": reply})
+            _settle(conn, row.id, "suppressed", reply, now)
             suppressed.append(replace(_row(row), state="suppressed", last_reply=reply))
+            continue
+        if row.payload is None:  # only rows from before payloads were required: nothing to send
+            reply = f"outbox row {row.id}: no message bytes stored; nothing to send"
+            _settle(conn, row.id, "failed", reply, now)
+            log.warning("%s %s to %s: %s", row.kind, row.ref, row.recipient, reply)
             continue
         lease = {**params, "b_id": row.id, "b_owner": owner, "b_lease_until": now + policy.lease}
         if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
@@ -360,6 +380,10 @@ def _claim(
             row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, row.attempts + 1
         )
         return claimed, suppressed
+
+
+def _settle(conn: Connection, row_id: int, state: DeliveryState, reply: str, now: datetime) -> None:
+    conn.execute(_SET_FINAL, {"b_id": row_id, "b_state": state, "b_now": now, "b_reply": reply})
 
 
 def _suppressed(row: Any) -> bool:

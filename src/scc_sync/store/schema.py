@@ -197,13 +197,28 @@ outbox = Table(
     Column("lease_owner", String(64)),
     _utc("lease_until"),
     Column("last_reply", Text),
-    Column("payload", LargeBinary),  # the message bytes, rendered once at queue time
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
     _utc("sent_at"),
     _utc("last_attempt_at"),
     UniqueConstraint("kind", "ref", "recipient", name="uq_outbox_kind_ref_recipient"),
     Index("ix_outbox_state", "state"),
+)
+
+# The message bytes of each ledger row, rendered once and written with the row at queue time. Kept apart
+# from `outbox` so that the per-attempt state and lease updates rewrite a small row, not ~12 KiB of mail;
+# deleting a ledger row deletes its bytes (SQLite: the store turns on PRAGMA foreign_keys).
+outbox_payloads = Table(
+    "outbox_payloads",
+    metadata,
+    Column(
+        "outbox_id",
+        Integer,
+        ForeignKey("outbox.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("payload", LargeBinary, nullable=False),
 )
 
 job_runs = Table(
