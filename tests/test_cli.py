@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import scc
 
 BROKEN = """
 [[sources]]
@@ -19,19 +16,6 @@ kind = "page"
 url = "https://www.vku.de/presse/"
 link_selectr = "article a"
 """
-
-
-def scc(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    inherited = {k: v for k, v in os.environ.items() if k != "SCC_SYNC_CONFIG"}
-    full_env = {**inherited, "PYTHONPATH": str(REPO / "src"), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "scc_sync", *args],
-        cwd=cwd,
-        env=full_env,
-        text=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def test_misspelled_key_exits_2_names_key_and_writes_nothing(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from httpserver import LocalServer, Reply
-from tests.usability.conftest import scc
+from tests.conftest import scc
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>V</title><link>http://example.org/</link>
 <description>d</description><item><title>Eins</title><link>http://example.org/1</link><guid>1</guid></item>

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from httpserver import LocalServer, Reply
 from scc_sync.store import open_store
 from smtpserver import SmtpServer
+from tests.conftest import scc
 from tests.newsletter.helpers import add_item
-from tests.usability.conftest import SECRET, scc
+from tests.usability.conftest import SECRET
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RSS = """<?xml version="1.0" encoding="utf-8"?>

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.usability.conftest import SECRET, scc
+from tests.conftest import scc
+from tests.usability.conftest import SECRET
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from httpserver import LocalServer, Reply
-from tests.usability.conftest import scc
+from tests.conftest import scc
 
 LISTING = b"""<html><body><main>
 <article><a class="teaser" href="/a.html">A</a></article>

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from httpserver import LocalServer, Reply
-from tests.usability.conftest import scc
+from tests.conftest import scc
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"

@@ -11,8 +11,7 @@ import threading
 from pathlib import Path
 
 from httpserver import LocalServer, Reply, Request
-from tests.conftest import REPO
-from tests.usability.conftest import scc
+from tests.conftest import REPO, scc
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>{name}</title><link>http://example.org/</link><description>d</description>
