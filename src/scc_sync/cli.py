@@ -74,8 +74,10 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def missing_database(file: Path, configured: str) -> str:
-    relative = "" if Path(configured).is_absolute() or "://" in configured else (
-        f"; [state] database = {configured!r} is relative to the working directory ({Path.cwd()})"
+    relative = (
+        ""
+        if Path(configured).is_absolute() or "://" in configured
+        else (f"; [state] database = {configured!r} is relative to the working directory ({Path.cwd()})")
     )
     return (
         f"no database at {file.resolve()}{relative}. Run scc-sync where the state lives, make the "

@@ -428,8 +428,16 @@ def _describe(error: Mapping[str, Any], origin: str) -> str:
 
 
 _DURATION_KEYS = {
-    "interval", "jitter", "max_backoff", "retry_after", "lease", "window", "heartbeat", "shutdown_grace",
-    "reminder_check", "reminders",
+    "interval",
+    "jitter",
+    "max_backoff",
+    "retry_after",
+    "lease",
+    "window",
+    "heartbeat",
+    "shutdown_grace",
+    "reminder_check",
+    "reminders",
 }
 
 

@@ -24,7 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import DEMO_CONFIG, serve_site
-from scc_sync.fetch.http import HttpClient
+from scc_sync.fetch.http import client_for
 from scc_sync.pipeline import run_digest, run_remind, run_sync
 from scc_sync.store import open_store
 from scc_sync.store.items import list_items
@@ -82,7 +82,7 @@ def run_demo(
         config = demo_config(base_url, state_dir)
         say(f"demo site: {base_url}/ (RSS feed {base_url}/feed.xml, listing page {base_url}/themen/)")
         say(f"clock:     {as_of.isoformat()} (a week before the Smart Country Convention 2021)")
-        with open_store(config.state.url) as store, _client(config) as client:
+        with open_store(config.state.url) as store, client_for(config.http) as client:
             for label in ("first sync", "second sync (conditional requests, nothing new expected)"):
                 report = run_sync(config, store, client, now=clock)
                 result.failed |= bool(report.failed)
@@ -142,9 +142,3 @@ def _clock(start: datetime) -> Callable[[], datetime]:
     """A fixed clock that still moves forward a little with each reading, so runs keep their order."""
     ticks = iter(range(10**9))
     return lambda: start + timedelta(milliseconds=next(ticks))
-
-
-def _client(config: Config) -> HttpClient:
-    return HttpClient(
-        timeout=config.http.timeout, user_agent=config.http.user_agent, per_host=config.http.per_host
-    )

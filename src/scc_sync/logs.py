@@ -64,8 +64,9 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S %Z")
 
     def format(self, record: logging.LogRecord) -> str:
-        context = [f"{name}={getattr(record, name)}" for name in _CONTEXT_FIELDS
-                   if getattr(record, name, None)]
+        context = [
+            f"{name}={getattr(record, name)}" for name in _CONTEXT_FIELDS if getattr(record, name, None)
+        ]
         line = super().format(record)
         return f"{line}  [{' '.join(context)} run={getattr(record, 'run_id', RUN_ID)}]" if context else line
 

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 from scc_sync import pipeline, scheduler
 from scc_sync.config import Config, parse_duration
-from scc_sync.fetch.http import HttpClient
+from scc_sync.fetch.http import HttpClient, client_for
 from scc_sync.logs import job_context
 from scc_sync.metrics import Metrics
 from scc_sync.newsletter.delivery import make_transport
@@ -79,13 +79,6 @@ def save_times(store: Store, key: str, times: Mapping[str, datetime | None], *, 
 
 
 # -- external effects, opened per job run -------------------------------------------------------------------
-
-
-def open_client(config: Config) -> HttpClient:
-    http = config.http
-    return HttpClient(
-        timeout=http.timeout, user_agent=http.user_agent, max_bytes=http.max_bytes, per_host=http.per_host
-    )
 
 
 @contextmanager
@@ -395,7 +388,7 @@ class Service:
         }
 
     def _sync(self) -> None:
-        with open_client(self.config) as client:
+        with client_for(self.config.http) as client:
             sync_job(self.config, self.store, client, now=self.clock, metrics=self.metrics)
         if self.config.delivery.operator:
             with open_transport(self.config) as transport:

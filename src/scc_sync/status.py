@@ -52,11 +52,6 @@ def last_runs(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
-def queue_by_state(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
-    return {state: count for state, count in rows}
-
-
 def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:
     """Deferred messages of one kind (`digest`, `reminder`) and the earliest next attempt among them."""
     row = conn.execute(
@@ -65,12 +60,6 @@ def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:
         )
     ).one()
     return row[0], row[1]
-
-
-def last_success(conn: Connection, job: str) -> datetime | None:
-    return conn.scalar(
-        select(func.max(job_runs.c.finished_at)).where(job_runs.c.job == job, job_runs.c.status == "ok")
-    )
 
 
 # -- the service's health (`scc-sync healthcheck`, `/healthz`) ----------------------------------------------
@@ -87,8 +76,12 @@ class Health:
     last_sync: datetime | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "problems": self.problems, "last_good_sync": self.last_sync,
-                "heartbeat": self.heartbeat.as_json() if self.heartbeat else None}
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "last_good_sync": self.last_sync,
+            "heartbeat": self.heartbeat.as_json() if self.heartbeat else None,
+        }
 
 
 def check_health(
@@ -108,8 +101,10 @@ def check_health(
     elif beat.stopped:
         problems.append(f"the service stopped at {_local(beat.at, config)} (pid {beat.pid} on {beat.host})")
     elif now - beat.at > beat_limit:
-        problems.append(f"heartbeat is {_age(now - beat.at)} old (limit {_age(beat_limit)}): the service is "
-                        f"not running or hangs (last: pid {beat.pid} on {beat.host})")
+        problems.append(
+            f"heartbeat is {_age(now - beat.at)} old (limit {_age(beat_limit)}): the service is "
+            f"not running or hangs (last: pid {beat.pid} on {beat.host})"
+        )
     since = [t for t in (last, beat.started if beat else None) if t is not None]
     if not since or now - max(since) > max_age:
         since = f"since {_local(last, config)}" if last else "ever"

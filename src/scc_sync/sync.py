@@ -35,7 +35,7 @@ from scc_sync.fetch.pages import article_item, find_article_links
 from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.models import FetchResult, Item
 from scc_sync.store import Store
-from scc_sync.store.items import count_items, known_keys, save_items
+from scc_sync.store.items import known_keys, save_items
 from scc_sync.store.sources import SourceState, backoff_delay, ensure_source, get_source, update_source
 
 log = logging.getLogger(__name__)
@@ -492,8 +492,3 @@ def _log_report(report: SourceReport) -> None:
         )
     for warning in report.warnings:
         log.warning("source %s: %s", report.name, warning, extra=extra)
-
-
-def item_count(store: Store, name: str) -> int:
-    with store.read() as conn:
-        return count_items(conn, name)

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from scc_sync.cli import EXIT_FAILED, AppContext, cli, echo_json, fail, pass_app
-from scc_sync.config import CONFIG_ENV, DEFAULT_CONFIG_PATH
+from scc_sync.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, HttpConfig
 from scc_sync.extract import extract_summary, summary_as_text
 from scc_sync.fetch.encoding import decode_html
-from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
+from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError, client_for
 
 # What people hand `parse` by mistake: the first bytes of common non-HTML files.
 _NOT_HTML = (
@@ -26,9 +26,7 @@ _NOT_HTML = (
 
 @cli.command("parse")
 @click.argument("target", metavar="PATH_OR_URL")
-@click.option(
-    "--url", help="The page's address, when PATH_OR_URL is a file (for links and the url field)."
-)
+@click.option("--url", help="The page's address, when PATH_OR_URL is a file (for links and the url field).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @pass_app
 def parse_command(app: AppContext, target: str, url: str | None, fmt: str) -> None:
@@ -54,10 +52,9 @@ def parse_command(app: AppContext, target: str, url: str | None, fmt: str) -> No
 
 
 def _fetch(app: AppContext, url: str) -> str:
-    http = app.config.http if _has_config(app) else None
-    user_agent = http.user_agent if http else "scc-sync"
+    http = app.config.http if _has_config(app) else HttpConfig()
     try:
-        with HttpClient(timeout=http.timeout if http else 20.0, user_agent=user_agent) as client:
+        with client_for(http) as client:
             result = client.fetch(url, accept=HTML_ACCEPT)
     except FetchError as exc:
         fail(str(exc), EXIT_FAILED)
@@ -75,8 +72,11 @@ def _require_html(target: str, content: bytes) -> None:
     if kind is None and b"\x00" in head:
         kind = "a binary file"
     if kind:
-        fail(f"{target}: this is {kind}, not an HTML page; `parse` reads web pages (save the article "
-             "from the browser as HTML, or pass its URL)", EXIT_FAILED)
+        fail(
+            f"{target}: this is {kind}, not an HTML page; `parse` reads web pages (save the article "
+            "from the browser as HTML, or pass its URL)",
+            EXIT_FAILED,
+        )
 
 
 def _has_config(app: AppContext) -> bool:

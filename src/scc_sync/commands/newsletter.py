@@ -282,7 +282,7 @@ def _csv_rows(file: Path) -> csv.DictReader[str]:
         try:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
-            fail(f"{file}: neither UTF-8 nor Windows-1252 text; save it as \"CSV UTF-8\"", EXIT_USAGE)
+            fail(f'{file}: neither UTF-8 nor Windows-1252 text; save it as "CSV UTF-8"', EXIT_USAGE)
         click.echo(f"{file}: not UTF-8; read as Windows-1252 (Excel's default)", err=True)
     header = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header.count)

@@ -27,7 +27,8 @@ from scc_sync.cli import (
     utc_now,
 )
 from scc_sync.config import Config, ConfigError, with_listen
-from scc_sync.status import check_health, last_runs, queue_by_state, service_state, source_health
+from scc_sync.status import check_health, last_runs, service_state, source_health
+from scc_sync.store.outbox import count_by_state
 
 log = logging.getLogger("scc_sync.service")
 
@@ -136,7 +137,7 @@ def status_command(app: AppContext, fmt: str) -> None:
             "service": service_state(conn),
             "sources": source_health(conn),
             "jobs": last_runs(conn),
-            "queue": queue_by_state(conn),
+            "queue": count_by_state(conn),
         }
     if fmt == "json":
         echo_json(report)

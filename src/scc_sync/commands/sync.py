@@ -22,7 +22,7 @@ from scc_sync.cli import (
     utc_now,
 )
 from scc_sync.config import ConfigError
-from scc_sync.fetch.http import HttpClient
+from scc_sync.fetch.http import client_for
 from scc_sync.pipeline import run_sync
 from scc_sync.store.items import list_items
 from scc_sync.store.locks import LockBusy
@@ -55,12 +55,7 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
     try:
         with (
             app.store() as store,
-            HttpClient(
-                timeout=config.http.timeout,
-                user_agent=config.http.user_agent,
-                max_bytes=config.http.max_bytes,
-                per_host=config.http.per_host,
-            ) as client,
+            client_for(config.http) as client,
         ):
             try:
                 report = run_sync(config, store, client, now=utc_now, only=sources, on_done=on_done)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -23,6 +23,9 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from scc_sync.models import FetchResult
+
+if TYPE_CHECKING:
+    from scc_sync.config import HttpConfig
 
 FetchErrorKind = Literal[
     "timeout",
@@ -415,3 +418,10 @@ def _root_cause(exc: BaseException) -> str:
         exc = exc.__context__
     reason = getattr(exc, "reason", None) or exc
     return str(reason).split(": ", 1)[-1] if ">: " in str(reason) else str(reason)
+
+
+def client_for(http: HttpConfig) -> HttpClient:
+    """The client `[http]` describes: one per run, shared by every fetch."""
+    return HttpClient(
+        timeout=http.timeout, user_agent=http.user_agent, max_bytes=http.max_bytes, per_host=http.per_host
+    )
