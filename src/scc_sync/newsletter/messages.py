@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import re
-import secrets
 from datetime import datetime
 from email import policy as email_policy
 from email.header import Header
@@ -26,6 +25,9 @@ from scc_sync.newsletter.render import RenderedMail
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 MAX_SUBJECT_CHARS = 200
+# "=_" never occurs in quoted-printable text, so this boundary cannot collide with a body: the generator
+# need not search the bodies for a safe one, and one constant Content-Type header serves every message.
+ALTERNATIVE_BOUNDARY = "=_scc_alternative"
 
 
 class _UnfoldedHeader(UnstructuredHeader):
@@ -143,6 +145,7 @@ _registry = _CachingRegistry()
 _registry.map_to_type("from", _AddressHeader)
 _registry.map_to_type("to", _AddressHeader)
 _registry.map_to_type("list-unsubscribe", _UnfoldedHeader)
+_registry.map_to_type("message-id", _UnfoldedHeader)  # built by `message_id()`: short and plain ASCII
 _registry.map_to_type("subject", _SubjectHeader)
 MAIL_POLICY = email_policy.SMTP.clone(header_factory=_registry)
 
@@ -197,9 +200,7 @@ def _base(
     msg["Message-ID"] = clean_header(message_id)
     msg["MIME-Version"] = "1.0"
     if mail.html:
-        # "=_" never occurs in quoted-printable text, so this boundary cannot collide with a body and
-        # the generator need not search the bodies for a safe one.
-        msg["Content-Type"] = f'multipart/alternative; boundary="=_scc_{secrets.token_hex(12)}"'
+        msg["Content-Type"] = f'multipart/alternative; boundary="{ALTERNATIVE_BOUNDARY}"'
         msg.attach(_text_part(mail.text, "plain"))
         msg.attach(_text_part(mail.html, "html"))
     else:
