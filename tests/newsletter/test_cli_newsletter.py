@@ -172,6 +172,23 @@ def test_sigkill_mid_run_then_rerun_never_sends_a_message_twice(tmp_path: Path, 
     assert ehlos == 2  # one connection per run that sent anything
 
 
+def test_a_broken_user_template_is_a_usage_error_naming_file_and_line(tmp_path: Path) -> None:
+    write_config(tmp_path, ["anna@example.org"])
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "reminder.txt").write_text("Hallo {{ name\n", encoding="utf-8")
+    with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        add_item(store, "a", at=datetime(2021, 10, 19, 12, tzinfo=BERLIN))
+    result = scc("digest", "--as-of", "2021-10-20T07:00", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "mail template templates/reminder.txt, line 1: unexpected end of template" in result.output
+    assert maildir_count(tmp_path) == 0
+
+
+def maildir_count(tmp_path: Path) -> int:
+    box = tmp_path / "maildir"
+    return len(mailbox.Maildir(box, create=False)) if box.exists() else 0
+
+
 def test_subscribers_import_list_unsubscribe_and_dry_run(tmp_path: Path) -> None:
     write_config(tmp_path, [], '[digest]\nwindow = "9999d"  # subscribed today, yet the 2021 items count\n')
     rows = [
@@ -179,19 +196,24 @@ def test_subscribers_import_list_unsubscribe_and_dry_run(tmp_path: Path) -> None
         ["anna@example.org", "Anna Schmidt", "de", "daily"],
         ["not-an-address", "X", "de", "weekly"],
         ["jordan@example.org", "Jordan", "fr", "weekly"],
+        ["joerg@müller.example", "Jörg Müller", "en", "daily"],
         ["jörg@müller.example", "Jörg Müller", "en", "daily"],
     ]
     with (tmp_path / "people.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
     imported = scc("subscribers", "import", "people.csv", cwd=tmp_path)
     assert imported.exit_code == 1
-    assert "subscribers import: 2 added, 2 rejected" in imported.stdout
+    assert "subscribers import: 2 added, 3 rejected" in imported.stdout
     assert "people.csv: line 3: 'not-an-address': not a valid email address" in imported.output
     assert "people.csv: line 4: locale must be one of de, en, got 'fr'" in imported.output
+    assert "line 6: 'jörg@müller.example': not a valid email address (Internationalized" in imported.output
     with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store:
         add_item(store, "a", at=datetime(2021, 10, 19, 12, tzinfo=BERLIN))
     dry = scc("digest", "--as-of", "2021-10-20T07:00", "--dry-run", cwd=tmp_path)
-    assert dry.exit_code == 0 and "digest (dry run): 2 would be queued, nothing sent" in dry.stdout
+    assert dry.exit_code == 0 and "digest (dry run): 2 would be queued, nothing sent" in dry.stdout, (
+        dry.output
+    )
+    assert "would send to joerg@müller.example" in dry.stdout
     sent = scc("digest", "--as-of", "2021-10-20T07:00", "--subscriber", "ANNA@example.org", cwd=tmp_path)
     assert "digest: 1 sent" in sent.stdout, sent.output
     [msg] = maildir(tmp_path)
@@ -203,12 +225,12 @@ def test_subscribers_import_list_unsubscribe_and_dry_run(tmp_path: Path) -> None
     bad = scc("subscribers", "unsubscribe", token[:-2] + "xx", cwd=tmp_path)
     assert bad.exit_code == 2 and "not a valid unsubscribe token" in bad.output
     listed = scc("subscribers", "list", "--status", "confirmed", "--format", "json", cwd=tmp_path)
-    assert '"email": "jörg@müller.example"' in listed.stdout and "anna@" not in listed.stdout
+    assert '"email": "joerg@müller.example"' in listed.stdout and "anna@" not in listed.stdout
     preview = scc(
         "preview",
         "digest",
         "--subscriber",
-        "jörg@müller.example",
+        "joerg@müller.example",
         "--out",
         "p.html",
         "--as-of",

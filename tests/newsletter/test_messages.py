@@ -55,6 +55,18 @@ def test_list_unsubscribe_is_one_unencoded_line():
     assert f"List-Unsubscribe: <{LONG_UNSUB}>".encode() in header_lines(digest().as_bytes())
 
 
+def test_an_internationalized_domain_goes_out_in_its_ascii_form():
+    raw = wire_bytes(digest(Subscriber("joerg@müller.example", name="Jörg Müller")))
+    assert raw.isascii()
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "joerg@xn--mller-kva.example"
+
+
+def test_a_non_ascii_local_part_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match=r"'jörg@müller\.example'.*need SMTPUTF8"):
+        digest(Subscriber("jörg@müller.example"))
+
+
 def test_umlauts_in_subject_and_names_are_rfc2047_encoded_and_decode_back():
     raw = wire_bytes(digest())
     assert raw.isascii()

@@ -67,7 +67,7 @@ def build_0002_database(store: Store) -> dict[str, int]:
             params = {"to": f"user{n}@example.org", "sub": subs[n], "mid": f"<m{n}@example.org>"}
             params |= {"state": state, "attempts": attempts, "due": now, "payload": payload, "now": now}
             ids[n] = conn.scalar(INSERT_0002_ROW, params)
-        record_deliveries(conn, subscriber_id=subs[2], outbox_id=ids[2], revisions=[(item_id, 1)])
+        record_deliveries(conn, [(subs[2], ids[2], [(item_id, 1)])])
     return ids
 
 

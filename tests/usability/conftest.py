@@ -11,5 +11,3 @@ from httpserver import http_server  # noqa: F401
 from smtpserver import smtp_server  # noqa: F401
 
 SECRET = {"SCC_SYNC_SECRET": "usability-test-secret-0123456789"}
-
-

@@ -31,6 +31,7 @@ from scc_sync.models import Frequency
 from scc_sync.newsletter.delivery import DeliveryReport, make_transport
 from scc_sync.newsletter.digest import digest_period, preview_digest
 from scc_sync.newsletter.reminders import preview_reminder
+from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
 from scc_sync.pipeline import run_digest, run_remind
 from scc_sync.status import waiting_retries
@@ -61,7 +62,7 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
             report = job(config, store, transport, **kwargs)
             with store.read() as conn:
                 waiting, next_try = waiting_retries(conn, "digest" if job is run_digest else "reminder")
-    except (ConfigError, SubscriberError) as exc:
+    except (ConfigError, SubscriberError, RenderError) as exc:
         fail(str(exc), EXIT_USAGE)
     except LockBusy as exc:
         fail(f"{exc}; try again when it has finished", EXIT_BUSY)
@@ -125,7 +126,7 @@ def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: 
             if mail is None and kind == "digest":
                 with store.read() as conn:
                     person = get_subscriber(conn, address)
-    except (ConfigError, SubscriberError) as exc:
+    except (ConfigError, SubscriberError, RenderError) as exc:
         fail(str(exc), EXIT_USAGE)
     if mail is None:
         what = _empty_digest(config, person.frequency, now) if kind == "digest" else "no upcoming event"

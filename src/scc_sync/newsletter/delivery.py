@@ -3,16 +3,21 @@
 `deliver()` claims one due ledger row at a time, sends its stored bytes (the same bytes, the same
 Message-ID, on every attempt) and records the outcome before claiming the next, so a crash loses at most
 the knowledge of one in-flight message, which then shows up as `unknown`.
+
+A mailing is rendered and queued in the gaps of its own delivery: while the server digests one message,
+the next one is rendered (`Interleaved`). Every message is still committed to the ledger before any
+attempt to send it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
+from functools import cached_property
 from pathlib import Path
 
 from scc_sync.config import Config, parse_duration
@@ -28,7 +33,7 @@ from scc_sync.newsletter.transports import (
     Transport,
 )
 from scc_sync.store import Store
-from scc_sync.store.outbox import Claimed, RetryPolicy, expire_stale, record_and_claim
+from scc_sync.store.outbox import Claimed, RetryPolicy, expire_stale, record_and_claim, record_result
 
 log = logging.getLogger(__name__)
 STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
@@ -46,26 +51,43 @@ class DeliveryReport:
     suppressed: int = 0
     unknown: int = 0
     queued: int = 0
+    not_rendered: int = 0  # subscribers whose mail could not be built (a template or address problem)
     dry_run: bool = False
     planned: list[str] = field(default_factory=list)  # dry run: "recipient: subject" of each message
+    _render_problems: set[str] = field(default_factory=set)
 
     def add(self, state: str, n: int = 1) -> None:
         setattr(self, state, getattr(self, state) + n)
 
+    def render_failed(self, recipient: str, problem: Exception) -> None:
+        """One subscriber's mail could not be built; the others go on. Each problem is logged once."""
+        self.not_rendered += 1
+        reason = str(problem)
+        if reason not in self._render_problems:
+            self._render_problems.add(reason)
+            log.error(
+                "%s for %s not built, nor for later subscribers with the same problem "
+                "(it is tried again next run): %s",
+                self.job,
+                recipient,
+                reason,
+            )
+
     @property
     def problems(self) -> int:
         """Messages that did not (certainly) arrive: the reason for exit code 1."""
-        return self.failed + self.deferred + self.unknown
+        return self.failed + self.deferred + self.unknown + self.not_rendered
 
     def counts(self) -> dict[str, int]:
-        return {state: getattr(self, state) for state in (*STATES, "queued")}
+        return {state: getattr(self, state) for state in (*STATES, "queued", "not_rendered")}
 
     def line(self) -> str:
+        missing = f"; {self.not_rendered} not built (see the log)" if self.not_rendered else ""
         if self.dry_run:
-            return f"{self.job} (dry run): {len(self.planned)} would be queued, nothing sent"
+            return f"{self.job} (dry run): {len(self.planned)} would be queued, nothing sent{missing}"
         return (
             f"{self.job}: {self.sent} sent, {self.deferred} deferred, {self.failed} failed, "
-            f"{self.suppressed} suppressed, {self.unknown} unknown"
+            f"{self.suppressed} suppressed, {self.unknown} unknown{missing}"
         )
 
 
@@ -109,13 +131,14 @@ class MailKit:
             timezone=config.timezone,
             list_name=_display_name(config.delivery.sender) or config.delivery.list_id,
         )
+        renderer.check_templates()  # a syntax error stops the run before anything is queued
         return cls(config, renderer, TokenSigner(config.web.secret_keys()))
 
     @property
     def sender(self) -> str:
         return self.config.delivery.sender
 
-    @property
+    @cached_property
     def domain(self) -> str:
         address = parseaddr(self.sender)[1]
         return address.rpartition("@")[2] or self.config.delivery.list_id
@@ -138,6 +161,42 @@ def parse_payload(payload: bytes) -> StoredMessage:
     return StoredMessage.from_bytes(payload)
 
 
+QUEUED = "queued"  # what a queueing step yields once it committed messages to the ledger
+RENDERED = "rendered"  # ... and after each message it rendered
+
+
+class Interleaved:
+    """Queueing work (render a message, commit a batch) done step by step in the gaps of sending.
+
+    `steps` yields RENDERED after each message it renders and QUEUED after each batch it commits.
+    """
+
+    def __init__(self, steps: Iterator[str] | None) -> None:
+        self._steps = steps
+        self.failure: BaseException | None = None
+
+    def step(self) -> None:
+        """One step, run while a message waits for the server's reply. It never raises: the reply must
+        still be read and recorded, so a failure is kept for `deliver` to raise afterwards."""
+        if self._steps is None:
+            return
+        try:
+            if next(self._steps, None) is None:
+                self._steps = None
+        except BaseException as exc:  # Ctrl-C included: it is raised once the outcome is recorded
+            self.failure, self._steps = exc, None
+
+    def until_queued(self) -> bool:
+        """Nothing is due: run steps until some messages are queued. False when no work is left."""
+        while self._steps is not None:
+            result = next(self._steps, None)
+            if result is None:
+                self._steps = None
+            elif result == QUEUED:
+                return True
+        return False
+
+
 _worker_ids = iter(range(1, 10**9))
 _worker_lock = threading.Lock()
 
@@ -152,10 +211,13 @@ def deliver(
     kinds: Iterable[str],
     report: DeliveryReport,
     recipient: str | None = None,
+    queueing: Iterator[str] | None = None,
 ) -> DeliveryReport:
     """Send every due row of `kinds` (or only `recipient`'s) through `transport`, one claim at a time.
 
-    The outcome of message k and the claim of message k+1 share one write transaction.
+    The outcome of message k and the claim of message k+1 share one write transaction. `queueing`: the
+    steps that render and queue the rest of a mailing (see `Interleaved`); they run while each message
+    waits for the server's reply, and whenever nothing is due.
     """
     kinds = tuple(kinds)
     with _worker_lock:
@@ -174,6 +236,7 @@ def deliver(
                     "%s to %s (%s) was cut off mid-send: outcome unknown", row.kind, row.recipient, row.ref
                 )
                 report.add("unknown")
+    work = Interleaved(queueing)
     done, outcome = None, None
     while True:
         # one transaction per message: record the last outcome and lease the next row together
@@ -192,10 +255,18 @@ def deliver(
         for row in step.suppressed:
             log.info("%s to %s (%s) suppressed: no longer subscribed", row.kind, row.recipient, row.ref)
             report.add("suppressed")
-        if step.claimed is None:
+        done, outcome = step.claimed, None
+        if done is None:
+            if work.until_queued():
+                continue
             return report
-        done = step.claimed
-        outcome = _send(transport, done.payload)
+        outcome = _send(transport, done.payload, while_waiting=work.step)
+        if work.failure is not None:  # rendering the next message failed: record this one, then stop
+            state = record_result(
+                store, done, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy
+            )
+            _report_sent(report, done, state, outcome.reply)
+            raise work.failure
 
 
 def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: str) -> None:
@@ -204,9 +275,9 @@ def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: st
     log.log(level, "%s to %s (%s): %s: %s", claimed.kind, claimed.recipient, claimed.ref, state, reply)
 
 
-def _send(transport: Transport, payload: bytes) -> SendResult:
+def _send(transport: Transport, payload: bytes, *, while_waiting: Callable[[], None]) -> SendResult:
     try:
-        return transport.send(parse_payload(payload))
+        return transport.send(parse_payload(payload), while_waiting=while_waiting)
     except Exception as exc:  # a broken message must not stop the others; the transports raise before sending
         log.exception("could not hand a message to the transport")
         return SendResult("failed", f"{type(exc).__name__}: {exc}")

@@ -10,18 +10,20 @@ with the record of which item revisions it carries, in one transaction. An empty
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Frequency, Subscriber, Summary
-from scc_sync.newsletter.delivery import DeliveryReport, MailKit, deliver, retry_policy
+from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, deliver, retry_policy
 from scc_sync.newsletter.messages import build_digest_message, message_id
-from scc_sync.newsletter.render import DigestEntry, RenderedMail
+from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
 from scc_sync.store.digests import Issue, delivered_revisions, freeze_issue, preview_issue, record_deliveries
@@ -122,15 +124,31 @@ def to_entry(item: StoredItem) -> DigestEntry:
 
 
 def render_digest(
-    kit: MailKit, subscriber: Subscriber, chosen: list[StoredItem], period: Period
+    kit: MailKit,
+    subscriber: Subscriber,
+    chosen: list[StoredItem],
+    period: Period,
+    *,
+    links: MailLinks | None = None,
+    entries: dict[tuple[int, int], DigestEntry] | None = None,
 ) -> RenderedMail:
+    """`entries`: the issue's items already turned into entries (by id and revision), shared by a mailing."""
     return kit.renderer.digest(
         subscriber,
-        [to_entry(item) for item in chosen],
+        [_entry(item, entries) for item in chosen],
         period_start=period.start,
         period_end=period.end,
-        links=kit.links(subscriber),
+        links=links or kit.links(subscriber),
     )
+
+
+def _entry(item: StoredItem, entries: dict[tuple[int, int], DigestEntry] | None) -> DigestEntry:
+    if entries is None:
+        return to_entry(item)
+    key = (item.id, item.revision)
+    if key not in entries:
+        entries[key] = to_entry(item)
+    return entries[key]
 
 
 def send_digests(
@@ -149,20 +167,24 @@ def send_digests(
         sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
         if subscriber is not None:
             _require_confirmed(conn, subscriber)
-    for frequency in FREQUENCIES:
+    queueing = chain.from_iterable(
         queue_period(config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber)
-    if not dry_run:
-        deliver(
-            store,
-            transport,
-            owner=owner,
-            now=now,
-            policy=retry_policy(config),
-            kinds=("digest",),
-            report=report,
-            recipient=subscriber,
-        )
-    return report
+        for frequency in FREQUENCIES
+    )
+    if dry_run:
+        deque(queueing, maxlen=0)  # render everything, queue nothing
+        return report
+    return deliver(
+        store,
+        transport,
+        owner=owner,
+        now=now,
+        policy=retry_policy(config),
+        kinds=("digest",),
+        report=report,
+        recipient=subscriber,
+        queueing=queueing,
+    )
 
 
 def _require_confirmed(conn: Connection, address: str) -> None:
@@ -182,8 +204,12 @@ def queue_period(
     report: DeliveryReport,
     dry_run: bool,
     only: str | None,
-) -> None:
-    """Freeze this frequency's issue and queue one digest per subscriber who has something new in it."""
+) -> Iterator[str]:
+    """Freeze this frequency's issue and queue one digest per subscriber who has something new in it.
+
+    A generator of steps for `deliver` to interleave with sending: it yields RENDERED after each message
+    and QUEUED after each batch committed to the ledger.
+    """
     at = now()
     period = digest_period(frequency, at, config.zone)
     with store.read() as conn:
@@ -198,34 +224,53 @@ def queue_period(
         return
     issue = _issue(store, period, at, dry_run=dry_run)
     window = parse_duration(config.digest.window)
+    entries: dict[tuple[int, int], DigestEntry] = {}
     for start in range(0, len(people), QUEUE_BATCH):
         batch = people[start : start + QUEUE_BATCH]
         with store.read() as conn:
-            delivered = [delivered_revisions(conn, p.id or 0, (i.id for i in issue.items)) for p in batch]
+            delivered = delivered_revisions(conn, (p.id or 0 for p in batch), (i.id for i in issue.items))
         pending: list[tuple[NewMessage, list[tuple[int, int]]]] = []
-        for person, seen in zip(batch, delivered, strict=True):
-            chosen = select_items(issue.items, person, delivered=seen, window=window)
+        for person in batch:
+            chosen = select_items(issue.items, person, delivered=delivered[person.id or 0], window=window)
             if not chosen:
                 continue
-            mail = render_digest(kit, person, chosen, period)
-            if dry_run:
-                report.planned.append(f"{person.email}: {mail.subject}")
+            try:
+                subject, new = _digest_message(kit, person, chosen, period, at, entries)
+            except ValueError as exc:  # a template or address problem: this subscriber only
+                report.render_failed(person.email, exc)
                 continue
-            msg = build_digest_message(
-                mail,
-                sender=kit.sender,
-                recipient=person,
-                message_id=message_id("digest", period.ref, person.email, kit.domain),
-                list_id=config.delivery.list_id,
-                unsubscribe_url=kit.links(person).unsubscribe_url,
-                date=at,
-            )
-            new = NewMessage(
-                "digest", period.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg)
-            )
-            pending.append((new, [(i.id, i.revision) for i in chosen]))
+            yield RENDERED
+            if dry_run:
+                report.planned.append(f"{person.email}: {subject}")
+            else:
+                pending.append((new, [(i.id, i.revision) for i in chosen]))
         if pending:
             _queue(store, pending, now=at, report=report)
+            yield QUEUED
+
+
+def _digest_message(
+    kit: MailKit,
+    person: Subscriber,
+    chosen: list[StoredItem],
+    period: Period,
+    at: datetime,
+    entries: dict[tuple[int, int], DigestEntry],
+) -> tuple[str, NewMessage]:
+    """The subject and the ledger entry of one subscriber's digest."""
+    links = kit.links(person)
+    mail = render_digest(kit, person, chosen, period, links=links, entries=entries)
+    msg = build_digest_message(
+        mail,
+        sender=kit.sender,
+        recipient=person,
+        message_id=message_id("digest", period.ref, person.email, kit.domain),
+        list_id=kit.config.delivery.list_id,
+        unsubscribe_url=links.unsubscribe_url,
+        date=at,
+    )
+    new = NewMessage("digest", period.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
+    return mail.subject, new
 
 
 def _queue(
@@ -238,12 +283,13 @@ def _queue(
     """Queue a batch of digests and note which item revisions each carries, in one transaction."""
     with store.write() as conn:
         rows = queue_messages(conn, [new for new, _ in pending], now=now)
-        for (new, revisions), row in zip(pending, rows, strict=True):
-            if row is not None:
-                record_deliveries(
-                    conn, subscriber_id=new.subscriber_id or 0, outbox_id=row, revisions=revisions
-                )
-                report.queued += 1
+        queued = [
+            (new.subscriber_id or 0, row, revisions)
+            for (new, revisions), row in zip(pending, rows, strict=True)
+            if row is not None
+        ]
+        record_deliveries(conn, queued)
+        report.queued += len(queued)
 
 
 def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool) -> Issue:

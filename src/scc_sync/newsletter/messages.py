@@ -20,6 +20,8 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, formataddr
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.render import RenderedMail
 
@@ -165,9 +167,22 @@ def message_id(kind: str, ref: str, recipient: str, domain: str) -> str:
 def _address(email: str, name: str | None) -> Address:
     email = clean_header(email)
     try:
-        return Address(display_name=clean_header(name or ""), addr_spec=email)
+        return Address(display_name=clean_header(name or ""), addr_spec=ascii_address(email))
     except (ValueError, IndexError) as exc:
         raise ValueError(f"invalid recipient address {email!r}: {exc}") from exc
+
+
+def ascii_address(email: str) -> str:
+    """The address as headers and SMTP need it: an internationalized domain in its IDNA form."""
+    if email.isascii():
+        return email
+    try:
+        valid = validate_email(email, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    if valid.ascii_email is None:
+        raise ValueError("non-ASCII characters before the @ need SMTPUTF8, which scc-sync does not send")
+    return valid.ascii_email
 
 
 _LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")

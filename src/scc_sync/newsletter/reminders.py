@@ -9,19 +9,21 @@ sent late once the 7-day one is due) and never once the event has started. The l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Event, Subscriber, Summary
-from scc_sync.newsletter.delivery import DeliveryReport, MailKit, deliver, retry_policy
+from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, deliver, retry_policy
 from scc_sync.newsletter.ics import event_calendar
 from scc_sync.newsletter.messages import build_reminder_message, message_id
-from scc_sync.newsletter.render import RenderedMail
+from scc_sync.newsletter.render import MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
@@ -103,9 +105,11 @@ def due_reminder(
     return DueReminder(stored, offset, due_at, (event.start - local_now.date()).days, missed)
 
 
-def render_reminder(kit: MailKit, person: Subscriber, due: DueReminder) -> RenderedMail:
+def render_reminder(
+    kit: MailKit, person: Subscriber, due: DueReminder, links: MailLinks | None = None
+) -> RenderedMail:
     return kit.renderer.reminder(
-        person, due.event.event, days_before=due.days_before, links=kit.links(person)
+        person, due.event.event, days_before=due.days_before, links=links or kit.links(person)
     )
 
 
@@ -124,7 +128,27 @@ def send_reminders(
     with store.write() as conn:
         sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
         stored = sync_events(conn, config, now=at)
-    for event in stored:
+    queueing = chain.from_iterable(
+        queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
+        for due in _due_reminders(stored, at, config)
+    )
+    if dry_run:
+        deque(queueing, maxlen=0)  # render everything, queue nothing
+        return report
+    return deliver(
+        store,
+        transport,
+        owner=owner,
+        now=now,
+        policy=retry_policy(config),
+        kinds=("reminder",),
+        report=report,
+        queueing=queueing,
+    )
+
+
+def _due_reminders(events: list[StoredEvent], at: datetime, config: Config) -> Iterator[DueReminder]:
+    for event in events:
         due = due_reminder(event, at, config.zone, config.digest.reminder_time)
         if due is None:
             continue
@@ -135,18 +159,7 @@ def send_reminders(
                 ", ".join(due.skipped),
                 due.offset,
             )
-        queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
-    if not dry_run:
-        deliver(
-            store,
-            transport,
-            owner=owner,
-            now=now,
-            policy=retry_policy(config),
-            kinds=("reminder",),
-            report=report,
-        )
-    return report
+        yield due
 
 
 def queue_due(
@@ -158,7 +171,8 @@ def queue_due(
     now: datetime,
     report: DeliveryReport,
     dry_run: bool,
-) -> None:
+) -> Iterator[str]:
+    """Queue one reminder per confirmed subscriber who wants reminders; steps as `digest.queue_period`."""
     with store.read() as conn:
         people = [s for s in list_subscribers(conn, status="confirmed") if s.reminders]
         already = queued_recipients(conn, "reminder", due.ref)
@@ -168,32 +182,44 @@ def queue_due(
     )
     people = [p for p in people if p.email.lower() not in already]
     for start in range(0, len(people), QUEUE_BATCH):
-        pending = []
+        pending: list[NewMessage] = []
         for person in people[start : start + QUEUE_BATCH]:
-            mail = render_reminder(kit, person, due)
-            if dry_run:
-                report.planned.append(f"{person.email}: {mail.subject}")
+            try:
+                subject, new = _reminder_message(kit, person, due, ics, now)
+            except ValueError as exc:  # a template or address problem: this subscriber only
+                report.render_failed(person.email, exc)
                 continue
-            msg = build_reminder_message(
-                mail,
-                ics,
-                sender=kit.sender,
-                recipient=person,
-                message_id=message_id("reminder", due.ref, person.email, kit.domain),
-                list_id=config.delivery.list_id,
-                unsubscribe_url=kit.links(person).unsubscribe_url,
-                date=now,
-                ics_filename=f"{event.key}.ics",
-            )
-            pending.append(
-                NewMessage(
-                    "reminder", due.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg)
-                )
-            )
+            yield RENDERED
+            if dry_run:
+                report.planned.append(f"{person.email}: {subject}")
+            else:
+                pending.append(new)
         if pending:
             with store.write() as conn:  # one transaction per batch
                 rows = queue_messages(conn, pending, now=now)
             report.queued += sum(row is not None for row in rows)
+            yield QUEUED
+
+
+def _reminder_message(
+    kit: MailKit, person: Subscriber, due: DueReminder, ics: bytes, at: datetime
+) -> tuple[str, NewMessage]:
+    """The subject and the ledger entry of one subscriber's reminder."""
+    links = kit.links(person)
+    mail = render_reminder(kit, person, due, links)
+    msg = build_reminder_message(
+        mail,
+        ics,
+        sender=kit.sender,
+        recipient=person,
+        message_id=message_id("reminder", due.ref, person.email, kit.domain),
+        list_id=kit.config.delivery.list_id,
+        unsubscribe_url=links.unsubscribe_url,
+        date=at,
+        ics_filename=f"{due.event.event.key}.ics",
+    )
+    new = NewMessage("reminder", due.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
+    return mail.subject, new
 
 
 def preview_reminder(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:

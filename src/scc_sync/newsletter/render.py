@@ -30,6 +30,9 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
     select_autoescape,
 )
 
@@ -43,6 +46,28 @@ MAX_PEOPLE = 5
 COUNT_ORDER = ("participants", "speakers", "exhibitors", "partners")
 
 _BLOCK_END = re.compile(r"<\s*(?:br|hr|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.IGNORECASE)
+
+
+MAIL_TEMPLATES = tuple(f"{kind}.{ext}" for kind in ("digest", "reminder") for ext in ("txt", "html"))
+
+
+class RenderError(ValueError):
+    """A mail template is broken or failed for some data: names the template file and line."""
+
+
+def _template_error(template: Template | None, name: str, exc: TemplateError) -> RenderError:
+    """`exc` with the template's file and line: `templates/digest.txt, line 3: 'x' is undefined`."""
+    path, line = (template.filename if template else None) or name, None
+    if isinstance(exc, TemplateSyntaxError):
+        path, line = exc.filename or path, exc.lineno
+    else:  # Jinja2 rewrites tracebacks so that template frames carry the template's file and line
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == path:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+    where = f"{path}, line {line}" if line else path
+    return RenderError(f"mail template {where}: {exc.message or type(exc).__name__}")
 
 
 @dataclass(frozen=True)
@@ -328,7 +353,24 @@ class Renderer:
         week = last.isocalendar().week
         return words["digest_subject"].format(title=self.digest_title, count=count, week=week)
 
+    def check_templates(self) -> None:
+        """Load every mail template once: a syntax error stops a run before anything is queued."""
+        for name in MAIL_TEMPLATES:
+            self._template(name)
+
+    def _template(self, name: str) -> Template:
+        try:
+            return self.env.get_template(name)
+        except TemplateError as exc:
+            raise _template_error(None, name, exc) from exc
+
     def _render(self, kind: str, context: dict[str, Any]) -> RenderedMail:
-        text = self.env.get_template(f"{kind}.txt").render(context)
-        raw_html = self.env.get_template(f"{kind}.html").render(context)
+        text, raw_html = (self._render_one(f"{kind}.{ext}", context) for ext in ("txt", "html"))
         return RenderedMail(subject=context["subject"], text=text, html=self._inliner.inline(raw_html))
+
+    def _render_one(self, name: str, context: dict[str, Any]) -> str:
+        template = self._template(name)
+        try:
+            return template.render(context)
+        except TemplateError as exc:
+            raise _template_error(template, name, exc) from exc

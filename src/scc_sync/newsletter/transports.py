@@ -42,7 +42,10 @@ class SendResult:
 
 
 class Transport(Protocol):
-    def send(self, msg: EmailMessage) -> SendResult: ...
+    def send(self, msg: EmailMessage, *, while_waiting: Callable[[], None] | None = None) -> SendResult:
+        """Deliver `msg`. `while_waiting` (it must not raise) runs once the message has left and before
+        its outcome is known: other work fills the time the server takes to answer."""
+        ...
 
     def close(self) -> None: ...
 
@@ -100,11 +103,14 @@ class MaildirTransport:
             (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
         self._box = mailbox.Maildir(self.path, create=False)
 
-    def send(self, msg: EmailMessage) -> SendResult:
+    def send(self, msg: EmailMessage, *, while_waiting: Callable[[], None] | None = None) -> SendResult:
         try:
             key = self._box.add(wire_bytes(msg))
         except OSError as exc:  # disk full, permissions: nothing was written, so a retry is safe
             return SendResult("deferred", f"maildir {self.path}: {exc}")
+        finally:
+            if while_waiting is not None:
+                while_waiting()
         return SendResult("sent", f"250 stored in {self.path} as {key}")
 
     def close(self) -> None:
@@ -269,7 +275,12 @@ class SmtpTransport:
     # -- sending ----------------------------------------------------------------------------------
 
     def send(
-        self, msg: EmailMessage, *, envelope_from: str | None = None, recipients: list[str] | None = None
+        self,
+        msg: EmailMessage,
+        *,
+        envelope_from: str | None = None,
+        recipients: list[str] | None = None,
+        while_waiting: Callable[[], None] | None = None,
     ) -> SendResult:
         sender = envelope_from or parseaddr(str(msg.get("Sender") or msg.get("From") or ""))[1]
         rcpts = recipients or _header_addresses(msg, "To", "Cc")
@@ -283,13 +294,20 @@ class SmtpTransport:
             try:
                 if self._conn is None:
                     self._conn = self._connect()
-                return self._transaction(self._conn, sender, rcpts, data)
+                return self._transaction(self._conn, sender, rcpts, data, while_waiting)
             except _Retry as retry:
                 last = retry.reply
                 self._drop()
         return SendResult("deferred", last)
 
-    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpts: list[str], data: bytes) -> SendResult:
+    def _transaction(
+        self,
+        conn: smtplib.SMTP,
+        sender: str,
+        rcpts: list[str],
+        data: bytes,
+        while_waiting: Callable[[], None] | None,
+    ) -> SendResult:
         try:
             code, text = conn.mail(sender)
             if code == 421:
@@ -314,14 +332,22 @@ class SmtpTransport:
                 return self._refused(conn, code, text)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             raise _Retry(f"connection lost before DATA: {type(exc).__name__}: {exc}") from exc
-        return self._data(conn, data, refusals)
+        return self._data(conn, data, refusals, while_waiting)
 
-    def _data(self, conn: smtplib.SMTP, data: bytes, refusals: list[tuple[int, bytes]]) -> SendResult:
+    def _data(
+        self,
+        conn: smtplib.SMTP,
+        data: bytes,
+        refusals: list[tuple[int, bytes]],
+        while_waiting: Callable[[], None] | None,
+    ) -> SendResult:
         payload = _LEADING_DOT.sub(b"..", data)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
         try:
             conn.send(payload + b".\r\n")
+            if while_waiting is not None:  # the server is busy with the message: use the time
+                while_waiting()
             code, text = conn.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()

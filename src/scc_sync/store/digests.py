@@ -94,24 +94,30 @@ def issue_items(conn: Connection, issue_id: int) -> list[StoredItem]:
 
 
 def delivered_revisions(
-    conn: Connection, subscriber_id: int, item_ids: Iterable[int]
-) -> set[tuple[int, int]]:
-    ids = list(item_ids)
-    if not ids:
-        return set()
+    conn: Connection, subscriber_ids: Iterable[int], item_ids: Iterable[int]
+) -> dict[int, set[tuple[int, int]]]:
+    """Per subscriber, the (item, revision) pairs among `item_ids` they already got: one query for many."""
+    people, ids = list(subscriber_ids), list(item_ids)
+    found: dict[int, set[tuple[int, int]]] = {person: set() for person in people}
+    if not people or not ids:
+        return found
     rows = conn.execute(
-        select(digest_deliveries.c.item_id, digest_deliveries.c.revision).where(
-            digest_deliveries.c.subscriber_id == subscriber_id, digest_deliveries.c.item_id.in_(ids)
-        )
+        select(
+            digest_deliveries.c.subscriber_id, digest_deliveries.c.item_id, digest_deliveries.c.revision
+        ).where(digest_deliveries.c.subscriber_id.in_(people), digest_deliveries.c.item_id.in_(ids))
     )
-    return {(r.item_id, r.revision) for r in rows}
+    for row in rows:
+        found[row.subscriber_id].add((row.item_id, row.revision))
+    return found
 
 
 def record_deliveries(
-    conn: Connection, *, subscriber_id: int, outbox_id: int, revisions: Iterable[tuple[int, int]]
+    conn: Connection, deliveries: Iterable[tuple[int, int, Iterable[tuple[int, int]]]]
 ) -> None:
+    """Note which item revisions each queued digest carries: (subscriber id, outbox id, revisions)."""
     rows = [
         {"subscriber_id": subscriber_id, "item_id": item_id, "revision": revision, "outbox_id": outbox_id}
+        for subscriber_id, outbox_id, revisions in deliveries
         for item_id, revision in revisions
     ]
     if rows:

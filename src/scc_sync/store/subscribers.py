@@ -31,10 +31,17 @@ class SubscriberExists(SubscriberError):
 
 
 def normalize_email(address: str) -> str:
-    """A syntactically valid address (no DNS lookups), or SubscriberError saying why not."""
+    """A syntactically valid address (no DNS lookups), or SubscriberError saying why not.
+
+    Non-ASCII before the @ would need SMTPUTF8 on every relay, which scc-sync does not send; such an
+    address is refused here, where the person adding it can still act. A non-ASCII domain is fine: mail
+    goes to its ASCII (IDNA) form.
+    """
     address = address.strip()
     try:
-        valid = validate_email(address, check_deliverability=False, globally_deliverable=False)
+        valid = validate_email(
+            address, check_deliverability=False, globally_deliverable=False, allow_smtputf8=False
+        )
     except EmailNotValidError as exc:
         raise SubscriberError(f"{address!r}: not a valid email address ({exc})") from None
     if "." not in valid.ascii_domain:
