@@ -1,11 +1,8 @@
 """Delivery throughput: personalized render + build + send vs. plain smtplib resending one message.
 
-Also the real path: render + build + queue in the delivery ledger (SQLite; one transaction per batch of 200),
-then the ledger's delivery loop (lease a row, send, then record its outcome and lease the next row in one
-transaction: one commit per message).
-
-And the whole `digest` job as users run it (`pipeline.run_digest`): subscribers and items in the store, the
-period's issue frozen, each subscriber's items chosen, rendered, queued and delivered.
+Also the whole `digest` job as users run it (`pipeline.run_digest`, SQLite): subscribers and items in the
+store, the period's issue frozen, each subscriber's items chosen, rendered and queued in the delivery ledger
+(in the gaps of sending), then each message leased, sent and its outcome recorded (one commit per message).
 
 All runs talk to the same local aiosmtpd server over one connection each. The server runs in its own
 process (as a real MTA would), so it does not compete with the sender for the GIL. The ratio (ours /
@@ -13,7 +10,7 @@ baseline, measured in the same run) is what matters, not the absolute rates. Tar
 
     PYTHONPATH=src python bench/bench_delivery.py [--subscribers 2000] [--rounds 3] [--profile]
 
-`--profile` runs the ledger path once more under cProfile and prints where its time goes.
+`--profile` runs the digest job once more under cProfile and prints where its time goes.
 """
 
 from __future__ import annotations
@@ -36,7 +33,6 @@ from aiosmtpd.controller import Controller
 
 from scc_sync.config import parse_config
 from scc_sync.models import Count, EventFacts, Item, Person, Subscriber, Summary
-from scc_sync.newsletter.delivery import DeliveryReport, deliver
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
@@ -44,7 +40,6 @@ from scc_sync.newsletter.transports import SmtpTransport, wire_bytes
 from scc_sync.pipeline import make_transport, run_digest
 from scc_sync.store import open_store
 from scc_sync.store.items import save_item
-from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, RetryPolicy, queue_messages
 from scc_sync.store.sources import ensure_source
 from scc_sync.store.subscribers import add_subscriber
 
@@ -152,38 +147,6 @@ def run_ours(port: int, renderer: Renderer, signer: TokenSigner, entries: list[D
     return len(subs) / (time.perf_counter() - start)
 
 
-def run_ledger(port: int, renderer: Renderer, signer: TokenSigner, entries: list[DigestEntry], subs) -> float:
-    """Render + build + queue every message in a fresh SQLite ledger, then send them with `deliver()`."""
-    now = datetime(2021, 11, 8, 7, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as folder, open_store(f"sqlite:///{folder}/bench.db") as store:
-        with store.write() as conn:  # setup, not timed: the subscribers exist before a mailing
-            ids = [add_subscriber(conn, s.email, now=now, origin="cli", status="confirmed").id for s in subs]
-        start = time.perf_counter()
-        for first in range(0, len(subs), QUEUE_BATCH):  # as digest.queue_period does
-            batch = []
-            for sub, sub_id in zip(subs[first:][:QUEUE_BATCH], ids[first:][:QUEUE_BATCH], strict=True):
-                msg = personalized(renderer, signer, entries, sub)
-                mid = str(msg["Message-ID"])
-                batch.append(NewMessage("digest", "weekly:2021-W44", sub.email, sub_id, mid, wire_bytes(msg)))
-            with store.write() as conn:
-                queue_messages(conn, batch, now=now)
-        report = DeliveryReport("digest")
-        with SmtpTransport("127.0.0.1", port, security="none", timeout=30) as transport:
-            deliver(
-                store,
-                transport,
-                owner="bench",
-                now=lambda: now,
-                policy=RetryPolicy(),
-                kinds=["digest"],
-                report=report,
-            )
-        elapsed = time.perf_counter() - start
-    if report.sent != len(subs):
-        raise SystemExit(f"ledger delivery: {report.line()}")
-    return len(subs) / elapsed
-
-
 def run_digest_job(port: int, entries: list[DigestEntry], subs) -> float:
     """`run_digest` on a fresh SQLite store holding `subs` (weekly) and `entries` as items of the week."""
     os.environ.setdefault("SCC_SYNC_BENCH_SECRET", "k" * 32)
@@ -241,7 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--profile", action="store_true", help="profile one more ledger run (cProfile)")
+    parser.add_argument("--profile", action="store_true", help="profile one more digest job (cProfile)")
     args = parser.parse_args()
     n, rounds = args.subscribers, args.rounds
 
@@ -255,16 +218,15 @@ def main() -> None:
         subs = subscribers(n)
         one = wire_bytes(personalized(renderer, signer, entries, subs[0]))
         run_render_only(renderer, entries, subs[:50], cold=True)  # warm-up: templates, Babel data
-        baselines, ours, ledger, jobs = [], [], [], []
+        baselines, ours, jobs = [], [], []
         for _ in range(rounds):
             baselines.append(run_baseline(port, one, n))
             ours.append(run_ours(port, renderer, signer, entries, subs))
-            ledger.append(run_ledger(port, renderer, signer, entries, subs))
             jobs.append(run_digest_job(port, entries, subs))
-            runs += 4
+            runs += 3
         if args.profile:
             profiler = cProfile.Profile()
-            profiler.runcall(run_ledger, port, renderer, signer, entries, subs)
+            profiler.runcall(run_digest_job, port, entries, subs)
             runs += 1
         cold = run_render_only(renderer, entries, subs[:500], cold=True)
         warm = run_render_only(renderer, entries, subs, cold=False)
@@ -275,20 +237,14 @@ def main() -> None:
     assert received == runs * n, f"server received {received} of {runs * n} messages"
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     baseline, mine = statistics.median(baselines), statistics.median(ours)
-    through_ledger, whole_job = statistics.median(ledger), statistics.median(jobs)
+    whole_job = statistics.median(jobs)
     ratio = mine / baseline
-    ledger_ratio = through_ledger / baseline
     job_ratio = whole_job / baseline
     verdict = "OK" if ratio >= 0.5 else "BELOW TARGET"
     print(f"messages: {n} per run, {rounds} rounds (median), message size {len(one) / 1024:.1f} KiB")
     print(f"baseline smtplib, one pre-rendered message: {baseline:8.1f} msg/s  {_rates(baselines)}")
     print(f"scc-sync render + build + send:             {mine:8.1f} msg/s  {_rates(ours)}")
     print(f"ratio (target >= 0.5):                      {ratio:8.2f}  {verdict}  {_ratios(ours, baselines)}")
-    print(f"scc-sync render + queue in ledger + deliver: {through_ledger:7.1f} msg/s  {_rates(ledger)}")
-    print(
-        f"ledger ratio (target >= 0.5):               {ledger_ratio:8.2f}  "
-        f"{'OK' if ledger_ratio >= 0.5 else 'BELOW TARGET'}  {_ratios(ledger, baselines)}"
-    )
     print(f"the digest job (run_digest), end to end:     {whole_job:7.1f} msg/s  {_rates(jobs)}")
     print(
         f"digest job ratio (target >= 0.5):           {job_ratio:8.2f}  "
@@ -298,9 +254,9 @@ def main() -> None:
     print(f"render only, one mailing (shared render):   {warm:8.1f} msg/s")
     print(f"peak RSS (sender process):                  {peak_mb:8.1f} MiB")
     if args.profile:
-        print("\nledger path, by own time (cProfile):")
+        print("\ndigest job, by own time (cProfile):")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        print("ledger path, by cumulative time (cProfile):")
+        print("digest job, by cumulative time (cProfile):")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
 

@@ -17,7 +17,14 @@ from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
 from scc_sync.pipeline import run_digest
 from scc_sync.store import Store
-from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, RetryPolicy, list_ledger, queue_messages
+from scc_sync.store.outbox import (
+    FIRST_BATCH,
+    QUEUE_BATCH,
+    NewMessage,
+    RetryPolicy,
+    list_ledger,
+    queue_messages,
+)
 from scc_sync.store.schema import outbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -57,7 +64,7 @@ def test_a_large_mailing_starts_sending_before_it_is_fully_queued(store: Store, 
     with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
         report = run_digest(cfg, store, transport, now=fixed(MONDAY))
     assert report.line() == f"digest: {n} sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
-    assert queued_at_first_message == [QUEUE_BATCH]  # the rest was rendered while mail went out
+    assert queued_at_first_message == [FIRST_BATCH]  # the rest was rendered while mail went out
     received = sorted(m.rcpt_tos[0] for m in handler.messages)
     assert received == addresses  # each exactly once
     assert len({parse(m.data)["Message-ID"] for m in handler.messages}) == n

@@ -28,7 +28,7 @@ from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
 from scc_sync.store.digests import Issue, delivered_revisions, freeze_issue, preview_issue, record_deliveries
 from scc_sync.store.items import StoredItem
-from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, queue_messages, queued_recipients
+from scc_sync.store.outbox import NewMessage, batches, queue_messages, queued_recipients
 from scc_sync.store.subscribers import (
     SubscriberError,
     get_subscriber,
@@ -225,8 +225,7 @@ def queue_period(
     issue = _issue(store, period, at, dry_run=dry_run)
     window = parse_duration(config.digest.window)
     entries: dict[tuple[int, int], DigestEntry] = {}
-    for start in range(0, len(people), QUEUE_BATCH):
-        batch = people[start : start + QUEUE_BATCH]
+    for batch in batches(people):
         with store.read() as conn:
             delivered = delivered_revisions(conn, (p.id or 0 for p in batch), (i.id for i in issue.items))
         pending: list[tuple[NewMessage, list[tuple[int, int]]]] = []

@@ -27,7 +27,7 @@ from scc_sync.newsletter.render import MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
-from scc_sync.store.outbox import QUEUE_BATCH, NewMessage, queue_messages, queued_recipients
+from scc_sync.store.outbox import NewMessage, batches, queue_messages, queued_recipients
 from scc_sync.store.schema import items
 from scc_sync.store.subscribers import (
     SubscriberError,
@@ -181,9 +181,9 @@ def queue_due(
         event, uid=f"{event.key}@{config.delivery.list_id}", sequence=due.event.sequence, stamp=now
     )
     people = [p for p in people if p.email.lower() not in already]
-    for start in range(0, len(people), QUEUE_BATCH):
+    for batch in batches(people):
         pending: list[NewMessage] = []
-        for person in people[start : start + QUEUE_BATCH]:
+        for person in batch:
             try:
                 subject, new = _reminder_message(kit, person, due, ics, now)
             except ValueError as exc:  # a template or address problem: this subscriber only

@@ -15,11 +15,11 @@ claimed: the frequent state and lease updates then rewrite a small row, not the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -43,6 +43,7 @@ from scc_sync.store.engine import Store
 from scc_sync.store.schema import outbox, outbox_payloads, subscribers
 
 MAX_BACKOFF = timedelta(hours=12)
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +86,15 @@ class LedgerRow:
 
 
 QUEUE_BATCH = 200  # messages rendered, then queued in one transaction: few commits, bounded memory
+FIRST_BATCH = 20  # a mailing's first batch is small: its first message goes out sooner
+
+
+def batches(people: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`people` in queueing batches: FIRST_BATCH, then QUEUE_BATCH each."""
+    start, size = 0, FIRST_BATCH
+    while start < len(people):
+        yield people[start : start + size]
+        start, size = start + size, QUEUE_BATCH
 
 
 @dataclass(frozen=True)
