@@ -14,7 +14,7 @@ from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed
 from scc_sync.newsletter.digest import digest_period
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.pipeline import run_digest
+from scc_sync.pipeline import make_transport, run_digest
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger
 from scc_sync.store.schema import digest_issues
@@ -235,3 +235,72 @@ def test_turning_reminders_off_keeps_digests_coming(store: Store, tmp_path: Path
         assert (
             run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1
         )  # reminders off: digests still come
+
+
+def _pending_states(store: Store) -> list[tuple[str, int]]:
+    with store.read() as conn:
+        return sorted((r.state, r.attempts) for r in list_ledger(conn))
+
+
+def test_a_login_the_server_refuses_stops_the_run_after_one_try(store: Store, monkeypatch) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from smtpserver import MisbehavingHandler, _free_port
+
+    tries: list[str] = []
+
+    def refuse(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        tries.append(mechanism)
+        return AuthResult(success=False, handled=False)
+
+    handler = MisbehavingHandler()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=_free_port(), authenticator=refuse, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        monkeypatch.setenv("SCC_SYNC_TEST_SMTP_PASSWORD", "wrong")
+        cfg = config(
+            people("a@example.org", "b@example.org", "c@example.org"),
+            delivery={
+                "transport": "smtp",
+                "smtp": {
+                    "host": "127.0.0.1",
+                    "port": controller.port,
+                    "security": "none",
+                    "username": "digest",
+                    "password_env": "SCC_SYNC_TEST_SMTP_PASSWORD",
+                },
+            },
+        )
+        add_item(store, "news", at=WEEK42)
+        with make_transport(cfg) as transport:
+            report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+    finally:
+        controller.stop()
+    assert tries and handler.ehlo_count == 1  # one session tried to log in, not one per message
+    assert handler.messages == []
+    assert (report.sent, report.deferred, report.problems) == (0, 1, 1)
+    assert f"SMTP 127.0.0.1:{controller.port}: login refused: 535" in report.line()
+    assert report.line().endswith("check [delivery.smtp] username and password")
+    assert _pending_states(store) == [("deferred", 1), ("queued", 0), ("queued", 0)]  # nothing lost
+
+
+def test_an_unreachable_server_stops_the_run_and_queues_the_rest(store: Store) -> None:
+    from smtpserver import _free_port
+
+    addresses = [f"user{i:02d}@example.org" for i in range(30)]  # more than the first queueing batch
+    cfg = config(
+        people(*addresses),
+        delivery={
+            "transport": "smtp",
+            "smtp": {"host": "127.0.0.1", "port": _free_port(), "security": "none"},
+        },
+    )
+    add_item(store, "news", at=WEEK42)
+    with make_transport(cfg) as transport:
+        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+    assert "stopped sending, the rest waits for the next run" in report.line()
+    assert "ConnectionRefusedError" in report.line()
+    assert _pending_states(store) == [("deferred", 1)] + [("queued", 0)] * 29  # all promised, none lost

@@ -52,6 +52,7 @@ class DeliveryReport:
     unknown: int = 0
     queued: int = 0
     not_rendered: int = 0  # subscribers whose mail could not be built (a template or address problem)
+    stopped: str | None = None  # why sending stopped early (the mail server could not be reached)
     dry_run: bool = False
     planned: list[str] = field(default_factory=list)  # dry run: "recipient: subject" of each message
     _render_problems: set[str] = field(default_factory=set)
@@ -83,6 +84,8 @@ class DeliveryReport:
 
     def line(self) -> str:
         missing = f"; {self.not_rendered} not built (see the log)" if self.not_rendered else ""
+        if self.stopped:
+            missing += f"; stopped sending, the rest waits for the next run: {self.stopped}"
         if self.dry_run:
             return f"{self.job} (dry run): {len(self.planned)} would be queued, nothing sent{missing}"
         return (
@@ -261,12 +264,25 @@ def deliver(
                 continue
             return report
         outcome = _send(transport, done.payload, while_waiting=work.step)
-        if work.failure is not None:  # rendering the next message failed: record this one, then stop
-            state = record_result(
-                store, done, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy
-            )
-            _report_sent(report, done, state, outcome.reply)
+        if work.failure is None and not outcome.no_connection:
+            continue
+        # stop: record this message alone (no next claim), then raise, or finish queueing and return
+        state = record_result(
+            store, done, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy
+        )
+        _report_sent(report, done, state, outcome.reply)
+        if work.failure is not None:  # rendering the next message failed
             raise work.failure
+        return _stop_sending(report, work, outcome.reply)
+
+
+def _stop_sending(report: DeliveryReport, work: Interleaved, reply: str) -> DeliveryReport:
+    """The mail server cannot be reached: queue what is left (nothing is lost) but send no more this run."""
+    while work.until_queued():
+        pass
+    report.stopped = reply
+    log.error("%s: stopped sending: %s; the queued messages wait for the next run", report.job, reply)
+    return report
 
 
 def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: str) -> None:

@@ -39,6 +39,8 @@ Security = Literal["none", "starttls", "tls"]
 class SendResult:
     state: SendState
     reply: str  # SMTP code and text ("451 4.3.0 try later"), or what went wrong locally
+    # No session could be opened (refused, timeout, TLS, login): further messages would fail the same way.
+    no_connection: bool = False
 
 
 class Transport(Protocol):
@@ -161,6 +163,13 @@ class _Retry(Exception):
         self.reply = reply
 
 
+class _NoSession(_Retry):
+    """No usable session could be opened at all."""
+
+
+CHECK_SETTINGS = "check [delivery.smtp]"
+
+
 def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
@@ -240,12 +249,20 @@ class SmtpTransport:
                 conn.ehlo()
             if self.username is not None and self.password is not None:
                 conn.login(self.username, self.password)
-        except smtplib.SMTPResponseException as exc:
-            raise _Retry(f"{where}: {_reply(exc.smtp_code, exc.smtp_error)}") from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise _Retry(f"{where}: {exc}") from exc
-        except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, TLS verification
-            raise _Retry(f"{where}: {type(exc).__name__}: {exc}") from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            raise _NoSession(
+                f"{where}: login refused: {reply}; {CHECK_SETTINGS} username and password"
+            ) from exc
+        except smtplib.SMTPResponseException as exc:  # a greeting of 421/554, a refused EHLO or STARTTLS
+            raise _NoSession(f"{where}: {_reply(exc.smtp_code, exc.smtp_error)}") from exc
+        except smtplib.SMTPNotSupportedError as exc:  # no STARTTLS, or no AUTH for our username
+            raise _NoSession(f"{where}: {exc}; {CHECK_SETTINGS} security and username") from exc
+        except ssl.SSLCertVerificationError as exc:
+            problem = f"the server's TLS certificate did not verify ({exc.verify_message})"
+            raise _NoSession(f"{where}: {problem}; {CHECK_SETTINGS} host") from exc
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, other TLS trouble
+            raise _NoSession(f"{where}: {type(exc).__name__}: {exc}") from exc
         self.connections += 1
         return conn
 
@@ -295,6 +312,8 @@ class SmtpTransport:
                 if self._conn is None:
                     self._conn = self._connect()
                 return self._transaction(self._conn, sender, rcpts, data, while_waiting)
+            except _NoSession as failure:
+                return SendResult("deferred", failure.reply, no_connection=True)
             except _Retry as retry:
                 last = retry.reply
                 self._drop()
