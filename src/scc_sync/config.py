@@ -244,10 +244,11 @@ class DigestConfig(Section):
     daily: str = "0 7 * * *"
     weekly: str = "0 7 * * mon"
     window: str = "7d"
+    catch_up: str = "14d"  # periods skipped while nothing ran are folded into the next issue, this far back
     reminder_time: str = "09:00"
 
     _cron = field_validator("daily", "weekly")(classmethod(lambda cls, v: _check_cron(v)))
-    _window = field_validator("window")(classmethod(lambda cls, v: (parse_duration(v), v)[1]))
+    _window = field_validator("window", "catch_up")(classmethod(lambda cls, v: (parse_duration(v), v)[1]))
 
     @field_validator("reminder_time")
     @classmethod

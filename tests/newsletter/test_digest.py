@@ -304,3 +304,40 @@ def test_an_unreachable_server_stops_the_run_and_queues_the_rest(store: Store) -
     assert "stopped sending, the rest waits for the next run" in report.line()
     assert "ConnectionRefusedError" in report.line()
     assert _pending_states(store) == [("deferred", 1)] + [("queued", 0)] * 29  # all promised, none lost
+
+
+def test_days_without_a_digest_run_are_caught_up_by_the_next_issue(store: Store, tmp_path: Path) -> None:
+    cfg = config(people("anna@example.org", frequency="daily"), digest={"catch_up": "3d"})
+    day = datetime(2021, 10, 18, 12, tzinfo=BERLIN)  # a Monday
+    for n in range(6):
+        add_item(store, f"day{n}", at=day + timedelta(days=n), title=f"Meldung vom Tag {n}")
+    box = tmp_path / "maildir"
+    with MaildirTransport(box) as transport:
+        # day 1, 07:00 covers day 0; then nothing runs for days 1 to 4 (the service was down)
+        first = run_digest(cfg, store, transport, now=fixed(day + timedelta(days=1, hours=-5)))
+        # day 6, 07:00 covers day 5 and catches up the skipped days
+        later = run_digest(cfg, store, transport, now=fixed(day + timedelta(days=6, hours=-5)))
+    assert (first.sent, later.sent) == (1, 1)
+    first_mail, caught_up = maildir_messages(box)  # sorted by delivery time
+    assert "Meldung vom Tag 0" in first_mail.get_body(("plain",)).get_content()
+    text = caught_up.get_body(("plain",)).get_content()
+    assert [n for n in range(6) if f"== Meldung vom Tag {n}" in text] == [2, 3, 4, 5]  # 3 days back at most
+    assert "20. Oktober 2021" in text and "23. Oktober 2021" in text  # the intro names the whole range
+    with store.read() as conn:
+        starts = conn.execute(select(digest_issues.c.period_key, digest_issues.c.period_start)).all()
+    assert [(key, start.astimezone(BERLIN).day) for key, start in starts] == [
+        ("2021-10-18", 18),
+        ("2021-10-23", 20),
+    ]
+
+
+def test_the_first_issue_does_not_reach_back_into_the_archive(store: Store, tmp_path: Path) -> None:
+    cfg = config(people("anna@example.org", frequency="daily"), digest={"window": "30d"})
+    day = datetime(2021, 10, 18, 12, tzinfo=BERLIN)
+    add_item(store, "old", at=day - timedelta(days=3), title="Alte Meldung")
+    add_item(store, "new", at=day, title="Neue Meldung")
+    with MaildirTransport(tmp_path / "maildir") as transport:
+        run_digest(cfg, store, transport, now=fixed(day + timedelta(days=1, hours=-5)))
+    [mail] = maildir_messages(tmp_path / "maildir")
+    text = mail.get_body(("plain",)).get_content()
+    assert "Neue Meldung" in text and "Alte Meldung" not in text

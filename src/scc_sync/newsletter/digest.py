@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
@@ -26,7 +26,14 @@ from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport, wire_bytes
 from scc_sync.store import Store
-from scc_sync.store.digests import Issue, delivered_revisions, freeze_issue, preview_issue, record_deliveries
+from scc_sync.store.digests import (
+    Issue,
+    delivered_revisions,
+    freeze_issue,
+    issue_start,
+    preview_issue,
+    record_deliveries,
+)
 from scc_sync.store.items import StoredItem
 from scc_sync.store.outbox import NewMessage, batches, queue_messages, queued_recipients
 from scc_sync.store.subscribers import (
@@ -222,7 +229,8 @@ def queue_period(
     people = [s for s in people if s.email.lower() not in already]
     if not people:
         return
-    issue = _issue(store, period, at, dry_run=dry_run)
+    issue = _issue(store, period, at, dry_run=dry_run, catch_up=parse_duration(config.digest.catch_up))
+    period = replace(period, start=issue.start)  # earlier when skipped periods are caught up
     window = parse_duration(config.digest.window)
     entries: dict[tuple[int, int], DigestEntry] = {}
     for batch in batches(people):
@@ -291,21 +299,12 @@ def _queue(
         report.queued += len(queued)
 
 
-def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool) -> Issue:
-    if dry_run:
-        with store.read() as conn:
-            return preview_issue(
-                conn, frequency=period.frequency, period_key=period.key, start=period.start, end=period.end
-            )
-    with store.write() as conn:
-        return freeze_issue(
-            conn,
-            frequency=period.frequency,
-            period_key=period.key,
-            start=period.start,
-            end=period.end,
-            now=now,
-        )
+def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool, catch_up: timedelta) -> Issue:
+    """The period's issue: frozen (or, for a dry run, previewed), starting earlier after skipped periods."""
+    with store.read() if dry_run else store.write() as conn:
+        start = issue_start(conn, frequency=period.frequency, start=period.start, limit=catch_up)
+        key = {"frequency": period.frequency, "period_key": period.key, "start": start, "end": period.end}
+        return preview_issue(conn, **key) if dry_run else freeze_issue(conn, **key, now=now)
 
 
 def preview_digest(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:
@@ -314,10 +313,9 @@ def preview_digest(config: Config, store: Store, address: str, *, now: datetime)
         person = get_subscriber(conn, address)
         if person is None:
             raise SubscriberError(f"{address}: no such subscriber")
-        period = digest_period(person.frequency, now, config.zone)
-        issue = preview_issue(
-            conn, frequency=period.frequency, period_key=period.key, start=period.start, end=period.end
-        )
+    period = digest_period(person.frequency, now, config.zone)
+    issue = _issue(store, period, now, dry_run=True, catch_up=parse_duration(config.digest.catch_up))
+    period = replace(period, start=issue.start)
     chosen = select_items(issue.items, person, delivered=set(), window=parse_duration(config.digest.window))
     if not chosen:
         return None

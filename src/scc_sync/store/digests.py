@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from scc_sync.store.items import StoredItem, _stored
 from scc_sync.store.schema import digest_deliveries, digest_issue_items, digest_issues, items
@@ -21,6 +21,22 @@ class Issue:
     start: datetime
     end: datetime
     items: list[StoredItem]  # with the revision they had when the issue was frozen
+
+
+def issue_start(conn: Connection, *, frequency: str, start: datetime, limit: timedelta) -> datetime:
+    """Where a new issue of a period starting at `start` begins.
+
+    Normally at `start`. When periods were skipped since the last issue of this frequency (nothing ran for
+    days), at that issue's end, so the items of the skipped periods are not lost; at most `limit` earlier.
+    """
+    previous_end = conn.scalar(
+        select(func.max(digest_issues.c.period_end)).where(
+            digest_issues.c.frequency == frequency, digest_issues.c.period_end <= start
+        )
+    )
+    if previous_end is None:  # the first issue: a digest does not start with the archive
+        return start
+    return max(previous_end, start - limit)
 
 
 def freeze_issue(
