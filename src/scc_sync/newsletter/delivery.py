@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -274,6 +275,35 @@ def deliver(
         if work.failure is not None:  # rendering the next message failed
             raise work.failure
         return _stop_sending(report, work, outcome.reply)
+
+
+def send_mailing(
+    config: Config,
+    store: Store,
+    transport: Transport,
+    queueing: Iterator[str],
+    *,
+    kind: str,
+    report: DeliveryReport,
+    owner: str,
+    now: Callable[[], datetime],
+    recipient: str | None = None,
+) -> DeliveryReport:
+    """Run a mailing's `queueing` steps and deliver every due `kind` row; a dry run only renders."""
+    if report.dry_run:
+        deque(queueing, maxlen=0)  # render everything, queue nothing
+        return report
+    return deliver(
+        store,
+        transport,
+        owner=owner,
+        now=now,
+        policy=retry_policy(config),
+        kinds=(kind,),
+        report=report,
+        recipient=recipient,
+        queueing=queueing,
+    )
 
 
 def _stop_sending(report: DeliveryReport, work: Interleaved, reply: str) -> DeliveryReport:

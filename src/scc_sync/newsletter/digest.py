@@ -10,7 +10,6 @@ with the record of which item revisions it carries, in one transaction. An empty
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -21,7 +20,7 @@ from sqlalchemy import Connection
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Frequency, Subscriber, Summary
-from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, deliver, retry_policy
+from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport, wire_bytes
@@ -178,19 +177,16 @@ def send_digests(
         queue_period(config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber)
         for frequency in FREQUENCIES
     )
-    if dry_run:
-        deque(queueing, maxlen=0)  # render everything, queue nothing
-        return report
-    return deliver(
+    return send_mailing(
+        config,
         store,
         transport,
+        queueing,
+        kind="digest",
+        report=report,
         owner=owner,
         now=now,
-        policy=retry_policy(config),
-        kinds=("digest",),
-        report=report,
         recipient=subscriber,
-        queueing=queueing,
     )
 
 

@@ -9,7 +9,6 @@ sent late once the 7-day one is due) and never once the event has started. The l
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Event, Subscriber, Summary
-from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, deliver, retry_policy
+from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.newsletter.ics import event_calendar
 from scc_sync.newsletter.messages import build_reminder_message, message_id
 from scc_sync.newsletter.render import MailLinks, RenderedMail
@@ -132,18 +131,8 @@ def send_reminders(
         queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
         for due in _due_reminders(stored, at, config)
     )
-    if dry_run:
-        deque(queueing, maxlen=0)  # render everything, queue nothing
-        return report
-    return deliver(
-        store,
-        transport,
-        owner=owner,
-        now=now,
-        policy=retry_policy(config),
-        kinds=("reminder",),
-        report=report,
-        queueing=queueing,
+    return send_mailing(
+        config, store, transport, queueing, kind="reminder", report=report, owner=owner, now=now
     )
 
 
