@@ -15,6 +15,7 @@ what a person subscribed to, and it is one conditional request per run.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import multiprocessing
 import random
@@ -450,7 +451,18 @@ def _record_failure(
 
 def _prepare(store: Store, chosen: list[SourceConfig], now: datetime) -> dict[str, SourceState]:
     with store.write() as conn:
-        return {s.name: ensure_source(conn, name=s.name, kind=s.kind, url=s.url, now=now) for s in chosen}
+        return {
+            s.name: ensure_source(
+                conn, name=s.name, kind=s.kind, url=s.url, now=now, settings_hash=settings_hash(s)
+            )
+            for s in chosen
+        }
+
+
+def settings_hash(source: SourceConfig) -> str:
+    """The settings that decide what a source's bytes yield; a change makes the next sync read it anew."""
+    settings = [source.link_selector, sorted(source.allow_domains), source.fetch_articles]
+    return hashlib.sha256(json.dumps(settings).encode("utf-8")).hexdigest()
 
 
 def _known(store: Store, source: SourceConfig) -> dict[str, bool]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from httpserver import Reply
+from httpserver import Reply, conditional
 from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
+from scc_sync.store.sources import update_source
 from tests.sync.conftest import config, page, run, state
 from tests.sync.test_feeds_sync import HTML, SEED
 
@@ -142,3 +143,37 @@ def test_page_items_carry_the_extracted_headline_and_body_not_the_page_chrome(
     assert item.title == "Smart Country Convention digital erfolgreich"
     assert item.text.startswith("Am 27. und 28. Oktober fand in diesem Jahr")  # the lead, no kicker or date
     assert "Weitere Meldungen" not in item.text and "Cookies" not in item.text
+
+
+def test_a_changed_selector_applies_at_the_next_sync_though_the_listing_is_unchanged(
+    http_server, store: Store, client, clock
+) -> None:
+    http_server.route("/a.html", article("Artikel A"))
+    http_server.route("/b.html", article("Artikel B"))
+    body = (
+        b"<html><body><ul class='news'><li><a href='/a.html'>A</a></li></ul>"
+        b"<div class='teaser'><a href='/b.html'>B</a></div></body></html>"
+    )
+    url = http_server.route("/", conditional(body, content_type=HTML))  # answers 304 when asked again
+    [first] = run(config(page("p", url)), store, client, clock).sources
+    assert first.new == 1
+    [same] = run(config(page("p", url)), store, client, clock).sources
+    assert same.status == "not_modified"  # the server said 304: nothing to look at
+    # the editor notices the teaser was missed and widens the selector
+    [widened] = run(config(page("p", url, "ul.news a, div.teaser a")), store, client, clock).sources
+    assert (widened.status, widened.new) == ("ok", 1)
+    assert set(stored(store)) == {http_server.url("/a.html"), http_server.url("/b.html")}
+    [again] = run(config(page("p", url, "ul.news a, div.teaser a")), store, client, clock).sources
+    assert again.status == "not_modified"  # validators count again once the new settings are applied
+
+
+def test_sources_from_before_settings_fingerprints_keep_their_validators(
+    http_server, store: Store, client, clock
+) -> None:
+    http_server.route("/a.html", article("Artikel A"))
+    url = http_server.route("/", conditional(listing("/a.html"), content_type=HTML))
+    run(config(page("p", url)), store, client, clock)
+    with store.write() as conn:  # as the 0004 migration leaves an existing source
+        update_source(conn, "p", settings_hash=None)
+    [report] = run(config(page("p", url)), store, client, clock).sources
+    assert report.status == "not_modified" and state(store, "p").settings_hash is not None

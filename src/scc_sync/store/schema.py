@@ -72,6 +72,7 @@ sources = Table(
     Column("etag", Text),
     Column("last_modified", Text),
     Column("content_hash", String(64)),
+    Column("settings_hash", String(64)),  # what decides what the bytes yield (selector, ...): see 0004
     _utc("last_attempt_at"),
     _utc("last_success_at"),
     Column("last_status", Integer),

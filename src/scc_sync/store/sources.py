@@ -20,6 +20,7 @@ class SourceState:
     etag: str | None
     last_modified: str | None
     content_hash: str | None
+    settings_hash: str | None
     last_attempt: datetime | None
     last_success: datetime | None
     last_status: int | None
@@ -41,13 +42,27 @@ class SourceState:
         return not self.gone and (self.next_due is None or self.next_due <= now)
 
 
-def ensure_source(conn: Connection, *, name: str, kind: str, url: str, now: datetime) -> SourceState:
-    """The stored state of a configured source; a changed URL in the config starts it afresh."""
+def ensure_source(
+    conn: Connection, *, name: str, kind: str, url: str, now: datetime, settings_hash: str | None = None
+) -> SourceState:
+    """The stored state of a configured source.
+
+    A changed URL starts it afresh. Changed settings (`settings_hash`: what decides what the same bytes
+    yield, such as the link selector) drop the validators, so the next fetch is processed even if the
+    server says nothing changed.
+    """
     state = get_source(conn, name)
     if state is None:
         conn.execute(
             insert(sources).values(
-                name=name, kind=kind, url=url, failures=0, gone=False, redirect_seen=0, created_at=now
+                name=name,
+                kind=kind,
+                url=url,
+                settings_hash=settings_hash,
+                failures=0,
+                gone=False,
+                redirect_seen=0,
+                created_at=now,
             )
         )
     elif state.url != url or state.kind != kind:
@@ -57,6 +72,7 @@ def ensure_source(conn: Connection, *, name: str, kind: str, url: str, now: date
             .values(
                 kind=kind,
                 url=url,
+                settings_hash=settings_hash,
                 effective_url=None,
                 etag=None,
                 last_modified=None,
@@ -68,6 +84,12 @@ def ensure_source(conn: Connection, *, name: str, kind: str, url: str, now: date
                 redirect_seen=0,
                 warning=None,
             )
+        )
+    elif settings_hash is not None and state.settings_hash != settings_hash:
+        unchanged = state.settings_hash is None  # a source from before fingerprints: nothing to redo
+        validators = {} if unchanged else {"etag": None, "last_modified": None, "content_hash": None}
+        conn.execute(
+            update(sources).where(sources.c.name == name).values(settings_hash=settings_hash, **validators)
         )
     else:
         return state
@@ -108,6 +130,7 @@ def _state(row: Any) -> SourceState:
         etag=row.etag,
         last_modified=row.last_modified,
         content_hash=row.content_hash,
+        settings_hash=row.settings_hash,
         last_attempt=row.last_attempt_at,
         last_success=row.last_success_at,
         last_status=row.last_status,
