@@ -34,7 +34,14 @@ from scc_sync.newsletter.transports import (
     Transport,
 )
 from scc_sync.store import Store
-from scc_sync.store.outbox import Claimed, RetryPolicy, expire_stale, record_and_claim, record_result
+from scc_sync.store.outbox import (
+    Claimed,
+    RetryPolicy,
+    expire_stale,
+    record_and_claim,
+    record_result,
+    release_claim,
+)
 
 log = logging.getLogger(__name__)
 STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
@@ -78,7 +85,7 @@ class DeliveryReport:
     @property
     def problems(self) -> int:
         """Messages that did not (certainly) arrive: the reason for exit code 1."""
-        return self.failed + self.deferred + self.unknown + self.not_rendered
+        return self.failed + self.deferred + self.unknown + self.not_rendered + bool(self.stopped)
 
     def counts(self) -> dict[str, int]:
         return {state: getattr(self, state) for state in (*STATES, "queued", "not_rendered")}
@@ -265,16 +272,15 @@ def deliver(
                 continue
             return report
         outcome = _send(transport, done.payload, while_waiting=work.step)
-        if work.failure is None and not outcome.no_connection:
-            continue
-        # stop: record this message alone (no next claim), then raise, or finish queueing and return
-        state = record_result(
-            store, done, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy
-        )
-        _report_sent(report, done, state, outcome.reply)
-        if work.failure is not None:  # rendering the next message failed
+        if outcome.no_connection:  # nothing went out: give the row back and stop trying this run
+            release_claim(store, done, outcome.reply, owner=owner, now=now())
+            return _stop_sending(report, work, outcome.reply)
+        if work.failure is not None:  # rendering the next message failed: record this one, then stop
+            state = record_result(
+                store, done, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy
+            )
+            _report_sent(report, done, state, outcome.reply)
             raise work.failure
-        return _stop_sending(report, work, outcome.reply)
 
 
 def send_mailing(
@@ -310,8 +316,8 @@ def _stop_sending(report: DeliveryReport, work: Interleaved, reply: str) -> Deli
     """The mail server cannot be reached: queue what is left (nothing is lost) but send no more this run."""
     while work.until_queued():
         pass
-    report.stopped = reply
     log.error("%s: stopped sending: %s; the queued messages wait for the next run", report.job, reply)
+    report.stopped = reply
     return report
 
 

@@ -456,6 +456,22 @@ def _record(
     return final
 
 
+def release_claim(store: Store, claimed: Claimed, reply: str, *, owner: str, now: datetime) -> None:
+    """Give a leased row back untried (the mail server could not be reached): queued again, the attempt
+    not counted, so an outage does not use up the message's retries."""
+    values: dict[str, Any] = {
+        "state": "queued",
+        "attempts": claimed.attempts - 1,
+        "lease_owner": None,
+        "lease_until": None,
+        "updated_at": now,
+        "last_reply": reply,
+    }
+    params = {f"b_{column}": value for column, value in values.items()}
+    with store.write() as conn:
+        conn.execute(_store_outcome(tuple(sorted(values))), {**params, "b_id": claimed.id, "b_owner": owner})
+
+
 def list_ledger(conn: Connection, *, kind: str | None = None, ref: str | None = None) -> list[LedgerRow]:
     query = select(outbox).order_by(outbox.c.id)
     if kind is not None:
