@@ -306,10 +306,11 @@ class ServiceConfig(Section):
     heartbeat: str = "30s"  # how often the service writes its heartbeat (healthcheck reads it)
     shutdown_grace: str = "30s"  # after SIGTERM: how long a running job may take to finish
     reminder_check: str = "15m"  # how often due reminders are looked for
+    retry_check: str = "5m"  # how often mail that is due again (deferred, or queued by a stopped run) is sent
     housekeeping: str = "30 3 * * *"  # cron, in `timezone`: prune old raw pages and ledger rows
     alert_after_failures: int = Field(3, ge=1)  # consecutive failures of a source before the operator is told
 
-    @field_validator("heartbeat", "shutdown_grace", "reminder_check")
+    @field_validator("heartbeat", "shutdown_grace", "reminder_check", "retry_check")
     @classmethod
     def _positive(cls, value: str) -> str:
         if parse_duration(value) < timedelta(seconds=1):

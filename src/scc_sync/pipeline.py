@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 
 from scc_sync.config import Config
 from scc_sync.logs import RUN_ID, current_run_id
-from scc_sync.newsletter.delivery import DeliveryReport, make_transport
+from scc_sync.newsletter.delivery import DeliveryReport, deliver, make_transport, retry_policy
 from scc_sync.newsletter.digest import send_digests
 from scc_sync.newsletter.reminders import send_reminders
 from scc_sync.newsletter.transports import Transport
@@ -30,7 +30,16 @@ if TYPE_CHECKING:  # digest and remind need no HTTP stack: import it only for sy
     from scc_sync.fetch.http import HttpClient
     from scc_sync.sync import SourceReport, SyncReport
 
-__all__ = ["DeliveryReport", "job", "lock_owner", "make_transport", "run_digest", "run_remind", "run_sync"]
+__all__ = [
+    "DeliveryReport",
+    "job",
+    "lock_owner",
+    "make_transport",
+    "run_digest",
+    "run_remind",
+    "run_retries",
+    "run_sync",
+]
 
 
 def lock_owner() -> str:
@@ -104,6 +113,25 @@ def run_digest(
     with job(store, "digest", now=now) as detail:
         report = send_digests(
             config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run, subscriber=subscriber
+        )
+        detail.update(summary=report.line(), **report.counts())
+    return report
+
+
+def run_retries(
+    config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime]
+) -> DeliveryReport:
+    """Send the digests and reminders that are due again (deferred, or left queued by a stopped run)."""
+    with job(store, "retry", now=now) as detail:
+        report = DeliveryReport("retry")
+        deliver(
+            store,
+            transport,
+            owner=lock_owner(),
+            now=now,
+            policy=retry_policy(config),
+            kinds=("digest", "reminder"),
+            report=report,
         )
         detail.update(summary=report.line(), **report.counts())
     return report

@@ -103,6 +103,7 @@ def job_specs(config: Config) -> list[JobSpec]:
         ]
     )
     remind_every = parse_duration(config.service.reminder_check)
+    retry_every = parse_duration(config.service.retry_check)
     return [
         sync,
         JobSpec("digest", digests, DIGEST_GRACE, catch_up=True),
@@ -111,6 +112,9 @@ def job_specs(config: Config) -> list[JobSpec]:
             IntervalTrigger(seconds=int(remind_every.total_seconds()), timezone=zone),
             remind_every,
             run_at_start=True,
+        ),
+        JobSpec(
+            "retry", IntervalTrigger(seconds=int(retry_every.total_seconds()), timezone=zone), retry_every
         ),
         JobSpec(
             "housekeeping",

@@ -118,6 +118,13 @@ def remind_job(config: Config, store: Store, transport: Transport, *, now: Clock
     return report
 
 
+def retry_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
+    report = pipeline.run_retries(config, store, transport, now=now)
+    tried = report.sent + report.problems + report.suppressed
+    log.log(logging.INFO if tried else logging.DEBUG, "%s", report.line())  # quiet when nothing was due
+    return report
+
+
 def housekeeping(config: Config, store: Store, *, now: Clock) -> dict[str, int]:
     """Drop raw article pages, finished ledger rows and job records older than `[state] retention_days`."""
     with pipeline.job(store, "housekeeping", now=now) as detail:
@@ -378,12 +385,13 @@ class Service:
         self.stop_event = threading.Event()
         self.web_port: int | None = None  # the port actually bound (tests listen on port 0)
 
-    # The four scheduled jobs, as zero-argument callables for APScheduler.
+    # The scheduled jobs, as zero-argument callables for APScheduler.
     def jobs(self) -> dict[str, Callable[[], None]]:
         return {
             "sync": lambda: self._run("sync", self._sync),
             "digest": lambda: self._run("digest", self._digest),
             "remind": lambda: self._run("remind", self._remind),
+            "retry": lambda: self._run("retry", self._retry),
             "housekeeping": lambda: self._run("housekeeping", self._housekeeping),
         }
 
@@ -401,6 +409,10 @@ class Service:
     def _remind(self) -> None:
         with open_transport(self.config) as transport:
             remind_job(self.config, self.store, transport, now=self.clock)
+
+    def _retry(self) -> None:
+        with open_transport(self.config) as transport:
+            retry_job(self.config, self.store, transport, now=self.clock)
 
     def _housekeeping(self) -> None:
         housekeeping(self.config, self.store, now=self.clock)

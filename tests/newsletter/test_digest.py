@@ -14,7 +14,7 @@ from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed
 from scc_sync.newsletter.digest import digest_period
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.pipeline import make_transport, run_digest
+from scc_sync.pipeline import make_transport, run_digest, run_retries
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger
 from scc_sync.store.schema import digest_issues
@@ -341,3 +341,17 @@ def test_the_first_issue_does_not_reach_back_into_the_archive(store: Store, tmp_
     [mail] = maildir_messages(tmp_path / "maildir")
     text = mail.get_body(("plain",)).get_content()
     assert "Neue Meldung" in text and "Alte Meldung" not in text
+
+
+def test_the_retry_job_sends_what_is_due_again_between_digest_runs(store: Store, smtp_server) -> None:
+    cfg = smtp_config(smtp_server, ["a@example.org", "b@example.org"])
+    add_item(store, "news", at=WEEK42)
+    smtp_server.handler.rcpt_replies_once["a@example.org"] = "451 4.3.0 later"
+    with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
+        digest = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        early = run_retries(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=4)))
+        due = run_retries(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=6)))
+    assert (digest.sent, digest.deferred) == (1, 1)
+    assert early.line() == "retry: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"  # not due yet
+    assert due.line() == "retry: 1 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.handler.messages) == ["a@example.org", "b@example.org"]

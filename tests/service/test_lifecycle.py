@@ -88,7 +88,7 @@ def test_service_syncs_beats_serves_and_stops_cleanly(
                     next_runs = read_times(conn, NEXT_RUNS)
                     fired = read_times(conn, LAST_FIRED)
                 assert beat is not None and not beat.stopped
-                assert set(next_runs) == {"sync", "digest", "remind", "housekeeping"}
+                assert set(next_runs) == {"sync", "digest", "remind", "retry", "housekeeping"}
                 assert next_runs["sync"] is not None
                 assert "sync" in fired  # recorded after the run, for catch-up decisions on the next start
             assert outcome == {"clean": True, "stopped_in_time": True}

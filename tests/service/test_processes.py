@@ -111,7 +111,7 @@ def test_entrypoint_syncs_is_healthy_and_exits_0_on_sigterm(tmp_path: Path) -> N
             code, logs = stop(proc)
     assert code == 0
     assert status["service"]["heartbeat"]["stopped"] is False
-    assert set(status["service"]["next_runs"]) == {"sync", "digest", "remind", "housekeeping"}
+    assert set(status["service"]["next_runs"]) == {"sync", "digest", "remind", "retry", "housekeeping"}
     assert {s["name"] for s in status["sources"]} == {"presse-feed", "themen-seite"}
     with open_store(f"sqlite:///{tmp_path / 'state' / 'scc-sync.db'}") as store, store.read() as conn:
         runs = conn.execute(select(job_runs.c.job, job_runs.c.status, job_runs.c.run_id)).all()

@@ -72,7 +72,7 @@ def test_weekly_and_daily_digest_at_the_same_time_fire_once() -> None:
 
 def test_job_specs_follow_the_config() -> None:
     specs = {s.id: s for s in job_specs(parse_config({"sync": {"interval": "10m", "jitter": "30s"}}))}
-    assert set(specs) == {"sync", "digest", "remind", "housekeeping"}
+    assert set(specs) == {"sync", "digest", "remind", "retry", "housekeeping"}
     sync = specs["sync"]
     assert isinstance(sync.trigger, IntervalTrigger)
     assert sync.trigger.interval == timedelta(minutes=10) and sync.trigger.jitter == 30
@@ -96,7 +96,7 @@ def test_missed_fire_time_only_within_grace() -> None:
 
 def _digest_next_run(now: datetime, last_fired: dict[str, datetime]) -> datetime:
     config = parse_config({})
-    functions = dict.fromkeys(("sync", "digest", "remind", "housekeeping"), lambda: None)
+    functions = dict.fromkeys(("sync", "digest", "remind", "retry", "housekeeping"), lambda: None)
     sched = build_scheduler(config, job_specs(config), functions, now=now, last_fired=last_fired)
     sched.start(paused=True)  # computes next run times without running anything
     try:
