@@ -188,6 +188,9 @@ def test_smtp_refusals_slow_replies_and_drops_are_recorded_per_recipient(store: 
         states = {r.recipient: (r.state, r.last_reply) for r in list_ledger(conn)}
     assert states["busy@example.org"][0] == "deferred" and states["busy@example.org"][1].startswith("451")
     assert states["gone@example.org"] == ("failed", "550 5.1.1 user unknown")
+    with store.read() as conn:  # a dead mailbox (5.1.1) gets no more mail; the others stay
+        assert get_subscriber(conn, "gone@example.org").status == "bounced"
+        assert get_subscriber(conn, "busy@example.org").status == "confirmed"
     assert (
         states["slow@example.org"][0] == "unknown"
         and "no reply after message data" in states["slow@example.org"][1]
@@ -355,3 +358,24 @@ def test_the_retry_job_sends_what_is_due_again_between_digest_runs(store: Store,
     assert early.line() == "retry: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"  # not due yet
     assert due.line() == "retry: 1 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
     assert sorted(m.rcpt_tos[0] for m in smtp_server.handler.messages) == ["a@example.org", "b@example.org"]
+
+
+def test_an_address_refused_three_times_in_a_row_is_marked_bounced(store: Store, smtp_server) -> None:
+    cfg = config(
+        people("picky@example.org", "ok@example.org", frequency="daily"),
+        delivery={"transport": "smtp", "smtp": {"host": smtp_server.host, "port": smtp_server.port}},
+    )
+    smtp_server.handler.rcpt_replies["picky@example.org"] = "554 5.7.1 message rejected as spam"
+    day = datetime(2021, 10, 18, 12, tzinfo=BERLIN)
+    statuses = []
+    with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
+        for n in range(4):
+            add_item(store, f"day{n}", at=day + timedelta(days=n))
+            run_digest(cfg, store, transport, now=fixed(day + timedelta(days=n + 1, hours=-5)))
+            with store.read() as conn:
+                statuses.append(get_subscriber(conn, "picky@example.org").status)
+    assert statuses == ["confirmed", "confirmed", "bounced", "bounced"]  # a spam verdict alone is no proof
+    with store.read() as conn:
+        picky = [r.state for r in list_ledger(conn) if r.recipient == "picky@example.org"]
+    assert picky == ["failed"] * 3  # nothing queued for the fourth day
+    assert len([m for m in smtp_server.handler.messages if m.rcpt_tos == ["ok@example.org"]]) == 4

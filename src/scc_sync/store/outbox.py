@@ -15,6 +15,7 @@ claimed: the frequent state and lease updates then rewrite a small row, not the 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -41,6 +42,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from scc_sync.models import DeliveryState
 from scc_sync.store.engine import Store
 from scc_sync.store.schema import outbox, outbox_payloads, subscribers
+from scc_sync.store.subscribers import mark_bounced
 
 MAX_BACKOFF = timedelta(hours=12)
 T = TypeVar("T")
@@ -68,6 +70,7 @@ class Claimed:
     message_id: str
     payload: bytes
     attempts: int
+    subscriber_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,14 @@ def _claim(
         if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
             continue  # only possible if another claimer won the row in between; try the next
         claimed = Claimed(
-            row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, row.attempts + 1
+            row.id,
+            row.kind,
+            row.ref,
+            row.recipient,
+            row.message_id,
+            row.payload,
+            row.attempts + 1,
+            row.subscriber_id,
         )
         return claimed, suppressed
 
@@ -453,7 +463,39 @@ def _record(
     values["state"] = final
     params = {f"b_{column}": value for column, value in values.items()}
     conn.execute(_store_outcome(tuple(sorted(values))), {**params, "b_id": claimed.id, "b_owner": owner})
+    if state == "failed" and claimed.subscriber_id is not None and PERMANENT_REFUSAL.match(reply):
+        _note_refusal(conn, claimed, reply, now=now)
     return final
+
+
+# Enhanced status codes (RFC 3463) that say the address itself is dead: no such mailbox or domain, bad
+# syntax, moved, a domain that takes no mail (null MX), a disabled mailbox.
+DEAD_ADDRESS = re.compile(r"^5\d\d[ -]5\.(1\.[1236]|1\.10|2\.1)\b")
+PERMANENT_REFUSAL = re.compile(r"^5\d\d\b")  # the server's own 5xx, not a local failure
+REFUSALS_IN_A_ROW = 3  # other permanent refusals: only this many in a row, with nothing sent between
+
+
+def _note_refusal(conn: Connection, claimed: Claimed, reply: str, *, now: datetime) -> None:
+    """A permanent refusal: stop mailing an address that is dead, or that refused every recent message."""
+    assert claimed.subscriber_id is not None
+    if DEAD_ADDRESS.match(reply):
+        why = reply
+    else:
+        recent = conn.scalars(
+            select(outbox.c.state)
+            .where(outbox.c.subscriber_id == claimed.subscriber_id, outbox.c.state.in_(("sent", "failed")))
+            .order_by(outbox.c.updated_at.desc(), outbox.c.id.desc())
+            .limit(REFUSALS_IN_A_ROW)
+        ).all()
+        if recent != ["failed"] * REFUSALS_IN_A_ROW:
+            return
+        why = f"{REFUSALS_IN_A_ROW} messages in a row refused, the last with: {reply}"
+    if mark_bounced(conn, claimed.subscriber_id, now=now):
+        log.warning(
+            "%s: marked as bounced, no more mail goes there until it subscribes again (%s)",
+            claimed.recipient,
+            why,
+        )
 
 
 def release_claim(store: Store, claimed: Claimed, reply: str, *, owner: str, now: datetime) -> None:

@@ -217,6 +217,19 @@ def unsubscribe(conn: Connection, subscriber_id: int, *, now: datetime) -> Subsc
     return _require(conn, subscriber_id)
 
 
+def mark_bounced(conn: Connection, subscriber_id: int, *, now: datetime) -> bool:
+    """A confirmed subscriber whose address the mail server refuses for good gets no more mail.
+
+    True when the status changed. Adding the address again (CLI, import, web sign-up) is a new consent and
+    re-activates it."""
+    changed = conn.execute(
+        update(subscribers)
+        .where(subscribers.c.id == subscriber_id, subscribers.c.status == "confirmed")
+        .values(status="bounced", updated_at=now)
+    ).rowcount
+    return bool(changed)
+
+
 def update_preferences(
     conn: Connection,
     subscriber_id: int,
