@@ -245,6 +245,7 @@ class DigestConfig(Section):
     weekly: str = "0 7 * * mon"
     window: str = "7d"
     catch_up: str = "14d"  # periods skipped while nothing ran are folded into the next issue, this far back
+    full_items: int = Field(20, ge=1)  # entries with excerpt and facts; the rest as a compact list of links
     reminder_time: str = "09:00"
 
     _cron = field_validator("daily", "weekly")(classmethod(lambda cls, v: _check_cron(v)))

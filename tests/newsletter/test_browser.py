@@ -51,7 +51,7 @@ def digest_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 
 def _digest(store: Store, tmp_path: Path) -> str:
-    cfg = config([{"email": "anna@example.org", "name": "Anna Schmidt"}])
+    cfg = config([{"email": "anna@example.org", "name": "Anna Schmidt"}], digest={"full_items": 2})
     add_item(
         store,
         "recap",
@@ -66,6 +66,9 @@ def _digest(store: Store, tmp_path: Path) -> str:
         at=MONDAY - timedelta(days=2),
         title=f"{LONG_WORD} tritt in Kraft",
         text=f"https://example.org/{'sehr-lang-' * 20} {LONG_WORD}",
+    )
+    add_item(  # beyond `full_items`: in the compact list of links
+        store, "compact", at=MONDAY - timedelta(days=4), title=f"Kurzmeldung: {LONG_WORD} beschlossen"
     )
     with MaildirTransport(tmp_path / "maildir") as transport:
         assert run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1
@@ -105,3 +108,4 @@ def test_digest_fits_phone_and_desktop_widths(digest_html: str, width: int) -> N
             browser.close()
     assert scroll_width <= width, f"digest is {scroll_width}px wide in a {width}px viewport"
     assert "Auf einen Blick" in visible and "10.600 Teilnehmende" in visible
+    assert "Weitere Meldungen" in visible and "Kurzmeldung" in visible

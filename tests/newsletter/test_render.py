@@ -227,3 +227,32 @@ def test_shared_render_is_personalized_per_subscriber(renderer):
     assert "Änne" not in mails[1].html and "Bob" not in mails[0].html
     assert not any("sccslot" in m.text + m.html for m in mails)
     assert "Einstellungen" not in mails[0].html  # no preferences link without a preferences URL
+
+
+def many_entries(n: int) -> list[DigestEntry]:
+    filler = "Die Kommunen treiben die Digitalisierung ihrer Verwaltung voran. " * 4
+    return [
+        DigestEntry(
+            f"Meldung Nummer {i}", f"https://example.org/{i}", "DST", None, f"<p>Auszug{i}. {filler}</p>"
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_large_digest_lists_the_entries_after_the_first_ones_compactly() -> None:
+    mail = Renderer(full_items=3).digest(Subscriber("a@example.org"), many_entries(8), **WEEK_44, links=LINKS)
+    for body in (mail.text, mail.html):
+        assert all(f"Meldung Nummer {i}" in body for i in range(8))  # nothing is left out
+        assert body.count("Weitere Meldungen") == 1
+        assert [i for i in range(8) if f"Auszug{i}." in body] == [0, 1, 2]  # excerpts only in full entries
+    html = lxml.html.fromstring(mail.html)
+    assert [a.get("href") for a in html.xpath("//p[@class='more']/a")] == [
+        f"https://example.org/{i}" for i in range(3, 8)
+    ]
+    assert "- Meldung Nummer 7 (DST)\n  https://example.org/7" in mail.text
+
+
+def test_a_busy_week_stays_below_the_size_at_which_gmail_clips(renderer) -> None:
+    mail = renderer.digest(Subscriber("a@example.org"), many_entries(150), **WEEK_44, links=LINKS)
+    assert len(mail.html.encode()) < 100_000  # Gmail clips an HTML part beyond about 102 KB
+    assert "Abmelden" in mail.html[-3000:]  # the unsubscribe link is still in the part that is shown

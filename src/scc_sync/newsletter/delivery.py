@@ -141,6 +141,7 @@ class MailKit:
             USER_TEMPLATES if USER_TEMPLATES.is_dir() else None,
             timezone=config.timezone,
             list_name=_display_name(config.delivery.sender) or config.delivery.list_id,
+            full_items=config.digest.full_items,
         )
         renderer.check_templates()  # a syntax error stops the run before anything is queued
         return cls(config, renderer, TokenSigner(config.web.secret_keys()))

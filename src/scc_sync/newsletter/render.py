@@ -41,6 +41,10 @@ from scc_sync.newsletter import i18n
 
 EXCERPT_CHARS = 400
 PREHEADER_CHARS = 140
+# Entries shown in full (excerpt, facts); the rest as a compact list of links. Gmail clips a message's
+# HTML beyond about 100 KB (and with it the unsubscribe link); a full entry is about 1.1 KB, a compact one
+# a fifth of that.
+FULL_ITEMS = 20
 CACHED_MAILS = 64  # distinct (content, locale) renderings kept for the subscribers of a mailing
 MAX_PEOPLE = 5
 COUNT_ORDER = ("participants", "speakers", "exhibitors", "partners")
@@ -162,6 +166,7 @@ class Renderer:
         timezone: str = "Europe/Berlin",
         list_name: str = "scc-sync",
         digest_title: str = "SCC-Digest",
+        full_items: int = FULL_ITEMS,
     ) -> None:
         loaders: list[Any] = []
         if templates_dir is not None:
@@ -178,6 +183,7 @@ class Renderer:
         self.zone = ZoneInfo(timezone)
         self.list_name = list_name
         self.digest_title = digest_title
+        self.full_items = full_items
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
         # Placeholders for personal fields: letters and digits only, so escaping and inlining keep them
         # intact, and a per-renderer nonce so web content cannot spell them.
@@ -218,6 +224,8 @@ class Renderer:
         first_day = self._local_date(period_start)
         last_day = self._local_date(period_end - timedelta(microseconds=1))  # period_end is exclusive
         views = [self._entry_view(entry, locale) for entry in entries]
+        for n, view in enumerate(views[self.full_items :]):  # a compact list of links: see FULL_ITEMS
+            view.update(compact=True, first_compact=n == 0)
         context = self._common(locale, links) | {
             "subject": self._digest_subject(entries, first_day, last_day, locale),
             "preheader": plain_text(" · ".join(v["title"] for v in views), PREHEADER_CHARS),
@@ -322,6 +330,8 @@ class Renderer:
         summary = entry.summary
         rows = facts_rows(summary, locale) if summary is not None else []
         return {
+            "compact": False,
+            "first_compact": False,
             "title": _one_line(entry.title),
             "url": safe_url(entry.url),
             "source": _one_line(entry.source),
