@@ -58,7 +58,7 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
         status = "failed"
         try:
             yield detail
-            status = "failed" if detail.get("failed") else "ok"
+            status = "failed" if detail.get("failed") or detail.get("stopped") else "ok"
         except KeyboardInterrupt:
             status = "aborted"  # Ctrl-C: what was stored so far stays stored
             raise
@@ -114,7 +114,7 @@ def run_digest(
         report = send_digests(
             config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run, subscriber=subscriber
         )
-        detail.update(summary=report.line(), **report.counts())
+        detail.update(report.detail())
     return report
 
 
@@ -133,7 +133,7 @@ def run_retries(
             kinds=("digest", "reminder"),
             report=report,
         )
-        detail.update(summary=report.line(), **report.counts())
+        detail.update(report.detail())
     return report
 
 
@@ -143,5 +143,5 @@ def run_remind(
     """Queue the reminders that are due and deliver every reminder that is due."""
     with job(store, "remind", now=now) as detail:
         report = send_reminders(config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run)
-        detail.update(summary=report.line(), **report.counts())
+        detail.update(report.detail())
     return report

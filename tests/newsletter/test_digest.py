@@ -17,7 +17,7 @@ from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
 from scc_sync.pipeline import make_transport, run_digest, run_retries
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger
-from scc_sync.store.schema import digest_issues
+from scc_sync.store.schema import digest_issues, job_runs
 from scc_sync.store.subscribers import (
     get_subscriber,
     sync_config_subscribers,
@@ -307,6 +307,9 @@ def test_an_unreachable_server_stops_the_run_and_queues_the_rest(store: Store) -
     assert "stopped sending, the rest waits for the next run" in report.line()
     assert "ConnectionRefusedError" in report.line()
     assert report.problems and _pending_states(store) == [("queued", 0)] * 30  # all promised, none lost
+    with store.read() as conn:
+        [(status, detail)] = conn.execute(select(job_runs.c.status, job_runs.c.detail)).all()
+    assert status == "failed" and "ConnectionRefusedError" in detail["stopped"]  # `status` shows it
 
 
 def test_days_without_a_digest_run_are_caught_up_by_the_next_issue(store: Store, tmp_path: Path) -> None:

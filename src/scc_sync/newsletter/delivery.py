@@ -90,6 +90,10 @@ class DeliveryReport:
     def counts(self) -> dict[str, int]:
         return {state: getattr(self, state) for state in (*STATES, "queued", "not_rendered")}
 
+    def detail(self) -> dict[str, object]:
+        """What a job run records (`job_runs.detail`); a run that stopped sending counts as failed."""
+        return {"summary": self.line(), **self.counts(), "stopped": self.stopped}
+
     def line(self) -> str:
         missing = f"; {self.not_rendered} not built (see the log)" if self.not_rendered else ""
         if self.stopped:
