@@ -46,10 +46,20 @@ def last_runs(conn: Connection) -> list[dict[str, Any]]:
             "started": r.started_at,
             "finished": r.finished_at,
             "status": r.status,
+            "result": _result(r.detail or {}),
             "detail": r.detail,
         }
         for r in rows
     ]
+
+
+def _result(detail: dict[str, Any]) -> str | None:
+    """One line on how a run ended: its error, why it stopped sending, or its summary."""
+    if detail.get("error"):
+        return str(detail["error"])
+    if detail.get("stopped"):
+        return f"stopped sending: {detail['stopped']}"
+    return detail.get("summary")
 
 
 def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:

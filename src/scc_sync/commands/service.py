@@ -149,7 +149,7 @@ def status_command(app: AppContext, fmt: str) -> None:
     columns.append("last_error")
     echo_table(report["sources"], [*columns, "warning"], app.config.zone)
     click.echo("\nJobs")
-    echo_table(report["jobs"], ["job", "started", "finished", "status"], app.config.zone)
+    echo_table(report["jobs"], ["job", "started", "finished", "status", "result"], app.config.zone)
     queue = ", ".join(f"{state} {count}" for state, count in sorted(report["queue"].items()))
     click.echo(f"\nDelivery queue: {queue or 'empty'}")
 
