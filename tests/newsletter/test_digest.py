@@ -15,6 +15,7 @@ from scc_sync.newsletter.digest import digest_period
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
 from scc_sync.pipeline import make_transport, run_digest, run_retries
+from scc_sync.status import last_runs
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger
 from scc_sync.store.schema import digest_issues, job_runs
@@ -309,7 +310,10 @@ def test_an_unreachable_server_stops_the_run_and_queues_the_rest(store: Store) -
     assert report.problems and _pending_states(store) == [("queued", 0)] * 30  # all promised, none lost
     with store.read() as conn:
         [(status, detail)] = conn.execute(select(job_runs.c.status, job_runs.c.detail)).all()
-    assert status == "failed" and "ConnectionRefusedError" in detail["stopped"]  # `status` shows it
+    assert status == "failed" and "ConnectionRefusedError" in detail["stopped"]
+    with store.read() as conn:  # what `scc-sync status` shows for the run
+        [run] = last_runs(conn)
+    assert run["result"].startswith("stopped sending: SMTP 127.0.0.1:")
 
 
 def test_days_without_a_digest_run_are_caught_up_by_the_next_issue(store: Store, tmp_path: Path) -> None:
