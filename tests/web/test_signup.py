@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from scc_sync.store.subscribers import confirm_subscriber, request_subscription
+from scc_sync.web import RateLimit, WebLimits
 from tests.web.conftest import START, link_in, path_of, text_of
 
 
@@ -135,3 +136,20 @@ def test_signup_over_smtp_delivers_the_confirmation(make_site, smtp_server):
     [received] = smtp_server.handler.messages
     assert received.rcpt_tos == ["ada@example.org"]
     assert b"/confirm/" in received.data
+
+
+def test_trying_again_after_a_failed_mail_sends_it_when_the_server_is_back(make_site, smtp_server):
+    from scc_sync.newsletter.transports import SmtpTransport
+
+    handler = smtp_server.handler
+    site = make_site(
+        transport=SmtpTransport(smtp_server.host, smtp_server.port, security="none"),
+        limits=WebLimits(signup_per_address=RateLimit(burst=3, per_seconds=3600)),  # the default
+    )
+    handler.rcpt_replies["ada@example.org"] = "451 4.3.0 try later"
+    for _ in range(4):  # more than the per-address limit of confirmation mails
+        assert site.signup().status_code == 503
+    del handler.rcpt_replies["ada@example.org"]
+    assert site.signup().status_code == 200  # failed tries used up nothing
+    [received] = handler.messages
+    assert received.rcpt_tos == ["ada@example.org"]

@@ -319,6 +319,7 @@ class SubscriberPages:
         log.info("web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, created, result.state)
         if result.state != "sent":
             log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, result.reply)
+            self.per_address.give_back(form.email.lower())  # "try again in a few minutes" must then work
             return self.message(ctx, "mail_failed_title", [ctx.t["mail_failed_body"]], status=503)
         return sent_page
 
