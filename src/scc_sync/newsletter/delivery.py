@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
@@ -32,10 +33,12 @@ from scc_sync.newsletter.transports import (
     SmtpTransport,
     StoredMessage,
     Transport,
+    wire_bytes,
 )
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     Claimed,
+    NewMessage,
     RetryPolicy,
     expire_stale,
     record_and_claim,
@@ -158,6 +161,10 @@ class MailKit:
     def domain(self) -> str:
         address = parseaddr(self.sender)[1]
         return address.rpartition("@")[2] or self.config.delivery.list_id
+
+    def ledger_entry(self, kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> NewMessage:
+        """`msg` for `person`, as the delivery ledger promises it: its final bytes and Message-ID."""
+        return NewMessage(kind, ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
 
     def links(self, subscriber: Subscriber) -> MailLinks:
         base = self.config.web.base_url

@@ -23,7 +23,7 @@ from scc_sync.models import Frequency, Subscriber, Summary
 from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
-from scc_sync.newsletter.transports import Transport, wire_bytes
+from scc_sync.newsletter.transports import Transport
 from scc_sync.store import Store
 from scc_sync.store.digests import (
     Issue,
@@ -272,8 +272,7 @@ def _digest_message(
         unsubscribe_url=links.unsubscribe_url,
         date=at,
     )
-    new = NewMessage("digest", period.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
-    return mail.subject, new
+    return mail.subject, kit.ledger_entry("digest", period.ref, person, msg)
 
 
 def _queue(

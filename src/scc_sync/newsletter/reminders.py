@@ -23,7 +23,7 @@ from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailK
 from scc_sync.newsletter.ics import event_calendar
 from scc_sync.newsletter.messages import build_reminder_message, message_id
 from scc_sync.newsletter.render import MailLinks, RenderedMail
-from scc_sync.newsletter.transports import Transport, wire_bytes
+from scc_sync.newsletter.transports import Transport
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
 from scc_sync.store.outbox import NewMessage, batches, queue_messages, queued_recipients
@@ -207,8 +207,7 @@ def _reminder_message(
         date=at,
         ics_filename=f"{due.event.event.key}.ics",
     )
-    new = NewMessage("reminder", due.ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
-    return mail.subject, new
+    return mail.subject, kit.ledger_entry("reminder", due.ref, person, msg)
 
 
 def preview_reminder(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:
