@@ -7,7 +7,7 @@ import pytest
 from scc_sync.extract import extract_summary
 from scc_sync.extract.dates import find_dates, resolve, weekday_mismatch
 from scc_sync.extract.numbers import find_counts, parse_number
-from scc_sync.extract.people import base_organization, find_people
+from scc_sync.extract.people import base_organization, find_people, is_role_word
 from scc_sync.models import Count, Person
 
 REF = date(2020, 11, 2)
@@ -127,6 +127,25 @@ def test_organization_base_form(phrase: str, base: str) -> None:
 )
 def test_people(text: str, person: Person) -> None:
     assert next(p for _, p in find_people(text)) == person
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        (
+            "sagte Konrektorin Prof. Dr. Sabine Meier.",
+            Person("Sabine Meier", "Prof. Dr.", "Konrektorin", None),
+        ),
+        ("Es sprach Prodekan Jens Wolf.", Person("Jens Wolf", None, "Prodekan", None)),
+    ],
+)
+def test_university_offices_are_roles(text: str, person: Person) -> None:
+    assert [p for _, p in find_people(text)][:1] == [person]
+
+
+def test_an_office_is_no_role() -> None:
+    assert is_role_word("Konrektorin") and is_role_word("Dekanin")
+    assert not is_role_word("Rektorat") and not is_role_word("Dekanat")
 
 
 def test_config_gazetteer_extends_builtin() -> None:

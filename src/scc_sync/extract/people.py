@@ -44,6 +44,7 @@ _ROLE_STEMS = (
     "manager", "officer", "chancellor", "senator", "premier", "secretary",
     "commissioner", "head", "governor", "partner", "consultant",
     "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
+    "rektor", "dekan",
 )  # fmt: skip
 # Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
 _ROLE_PREFIXES = {
