@@ -143,6 +143,31 @@ def test_university_offices_are_roles(text: str, person: Person) -> None:
     assert [p for _, p in find_people(text)][:1] == [person]
 
 
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("Es sprach Professorin Anja Brückner von der FH Münster.", "FH Münster"),
+        (
+            "Staatssekretärin Dr. Maren Albrecht aus dem Niedersächsischen Innenministerium",
+            "Niedersächsisches Innenministerium",
+        ),
+        (
+            "Die Keynote hielt Prof. Dr. Lena Hartwig von der Hochschule der Medien Stuttgart.",
+            "Hochschule der Medien Stuttgart",
+        ),
+        ("Prof. Dr. Jan Ohm vom Deutschen Institut für Urbanistik", "Deutsches Institut für Urbanistik"),
+        # a lower-case word after "der" ends the organization: no person's name follows in it
+        ("Landrat Tim Ross von der Stadt Olpe, der das Netz lobte", "Stadt Olpe"),
+    ],
+)
+def test_organization_after_the_name(text: str, organization: str) -> None:
+    assert next(p for _, p in find_people(text)).organization == organization
+
+
+def test_a_place_is_no_organization_without_a_from_word() -> None:
+    assert next(p for _, p in find_people("Landrat Tim Ross in der Stadt Olpe")).organization is None
+
+
 def test_an_office_is_no_role() -> None:
     assert is_role_word("Konrektorin") and is_role_word("Dekanin")
     assert not is_role_word("Rektorat") and not is_role_word("Dekanat")

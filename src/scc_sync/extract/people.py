@@ -106,11 +106,14 @@ _EN_ROLE_MODIFIER = re.compile(
 )
 # "Anna Beispiel (Stadt Musterhausen)": a name with its organization in brackets, as in speaker lists
 _NAME_PAREN_ORG = re.compile(rf"(?P<title>{TITLE})(?P<name>{NAME})\s+\((?P<org>[A-ZÄÖÜ][^()]{{1,80}})\)")
-# "Prof. Dr. Sabine Kuhlmann von der Universität Potsdam"
+# "Prof. Dr. Sabine Kuhlmann von der Universität Potsdam", "… aus dem Niedersächsischen Innenministerium",
+# "… von der Hochschule der Medien Stuttgart" (a genitive inside the name)
 _FROM_ORG = re.compile(
-    r"\s+(?:von der|vom|von|of the|from the|from)\s+"
-    r"(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:für\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
+    r"\s+(?P<prep>von der|vom|von|aus dem|aus der|of the|from the|from)\s+"
+    r"(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:(?:für|der|des)\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
 )
+# The article a "from" preposition contracts or carries, so an adjective's case can be undone.
+_FROM_ARTICLE = {"vom": "dem", "aus dem": "dem", "von der": "der", "aus der": "der"}
 _EVENTISH = re.compile(
     r"(?:Convention|Conference|Congress|Summit|Kongress|Konferenz|Forum|Messe|Expo|Festival|Week|Woche|Tag|Day|"
     r"Staat)$"
@@ -347,15 +350,24 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
         if not _plausible_name(name) or not is_role_word(role_word):
             continue
         role, org = _prefixed_role(role_word, gazetteer)
+        org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
         found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
         if _plausible_name(m.group("name")):
-            org = _FROM_ORG.match(text, m.end())
-            organization = base_organization(org.group("org"), gazetteer) if org else None
+            organization = _org_after(text, m.end(), gazetteer)
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
             )
     return sorted(found, key=lambda p: p[0])
+
+
+def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
+    """The organization in 'von der …' / 'aus dem …' right after a name, in its base form."""
+    m = _FROM_ORG.match(text, pos)
+    if not m:
+        return None
+    article = _FROM_ARTICLE.get(m.group("prep").lower(), "")
+    return base_organization(f"{article} {m.group('org')}".strip(), gazetteer)
 
 
 def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
