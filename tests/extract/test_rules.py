@@ -168,6 +168,32 @@ def test_a_place_is_no_organization_without_a_from_word() -> None:
     assert next(p for _, p in find_people("Landrat Tim Ross in der Stadt Olpe")).organization is None
 
 
+@pytest.mark.parametrize(
+    ("text", "role", "organization"),
+    [
+        (
+            "Sabine Keller, Leiterin des Fachbereichs Digitalisierung und Organisation, stellte vor",
+            "Leiterin des Fachbereichs Digitalisierung und Organisation",
+            None,
+        ),
+        (
+            "Jan Ohm, Leiter der Abteilung Verkehr der Stadt Bochum, sagte",
+            "Leiter der Abteilung Verkehr",
+            "Stadt Bochum",
+        ),
+        # no department: the genitive names the organization
+        (
+            "Eva Bode, Präsidentin des Deutschen Landkreistages, sagte",
+            "Präsidentin",
+            "Deutscher Landkreistag",
+        ),
+    ],
+)
+def test_a_department_stays_in_the_role(text: str, role: str, organization: str | None) -> None:
+    person = next(p for _, p in find_people(text))
+    assert (person.role, person.organization) == (role, organization)
+
+
 def test_an_office_is_no_role() -> None:
     assert is_role_word("Konrektorin") and is_role_word("Dekanin")
     assert not is_role_word("Rektorat") and not is_role_word("Dekanat")

@@ -273,6 +273,13 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     role, org = _prefixed_role(role_word, gazetteer)
     rest = _cut_second_role(" ".join(words[first + 1 :]))
     role = " ".join([*words[:first], role])
+    dept = _DEPARTMENT.match(rest)
+    if dept and _DEPARTMENT_NOUN.search(dept.group("head")):
+        # "Leiterin des Fachbereichs Digitalisierung (der Stadt Bochum)": a department is part of the role
+        if dept.group("org"):
+            article = _PREP_ARTICLE.get(dept.group("prep").lower(), "")
+            org = base_organization(f"{article} {dept.group('org')}".strip(), gazetteer)
+        return f"{role} {dept.group('unit')}", org
     unit = _UNIT_AT_ORG.match(rest)
     if unit:  # "Leiterin des Lehrstuhls für Städtebau an der RWTH Aachen": the unit belongs to the role
         article = _PREP_ARTICLE.get(unit.group("prep").lower(), "")
@@ -298,6 +305,17 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
 _UNIT_AT_ORG = re.compile(
     r"^(?P<unit>(?:des|der)\s+[A-ZÄÖÜ]\S*(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)\s+"
     r"(?P<prep>an der|am|beim|bei der)\s+(?P<org>[A-ZÄÖÜ].*)$"
+)
+
+
+# A department of an organization, with the organization perhaps after it
+_DEPARTMENT = re.compile(
+    r"^(?P<unit>(?:des|der)\s+(?P<head>[A-ZÄÖÜ][\wäöüß-]*)(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)"
+    r"(?:\s+(?P<prep>an der|am|beim|bei der|im|der|des)\s+(?P<org>[A-ZÄÖÜ].*))?$"
+)
+_DEPARTMENT_NOUN = re.compile(
+    r"(?:bereich|abteilung|referat|dezernat|lehrstuhl|stabsstelle|sachgebiet|fachdienst|ressort|büro)(?:e?s)?$",
+    re.IGNORECASE,
 )
 
 
