@@ -194,6 +194,24 @@ def test_a_department_stays_in_the_role(text: str, role: str, organization: str 
     assert (person.role, person.organization) == (role, organization)
 
 
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        (
+            "Miriam Okafor, Chief Digital Officer der Stadt Bochum, schilderte",
+            Person("Miriam Okafor", None, "Chief Digital Officer", "Stadt Bochum"),
+        ),
+        ("Tom Lee, Senior Partner bei Acme, sagte", Person("Tom Lee", None, "Senior Partner", "Acme")),
+    ],
+)
+def test_english_title_in_a_german_apposition(text: str, person: Person) -> None:
+    assert [p for _, p in find_people(text)] == [person]
+
+
+def test_english_words_without_a_role_make_no_person() -> None:
+    assert find_people("Miriam Okafor, Senior Data Lab der Stadt Bochum, schilderte") == []
+
+
 def test_an_office_is_no_role() -> None:
     assert is_role_word("Konrektorin") and is_role_word("Dekanin")
     assert not is_role_word("Rektorat") and not is_role_word("Dekanat")

@@ -266,7 +266,7 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     if not words:
         return None, None
     adjective = _ADJ.match(words[0]) or re.fullmatch(r"[a-zäöü]+(?:ische|liche|ige|ale)[rn]?", words[0])
-    first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else 0
+    first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
     role_word = words[first]
@@ -300,6 +300,19 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     elif rest and rest.split()[0] in gazetteer:
         org = gazetteer[rest.split()[0]]
     return role, org
+
+
+def _english_title_end(words: list[str]) -> int:
+    """'Chief Digital Officer der Stadt Bochum': the index of the role word that ends an English title
+    (a modifier and capitalised words before it) in a German phrase; else 0."""
+    if not _EN_ROLE_MODIFIER.match(words[0]):
+        return 0
+    for i, word in enumerate(words[1:4], start=1):
+        if not word[:1].isupper():
+            break
+        if is_role_word(word):
+            return i
+    return 0
 
 
 _UNIT_AT_ORG = re.compile(
