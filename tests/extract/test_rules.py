@@ -212,6 +212,26 @@ def test_english_words_without_a_role_make_no_person() -> None:
     assert find_people("Miriam Okafor, Senior Data Lab der Stadt Bochum, schilderte") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "role", "organization"),
+    [
+        (
+            "Speakers include City of Chicago Chief Technology Officer Dr. Kevin Osei and others.",
+            "Chief Technology Officer",
+            "City of Chicago",
+        ),
+        ("said Bitkom Vice President Anna Weber.", "Vice President", "Bitkom"),
+        ("said Federal Digital Minister Volker Wissing.", "Federal Digital Minister", None),
+        ("said Indonesian President Joko Widodo.", "President", None),
+        # a field before a functional title is no organization
+        ("said Press Officer Tom Lee.", "Officer", None),
+    ],
+)
+def test_english_title_before_the_name(text: str, role: str, organization: str | None) -> None:
+    person = next(p for _, p in find_people(text))
+    assert (person.role, person.organization) == (role, organization)
+
+
 def test_an_office_is_no_role() -> None:
     assert is_role_word("Konrektorin") and is_role_word("Dekanin")
     assert not is_role_word("Rektorat") and not is_role_word("Dekanat")

@@ -94,11 +94,15 @@ _ADJ_ROLE_BEFORE = re.compile(
     rf"[A-ZÄÖÜ][\wäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
 )
 # "Federal Minister of the Interior Nancy Faeser", "Bitkom President Dr. Ralf Wintergerst"
+# "City of Chicago Chief Technology Officer Dr. Kevin Osei": the organization, then the title
 _EN_ROLE_BEFORE = re.compile(
-    rf"(?<![\w-])(?P<pre>(?:[A-Z][\w-]+\s+){{0,2}})(?P<role>(?:Minister|Secretary|Commissioner|Mayor|"
-    rf"President|Chancellor|Director|Chair(?:man|woman)?|CEO|CIO|CTO|Governor|Premier)"
+    rf"(?<![\w-])(?P<pre>(?:[A-Z][\w-]+\s+(?:of\s+(?:the\s+)?)?){{0,4}})(?P<role>(?:Minister|Secretary|"
+    rf"Commissioner|Mayor|President|Chancellor|Director|Chair(?:man|woman)?|CEO|CIO|CTO|Governor|Premier|"
+    rf"Officer|Manager)"
     rf"(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][a-z]+){{1,3}}?)?)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\w])(?!\s+[A-Z][a-z])"
 )
+# Titles named after a field ("Chief Technology Officer"): only with a modifier such as "Chief"
+_FUNCTION_TITLES = {"Officer", "Manager"}
 _NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|an|ic|ch)$")  # "Indonesian President …": no organization
 _EN_ROLE_MODIFIER = re.compile(
     r"^(?:Federal|Vice|Deputy|Executive|Prime|State|Chief|Managing|General|Former|Senior|Acting|Lord|"
@@ -417,16 +421,10 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
     for m in _EN_ROLE_BEFORE.finditer(text):
         if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
             continue
-        pre = [w for w in m.group("pre").split() if not _NATIONALITY.search(w)]
-        keep = [w for w in pre if _EN_ROLE_MODIFIER.match(w)]
-        org = " ".join(w for w in pre if not _EN_ROLE_MODIFIER.match(w)) if len(keep) < len(pre) else None
-        if org and (org in _NOT_NAME or org.lower() in _NOT_NAME or pre[0] != org.split()[0]):
-            org = None  # "The President …", or a modifier between the organization and the role
-        role = (
-            " ".join([*keep, m.group("role")])
-            if not org
-            else " ".join([*pre[len(org.split()) :], m.group("role")])
-        )
+        pre = m.group("pre").split()
+        if m.group("role") in _FUNCTION_TITLES and not any(_EN_ROLE_MODIFIER.match(w) for w in pre):
+            continue  # "Press Officer", "Acme Officer": the word before may be a field or a company
+        role, org = _english_role_before(pre, m.group("role"))
         found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), role, org)))
     for m in _NAME_PAREN_ORG.finditer(text):
         name, org = m.group("name"), m.group("org").strip()
@@ -436,6 +434,19 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             continue
         found.append((m.start("name"), Person(name, _title(m.group("title")), None, gazetteer.get(org, org))))
     return found
+
+
+def _english_role_before(pre: list[str], head: str) -> tuple[str, str | None]:
+    """'City of Chicago Chief Technology' + 'Officer' → ('Chief Technology Officer', 'City of Chicago'):
+    the title starts at its first modifier ('Chief', 'Vice', 'Federal'); the words before it name the
+    organization, unless they are a nationality ('Indonesian President') or a function word."""
+    while pre and (pre[0] == "The" or (_NATIONALITY.search(pre[0]) and not _EN_ROLE_MODIFIER.match(pre[0]))):
+        pre = pre[1:]
+    start = next((i for i, w in enumerate(pre) if _EN_ROLE_MODIFIER.match(w)), len(pre))
+    org = " ".join(pre[:start]) or None
+    if org and (org.lower() in _NOT_NAME or pre[start - 1] in ("of", "the")):
+        org = None
+    return " ".join([*pre[start:], head]), org
 
 
 def merge_people(people: Iterable[Person]) -> list[Person]:
