@@ -232,6 +232,24 @@ def test_english_title_before_the_name(text: str, role: str, organization: str |
     assert (person.role, person.organization) == (role, organization)
 
 
+@pytest.mark.parametrize(
+    ("text", "role", "organization"),
+    [
+        (
+            "and Angela Ruiz, Director of Smart Infrastructure, City of San Antonio.",
+            "Director of Smart Infrastructure",
+            "City of San Antonio",
+        ),
+        ("Jane Doe, Head of Research, Acme Inc., said", "Head of Research", "Acme Inc."),
+        # the second apposition is a place, not an organization: "of" names the organization
+        ("Jane Doe, Mayor of Boston, Massachusetts, said", "Mayor", "Boston"),
+    ],
+)
+def test_english_organization_as_second_apposition(text: str, role: str, organization: str) -> None:
+    person = next(p for _, p in find_people(text))
+    assert (person.role, person.organization) == (role, organization)
+
+
 def test_an_office_is_no_role() -> None:
     assert is_role_word("Konrektorin") and is_role_word("Dekanin")
     assert not is_role_word("Rektorat") and not is_role_word("Dekanat")

@@ -260,6 +260,32 @@ def _split_english(phrase: str) -> tuple[str, str] | None:
     return None
 
 
+# "Angela Ruiz, Director of Smart Infrastructure, City of San Antonio": an English title, then the
+# organization as its own apposition (known by a word such as City, University, Department, Inc)
+_EN_TITLE_PHRASE = re.compile(r"^[A-Z][\w-]*(?:\s+(?:[A-Z][\w-]*|of|for|and|the|&))*$")
+_EN_ORG_APPOSITION = re.compile(
+    r"\s*,\s*(?:the\s+)?(?P<org>[A-Z][\w.&'-]*(?:\s+(?:of|for|and|&|the|[A-Z][\w.&'-]*)){0,6})"
+    r"(?=\s*[,;)]|\.(?:\s|$)|\s*$|\s+[a-z])"
+)
+_EN_ORG_WORD = re.compile(
+    r"\b(?:City|County|Town|Village|State|University|College|Institute|Department|Agency|Authority|Council|"
+    r"Association|Foundation|Corporation|Corp|Inc|Ltd|LLC|Company|Group|Ministry|Commission|Office|Bureau|"
+    r"Board|Cent(?:er|re)|Labs?|Network|Alliance|Coalition|Society|Bank|Fund|Trust|School|Hospital|"
+    r"Partnership|Consortium|Government|Administration)\b"
+)
+
+
+def _english_org_after(text: str, pos: int, phrase: str) -> tuple[str, str] | None:
+    """(whole title, organization) when an English title phrase is followed by ', <organization>'."""
+    if not _EN_TITLE_PHRASE.match(phrase):
+        return None
+    m = _EN_ORG_APPOSITION.match(text, pos)
+    if not m or not _EN_ORG_WORD.search(m.group("org")) or _starts_with_person(m.group("org")):
+        return None
+    org = m.group("org")
+    return phrase, org if re.search(r"\b(?:Inc|Corp|Ltd|Co)\.$", org) else org.rstrip(".")
+
+
 def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | None, str | None]:
     """'Hauptgeschäftsführer beim Deutschen Städte- und Gemeindebund' → (role, organization)."""
     phrase = phrase.strip()
@@ -378,6 +404,8 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
         if _starts_with_person(m.group("phrase")):
             continue  # "Heiko Mass, NRW-Ministerpräsident Armin Laschet": the role is the next person's
         role, org = _split_role_org(m.group("phrase"), gazetteer)
+        if role:
+            role, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (role, org)
         if role or m.group("title"):
             found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in _ROLE_BEFORE.finditer(text):
