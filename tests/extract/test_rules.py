@@ -250,6 +250,35 @@ def test_english_organization_as_second_apposition(text: str, role: str, organiz
     assert (person.role, person.organization) == (role, organization)
 
 
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        (
+            "Ehrenamt digital – Aylin Demir vom Landesjugendring berichtete von Apps.",
+            Person("Aylin Demir", None, None, "Landesjugendring"),
+        ),
+        (
+            "Es diskutierten Jan Ohm von der Stiftung Warentest und andere.",
+            Person("Jan Ohm", None, None, "Stiftung Warentest"),
+        ),
+    ],
+)
+def test_a_name_vouched_for_by_its_organization(text: str, person: Person) -> None:
+    assert [p for _, p in find_people(text)] == [person]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Viele Grüße vom Landesjugendring!",  # the start of a sentence: any noun is capitalised
+        "Wir sahen die Alte Mühle vom Heimatverein.",  # after an article
+        "Sie hörten Karl Berg vom Anfang bis zum Ende.",  # no organization after "vom"
+    ],
+)
+def test_no_name_without_an_organization_after_it(text: str) -> None:
+    assert find_people(text) == []
+
+
 def test_an_office_is_no_role() -> None:
     assert is_role_word("Konrektorin") and is_role_word("Dekanin")
     assert not is_role_word("Rektorat") and not is_role_word("Dekanat")

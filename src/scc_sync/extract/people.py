@@ -118,6 +118,14 @@ _FROM_ORG = re.compile(
 )
 # The article a "from" preposition contracts or carries, so an adjective's case can be undone.
 _FROM_ARTICLE = {"vom": "dem", "aus dem": "dem", "von der": "der", "aus der": "der"}
+_NAME_FROM = re.compile(rf"(?<![\wäöü-])(?P<name>{NAME})(?=\s+(?:vom|von der|aus dem|aus der)\s+[A-ZÄÖÜ])")
+# Words that make a phrase an organization: "Landesjugendring", "Stadtwerke Kiel", "FH Münster"
+_ORG_WORD = re.compile(
+    r"(?:bund|verband|verein|ring|rat|kreis|amt|institut|ministerium|zentrum|netzwerk|werke?|gmbh|ag|"
+    r"universität|hochschule|stiftung|kammer|agentur|akademie|behörde|gesellschaft|initiative|stadt|"
+    r"gemeinde|verwaltung|bündnis|genossenschaft|fraktion|partei)$|^(?-i:[A-ZÄÖÜ]{2,6})$|^e\.\s?V\.$",
+    re.IGNORECASE,
+)
 _EVENTISH = re.compile(
     r"(?:Convention|Conference|Congress|Summit|Kongress|Konferenz|Forum|Messe|Expo|Festival|Week|Woche|Tag|Day|"
     r"Staat)$"
@@ -461,6 +469,24 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
         if re.fullmatch(r"[A-ZÄÖÜ]{2,6}", org) and org not in gazetteer and len(name.split()) < 2:
             continue
         found.append((m.start("name"), Person(name, _title(m.group("title")), None, gazetteer.get(org, org))))
+    found.extend(_people_from_org(text, gazetteer))
+    return found
+
+
+def _people_from_org(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
+    """'… – Aylin Demir vom Landesjugendring berichtete': a name vouched for by the organization it comes
+    from. Not at the start of a sentence, where any noun is capitalised, nor after an article."""
+    found: list[tuple[int, Person]] = []
+    for m in _NAME_FROM.finditer(text):
+        name = m.group("name")
+        before = text[: m.start()].split()
+        if not before or before[-1].lower() in _NOT_NAME - {"mit", "und", "von", "für", "bei", "an"}:
+            continue
+        if not _plausible_name(name) or any(_ADJ.match(w) for w in name.split()) or _EVENTISH.search(name):
+            continue
+        org = _org_after(text, m.end("name"), gazetteer)
+        if org and (org in gazetteer.values() or any(_ORG_WORD.search(w) for w in org.split())):
+            found.append((m.start("name"), Person(name, None, None, org)))
     return found
 
 
