@@ -6,6 +6,7 @@ import pytest
 
 from scc_sync.extract import extract_summary
 from scc_sync.extract.dates import find_dates, resolve, weekday_mismatch
+from scc_sync.extract.events import detect_format
 from scc_sync.extract.numbers import find_counts, parse_number
 from scc_sync.extract.people import base_organization, find_people, is_role_word
 from scc_sync.models import Count, Person
@@ -328,3 +329,28 @@ def test_end_before_start_warns() -> None:
     )
     summary = extract_summary(html)
     assert any("before it starts" in w for w in summary.warnings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Von 10 bis 16 Uhr können Besucher vor Ort erleben, wie Trinkwasser entsteht.",
+        "Gehackt wurde 48 Stunden lang vor Ort, mit Daten der Stadt.",
+        "Wer vor Ort dabei sein will, meldet sich an.",
+    ],
+)
+def test_being_there_is_in_person(text: str) -> None:
+    assert detect_format([text]) == "in-person"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Politik war „vor Ort“ und hat geholfen.",
+        "„Die Wärmewende entscheidet sich vor Ort“, sagte sie.",
+        "Im Anschluss bot das Panel einen Einblick in die Umsetzung vor Ort.",
+        "Die Projekte zeigen, wie Digitalisierung das Leben vor Ort konkret verbessert.",
+    ],
+)
+def test_locally_is_no_format(text: str) -> None:
+    assert detect_format([text]) is None

@@ -116,7 +116,11 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
         re.compile(
             r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
             r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
-            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)",
+            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)|"
+            # being there ("vor Ort erleben", "48 Stunden lang vor Ort"); a bare „vor Ort“ means "locally"
+            r"\bvor Ort (?:zu )?(?:erleben|erlebt|mitzuerleben|miterleben|dabei|teilnehmen|mitmachen|"
+            r"mitzumachen|ausprobieren|auszuprobieren|besichtigen|kennenlernen|kennenzulernen)\b|"
+            r"\b(?:Stunden|Tage|Nächte|Wochenende)\s+(?:lang\s+)?vor Ort\b",
             re.IGNORECASE,
         ),
     ),
