@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from scc_sync.extract import extract_summary
-from scc_sync.extract.dates import find_dates, resolve, weekday_mismatch
+from scc_sync.extract.dates import find_dates, find_weekdays, resolve, resolve_weekday, weekday_mismatch
 from scc_sync.extract.events import detect_format
 from scc_sync.extract.numbers import find_counts, parse_number
 from scc_sync.extract.people import base_organization, find_people, is_role_word
@@ -45,6 +45,55 @@ def test_weekday_mismatch() -> None:
     right = find_dates("Am Mittwoch, dem 28. Oktober endete")[0]
     assert "2020-10-28 is a Wednesday" in (weekday_mismatch(wrong, REF) or "")
     assert weekday_mismatch(right, REF) is None
+
+
+THURSDAY = date(2022, 12, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("sagte Scholz am Donnerstag in Berlin", THURSDAY, THURSDAY),
+        ("das bis Freitag dauert", date(2022, 12, 9), date(2022, 12, 9)),
+        ("am Montagabend begann", date(2022, 12, 5), date(2022, 12, 5)),
+        ("von Montag bis Mittwoch", date(2022, 12, 5), date(2022, 12, 7)),
+        ("am vergangenen Freitag", date(2022, 12, 2), date(2022, 12, 2)),
+        ("next Tuesday", date(2022, 12, 13), date(2022, 12, 13)),
+    ],
+)
+def test_weekdays_against_the_publication_date(text: str, start: date, end: date) -> None:
+    (mention,) = find_weekdays(text)
+    assert resolve_weekday(mention, THURSDAY) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["Am Donnerstag, dem 28. Oktober endete", "donnerstags geöffnet", "Freitag"])
+def test_no_weekday_mention(text: str) -> None:
+    assert find_weekdays(text) == []
+
+
+def _agency_page(body: str) -> str:
+    return (
+        "<html lang='de'><head><meta property='article:published_time' content='2022-12-08'></head><body>"
+        f"<article><h1>Digital-Gipfel: mehr Tempo</h1>{body}</article></body></html>"
+    )
+
+
+def test_event_days_from_weekdays_and_a_length() -> None:
+    html = _agency_page(
+        "<p>Scholz hat beim Digital-Gipfel mehr Tempo gefordert.</p>"
+        "<p>Zu dem zweitägigen Treffen, das bis Freitag dauert, werden 1000 Gäste erwartet.</p>"
+    )
+    event = extract_summary(html).event
+    assert event is not None and (event.start, event.end) == (THURSDAY, date(2022, 12, 9))
+
+
+def test_a_written_date_outranks_weekdays() -> None:
+    html = _agency_page(
+        "<p>Der Digital-Gipfel fand am 5. Dezember 2022 statt.</p>"
+        "<p>Zu dem zweitägigen Treffen, das bis Freitag dauert, kamen 1000 Gäste.</p>"
+    )
+    event = extract_summary(html).event
+    assert event is not None and (event.start, event.end) == (date(2022, 12, 5), date(2022, 12, 5))
 
 
 @pytest.mark.parametrize(
