@@ -403,3 +403,21 @@ def test_being_there_is_in_person(text: str) -> None:
 )
 def test_locally_is_no_format(text: str) -> None:
     assert detect_format([text]) is None
+
+
+def test_an_agency_dateline_paragraph_is_the_lead() -> None:
+    summary = extract_summary(
+        _agency_page(
+            "<p>Frankfurt am Main (dpa/lhe) - Die Stadt hat ein Datenportal eröffnet.</p>"
+            "<p>Es ist online.</p>"
+        )
+    )
+    assert summary.lead == "Frankfurt am Main (dpa/lhe) - Die Stadt hat ein Datenportal eröffnet."
+    assert [s.text for s in summary.sections] == ["Es ist online."]
+
+
+@pytest.mark.parametrize("opening", ["Berlin – Die Stadt hat gewählt.", "Berlin (Germany) - The city voted."])
+def test_no_lead_without_an_agency(opening: str) -> None:
+    summary = extract_summary(_agency_page(f"<p>{opening}</p><p>Es ist online.</p>"))
+    assert summary.lead is None
+    assert summary.sections[0].text.startswith(opening)
