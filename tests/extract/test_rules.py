@@ -87,6 +87,24 @@ def test_event_days_from_weekdays_and_a_length() -> None:
     assert event is not None and (event.start, event.end) == (THURSDAY, date(2022, 12, 9))
 
 
+def test_an_agency_reports_from_the_event_it_names() -> None:
+    html = _agency_page(
+        "<p>Berlin (dpa) - Scholz hat beim Digital-Gipfel mehr Tempo gefordert.</p>"
+        "<p>Zu dem zweitägigen Treffen, das bis Freitag dauert, werden 1000 Gäste erwartet.</p>"
+    )
+    event = extract_summary(html).event
+    assert event is not None and event.location == "Berlin"
+
+
+def test_a_dateline_without_the_event_places_nothing() -> None:
+    html = _agency_page(
+        "<p>Berlin (dpa) - Scholz hat mehr Tempo gefordert.</p>"
+        "<p>Zu dem zweitägigen Digital-Gipfel, der bis Freitag dauert, werden 1000 Gäste erwartet.</p>"
+    )
+    event = extract_summary(html).event
+    assert event is not None and event.location is None
+
+
 def test_a_written_date_outranks_weekdays() -> None:
     html = _agency_page(
         "<p>Der Digital-Gipfel fand am 5. Dezember 2022 statt.</p>"

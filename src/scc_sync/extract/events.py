@@ -22,7 +22,7 @@ from scc_sync.extract.dates import (
     weekday_mismatch,
 )
 from scc_sync.extract.numbers import CountMention, find_counts
-from scc_sync.extract.text import Sentence
+from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
 
 _HEADS = (
@@ -782,7 +782,11 @@ def analyse_event(
     body = [
         _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
     ]
-    location = (_ld_location(ld) if ld else None) or detect_location(placing, name, body)
+    location = (
+        (_ld_location(ld) if ld else None)
+        or detect_location(placing, name, body)
+        or _dateline_place([sents[i] for i in current], name)
+    )
     result.event = EventFacts(
         name=name or "",
         start=span[0] if span else None,
@@ -803,6 +807,13 @@ def analyse_event(
         result.next_event = _next_event(sents, next_idx, next_span, mentions, name)
     result.warnings += _date_warnings(result)
     return result
+
+
+def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:
+    """'Berlin (dpa) - … beim Digital-Gipfel …': an agency reports from where the event it names is."""
+    opening = next((s for s in sents if s.kind in ("lead", "text")), None)
+    m = DATELINE.match(opening.text) if opening else None
+    return m.group("place") if m and name and name_rx(name).search(opening.text) else None
 
 
 def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:
