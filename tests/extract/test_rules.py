@@ -439,3 +439,37 @@ def test_no_lead_without_an_agency(opening: str) -> None:
     summary = extract_summary(_agency_page(f"<p>{opening}</p><p>Es ist online.</p>"))
     assert summary.lead is None
     assert summary.sections[0].text.startswith(opening)
+
+
+def _barcamp_page(lead_in: str, items: list[str]) -> str:
+    listed = "".join(f"<li><strong>{title}</strong> – {rest}</li>" for title, rest in items)
+    return (
+        "<html lang='de'><body><article><h1>Das war das Barcamp Nord 2022</h1>"
+        "<p>Am Samstag, 12. November 2022, trafen sich 90 Menschen zum Barcamp Nord in Kiel.</p>"
+        f"<p>{lead_in}</p><ul>{listed}</ul></article></body></html>"
+    )
+
+
+ITEMS = [
+    ("Open Data in der Kreisverwaltung", "Jan Petersen zeigte Haushaltsdaten."),
+    ("Ehrenamt digital organisieren", "Aylin Demir berichtete von Apps."),
+]
+
+
+def test_listed_sessions_after_a_lead_in() -> None:
+    summary = extract_summary(
+        _barcamp_page("Am Ende standen 21 Sessions an der Wand. Meine Highlights:", ITEMS)
+    )
+    assert [s.title for s in summary.sessions] == [title for title, _ in ITEMS]
+
+
+@pytest.mark.parametrize(
+    ("lead_in", "items"),
+    [
+        ("Mit dabei waren:", ITEMS),  # no program word
+        ("Am Ende standen 21 Sessions an der Wand.", ITEMS),  # no colon: no list announced
+        ("Am Ende standen 21 Sessions an der Wand. Mein Highlight:", ITEMS[:1]),  # one item is no list
+    ],
+)
+def test_no_listed_sessions(lead_in: str, items: list[tuple[str, str]]) -> None:
+    assert extract_summary(_barcamp_page(lead_in, items)).sessions == []
