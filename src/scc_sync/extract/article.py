@@ -20,6 +20,7 @@ import lxml.html
 from lxml import etree
 
 from scc_sync.extract.dates import parse_date_text
+from scc_sync.extract.text import DATELINE
 from scc_sync.models import Section
 
 MAX_HTML_CHARS = 1_500_000  # pages beyond this are cut: no news article is that long
@@ -724,6 +725,17 @@ def _clean_links(links: list[str], base_url: str | None) -> list[str]:
     return out
 
 
+def _dateline_lead(sections: list[Section]) -> tuple[str | None, list[Section]]:
+    """An agency report's opening paragraph ('Berlin (dpa) - …') is its lead, marked up or not."""
+    if not sections or sections[0].heading is not None:
+        return None, sections
+    first, _, rest = sections[0].text.partition("\n\n")
+    if not DATELINE.match(first):
+        return None, sections
+    rest_sections = [Section(None, rest.strip())] if rest.strip() else []
+    return first, rest_sections + sections[1:]
+
+
 def extract_article(root: Any, url: str | None = None) -> Article:
     """The article layer of a parsed page."""
     meta = _meta(root)
@@ -744,6 +756,8 @@ def extract_article(root: Any, url: str | None = None) -> Article:
     if sections and lead and sections[0].text.startswith(lead):
         sections[0] = Section(sections[0].heading, sections[0].text[len(lead) :].strip())
         sections = [s for s in sections if s.text]
+    if not lead:
+        lead, sections = _dateline_lead(sections)
     if not lead:
         lead = meta.get("og:description") or meta.get("description") or None
     body_text = " ".join(s.text for s in sections)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 MONTHS: dict[str, int] = {
@@ -221,3 +221,67 @@ def parse_date_text(text: str, ref: date | None = None) -> date | None:
         if span and (m.y1 or m.y2):
             return span[0]
     return None
+
+
+# ---- weekdays without a date ("am Donnerstag", "bis Freitag"), as news agencies write them --------------
+
+_DAY_PART = r"(?:abend|morgen|vormittag|nachmittag|mittag|nacht)?"
+_RELATIVE = r"(?:(?P<rel>kommenden|nächsten|vergangenen|letzten|next|last)\s+)?"
+# not followed by a date: "Donnerstag, 28. Oktober" is a date phrase with its weekday
+_NO_DATE = r"(?![\wäöü])(?!\s*,?\s*(?:de[nm]\s+|the\s+)?\d)"
+_WEEKDAY_PHRASE = re.compile(
+    rf"\b(?:(?P<prep>am|bis(?:\s+zum)?|ab|seit|vom|von|on|until|through|from|by)\s+)?{_RELATIVE}(?P<wd>{_WD}){_DAY_PART}"
+    rf"{_NO_DATE}(?:\s*(?:bis(?:\s+zum)?|to|through|until|-|–)\s*(?P<wd2>{_WD}){_DAY_PART}{_NO_DATE})?",
+    re.IGNORECASE,
+)
+_UNTIL_PREP = ("bis", "until", "through", "by")
+_FROM_PREP = ("ab", "seit", "vom", "von", "from")
+
+
+@dataclass(frozen=True)
+class WeekdayMention:
+    """'am Donnerstag', 'bis Freitag', 'von Montag bis Mittwoch': weekdays that need the publication date."""
+
+    start: int
+    end: int
+    text: str
+    prep: str  # "am", "bis", "ab", …, lower case, one space ("" for "next Friday")
+    weekday: int
+    weekday2: int | None = None  # the end of "von Montag bis Mittwoch"
+    relative: str | None = None  # "vergangenen", "next", …
+
+
+def find_weekdays(text: str) -> list[WeekdayMention]:
+    out = []
+    for m in _WEEKDAY_PHRASE.finditer(text):
+        if not (m.group("prep") or m.group("rel")):
+            continue  # a bare "Freitag" may be a name or a heading; "am Freitag", "next Friday" are days
+        wd2 = m.group("wd2")
+        out.append(
+            WeekdayMention(
+                m.start(),
+                m.end(),
+                m.group(0),
+                " ".join((m.group("prep") or "").lower().split()),
+                WEEKDAYS[m.group("wd").lower()],
+                WEEKDAYS[wd2.lower()] if wd2 else None,
+                (m.group("rel") or "").lower() or None,
+            )
+        )
+    return out
+
+
+def resolve_weekday(m: WeekdayMention, published: date) -> tuple[date, date]:
+    """The weekday nearest to the publication date (within three days either way), as news reports
+    mean it; 'vergangenen'/'last' looks back and 'kommenden'/'next' ahead up to a week."""
+    gap = (m.weekday - published.weekday()) % 7  # 0..6 days ahead
+    if m.relative in ("vergangenen", "letzten", "last"):
+        offset = gap - 7 if gap else -7
+    elif m.relative in ("kommenden", "nächsten", "next"):
+        offset = gap or 7
+    else:
+        offset = gap if gap <= 3 else gap - 7
+    start = published + timedelta(days=offset)
+    if m.weekday2 is None:
+        return start, start
+    return start, start + timedelta(days=(m.weekday2 - m.weekday) % 7)

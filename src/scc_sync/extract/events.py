@@ -10,12 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from scc_sync.extract.dates import DateMention, find_dates, resolve, weekday_mismatch
+from scc_sync.extract.dates import (
+    DateMention,
+    find_dates,
+    find_weekdays,
+    resolve,
+    resolve_weekday,
+    weekday_mismatch,
+)
 from scc_sync.extract.numbers import CountMention, find_counts
-from scc_sync.extract.text import Sentence
+from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
 
 _HEADS = (
@@ -116,7 +123,11 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
         re.compile(
             r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
             r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
-            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)",
+            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)|"
+            # being there ("vor Ort erleben", "48 Stunden lang vor Ort"); a bare „vor Ort“ means "locally"
+            r"\bvor Ort (?:zu )?(?:erleben|erlebt|mitzuerleben|miterleben|dabei|teilnehmen|mitmachen|"
+            r"mitzumachen|ausprobieren|auszuprobieren|besichtigen|kennenlernen|kennenzulernen)\b|"
+            r"\b(?:Stunden|Tage|Nächte|Wochenende)\s+(?:lang\s+)?vor Ort\b",
             re.IGNORECASE,
         ),
     ),
@@ -483,6 +494,37 @@ def dated_mentions(sents: Sequence[Sentence], ref: date | None) -> list[DatedMen
     return out
 
 
+# "Zu dem zweitägigen Treffen, das bis Freitag dauert": a length in days makes one weekday a span
+_DAYS_LONG = re.compile(
+    r"\b(?P<n>zwei|drei|vier|fünf|two|three|four|five|[2-5])(?:-?tägig\w*|-day\b|\s+(?:Tage|days)\b)",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "two": 2, "three": 3, "four": 4, "five": 5}
+_ENDED = re.compile(
+    r"\b(?:endete|endet|zu Ende|ended|ends|closed|closes|dauert|dauerte|lasts|lasted)\b", re.I
+)
+
+
+def weekday_mentions(sents: Sequence[Sentence], published: date) -> list[DatedMention]:
+    """Weekdays without a date ('am Donnerstag', 'bis Freitag'), read against the publication date;
+    with a length in days in the same sentence, a span that ends ('bis', 'endete') or starts there."""
+    out = []
+    for i, s in enumerate(sents):
+        for w in find_weekdays(s.text):
+            start, end = resolve_weekday(w, published)
+            days = _DAYS_LONG.search(s.text)
+            if start == end and days:
+                n = _NUMBER_WORDS.get(days.group("n").lower()) or int(days.group("n"))
+                if w.prep.startswith(("bis", "until", "through", "by")) or _ENDED.search(s.text):
+                    start = end - timedelta(days=n - 1)
+                else:
+                    end = start + timedelta(days=n - 1)
+            until = (end.day, end.month, end.year) if end != start else (None, None, None)
+            mention = DateMention(w.start, w.end, w.text, start.day, start.month, start.year, *until)
+            out.append(DatedMention(mention, (start, end), i))
+    return out
+
+
 def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | None:
     """The publication date, else the first fully written date in the text."""
     if published:
@@ -708,6 +750,10 @@ def analyse_event(
     current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
     original = [d for d in dated if is_original_date(d, sents)]
     span = pick_span([d for d in dated if d.sentence in current and d not in original], sents, name)
+    if span is None and published is not None:  # no date written: "am Donnerstag", "bis Freitag"
+        by_weekday = weekday_mentions(sents, published)
+        span = pick_span([d for d in by_weekday if d.sentence in current], sents, name)
+        dated += by_weekday
     next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
         (d.span for d in dated if d.sentence in next_idx), None
     )
@@ -736,7 +782,11 @@ def analyse_event(
     body = [
         _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
     ]
-    location = (_ld_location(ld) if ld else None) or detect_location(placing, name, body)
+    location = (
+        (_ld_location(ld) if ld else None)
+        or detect_location(placing, name, body)
+        or _dateline_place([sents[i] for i in current], name)
+    )
     result.event = EventFacts(
         name=name or "",
         start=span[0] if span else None,
@@ -757,6 +807,13 @@ def analyse_event(
         result.next_event = _next_event(sents, next_idx, next_span, mentions, name)
     result.warnings += _date_warnings(result)
     return result
+
+
+def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:
+    """'Berlin (dpa) - … beim Digital-Gipfel …': an agency reports from where the event it names is."""
+    opening = next((s for s in sents if s.kind in ("lead", "text")), None)
+    m = DATELINE.match(opening.text) if opening else None
+    return m.group("place") if m and name and name_rx(name).search(opening.text) else None
 
 
 def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:

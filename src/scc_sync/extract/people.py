@@ -44,6 +44,7 @@ _ROLE_STEMS = (
     "manager", "officer", "chancellor", "senator", "premier", "secretary",
     "commissioner", "head", "governor", "partner", "consultant",
     "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
+    "rektor", "dekan",
 )  # fmt: skip
 # Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
 _ROLE_PREFIXES = {
@@ -93,11 +94,15 @@ _ADJ_ROLE_BEFORE = re.compile(
     rf"[A-ZÄÖÜ][\wäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
 )
 # "Federal Minister of the Interior Nancy Faeser", "Bitkom President Dr. Ralf Wintergerst"
+# "City of Chicago Chief Technology Officer Dr. Kevin Osei": the organization, then the title
 _EN_ROLE_BEFORE = re.compile(
-    rf"(?<![\w-])(?P<pre>(?:[A-Z][\w-]+\s+){{0,2}})(?P<role>(?:Minister|Secretary|Commissioner|Mayor|"
-    rf"President|Chancellor|Director|Chair(?:man|woman)?|CEO|CIO|CTO|Governor|Premier)"
+    rf"(?<![\w-])(?P<pre>(?:[A-Z][\w-]+\s+(?:of\s+(?:the\s+)?)?){{0,4}})(?P<role>(?:Minister|Secretary|"
+    rf"Commissioner|Mayor|President|Chancellor|Director|Chair(?:man|woman)?|CEO|CIO|CTO|Governor|Premier|"
+    rf"Officer|Manager)"
     rf"(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][a-z]+){{1,3}}?)?)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\w])(?!\s+[A-Z][a-z])"
 )
+# Titles named after a field ("Chief Technology Officer"): only with a modifier such as "Chief"
+_FUNCTION_TITLES = {"Officer", "Manager"}
 _NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|an|ic|ch)$")  # "Indonesian President …": no organization
 _EN_ROLE_MODIFIER = re.compile(
     r"^(?:Federal|Vice|Deputy|Executive|Prime|State|Chief|Managing|General|Former|Senior|Acting|Lord|"
@@ -105,10 +110,21 @@ _EN_ROLE_MODIFIER = re.compile(
 )
 # "Anna Beispiel (Stadt Musterhausen)": a name with its organization in brackets, as in speaker lists
 _NAME_PAREN_ORG = re.compile(rf"(?P<title>{TITLE})(?P<name>{NAME})\s+\((?P<org>[A-ZÄÖÜ][^()]{{1,80}})\)")
-# "Prof. Dr. Sabine Kuhlmann von der Universität Potsdam"
+# "Prof. Dr. Sabine Kuhlmann von der Universität Potsdam", "… aus dem Niedersächsischen Innenministerium",
+# "… von der Hochschule der Medien Stuttgart" (a genitive inside the name)
 _FROM_ORG = re.compile(
-    r"\s+(?:von der|vom|von|of the|from the|from)\s+"
-    r"(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:für\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
+    r"\s+(?P<prep>von der|vom|von|aus dem|aus der|of the|from the|from)\s+"
+    r"(?P<org>[A-ZÄÖÜ][\w-]+(?:\s+(?:(?:für|der|des)\s+)?[A-ZÄÖÜ][\w-]+){0,3})"
+)
+# The article a "from" preposition contracts or carries, so an adjective's case can be undone.
+_FROM_ARTICLE = {"vom": "dem", "aus dem": "dem", "von der": "der", "aus der": "der"}
+_NAME_FROM = re.compile(rf"(?<![\wäöü-])(?P<name>{NAME})(?=\s+(?:vom|von der|aus dem|aus der)\s+[A-ZÄÖÜ])")
+# Words that make a phrase an organization: "Landesjugendring", "Stadtwerke Kiel", "FH Münster"
+_ORG_WORD = re.compile(
+    r"(?:bund|verband|verein|ring|rat|kreis|amt|institut|ministerium|zentrum|netzwerk|werke?|gmbh|ag|"
+    r"universität|hochschule|stiftung|kammer|agentur|akademie|behörde|gesellschaft|initiative|stadt|"
+    r"gemeinde|verwaltung|bündnis|genossenschaft|fraktion|partei)$|^(?-i:[A-ZÄÖÜ]{2,6})$|^e\.\s?V\.$",
+    re.IGNORECASE,
 )
 _EVENTISH = re.compile(
     r"(?:Convention|Conference|Congress|Summit|Kongress|Konferenz|Forum|Messe|Expo|Festival|Week|Woche|Tag|Day|"
@@ -252,6 +268,32 @@ def _split_english(phrase: str) -> tuple[str, str] | None:
     return None
 
 
+# "Angela Ruiz, Director of Smart Infrastructure, City of San Antonio": an English title, then the
+# organization as its own apposition (known by a word such as City, University, Department, Inc)
+_EN_TITLE_PHRASE = re.compile(r"^[A-Z][\w-]*(?:\s+(?:[A-Z][\w-]*|of|for|and|the|&))*$")
+_EN_ORG_APPOSITION = re.compile(
+    r"\s*,\s*(?:the\s+)?(?P<org>[A-Z][\w.&'-]*(?:\s+(?:of|for|and|&|the|[A-Z][\w.&'-]*)){0,6})"
+    r"(?=\s*[,;)]|\.(?:\s|$)|\s*$|\s+[a-z])"
+)
+_EN_ORG_WORD = re.compile(
+    r"\b(?:City|County|Town|Village|State|University|College|Institute|Department|Agency|Authority|Council|"
+    r"Association|Foundation|Corporation|Corp|Inc|Ltd|LLC|Company|Group|Ministry|Commission|Office|Bureau|"
+    r"Board|Cent(?:er|re)|Labs?|Network|Alliance|Coalition|Society|Bank|Fund|Trust|School|Hospital|"
+    r"Partnership|Consortium|Government|Administration)\b"
+)
+
+
+def _english_org_after(text: str, pos: int, phrase: str) -> tuple[str, str] | None:
+    """(whole title, organization) when an English title phrase is followed by ', <organization>'."""
+    if not _EN_TITLE_PHRASE.match(phrase):
+        return None
+    m = _EN_ORG_APPOSITION.match(text, pos)
+    if not m or not _EN_ORG_WORD.search(m.group("org")) or _starts_with_person(m.group("org")):
+        return None
+    org = m.group("org")
+    return phrase, org if re.search(r"\b(?:Inc|Corp|Ltd|Co)\.$", org) else org.rstrip(".")
+
+
 def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | None, str | None]:
     """'Hauptgeschäftsführer beim Deutschen Städte- und Gemeindebund' → (role, organization)."""
     phrase = phrase.strip()
@@ -262,13 +304,20 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     if not words:
         return None, None
     adjective = _ADJ.match(words[0]) or re.fullmatch(r"[a-zäöü]+(?:ische|liche|ige|ale)[rn]?", words[0])
-    first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else 0
+    first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
     role_word = words[first]
     role, org = _prefixed_role(role_word, gazetteer)
     rest = _cut_second_role(" ".join(words[first + 1 :]))
     role = " ".join([*words[:first], role])
+    dept = _DEPARTMENT.match(rest)
+    if dept and _DEPARTMENT_NOUN.search(dept.group("head")):
+        # "Leiterin des Fachbereichs Digitalisierung (der Stadt Bochum)": a department is part of the role
+        if dept.group("org"):
+            article = _PREP_ARTICLE.get(dept.group("prep").lower(), "")
+            org = base_organization(f"{article} {dept.group('org')}".strip(), gazetteer)
+        return f"{role} {dept.group('unit')}", org
     unit = _UNIT_AT_ORG.match(rest)
     if unit:  # "Leiterin des Lehrstuhls für Städtebau an der RWTH Aachen": the unit belongs to the role
         article = _PREP_ARTICLE.get(unit.group("prep").lower(), "")
@@ -291,9 +340,33 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     return role, org
 
 
+def _english_title_end(words: list[str]) -> int:
+    """'Chief Digital Officer der Stadt Bochum': the index of the role word that ends an English title
+    (a modifier and capitalised words before it) in a German phrase; else 0."""
+    if not _EN_ROLE_MODIFIER.match(words[0]):
+        return 0
+    for i, word in enumerate(words[1:4], start=1):
+        if not word[:1].isupper():
+            break
+        if is_role_word(word):
+            return i
+    return 0
+
+
 _UNIT_AT_ORG = re.compile(
     r"^(?P<unit>(?:des|der)\s+[A-ZÄÖÜ]\S*(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)\s+"
     r"(?P<prep>an der|am|beim|bei der)\s+(?P<org>[A-ZÄÖÜ].*)$"
+)
+
+
+# A department of an organization, with the organization perhaps after it
+_DEPARTMENT = re.compile(
+    r"^(?P<unit>(?:des|der)\s+(?P<head>[A-ZÄÖÜ][\wäöüß-]*)(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)"
+    r"(?:\s+(?P<prep>an der|am|beim|bei der|im|der|des)\s+(?P<org>[A-ZÄÖÜ].*))?$"
+)
+_DEPARTMENT_NOUN = re.compile(
+    r"(?:bereich|abteilung|referat|dezernat|lehrstuhl|stabsstelle|sachgebiet|fachdienst|ressort|büro)(?:e?s)?$",
+    re.IGNORECASE,
 )
 
 
@@ -339,6 +412,8 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
         if _starts_with_person(m.group("phrase")):
             continue  # "Heiko Mass, NRW-Ministerpräsident Armin Laschet": the role is the next person's
         role, org = _split_role_org(m.group("phrase"), gazetteer)
+        if role:
+            role, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (role, org)
         if role or m.group("title"):
             found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in _ROLE_BEFORE.finditer(text):
@@ -346,15 +421,24 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
         if not _plausible_name(name) or not is_role_word(role_word):
             continue
         role, org = _prefixed_role(role_word, gazetteer)
+        org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
         found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
         if _plausible_name(m.group("name")):
-            org = _FROM_ORG.match(text, m.end())
-            organization = base_organization(org.group("org"), gazetteer) if org else None
+            organization = _org_after(text, m.end(), gazetteer)
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
             )
     return sorted(found, key=lambda p: p[0])
+
+
+def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
+    """The organization in 'von der …' / 'aus dem …' right after a name, in its base form."""
+    m = _FROM_ORG.match(text, pos)
+    if not m:
+        return None
+    article = _FROM_ARTICLE.get(m.group("prep").lower(), "")
+    return base_organization(f"{article} {m.group('org')}".strip(), gazetteer)
 
 
 def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
@@ -373,16 +457,10 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
     for m in _EN_ROLE_BEFORE.finditer(text):
         if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
             continue
-        pre = [w for w in m.group("pre").split() if not _NATIONALITY.search(w)]
-        keep = [w for w in pre if _EN_ROLE_MODIFIER.match(w)]
-        org = " ".join(w for w in pre if not _EN_ROLE_MODIFIER.match(w)) if len(keep) < len(pre) else None
-        if org and (org in _NOT_NAME or org.lower() in _NOT_NAME or pre[0] != org.split()[0]):
-            org = None  # "The President …", or a modifier between the organization and the role
-        role = (
-            " ".join([*keep, m.group("role")])
-            if not org
-            else " ".join([*pre[len(org.split()) :], m.group("role")])
-        )
+        pre = m.group("pre").split()
+        if m.group("role") in _FUNCTION_TITLES and not any(_EN_ROLE_MODIFIER.match(w) for w in pre):
+            continue  # "Press Officer", "Acme Officer": the word before may be a field or a company
+        role, org = _english_role_before(pre, m.group("role"))
         found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), role, org)))
     for m in _NAME_PAREN_ORG.finditer(text):
         name, org = m.group("name"), m.group("org").strip()
@@ -391,7 +469,40 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
         if re.fullmatch(r"[A-ZÄÖÜ]{2,6}", org) and org not in gazetteer and len(name.split()) < 2:
             continue
         found.append((m.start("name"), Person(name, _title(m.group("title")), None, gazetteer.get(org, org))))
+    found.extend(_people_from_org(text, gazetteer))
     return found
+
+
+def _people_from_org(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
+    """'… – Aylin Demir vom Landesjugendring berichtete': a name vouched for by the organization it comes
+    from. Not at the start of a sentence, where any noun is capitalised, nor after an article."""
+    found: list[tuple[int, Person]] = []
+    if " vom " not in text and " von der " not in text and " aus de" not in text:
+        return found  # most sentences: skip trying a name at every capitalised word
+    for m in _NAME_FROM.finditer(text):
+        name = m.group("name")
+        before = text[: m.start()].split()
+        if not before or before[-1].lower() in _NOT_NAME - {"mit", "und", "von", "für", "bei", "an"}:
+            continue
+        if not _plausible_name(name) or any(_ADJ.match(w) for w in name.split()) or _EVENTISH.search(name):
+            continue
+        org = _org_after(text, m.end("name"), gazetteer)
+        if org and (org in gazetteer.values() or any(_ORG_WORD.search(w) for w in org.split())):
+            found.append((m.start("name"), Person(name, None, None, org)))
+    return found
+
+
+def _english_role_before(pre: list[str], head: str) -> tuple[str, str | None]:
+    """'City of Chicago Chief Technology' + 'Officer' → ('Chief Technology Officer', 'City of Chicago'):
+    the title starts at its first modifier ('Chief', 'Vice', 'Federal'); the words before it name the
+    organization, unless they are a nationality ('Indonesian President') or a function word."""
+    while pre and (pre[0] == "The" or (_NATIONALITY.search(pre[0]) and not _EN_ROLE_MODIFIER.match(pre[0]))):
+        pre = pre[1:]
+    start = next((i for i, w in enumerate(pre) if _EN_ROLE_MODIFIER.match(w)), len(pre))
+    org = " ".join(pre[:start]) or None
+    if org and (org.lower() in _NOT_NAME or pre[start - 1] in ("of", "the")):
+        org = None
+    return " ".join([*pre[start:], head]), org
 
 
 def merge_people(people: Iterable[Person]) -> list[Person]:

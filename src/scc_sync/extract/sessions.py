@@ -133,17 +133,50 @@ def _day_of(s: Sentence, dates_of: DateFinder, event: tuple[date, date] | None) 
     return False
 
 
+# "Open Data in der Kreisverwaltung – Jan Petersen zeigte, …": a list item opening with its title
+_ITEM_TITLE = re.compile(r"^(?P<title>[A-ZÄÖÜ\d„\"][^–—:.!?]{4,100}?)\s+[–—]\s+\S")
+
+
+def _listed_sessions(sents: Sequence[Sentence]) -> dict[int, str]:
+    """Titles of list items after a lead-in that names program items and ends with a colon
+    ("… 21 Sessions an der Wand. Hier meine Highlights:"); two such items in a row make a list."""
+    paragraphs: dict[int, list[str]] = {}
+    firsts = []  # the first sentence of each paragraph
+    for i, s in enumerate(sents):
+        if s.kind == "text":
+            if s.block not in paragraphs:
+                firsts.append(i)
+            paragraphs.setdefault(s.block, []).append(s.text)
+    found: dict[int, str] = {}
+    for n, i in enumerate(firsts):
+        lead_in = paragraphs[sents[i].block]
+        if not (lead_in[-1].endswith(":") and any(_CUE.search(t) for t in lead_in)):
+            continue
+        run = []
+        for j in firsts[n + 1 :]:
+            m = _ITEM_TITLE.match(sents[j].text)
+            if not m or len(m.group("title").split()) < 2:
+                break
+            run.append((j, m.group("title").strip('„“" ')))
+        if len(run) >= 2:
+            found.update(run)
+    return found
+
+
 def find_sessions(
     sents: Sequence[Sentence], skip: set[int], dates_of: DateFinder, event: tuple[date, date] | None
 ) -> list[Session]:
     """Sessions in text order, one per title; sentences in `skip` (the next edition) are ignored."""
     found: dict[str, Session] = {}
+    listed = _listed_sessions(sents)
     for i, s in enumerate(sents):
         if i in skip:
             continue
         titles: list[str] = []
         line = _PROGRAM_LINE.match(s.text)
-        if s.kind == "heading":
+        if i in listed:
+            titles = [listed[i]]
+        elif s.kind == "heading":
             m = _HEADING_SESSION.match(s.text)
             titles = [m.group("title").strip()] if m else []
         elif line:

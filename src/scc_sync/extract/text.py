@@ -15,6 +15,13 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"[.!?]+[\"“”»«']?\s+(?=[„\"“»A-ZÄÖÜ0-9])")
 
 
+# A news agency's dateline opening a report: "Berlin (dpa) - …", "Frankfurt am Main (dpa/lhe) – …"
+DATELINE = re.compile(
+    r"^(?P<place>[A-ZÄÖÜ][\wäöüß.'-]*(?:\s+(?:am|an der|im|[A-ZÄÖÜ][\wäöüß.'-]*)){0,3})\s*"
+    r"\((?:dpa|AFP|epd|KNA|dts|ddp|AP|APA|SDA|Reuters|sid|ots)(?:[-/][\w-]+)*\)\s*[-–—:]\s+"
+)
+
+
 @dataclass(frozen=True)
 class Sentence:
     text: str
