@@ -395,22 +395,29 @@ def _recheck(tools: Tools, harvest: Harvest, rechecks: list[Recheck]) -> Harvest
     checks: list[ArticleCheck] = []
     for recheck in rechecks:
         try:
-            page = _fetch_article(tools, recheck.key, recheck.article.etag, recheck.article.last_modified)
+            change, check = _recheck_one(tools, harvest.source, recheck)
         except FetchError as exc:
             checks.append(_failed(harvest.source, recheck, exc))
             if exc.kind in HOST_TROUBLE or (exc.status or 0) >= 500:
                 break  # the host is struggling: the others wait for the next sync, first in line
             continue
-        try:
-            change, check = _compare(tools, harvest.source, recheck, page)
-        except Exception:  # a surprise in one article must not cost the source its harvest
-            log.exception("source %s: re-checking %s failed; the item is kept", harvest.source.name, page.url)
-            change, check = None, ArticleCheck(recheck.key)
         checks.append(check)
         edited.extend([change] if change else [])
     return replace(
         harvest, items=harvest.items + edited, checks=harvest.checks + checks, rechecked=len(checks)
     )
+
+
+def _recheck_one(
+    tools: Tools, source: SourceConfig, recheck: Recheck
+) -> tuple[Harvested | None, ArticleCheck]:
+    """Fetch one known article again (raises FetchError) and compare it with what is stored."""
+    page = _fetch_article(tools, recheck.key, recheck.article.etag, recheck.article.last_modified)
+    try:
+        return _compare(tools, source, recheck, page)
+    except Exception:  # a surprise in one article must not cost the source its harvest
+        log.exception("source %s: re-checking %s failed; the item is kept", source.name, recheck.key)
+        return None, ArticleCheck(recheck.key)
 
 
 def _compare(
