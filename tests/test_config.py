@@ -63,6 +63,16 @@ def test_bad_url_names_index() -> None:
         ({"timezone": "Mars/Olympus"}, "timezone: unknown time zone"),
         ({"digest": {"daily": "every day"}}, "digest.daily: not a cron expression"),
         ({"sync": {"interval": "often"}}, "sync.interval: not a duration"),
+        (
+            {"sync": {"recheck_articles": "two weeks"}},
+            """config/scc-sync.toml: sync.recheck_articles: not a duration like '30m', '6h' or '7d': """
+            """'two weeks' (or "0" to turn re-checks off)""",
+        ),
+        ({"sync": {"recheck_articles": 14}}, "sync.recheck_articles: not a duration"),
+        (
+            {"sync": {"recheck_every": "0h"}},
+            "config/scc-sync.toml: sync.recheck_every: must be longer than 0",
+        ),
         ({"subscribers": [{"email": "not-an-address"}]}, "subscribers[0].email: not an email address"),
         (
             {"events": [{"name": "E", "start": "2021-10-28", "end": "2021-10-26"}]},
@@ -126,6 +136,13 @@ def test_durations() -> None:
     assert parse_duration("7d").days == 7
     with pytest.raises(ValueError):
         parse_duration("7 days")
+
+
+def test_article_rechecks_default_to_two_weeks_and_zero_turns_them_off() -> None:
+    assert parse_config({}).sync.recheck_window == parse_duration("14d")
+    assert parse_config({}).sync.recheck_every == "1d"
+    assert parse_config({"sync": {"recheck_articles": "0"}}).sync.recheck_window.total_seconds() == 0
+    assert parse_config({"sync": {"recheck_articles": 0}}).sync.recheck_window.total_seconds() == 0
 
 
 def test_listen_override_is_validated_like_the_file() -> None:

@@ -100,6 +100,11 @@ class SyncConfig(Section):
     cron: str | None = None
     jitter: str = "2m"
     max_backoff: str = "24h"
+    # Page sources re-fetch a known article (conditional GET) while it is younger than `recheck_articles`
+    # ("0": never), at most once per `recheck_every`, to notice later edits. A window, not forever: edits
+    # come in the days after publication, and every re-check is a request to someone else's server.
+    recheck_articles: str = "14d"
+    recheck_every: str = "1d"
 
     @field_validator("interval", "jitter", "max_backoff")
     @classmethod
@@ -107,6 +112,33 @@ class SyncConfig(Section):
         if value is not None:
             parse_duration(value)
         return value
+
+    @field_validator("recheck_articles", mode="before")
+    @classmethod
+    def _off(cls, value: object) -> object:
+        return "0" if value == 0 and not isinstance(value, bool) else value  # `recheck_articles = 0`
+
+    @field_validator("recheck_articles")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if value.strip() != "0":
+            try:
+                parse_duration(value)
+            except ValueError as exc:
+                raise ValueError(f'{exc} (or "0" to turn re-checks off)') from None
+        return value
+
+    @field_validator("recheck_every")
+    @classmethod
+    def _every(cls, value: str) -> str:
+        if parse_duration(value) <= timedelta(0):
+            raise ValueError(f"must be longer than 0: {value!r}")
+        return value
+
+    @property
+    def recheck_window(self) -> timedelta:
+        """How long after first seeing an article it is re-checked; zero: re-checks are off."""
+        return timedelta(0) if self.recheck_articles.strip() == "0" else parse_duration(self.recheck_articles)
 
     @field_validator("cron")
     @classmethod
@@ -434,6 +466,8 @@ _DURATION_KEYS = {
     "interval",
     "jitter",
     "max_backoff",
+    "recheck_articles",
+    "recheck_every",
     "retry_after",
     "lease",
     "window",

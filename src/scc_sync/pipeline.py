@@ -94,6 +94,7 @@ def run_sync(
             summary=report.line(),
             new=sum(s.new for s in report.sources),
             updated=sum(s.updated for s in report.sources),
+            rechecked=sum(s.rechecked for s in report.sources),
             failed=[s.name for s in report.failed],
             attempted=sum(1 for s in report.sources if s.status != "skipped"),
         )

@@ -10,6 +10,15 @@ Politeness: every source and article request goes through one `HttpClient` (cond
 when robots.txt allows it, spaced by its Crawl-delay (capped, see `HostPacer`). The source URL itself
 (a feed or listing page someone configured) is not checked against robots.txt: feed readers fetch
 what a person subscribed to, and it is one conditional request per run.
+
+Re-checks: a page source lists an article once, but publishers edit recaps for days after (final
+numbers, corrected names). So its known articles are fetched again while younger than `[sync]
+recheck_articles`, each at most once per `recheck_every`, at most `RECHECKS_PER_SOURCE` per source
+and sync (those checked longest ago first), through the same client, robots rules and pacing, after
+the listing and its new articles. They are conditional GETs; identical bytes are not read again; a
+changed article becomes a new revision only when the text a reader sees changed. A re-check never
+fails its source: a 404/410 ends the article's re-checks, other problems are logged and it is asked
+again after `recheck_every`.
 """
 
 from __future__ import annotations
@@ -36,7 +45,16 @@ from scc_sync.fetch.pages import article_item, find_article_links
 from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.models import FetchResult, Item
 from scc_sync.store import Store
-from scc_sync.store.items import known_keys, save_items
+from scc_sync.store.items import (
+    ArticleCheck,
+    KnownArticle,
+    article_pages,
+    content_hash,
+    known_articles,
+    known_keys,
+    record_checks,
+    save_items,
+)
 from scc_sync.store.sources import SourceState, backoff_delay, ensure_source, get_source, update_source
 
 log = logging.getLogger(__name__)
@@ -44,6 +62,11 @@ log = logging.getLogger(__name__)
 REDIRECT_CONFIRMATIONS = 3  # consecutive syncs that must see a permanent move before it is saved
 BACKOFF_BASE = timedelta(minutes=5)
 SELECTOR_BROKEN_AT = 3  # a selector that found at least this many links and now finds none is suspect
+# Re-checks of known articles per page source and sync: with the default interval (30m) and
+# recheck_every (1d), 10 re-check up to 480 articles a day, and even at a capped Crawl-delay of 10 s a
+# source's re-checks take under two minutes.
+RECHECKS_PER_SOURCE = 10
+HOST_TROUBLE = ("rate_limited", "timeout", "connection")  # a re-check that sees these stops the others
 
 ParseFeed = Callable[[FetchResult, str, datetime], FeedResult]
 
@@ -69,6 +92,27 @@ class Harvest:
     links_found: int | None = None
     unchanged: bool = False  # 304, or 200 with the very bytes of last time: nothing was parsed
     error: Exception | None = None
+    checks: list[ArticleCheck] = field(default_factory=list)  # article fetches to remember (page sources)
+    rechecked: int = 0  # known articles fetched again
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A known article due for a re-check, with the bytes it had when last read (None if pruned)."""
+
+    article: KnownArticle
+    old_page: bytes | None = None
+
+    @property
+    def key(self) -> str:
+        return self.article.key
+
+    @property
+    def page_hash(self) -> str | None:
+        """Of the bytes last read; items from before re-checks have only their stored page."""
+        if self.article.page_hash is None and self.old_page is not None:
+            return _hash(self.old_page)
+        return self.article.page_hash
 
 
 @dataclass(frozen=True)
@@ -79,6 +123,7 @@ class SourceReport:
     updated: int = 0
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    rechecked: int = 0  # known articles fetched again to look for edits (their edits count as updated)
 
     @property
     def failed(self) -> bool:
@@ -98,8 +143,10 @@ class SyncReport:
         new = sum(s.new for s in self.sources)
         updated = sum(s.updated for s in self.sources)
         skipped = sum(1 for s in self.sources if s.status == "skipped")
+        rechecked = sum(s.rechecked for s in self.sources)
         tail = f", {skipped} not due" if skipped else ""
-        return f"sync: {ok} sources ok, {len(self.failed)} failed{tail}; items: {new} new, {updated} updated"
+        line = f"sync: {ok} sources ok, {len(self.failed)} failed{tail}; items: {new} new, {updated} updated"
+        return line + (f" ({rechecked} articles re-checked)" if rechecked else "")
 
 
 @dataclass(frozen=True)
@@ -144,7 +191,14 @@ def sync(
         pool = ThreadPoolExecutor(max_workers=config.http.concurrency, thread_name_prefix="fetch")
         try:
             futures: dict[Future[Harvest], SourceConfig] = {
-                pool.submit(harvest_source, tools, src, states[src.name], _known(store, src)): src
+                pool.submit(
+                    harvest_source,
+                    tools,
+                    src,
+                    states[src.name],
+                    _known(store, src),
+                    _rechecks(store, src, config, started),
+                ): src
                 for src in due
             }
             for future in as_completed(futures):
@@ -180,8 +234,27 @@ def _notify(report: SourceReport, on_done: Callable[[SourceReport], None] | None
 # -- fetching (worker threads: I/O and parsing only, no store) -----------------------------------------
 
 
-def harvest_source(tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]) -> Harvest:
-    """Fetch one source and everything new behind it. Never raises: a problem becomes `Harvest.error`."""
+def harvest_source(
+    tools: Tools,
+    source: SourceConfig,
+    state: SourceState,
+    known: dict[str, bool],
+    rechecks: list[Recheck] | None = None,
+) -> Harvest:
+    """Fetch one source, everything new behind it, then the known articles due for a re-check.
+
+    Never raises: a problem with the source itself becomes `Harvest.error` (and no article is re-checked);
+    a problem with a re-check costs only that re-check.
+    """
+    harvest = _harvest_safely(tools, source, state, known)
+    if harvest.error is not None or not rechecks:
+        return harvest
+    return _recheck(tools, harvest, rechecks)
+
+
+def _harvest_safely(
+    tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]
+) -> Harvest:
     try:
         return _harvest(tools, source, state, known)
     except (FetchError, FeedError) as exc:
@@ -242,8 +315,9 @@ def _harvest_page(tools: Tools, source: SourceConfig, result: FetchResult, known
     links = find_article_links(result, source.link_selector or "a", allow_domains=source.allow_domains)
     harvested: list[Harvested] = []
     warnings: list[str] = []
+    checks: list[ArticleCheck] = []
     for link in links:
-        if link in known:  # known articles are not fetched again (see README, "Sync behaviour")
+        if link in known:  # known articles are re-checked separately (see `_recheck`)
             continue
         page, problem = _read_article(tools, link)
         if page is None:
@@ -251,8 +325,12 @@ def _harvest_page(tools: Tools, source: SourceConfig, result: FetchResult, known
             continue
         summary, problem = _summarize(tools, page)
         warnings.extend([problem] if problem else [])
-        harvested.append(Harvested(_article(page, source.name, summary), summary, page.content))
-    return Harvest(source, result, harvested, warnings, cache_ttl_seconds(result.headers), len(links))
+        item = _article(page, source.name, summary)
+        harvested.append(Harvested(item, summary, page.content))
+        checks.append(_read(item.key, page))  # its first re-check can then be a conditional GET
+    return Harvest(
+        source, result, harvested, warnings, cache_ttl_seconds(result.headers), len(links), checks=checks
+    )
 
 
 def _article(page: FetchResult, source: str, summary: dict[str, Any] | None) -> Item:
@@ -268,11 +346,20 @@ def _article(page: FetchResult, source: str, summary: dict[str, Any] | None) -> 
 
 def _read_article(tools: Tools, url: str) -> tuple[FetchResult | None, str | None]:
     try:
-        tools.robots.check(url)
-        tools.pacer.wait(url)
-        return tools.client.fetch(url, accept=HTML_ACCEPT, content_types=HTML_TYPES), None
+        return _fetch_article(tools, url), None
     except FetchError as exc:
         return None, f"article {url}: {exc}"
+
+
+def _fetch_article(
+    tools: Tools, url: str, etag: str | None = None, last_modified: str | None = None
+) -> FetchResult:
+    """An article page, if robots.txt allows it, after its host's Crawl-delay; raises FetchError."""
+    tools.robots.check(url)
+    tools.pacer.wait(url)
+    return tools.client.fetch(
+        url, etag=etag, last_modified=last_modified, accept=HTML_ACCEPT, content_types=HTML_TYPES
+    )
 
 
 def _summarize(tools: Tools, page: FetchResult) -> tuple[dict[str, Any] | None, str | None]:
@@ -282,6 +369,111 @@ def _summarize(tools: Tools, page: FetchResult) -> tuple[dict[str, Any] | None, 
     except Exception as exc:  # the item is still worth storing without its facts
         log.exception("extracting %s failed", page.final_url)
         return None, f"article {page.final_url}: could not extract a summary ({type(exc).__name__}: {exc})"
+
+
+# -- re-checking known articles of page sources (worker threads) ----------------------------------------
+
+
+def due_rechecks(
+    articles: Iterable[KnownArticle], *, now: datetime, window: timedelta, every: timedelta, limit: int
+) -> list[KnownArticle]:
+    """The articles to fetch again now: first seen within `window`, not fetched for `every`, at most
+    `limit` of them, those fetched longest ago first (so a big source works through all in turn)."""
+    due = [
+        a
+        for a in articles
+        if a.first_seen >= now - window
+        and a.last_checked <= now - every
+        and a.key.startswith(("http://", "https://"))
+    ]
+    return sorted(due, key=lambda a: (a.last_checked, a.key))[:limit]
+
+
+def _recheck(tools: Tools, harvest: Harvest, rechecks: list[Recheck]) -> Harvest:
+    """The harvest with the known articles fetched again: the edited ones as items, all as checks."""
+    edited: list[Harvested] = []
+    checks: list[ArticleCheck] = []
+    for recheck in rechecks:
+        try:
+            change, check = _recheck_one(tools, harvest.source, recheck)
+        except FetchError as exc:
+            checks.append(_failed(harvest.source, recheck, exc))
+            if exc.kind in HOST_TROUBLE or (exc.status or 0) >= 500:
+                break  # the host is struggling: the others wait for the next sync, first in line
+            continue
+        checks.append(check)
+        edited.extend([change] if change else [])
+    return replace(
+        harvest, items=harvest.items + edited, checks=harvest.checks + checks, rechecked=len(checks)
+    )
+
+
+def _recheck_one(
+    tools: Tools, source: SourceConfig, recheck: Recheck
+) -> tuple[Harvested | None, ArticleCheck]:
+    """Fetch one known article again (raises FetchError) and compare it with what is stored."""
+    page = _fetch_article(tools, recheck.key, recheck.article.etag, recheck.article.last_modified)
+    try:
+        return _compare(tools, source, recheck, page)
+    except Exception:  # a surprise in one article must not cost the source its harvest
+        log.exception("source %s: re-checking %s failed; the item is kept", source.name, recheck.key)
+        return None, ArticleCheck(recheck.key)
+
+
+def _compare(
+    tools: Tools, source: SourceConfig, recheck: Recheck, page: FetchResult
+) -> tuple[Harvested | None, ArticleCheck]:
+    """What a re-fetched article means: an edit to store (with the check), or only a check to note."""
+    if page.not_modified or _hash(page.content) == recheck.page_hash:
+        return None, ArticleCheck(recheck.key, validators=(page.etag, page.last_modified))
+    summary, problem = _summarize(tools, page)
+    if not _readable(summary):  # an error page or broken HTML must not replace a good item
+        log.warning(
+            "source %s: re-checked %s but found no article in it (%s); the stored item is kept",
+            source.name,
+            recheck.key,
+            problem or "no headline or text",
+            extra={"source": source.name},
+        )
+        return None, ArticleCheck(recheck.key)
+    item = _article(page, source.name, summary)
+    check = _read(recheck.key, page)
+    if recheck.old_page is not None and not _edited(tools, replace(page, content=recheck.old_page), item):
+        return None, replace(check, raw=page.content)  # only the markup around the article changed
+    return Harvested(item, summary, page.content), check
+
+
+def _edited(tools: Tools, old: FetchResult, item: Item) -> bool:
+    """Whether the article's text changed, read from the old bytes by the same extractor, so that an
+    improved extractor alone does not make every re-checked article look edited."""
+    summary, _ = _summarize(tools, old)
+    before = _article(old, item.source, summary)
+    return content_hash(before.title, before.text) != content_hash(item.title, item.text)
+
+
+def _readable(summary: dict[str, Any] | None) -> bool:
+    return bool(summary and summary.get("title") and (summary.get("lead") or summary.get("sections")))
+
+
+def _read(key: str, page: FetchResult) -> ArticleCheck:
+    return ArticleCheck(key, validators=(page.etag, page.last_modified), page_hash=_hash(page.content))
+
+
+def _failed(source: SourceConfig, recheck: Recheck, error: FetchError) -> ArticleCheck:
+    """A failed re-check keeps the item; 404/410 ends its re-checks, anything else waits `recheck_every`."""
+    extra = {"source": source.name}
+    if error.status in (404, 410):
+        log.info(
+            "source %s: %s answered %s: the article is kept and no longer re-checked",
+            source.name,
+            recheck.key,
+            error.status,
+            extra=extra,
+        )
+        return ArticleCheck(recheck.key, gone=True)
+    level = logging.INFO if error.kind == "robots" else logging.WARNING
+    log.log(level, "source %s: re-check skipped, the item is kept: %s", source.name, error, extra=extra)
+    return ArticleCheck(recheck.key)
 
 
 # -- feed parsing: in the worker threads, or in a process pool -----------------------------------------
@@ -349,11 +541,12 @@ def save_harvest(store: Store, harvest: Harvest, *, now: datetime, config: Confi
         if harvest.error is not None:
             return _record_failure(conn, state, harvest.error, now, config)
         outcomes = save_items(conn, name, [(h.item, h.summary, h.raw) for h in harvest.items], now=now)
+        record_checks(conn, name, harvest.checks, now=now)
         warnings = harvest.warnings + _selector_warning(state, harvest)
         update_source(conn, name, **_success_values(state, harvest, warnings, now, config))
     new, updated = outcomes.count("new"), outcomes.count("updated")
     status = "not_modified" if harvest.unchanged else "ok"
-    return SourceReport(name, status, new, updated, warnings=tuple(warnings))
+    return SourceReport(name, status, new, updated, warnings=tuple(warnings), rechecked=harvest.rechecked)
 
 
 def _success_values(
@@ -470,6 +663,19 @@ def _known(store: Store, source: SourceConfig) -> dict[str, bool]:
         return known_keys(conn, source.name)
 
 
+def _rechecks(store: Store, source: SourceConfig, config: Config, now: datetime) -> list[Recheck]:
+    """A page source's known articles due for a re-check, with their stored bytes to compare against."""
+    window = config.sync.recheck_window
+    if source.kind != "page" or window <= timedelta(0):
+        return []
+    every = parse_duration(config.sync.recheck_every)
+    with store.read() as conn:
+        known = known_articles(conn, source.name, first_seen_since=now - window)
+        due = due_rechecks(known, now=now, window=window, every=every, limit=RECHECKS_PER_SOURCE)
+        pages = article_pages(conn, source.name, [a.key for a in due])
+    return [Recheck(article, pages.get(article.key)) for article in due]
+
+
 def _selector_found_nothing(state: SourceState) -> bool:
     """The last listing gave no links (a warning says so), or none ever: the selector may have been
     corrected in the config since, so the page is read again even if it did not change."""
@@ -495,11 +701,12 @@ def _log_report(report: SourceReport) -> None:
         log.error("source %s %s: %s", report.name, report.status, report.error, extra=extra)
     else:
         log.info(
-            "source %s %s: %d new, %d updated",
+            "source %s %s: %d new, %d updated, %d articles re-checked",
             report.name,
             report.status,
             report.new,
             report.updated,
+            report.rechecked,
             extra=extra,
         )
     for warning in report.warnings:

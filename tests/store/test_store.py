@@ -14,10 +14,11 @@ from sqlalchemy import insert, select
 from scc_sync.models import Item
 from scc_sync.store import Store, StoreError, open_store
 from scc_sync.store.engine import head_revision
-from scc_sync.store.items import list_items, save_item
+from scc_sync.store.items import known_articles, list_items, save_item
 from scc_sync.store.locks import LockBusy, acquire, release, renew
-from scc_sync.store.schema import meta, metadata, sources
+from scc_sync.store.schema import items, meta, metadata, sources
 from scc_sync.store.sources import backoff_delay, ensure_source, get_source
+from tests.store.test_outbox_payloads import migrate
 
 T0 = datetime(2021, 10, 19, 8, 0, tzinfo=UTC)
 
@@ -236,3 +237,30 @@ def test_save_items_in_bulk_matches_one_by_one(store: Store) -> None:
     with store.read() as conn:
         by_key = {i.key: i for i in list_items(conn)}
     assert by_key["edited"].revision == 2 and by_key["fresh"].first_seen == later
+
+
+def test_items_from_before_migration_0005_are_kept_and_count_as_never_checked(store_url: str) -> None:
+    with open_store(store_url, migrate=False) as old:
+        migrate(old, "0004")
+        with old.write() as conn:
+            ensure_source(conn, name="presse", kind="page", url="https://example.org/presse/", now=T0)
+            conn.execute(  # by hand: today's save_item knows columns that 0004 did not have
+                insert(items).values(
+                    source="presse",
+                    key="https://example.org/a",
+                    url="https://example.org/a",
+                    title="Rückblick",
+                    text="",
+                    published_at=T0,
+                    first_seen_at=T0,
+                    changed_at=T0,
+                    revision=1,
+                    content_hash="x",
+                    raw=b"<html>alt</html>",
+                )
+            )
+    with open_store(store_url) as upgraded, upgraded.read() as conn:
+        [article] = known_articles(conn, "presse", first_seen_since=T0 - timedelta(days=14))
+        [item] = list_items(conn)
+    assert (article.checked, article.etag, article.page_hash, article.last_checked) == (None, None, None, T0)
+    assert item.title == "Rückblick" and item.revision == 1

@@ -8,17 +8,21 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from httpserver import LocalServer, Reply, Request, conditional, wait_until
 from scc_sync.store import open_store
 from scc_sync.store.items import count_items
-from scc_sync.store.schema import job_runs, locks
+from scc_sync.store.schema import items, job_runs, locks
 from scc_sync.store.sources import get_source
 from tests.conftest import REPO
 from tests.sync.conftest import T0, Entry, rss
+from tests.sync.test_pages_sync import listing
+from tests.sync.test_rechecks import EDITED, HTML, SEED
 
 FAST = rss(*[Entry(f"Schnell {n}", f"https://example.org/s{n}", f"s{n}", published=T0) for n in range(3)])
 SLOW = rss(*[Entry(f"Langsam {n}", f"https://example.org/l{n}", f"l{n}", published=T0) for n in range(2)])
@@ -155,3 +159,26 @@ def test_sigkill_mid_sync_loses_only_the_source_in_flight(server: LocalServer, t
         runs = [r.status for r in conn.execute(job_runs.select().order_by(job_runs.c.id))]
     assert runs == ["abandoned", "ok"]
     assert server.last_request("/fast").headers["if-none-match"] == '"v1"'
+
+
+def test_sync_reports_an_edited_article_found_by_a_recheck(server: LocalServer, tmp_path: Path) -> None:
+    server.route("/scc.html", conditional(SEED, content_type=HTML))
+    listing_url = server.route("/", conditional(listing("/scc.html"), content_type=HTML))
+    cfg = tmp_path / "scc-sync.toml"
+    cfg.write_text(
+        f'[state]\ndatabase = "{tmp_path / "state.db"}"\n\n[[sources]]\nname = "presse"\nkind = "page"\n'
+        f'url = "{listing_url}"\nlink_selector = "ul.news a"\n'
+    )
+    assert scc(cfg, "sync").stdout.strip().endswith("items: 1 new, 0 updated")
+    with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store, store.write() as conn:
+        seen = conn.scalar(select(items.c.first_seen_at))
+        day_before = {
+            "first_seen_at": seen - timedelta(days=1),
+            "article_checked_at": seen - timedelta(days=1),
+        }
+        conn.execute(update(items).values(**day_before))  # as if it was read yesterday
+    server.route("/scc.html", conditional(EDITED, content_type=HTML, etag='"v2"'))
+    again = scc(cfg, "sync")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().endswith("items: 0 new, 1 updated (1 articles re-checked)")
+    assert "sync: presse: not_modified: 0 new, 1 updated (1 articles re-checked)" in again.stderr

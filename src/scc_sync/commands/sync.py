@@ -100,6 +100,7 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
 def _plain_line(report: SourceReport) -> None:
     if not report.failed:  # failures are logged as errors by the sync itself
         counts = f"{report.new} new, {report.updated} updated"
+        counts += f" ({report.rechecked} articles re-checked)" if report.rechecked else ""
         click.echo(f"sync: {report.name}: {report.status}: {counts}", err=True)
 
 

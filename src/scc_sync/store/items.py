@@ -165,6 +165,83 @@ def known_keys(conn: Connection, source: str) -> dict[str, bool]:
     return {key: bool(has_summary) for key, has_summary in rows}
 
 
+# -- article re-checks (page sources) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """A stored article of a page source, with what its next re-check needs."""
+
+    key: str  # the article's URL as the listing gave it
+    first_seen: datetime
+    checked: datetime | None  # last fetched; None for items from before re-checks existed
+    etag: str | None
+    last_modified: str | None
+    page_hash: str | None  # sha256 of the article bytes last read
+
+    @property
+    def last_checked(self) -> datetime:
+        return self.checked or self.first_seen
+
+
+@dataclass(frozen=True)
+class ArticleCheck:
+    """What one fetch of an article found, remembered for its next re-check."""
+
+    key: str
+    gone: bool = False  # it answered 404/410: no more re-checks
+    validators: tuple[str | None, str | None] | None = None  # (ETag, Last-Modified); None: keep the stored
+    page_hash: str | None = None  # of the bytes now stored; None: keep the stored
+    raw: bytes | None = None  # new bytes to keep although the item itself did not change
+
+
+def known_articles(conn: Connection, source: str, *, first_seen_since: datetime) -> list[KnownArticle]:
+    """The source's items first seen since then whose article has not answered 404/410."""
+    rows = conn.execute(
+        select(
+            items.c.key,
+            items.c.first_seen_at,
+            items.c.article_checked_at,
+            items.c.article_etag,
+            items.c.article_last_modified,
+            items.c.article_hash,
+        ).where(
+            items.c.source == source,
+            items.c.first_seen_at >= first_seen_since,
+            items.c.article_gone_at.is_(None),
+        )
+    )
+    return [KnownArticle(*row) for row in rows]
+
+
+def article_pages(conn: Connection, source: str, keys: Sequence[str]) -> dict[str, bytes]:
+    """The stored article bytes of these items (pruned ones are missing)."""
+    found: dict[str, bytes] = {}
+    for chunk in _chunks(list(keys), 500):
+        rows = conn.execute(
+            select(items.c.key, items.c.raw).where(
+                items.c.source == source, items.c.key.in_(chunk), items.c.raw.is_not(None)
+            )
+        )
+        found.update({key: raw for key, raw in rows})
+    return found
+
+
+def record_checks(conn: Connection, source: str, checks: Sequence[ArticleCheck], *, now: datetime) -> None:
+    """Note when each article was fetched and what to ask next time; the item's content is not touched."""
+    for check in checks:
+        values: dict[str, Any] = {"article_checked_at": now}
+        if check.gone:
+            values["article_gone_at"] = now
+        if check.validators is not None:
+            values["article_etag"], values["article_last_modified"] = check.validators
+        if check.page_hash is not None:
+            values["article_hash"] = check.page_hash
+        if check.raw is not None:
+            values["raw"] = check.raw
+        conn.execute(update(items).where(items.c.source == source, items.c.key == check.key).values(**values))
+
+
 def count_items(conn: Connection, source: str) -> int:
     return conn.scalar(select(func.count()).select_from(items).where(items.c.source == source)) or 0
 

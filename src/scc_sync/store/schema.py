@@ -104,6 +104,13 @@ items = Table(
     Column("content_hash", String(64), nullable=False),
     Column("summary", JSON),  # Summary.to_dict() of the article, when extracted
     Column("raw", LargeBinary),  # the fetched article page; pruned by housekeeping
+    # Page sources re-check their articles for a while (see 0005): the article's validators, a hash of its
+    # bytes, when it was last fetched, and when it answered 404/410 (then it is no longer re-checked).
+    Column("article_etag", Text),
+    Column("article_last_modified", Text),
+    Column("article_hash", String(64)),
+    _utc("article_checked_at"),
+    _utc("article_gone_at"),
     UniqueConstraint("source", "key", name="uq_items_source_key"),
     Index("ix_items_changed_at", "changed_at"),
 )
