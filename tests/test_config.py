@@ -69,6 +69,9 @@ def test_bad_url_names_index() -> None:
             """'two weeks' (or "0" to turn re-checks off)""",
         ),
         ({"sync": {"recheck_articles": 14}}, "sync.recheck_articles: not a duration"),
+        ({"digest": {"catch_up": 14}}, "digest.catch_up: not a duration like '30m'"),
+        ({"service": {"retry_check": "soon"}}, "service.retry_check: not a duration"),
+        ({"digest": {"full_items": 0}}, "digest.full_items: Input should be greater than or equal to 1"),
         (
             {"sync": {"recheck_every": "0h"}},
             "config/scc-sync.toml: sync.recheck_every: must be longer than 0",

@@ -471,9 +471,11 @@ _DURATION_KEYS = {
     "retry_after",
     "lease",
     "window",
+    "catch_up",
     "heartbeat",
     "shutdown_grace",
     "reminder_check",
+    "retry_check",
     "reminders",
 }
 
