@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scc_sync.config import Config, load_config, with_listen
+from scc_sync.config import Config, ConfigError, load_config, with_listen
 from scc_sync.scheduler import schedule_inputs
 
 # Settings the running service took hold of at start: a new value needs a restart. Why, for the warning.
@@ -35,8 +35,12 @@ class ConfigFile:
         return self.prepare(load_config(self.path))
 
     def prepare(self, config: Config) -> Config:
+        """`config` (read from `path`) as the service runs it: with `--listen`, and its secrets present."""
         config = with_listen(config, self.listen)
-        check_secrets(config)
+        try:
+            check_secrets(config)
+        except ConfigError as exc:
+            raise ConfigError(f"{self.path}: {exc}") from None
         return config
 
 
