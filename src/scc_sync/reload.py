@@ -102,7 +102,8 @@ def plan_reload(running: Config, new: Config) -> ReloadPlan:
 def describe(plan: ReloadPlan, path: Path | str) -> str:
     """The reload's log line (without the next run times, which the service appends)."""
     if not plan.changed:
-        return f"config reloaded from {path}: nothing changed"
+        what = "nothing that applies without a restart" if plan.needs_restart else "nothing"
+        return f"config reloaded from {path}: {what} changed"
     details = [f"changed {', '.join(plan.sections)}"]
     for what, names in (
         ("sources added", plan.sources_added),

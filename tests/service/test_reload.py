@@ -146,6 +146,9 @@ def test_restart_only_settings_keep_their_running_value() -> None:
 def test_a_restart_only_change_alone_changes_nothing_now() -> None:
     plan = plan_reload(config(state={"database": "a.db"}), config(state={"database": "b.db"}))
     assert plan.needs_restart == ("state.database",) and not plan.changed
+    assert describe(plan, "f.toml") == (
+        "config reloaded from f.toml: nothing that applies without a restart changed"
+    )
 
 
 def test_reschedule_gives_only_the_named_jobs_their_new_trigger() -> None:
