@@ -40,7 +40,7 @@ from tests.service.helpers import (
 FEED = {"name": "feed", "kind": "feed", "url": "https://example.org/feed.xml"}
 PAGE = {"name": "page", "kind": "page", "url": "https://example.org/news/", "link_selector": "a.teaser"}
 EVENT = {"name": "Convention", "start": "2021-10-26", "end": "2021-10-28"}
-ALL_JOBS = ("sync", "digest", "remind", "housekeeping")
+ALL_JOBS = ("sync", "digest", "remind", "retry", "housekeeping")
 SECRET = "test-secret-" + "x" * 32
 FAST = '[service]\nheartbeat = "1s"\nshutdown_grace = "10s"\n'
 RELOADED = "config reloaded from"
@@ -107,6 +107,7 @@ def test_subscribers_are_counted_not_named() -> None:
         ({"digest": {"weekly": "0 8 * * fri"}}, ("digest",)),
         ({"digest": {"window": "3d"}}, ()),
         ({"service": {"reminder_check": "5m"}}, ("remind",)),
+        ({"service": {"retry_check": "1m"}}, ("retry",)),
         ({"service": {"housekeeping": "0 4 * * *"}}, ("housekeeping",)),
         ({"service": {"heartbeat": "10s"}}, ()),
         ({"http": {"timeout": 5}}, ()),
@@ -117,6 +118,10 @@ def test_schedule_settings_reschedule_their_job(
     changes: dict[str, Any], rescheduled: tuple[str, ...]
 ) -> None:
     assert plan_reload(config(), config(**changes)).reschedule == rescheduled
+
+
+def test_every_scheduled_job_has_its_schedule_inputs() -> None:
+    assert list(scheduler.schedule_inputs(config())) == [spec.id for spec in scheduler.job_specs(config())]
 
 
 def test_an_interval_next_to_a_cron_is_not_a_new_schedule() -> None:
