@@ -540,6 +540,10 @@ class Service:
             )
             return
         log.info("%s; next runs: %s", describe(plan, path), _next_runs(sched))
+        try:  # the config is switched by now: a failure here is only about what `status` shows
+            self._save_next_runs(sched)
+        except Exception:
+            log.exception("cannot record the next run times")
 
     def _apply(self, plan: ReloadPlan, sched: BackgroundScheduler) -> None:
         """Switch to the plan's config. Everything that can fail is built before anything is switched."""
@@ -550,7 +554,6 @@ class Service:
         scheduler.reschedule(sched, specs, plan.reschedule, now=self.clock().astimezone(new.zone))
         if app is not None and self._web_app is not None:
             self._web_app.app = app
-        self._save_next_runs(sched)
 
     def _beat(self, *, stopped: bool = False) -> None:
         try:
