@@ -1,14 +1,14 @@
 """APScheduler wiring only: which job runs when. The jobs themselves are plain functions in `service.py`.
 
-Jobs are built from the config at every start into the in-memory job store (nothing is pickled), so a
-changed config takes effect on restart. A digest that fell due while the service was down is caught up
-once after start-up when it is still within its grace; whether it was already sent is the store's
-business (digest issue keys), not the scheduler's.
+Jobs are built from the config at every start into the in-memory job store (nothing is pickled); a
+config reload (SIGHUP) gives the jobs whose schedule changed their new trigger (`reschedule`). A digest
+that fell due while the service was down is caught up once after start-up when it is still within its
+grace; whether it was already sent is the store's business (digest issue keys), not the scheduler's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,6 +124,22 @@ def job_specs(config: Config) -> list[JobSpec]:
     ]
 
 
+def schedule_inputs(config: Config) -> dict[str, tuple[object, ...]]:
+    """Per job, the settings `job_specs` builds its trigger from; a reload reschedules a job if they differ.
+
+    Keep in step with `job_specs`.
+    """
+    zone = config.timezone
+    sync = ("cron", config.sync.cron) if config.sync.cron else ("interval", config.sync.interval or "30m")
+    return {
+        "sync": (zone, *sync, config.sync.jitter),
+        "digest": (zone, config.digest.daily, config.digest.weekly),
+        "remind": (zone, config.service.reminder_check),
+        "retry": (zone, config.service.retry_check),
+        "housekeeping": (zone, config.service.housekeeping),
+    }
+
+
 def missed_fire_time(trigger: BaseTrigger, now: datetime, grace: timedelta) -> datetime | None:
     """The latest fire time in (now - grace, now], if any: a run the service missed while it was down."""
     missed = None
@@ -164,6 +180,25 @@ def build_scheduler(
             next_run_time=first,
         )
     return scheduler
+
+
+def reschedule(
+    scheduler: BackgroundScheduler, specs: list[JobSpec], job_ids: Iterable[str], *, now: datetime
+) -> None:
+    """Give these jobs their new trigger; each next runs at its new trigger's first time after `now`.
+
+    No run at once and no catch-up, unlike at start: the service is running, nothing was missed. A run in
+    progress is not touched (APScheduler still lets only one instance of a job run).
+    """
+    wanted = set(job_ids)
+    for spec in specs:
+        if spec.id in wanted:
+            scheduler.modify_job(
+                spec.id,
+                trigger=spec.trigger,
+                next_run_time=spec.trigger.get_next_fire_time(None, now),
+                misfire_grace_time=int(spec.misfire_grace.total_seconds()),
+            )
 
 
 def next_run_times(scheduler: BackgroundScheduler) -> dict[str, datetime | None]:

@@ -3,6 +3,8 @@
 Job functions are plain functions of (config, store, clock, …) so tests and the CLI can call them directly;
 `scheduler.py` only decides when. `Service.run()` blocks until its stop event is set (by SIGTERM/SIGINT in
 the CLI), then lets no new job start and gives the running one `[service] shutdown_grace` to finish.
+`Service.request_reload()` (SIGHUP in the CLI) makes it read its config file again (see `reload.py`): each
+job run takes the config current at its start and keeps it to its end.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -31,7 +34,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Request, Response
 
 from scc_sync import pipeline, scheduler
-from scc_sync.config import Config, parse_duration
+from scc_sync.config import Config, ConfigError, parse_duration
 from scc_sync.fetch.http import HttpClient, client_for
 from scc_sync.logs import job_context
 from scc_sync.metrics import Metrics
@@ -39,6 +42,7 @@ from scc_sync.newsletter.delivery import make_transport
 from scc_sync.newsletter.messages import build_plain_message, message_id
 from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.transports import SendResult, Transport, wire_bytes
+from scc_sync.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
 from scc_sync.status import check_health
 from scc_sync.store import Store
 from scc_sync.store.locks import LockBusy
@@ -50,7 +54,7 @@ from scc_sync.web import create_app
 from scc_sync.web.serve import make_server
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +329,16 @@ def wsgi_app(
     )
 
 
+class SwitchableApp:
+    """Forwards to `app`; a reload puts the app built from the new config there (one assignment)."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        return self.app(environ, start_response)
+
+
 class WebServer:
     """A waitress server in a background thread; `close()` stops it and returns when its thread has ended."""
 
@@ -361,11 +375,15 @@ class _Running:
             return self.idle.wait_for(lambda: not self.jobs, timeout=max(timeout, 0))
 
 
+_STOP, _RELOAD = "stop", "reload"
+
+
 class Service:
     """Scheduler + heartbeat + web listener around the job functions.
 
     `clock` and the `open_*` factories are the test hooks: the service opens an HTTP client per sync and a
-    transport per delivery job, so a stuck SMTP connection never outlives its job.
+    transport per delivery job, so a stuck SMTP connection never outlives its job. `config_file` is where
+    `request_reload()` reads the config again (without one, a reload request only logs that it cannot).
     """
 
     def __init__(
@@ -376,14 +394,22 @@ class Service:
         clock: Clock = utc_now,
         metrics: Metrics | None = None,
         web: bool = True,
+        config_file: ConfigFile | None = None,
     ) -> None:
         self.config, self.store, self.clock = config, store, clock
+        self.config_file = config_file
         self.metrics = metrics or Metrics(store)
         self.web = web
         self.running = _Running()
         self.started = clock()
         self.stop_event = threading.Event()
         self.web_port: int | None = None  # the port actually bound (tests listen on port 0)
+        # What wakes the main loop before its next heartbeat. A SimpleQueue's put() may be called from a
+        # signal handler (it is reentrant), where setting an Event could deadlock on the Event's own lock.
+        self._wakeups: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._scheduler: BackgroundScheduler | None = None
+        self._web_app: SwitchableApp | None = None
+        self._web_transports = ExitStack()
 
     # The scheduled jobs, as zero-argument callables for APScheduler.
     def jobs(self) -> dict[str, Callable[[], None]]:
@@ -395,36 +421,37 @@ class Service:
             "housekeeping": lambda: self._run("housekeeping", self._housekeeping),
         }
 
-    def _sync(self) -> None:
-        with client_for(self.config.http) as client:
-            sync_job(self.config, self.store, client, now=self.clock, metrics=self.metrics)
-        if self.config.delivery.operator:
-            with open_transport(self.config) as transport:
-                send_alerts(self.config, self.store, transport, now=self.clock)
+    def _sync(self, config: Config) -> None:
+        with client_for(config.http) as client:
+            sync_job(config, self.store, client, now=self.clock, metrics=self.metrics)
+        if config.delivery.operator:
+            with open_transport(config) as transport:
+                send_alerts(config, self.store, transport, now=self.clock)
 
-    def _digest(self) -> None:
-        with open_transport(self.config) as transport:
-            digest_job(self.config, self.store, transport, now=self.clock)
+    def _digest(self, config: Config) -> None:
+        with open_transport(config) as transport:
+            digest_job(config, self.store, transport, now=self.clock)
 
-    def _remind(self) -> None:
-        with open_transport(self.config) as transport:
-            remind_job(self.config, self.store, transport, now=self.clock)
+    def _remind(self, config: Config) -> None:
+        with open_transport(config) as transport:
+            remind_job(config, self.store, transport, now=self.clock)
 
-    def _retry(self) -> None:
-        with open_transport(self.config) as transport:
-            retry_job(self.config, self.store, transport, now=self.clock)
+    def _retry(self, config: Config) -> None:
+        with open_transport(config) as transport:
+            retry_job(config, self.store, transport, now=self.clock)
 
-    def _housekeeping(self) -> None:
-        housekeeping(self.config, self.store, now=self.clock)
+    def _housekeeping(self, config: Config) -> None:
+        housekeeping(config, self.store, now=self.clock)
 
-    def _run(self, name: str, body: Callable[[], None]) -> None:
+    def _run(self, name: str, body: Callable[[Config], None]) -> None:
         if self.stop_event.is_set():
             return  # shutting down: no new job starts
+        config = self.config  # this run keeps it to its end, whatever a reload does meanwhile
         with job_context(name) as run_id:
             with self.running.lock:
                 self.running.jobs[name] = run_id
             try:
-                body()
+                body(config)
             except LockBusy as exc:
                 log.warning("%s skipped: %s", name, exc)
             except Exception:
@@ -439,7 +466,6 @@ class Service:
 
     def run(self) -> bool:
         """Run until `stop_event` is set; True when every job finished within the grace (a clean stop)."""
-        heartbeat = parse_duration(self.config.service.heartbeat).total_seconds()
         self._beat()
         with self._web_server():
             with self.store.read() as conn:
@@ -452,26 +478,82 @@ class Service:
                 last_fired=last_fired,
             )
             sched.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+            self._scheduler = sched
             sched.start()
             self._save_next_runs(sched)
-            log.info(
-                "service started: %s",
-                ", ".join(
-                    f"{job} next at {at:%Y-%m-%d %H:%M:%S %Z}"
-                    for job, at in scheduler.next_run_times(sched).items()
-                    if at
-                ),
-            )
-            while not self.stop_event.wait(heartbeat):
-                if sched.running:
-                    self._beat()
+            log.info("service started: %s", _next_runs(sched))
+            self._main_loop(sched)
             sched.shutdown(wait=False)  # no new jobs; the running one carries on
             clean = self._wait_for_jobs()
         self._beat(stopped=True)
         return clean
 
+    def _main_loop(self, sched: BackgroundScheduler) -> None:
+        """Beat every `[service] heartbeat`, reload when asked, until stopped."""
+        while True:
+            wakeups = self._wakeups_within(parse_duration(self.config.service.heartbeat).total_seconds())
+            if self.stop_event.is_set():
+                return
+            if _RELOAD in wakeups:  # however many requests came in meanwhile: one reload reads the file once
+                self._reload(sched)
+            if sched.running:
+                self._beat()
+
+    def _wakeups_within(self, timeout: float) -> set[str]:
+        """Every wake-up request queued by the end of `timeout` (empty when none came)."""
+        try:
+            found = {self._wakeups.get(timeout=timeout)}
+        except queue.Empty:
+            return set()
+        while True:
+            try:
+                found.add(self._wakeups.get_nowait())
+            except queue.Empty:
+                return found
+
     def stop(self) -> None:
         self.stop_event.set()
+        self._wakeups.put(_STOP)
+
+    def request_reload(self) -> None:
+        """Ask the main loop to read the config file again; safe from a signal handler, requests coalesce."""
+        self._wakeups.put(_RELOAD)
+
+    def _reload(self, sched: BackgroundScheduler) -> None:
+        """Read the config file again and apply it; on any problem keep running with the config as it was."""
+        if self.config_file is None:
+            log.warning("cannot reload the config: the service was not started from a config file")
+            return
+        path = self.config_file.path
+        try:
+            plan = plan_reload(self.config, self.config_file.load())
+            for key in plan.needs_restart:
+                log.warning("%s", restart_warning(key, path))
+            if plan.changed:
+                self._apply(plan, sched)
+        except ConfigError as exc:
+            log.error("config not reloaded, the service keeps running with the previous one: %s", exc)
+            return
+        except Exception:
+            log.exception(
+                "config not reloaded from %s, the service keeps running with the previous one", path
+            )
+            return
+        log.info("%s; next runs: %s", describe(plan, path), _next_runs(sched))
+        try:  # the config is switched by now: a failure here is only about what `status` shows
+            self._save_next_runs(sched)
+        except Exception:
+            log.exception("cannot record the next run times")
+
+    def _apply(self, plan: ReloadPlan, sched: BackgroundScheduler) -> None:
+        """Switch to the plan's config. Everything that can fail is built before anything is switched."""
+        new = plan.config
+        specs = scheduler.job_specs(new)
+        app = self._build_web_app(new) if self._web_app is not None else None
+        self.config = new  # job runs that start from now on take it
+        scheduler.reschedule(sched, specs, plan.reschedule, now=self.clock().astimezone(new.zone))
+        if app is not None and self._web_app is not None:
+            self._web_app.app = app
 
     def _beat(self, *, stopped: bool = False) -> None:
         try:
@@ -518,7 +600,8 @@ class Service:
                 fired = read_times(conn, LAST_FIRED)
                 fired[event.job_id] = event.scheduled_run_time
                 put_meta(conn, LAST_FIRED, fired, now=self.clock())
-            self._save_next_runs(self._scheduler)
+            if self._scheduler is not None:
+                self._save_next_runs(self._scheduler)
         except Exception:
             log.exception("cannot record the run of %s", event.job_id)
 
@@ -526,19 +609,34 @@ class Service:
         self._scheduler = sched
         save_times(self.store, NEXT_RUNS, scheduler.next_run_times(sched), now=self.clock())
 
+    # -- the web listener ---------------------------------------------------------------------------------
+
+    def _build_web_app(self, config: Config) -> WSGIApplication:
+        # Transports are closed at shutdown, not at a reload: a request begun before it may still use one.
+        transport = self._web_transports.enter_context(open_transport(config))  # for confirmation mails
+        pages = create_app(config, self.store, transport, now=self.clock)
+        return wsgi_app(config, self.store, extra_app=pages, metrics=self.metrics, clock=self.clock)
+
     @contextmanager
     def _web_server(self) -> Iterator[WebServer | None]:
         if not self.web:
             yield None
             return
         host, port = self.config.web.host_port
-        with open_transport(self.config) as transport:  # for the sign-up pages' confirmation mails
-            pages = create_app(self.config, self.store, transport, now=self.clock)
-            app = wsgi_app(self.config, self.store, extra_app=pages, metrics=self.metrics, clock=self.clock)
-            server = WebServer(app, host, port)
+        with self._web_transports:
+            self._web_app = SwitchableApp(self._build_web_app(self.config))
+            server = WebServer(self._web_app, host, port)
             self.web_port = server.port
             log.info("serving subscriber pages, /metrics and /healthz on http://%s:%d", host, server.port)
             try:
                 yield server
             finally:
                 server.close()
+
+
+def _next_runs(sched: BackgroundScheduler) -> str:
+    return ", ".join(
+        f"{job} next at {at:%Y-%m-%d %H:%M:%S %Z}"
+        for job, at in scheduler.next_run_times(sched).items()
+        if at
+    )

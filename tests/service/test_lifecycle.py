@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import tomllib
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,43 +18,13 @@ from scc_sync.service import Service
 from scc_sync.store import open_store
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, read_heartbeat, read_times
 from scc_sync.store.schema import job_runs, locks
-from tests.service.helpers import demo_toml, hanging_site
+from tests.service.helpers import demo_toml, hanging_site, running, sync_runs, wait_for
 
 FAST = '[service]\nheartbeat = "1s"\nshutdown_grace = "{grace}"\n'
 
 
 def config_for(base_url: str, state: Path, grace: str = "10s") -> Config:
     return parse_config(tomllib.loads(demo_toml(base_url, state, extra=FAST.format(grace=grace))))
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the service"
-        time.sleep(0.05)
-
-
-@contextmanager
-def running(service: Service) -> Iterator[dict[str, object]]:
-    outcome: dict[str, object] = {}
-    thread = threading.Thread(target=lambda: outcome.update(clean=service.run()), daemon=True)
-    thread.start()
-    try:
-        yield outcome
-    finally:
-        service.stop()
-        thread.join(15)
-        outcome["stopped_in_time"] = not thread.is_alive()
-
-
-def sync_runs(store) -> list[tuple[str, str | None]]:
-    with store.read() as conn:
-        return [
-            tuple(r)
-            for r in conn.execute(
-                select(job_runs.c.status, job_runs.c.detail).where(job_runs.c.job == "sync")
-            )
-        ]
 
 
 def test_service_syncs_beats_serves_and_stops_cleanly(

@@ -7,15 +7,9 @@ The image's entrypoint is `tini -- scc-sync run` with SCC_SYNC_CONFIG set; these
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,76 +17,7 @@ from sqlalchemy import select
 from scc_sync.demo_site import serve_site
 from scc_sync.store import open_store
 from scc_sync.store.schema import job_runs
-from tests.conftest import REPO
-from tests.service.helpers import demo_toml, hanging_site
-
-GRACE = 10
-SERVICE = '[service]\nheartbeat = "1s"\nshutdown_grace = "{grace}s"\n'
-
-
-def scc_env(config: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(REPO / "src"),
-        "SCC_SYNC_CONFIG": str(config),
-        "SCC_SYNC_DEMO_SECRET": "test-secret-" + "x" * 32,
-    }
-
-
-def scc(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scc_sync", *args],
-        env=scc_env(config),
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def write_config(tmp_path: Path, base_url: str, grace: int = GRACE) -> Path:
-    config = tmp_path / "scc-sync.toml"
-    service = SERVICE.format(grace=grace)
-    config.write_text(
-        demo_toml(base_url, tmp_path / "state", extra=service, listen=f"127.0.0.1:{free_port()}")
-    )
-    return config
-
-
-def listen_of(config: Path) -> str:
-    return tomllib.loads(config.read_text())["web"]["listen"]
-
-
-@contextmanager
-def service_process(config: Path) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(
-        # The image's command (Dockerfile CMD), on a free loopback port instead of 0.0.0.0:8080.
-        [sys.executable, "-m", "scc_sync", "--log-format", "json", "run", "--listen", listen_of(config)],
-        env=scc_env(config),
-        cwd=config.parent,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-
-
-def wait_healthy(config: Path, proc: subprocess.Popen[str], timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while (check := scc(config, "healthcheck")).returncode != 0:
-        assert proc.poll() is None, f"the service exited early: {proc.stderr.read() if proc.stderr else ''}"
-        assert time.monotonic() < deadline, f"never healthy: {check.stdout}{check.stderr}"
-        time.sleep(0.2)
+from tests.service.helpers import GRACE, hanging_site, scc, service_process, wait_healthy, write_config
 
 
 def stop(proc: subprocess.Popen[str]) -> tuple[int, list[dict]]:

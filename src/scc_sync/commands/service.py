@@ -8,7 +8,7 @@ import signal
 import sys
 from datetime import timedelta, tzinfo
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,9 +26,12 @@ from scc_sync.cli import (
     sqlite_file,
     utc_now,
 )
-from scc_sync.config import Config, ConfigError, with_listen
+from scc_sync.config import ConfigError, resolve_config_path
 from scc_sync.status import check_health, last_runs, service_state, source_health
 from scc_sync.store.outbox import count_by_state
+
+if TYPE_CHECKING:
+    from scc_sync.service import Service
 
 log = logging.getLogger("scc_sync.service")
 
@@ -39,22 +42,25 @@ log = logging.getLogger("scc_sync.service")
 def run_command(app: AppContext, listen: str | None) -> None:
     """Run the service: sync on schedule, send digests and reminders, serve /metrics and /healthz.
 
-    Jobs come from the config at each start ([sync], [digest], [service]). SIGTERM or Ctrl-C stops it:
-    no new job starts, a running one gets [service] shutdown_grace to finish, then it exits 0. A second
-    signal exits at once (code 1). Exit 1 when it cannot start (e.g. [web] listen is taken).
+    Jobs come from the config at each start ([sync], [digest], [service]). SIGHUP reads the config file
+    again: a valid one applies from the next job run on (a running job keeps the config it started with),
+    an invalid one is logged and the service carries on with the previous one. SIGTERM or Ctrl-C stops
+    it: no new job starts, a running one gets [service] shutdown_grace to finish, then it exits 0. A
+    second signal exits at once (code 1). Exit 1 when it cannot start (e.g. [web] listen is taken).
     """
+    from scc_sync.reload import ConfigFile
     from scc_sync.service import Service  # the service pulls in the scheduler and the web server
 
+    config_file = ConfigFile(resolve_config_path(app.config_path), listen)
     try:
-        config = with_listen(app.config, listen)
+        config = config_file.prepare(app.config)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
-    _check_secrets(config)
     if app.verbosity == 0:
         logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
     with app.store() as store:
-        service = Service(config, store)
-        _on_signals(service.stop)
+        service = Service(config, store, config_file=config_file)
+        _on_signals(service)
         try:
             clean = service.run()
         except OSError as exc:
@@ -67,17 +73,7 @@ def run_command(app: AppContext, listen: str | None) -> None:
     sys.exit(0)
 
 
-def _check_secrets(config: Config) -> None:
-    """Every digest and reminder needs these: better to refuse to start than to fail each job for days."""
-    try:
-        config.web.secret_keys()
-        if config.delivery.transport == "smtp":
-            config.delivery.smtp.password()
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
-
-
-def _on_signals(stop: object) -> None:
+def _on_signals(service: Service) -> None:
     seen = 0
 
     def handle(signum: int, _frame: FrameType | None) -> None:
@@ -88,10 +84,12 @@ def _on_signals(stop: object) -> None:
             logging.shutdown()
             os._exit(1)
         log.info("%s received: stopping (no new jobs)", signal.Signals(signum).name)
-        stop()  # type: ignore[operator]
+        service.stop()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: service.request_reload())
 
 
 @cli.command("healthcheck")
