@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import ssl
 import tomllib
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -171,6 +172,28 @@ class SmtpConfig(Section):
     username: str | None = None
     password_env: str | None = None
     timeout: float = Field(30.0, gt=0)
+    # PEM file of the certificate authority that signed the server's certificate (an internal relay); the
+    # system's trusted authorities are used as well. Verification itself cannot be switched off.
+    ca_file: str | None = None
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no such file: {value!r}")
+        return value
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifies the server's certificate and host name, against `ca_file` too when it is set."""
+        context = ssl.create_default_context()
+        if self.ca_file:
+            try:
+                context.load_verify_locations(cafile=self.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(
+                    f"delivery.smtp.ca_file: {self.ca_file}: not a PEM certificate ({exc})"
+                ) from exc
+        return context
 
     @model_validator(mode="after")
     def _login_pair(self) -> SmtpConfig:

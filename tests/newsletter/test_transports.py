@@ -306,3 +306,32 @@ def test_invalid_security_setting_is_a_clear_error():
     with pytest.raises(ValueError, match="security"):
         SmtpTransport("127.0.0.1", 25, security="ssl")  # type: ignore[arg-type]
     assert socket  # keep import for type checkers
+
+
+def test_an_internal_certificate_authority_is_trusted_through_ca_file(starttls_server, certificate, tmp_path):
+    from scc_sync.config import parse_config
+    from scc_sync.newsletter.delivery import make_transport
+
+    controller, handler = starttls_server
+    smtp = {"host": "127.0.0.1", "port": controller.port, "security": "starttls", "timeout": 5.0}
+    trusting = parse_config(
+        {"delivery": {"transport": "smtp", "smtp": {**smtp, "ca_file": str(certificate[0])}}}
+    )
+    with make_transport(trusting) as t:
+        assert t.send(message()).state == "sent"
+    with make_transport(parse_config({"delivery": {"transport": "smtp", "smtp": smtp}})) as t:
+        refused = t.send(message())
+    assert "or ca_file for a server with an internal certificate authority" in refused.reply
+    assert len(handler.messages) == 1
+
+
+def test_a_ca_file_that_is_missing_or_not_a_certificate_is_a_config_error(tmp_path):
+    from scc_sync.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"delivery\.smtp\.ca_file: no such file: '/nonexistent/ca\.pem'"):
+        parse_config({"delivery": {"smtp": {"ca_file": "/nonexistent/ca.pem"}}})
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate")
+    config = parse_config({"delivery": {"smtp": {"ca_file": str(junk)}}})
+    with pytest.raises(ConfigError, match=r"delivery\.smtp\.ca_file: .*ca\.pem: not a PEM certificate"):
+        config.delivery.smtp.tls_context()

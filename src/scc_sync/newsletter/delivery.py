@@ -124,6 +124,7 @@ def make_transport(config: Config) -> Transport:
         password=password if smtp.username is not None else None,
         timeout=smtp.timeout,
         max_per_second=delivery.max_per_second,
+        ssl_context=smtp.tls_context(),
     )
 
 

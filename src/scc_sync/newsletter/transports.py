@@ -260,7 +260,8 @@ class SmtpTransport:
             raise _NoSession(f"{where}: {exc}; {CHECK_SETTINGS} security and username") from exc
         except ssl.SSLCertVerificationError as exc:
             problem = f"the server's TLS certificate did not verify ({exc.verify_message})"
-            raise _NoSession(f"{where}: {problem}; {CHECK_SETTINGS} host") from exc
+            hint = f"{CHECK_SETTINGS} host, or ca_file for a server with an internal certificate authority"
+            raise _NoSession(f"{where}: {problem}; {hint}") from exc
         except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, other TLS trouble
             raise _NoSession(f"{where}: {type(exc).__name__}: {exc}") from exc
         self.connections += 1
