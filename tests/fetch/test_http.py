@@ -144,6 +144,70 @@ def test_redirect_without_location_is_an_http_status_error(http_server, client) 
     assert "Location" in str(error)
 
 
+@pytest.mark.parametrize(
+    "target", ["ftp://files.example/presse.xml", "javascript:void(0)", "mailto:a@b.example"]
+)
+def test_redirect_to_a_non_http_scheme_is_refused(http_server, client, target) -> None:
+    url = http_server.route("/odd", redirect(target))
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 302)
+    assert f"redirects to {target}, which is not an http(s) URL" in str(error)
+
+
+@pytest.mark.parametrize("location", ["neu", "./neu", "../presse/neu", "//{host}/presse/neu", "/presse/neu?"])
+def test_relative_locations_resolve_against_the_current_url(http_server, client, location) -> None:
+    target = http_server.route("/presse/neu", Reply(body=b"neu"))
+    url = http_server.route("/presse/alt", redirect(location.format(host=http_server.base_url[7:])))
+    result = client.fetch(url)
+    assert (result.final_url.rstrip("?"), result.content) == (target, b"neu")
+
+
+@pytest.mark.parametrize("raw_location", ["/stra\N{LATIN SMALL LETTER SHARP S}e".encode(), b"/stra\xdfe"])
+def test_non_ascii_location_in_utf8_or_latin1(http_server, client, raw_location) -> None:
+    # http.client reads header bytes as latin-1; UTF-8 (what servers mostly send) must not become "straÃŸe".
+    http_server.route("/stra%C3%9Fe", Reply(body=b"Strasse"))
+    url = http_server.route(
+        "/alt",
+        Reply(raw=b"HTTP/1.1 301 Moved\r\nLocation: " + raw_location + b"\r\nConnection: close\r\n\r\n"),
+    )
+    result = client.fetch(url)
+    assert result.content == b"Strasse"
+    assert result.final_url == http_server.url("/straße")
+
+
+def test_the_body_of_a_redirect_is_not_waited_for(http_server) -> None:
+    # A redirect whose body never comes: the client must go on to the Location, not read it.
+    target = http_server.route("/neu", Reply(body=b"neu"))
+    url = http_server.route(
+        "/alt", Reply(302, b"x" * 10, headers={"Location": "/neu"}, stall=30, announce_length=False)
+    )
+    with HttpClient(user_agent=UA, timeout=0.5) as client:
+        result = client.fetch(url)
+    assert (result.final_url, result.content) == (target, b"neu")
+
+
+def test_redirect_to_the_same_url_with_a_cookie_is_followed_once(http_server, client) -> None:
+    def consent(request: Request) -> Reply:
+        if "consent=1" in request.headers.get("cookie", ""):
+            return Reply(body=b"<rss/>")
+        return Reply(
+            302, b"", content_type=None, headers={"Location": "/feed", "Set-Cookie": "consent=1; Path=/"}
+        )
+
+    url = http_server.route("/feed", consent)
+    assert client.fetch(url).content == b"<rss/>"
+    assert http_server.hits("/feed") == 2
+
+
+def test_redirect_to_the_same_url_that_keeps_setting_a_cookie_is_a_loop(http_server, client) -> None:
+    http_server.route(
+        "/feed", Reply(302, b"", content_type=None, headers={"Location": "/feed", "Set-Cookie": "tries=1"})
+    )
+    error = fetch_error(client, http_server.url("/feed"))
+    assert error.kind == "redirect_loop"
+    assert http_server.hits("/feed") == 2
+
+
 def test_validators_are_sent_after_a_redirect(http_server, client) -> None:
     http_server.route("/feed", conditional(b"<rss/>", etag='"x"'))
     url = http_server.route("/old-feed", redirect("/feed", 301))

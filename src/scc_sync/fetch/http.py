@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -78,6 +78,19 @@ class _Answer:
     reason: str
     headers: dict[str, str]  # names lowercased
     content: bytes = b""
+    location: str | None = None  # where a redirect points, decoded
+
+
+class _Session(requests.Session):
+    """A Session that leaves redirects to HttpClient.
+
+    Even with allow_redirects=False, requests prepares the next request of a redirect in advance,
+    and to do so reads the redirect's whole body first: with no size limit and no deadline, and
+    crashing on a Location that is not UTF-8. HttpClient never uses that prepared request.
+    """
+
+    def resolve_redirects(self, *args: object, **kwargs: object) -> Iterator[requests.Response]:
+        return iter(())
 
 
 class HttpClient:
@@ -113,7 +126,7 @@ class HttpClient:
         self._clock = clock
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
-        self._session = requests.Session()
+        self._session = _Session()
         self._session.headers["User-Agent"] = user_agent
         # Pools are per host and never need more connections than the per-host limit allows.
         adapter = HTTPAdapter(pool_connections=64, pool_maxsize=per_host)
@@ -205,7 +218,10 @@ class HttpClient:
                 answer_headers = {name.lower(): value for name, value in response.headers.items()}
                 if response.status_code != 200:
                     self._drain(url, response, started)
-                    return _Answer(response.status_code, response.reason or "", answer_headers)
+                    location = _location(answer_headers.get("location"))
+                    return _Answer(
+                        response.status_code, response.reason or "", answer_headers, location=location
+                    )
                 _check_content_type(url, answer_headers, content_types)
                 content = self._read_body(url, response, started)
                 return _Answer(200, response.reason or "", answer_headers, content)
@@ -263,7 +279,7 @@ class HttpClient:
     # -- redirects and status codes ---------------------------------------------------------------
 
     def _redirect_target(self, url: str, current: str, answer: _Answer, chain: list[str]) -> str:
-        location = answer.headers.get("location")
+        location = answer.location
         if not location:
             raise FetchError(
                 url,
@@ -274,7 +290,10 @@ class HttpClient:
             )
         target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
         route = " -> ".join([*chain, target])
-        if target in chain:
+        # A redirect back to a URL already visited is a loop, unless it sets a cookie: some sites
+        # send the first visit back to the same page with a session or consent cookie. Once, though.
+        sets_cookie = "set-cookie" in answer.headers
+        if target in chain and (not sets_cookie or chain.count(target) > 1):
             raise FetchError(
                 url,
                 "redirect_loop",
@@ -385,6 +404,21 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:  # HTTP-dates are GMT by definition
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def _location(value: str | None) -> str | None:
+    """A Location header as the server meant it.
+
+    http.client reads header bytes as latin-1, but servers that put non-ASCII into a Location
+    (a TYPO3 page called /straße) nearly always send UTF-8, as browsers assume; bytes that are not
+    UTF-8 were meant as latin-1 after all. (requests does the same but fails on the latin-1 case.)
+    """
+    if not value:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def _request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
