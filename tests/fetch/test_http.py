@@ -5,12 +5,15 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+import urllib3
 
 from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
+from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.http import HTML_TYPES, FetchError, HttpClient, parse_retry_after
 
 UA = "scc-sync-test/1.0 (+https://example.org/bot)"
@@ -293,6 +296,14 @@ def test_gzip_bomb_counts_decoded_bytes(http_server) -> None:
         assert fetch_error(client, url).kind == "too_large"  # ...but not once unpacked
 
 
+def test_double_gzip_bomb_counts_decoded_bytes(http_server) -> None:
+    body = gzip.compress(gzip.compress(b"\0" * 20_000_000))
+    assert len(body) < 1_000
+    url = http_server.route("/bomb", Reply(raw=answer(body, "Content-Encoding: gzip, gzip")))
+    with HttpClient(user_agent=UA, max_bytes=100_000) as client:
+        assert fetch_error(client, url).kind == "too_large"
+
+
 def test_slow_drip_hits_the_total_deadline(http_server) -> None:
     # 400 bytes, one every 50 ms: each read is quick, so only the total deadline can stop it.
     url = http_server.route("/drip", Reply(body=b"x" * 400, drip=0.05))
@@ -333,6 +344,142 @@ def test_content_types_reject_before_the_body(http_server, client) -> None:
     assert error.kind == "content_type" and "application/pdf" in str(error)
     html = http_server.route("/page", Reply(body=b"<html>", content_type="text/html; charset=utf-8"))
     assert client.fetch(html, content_types=HTML_TYPES).content == b"<html>"
+
+
+# -- broken transfers and malformed answers ----------------------------------------------------------
+
+
+def answer(body: bytes, *headers: str, status: str = "200 OK", length: int | None = None) -> bytes:
+    """The bytes of an HTTP answer, as a broken server might send them (see Reply.raw)."""
+    lines = [f"HTTP/1.1 {status}", *headers]
+    if length is not None or not any(h.lower().startswith("transfer-encoding") for h in headers):
+        lines.append(f"Content-Length: {len(body) if length is None else length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def test_body_shorter_than_its_content_length(http_server, client) -> None:
+    url = http_server.route("/cut", Reply(raw=answer(b"<rss>" + b" " * 95, length=1000)))
+    error = fetch_error(client, url)
+    assert error.kind == "connection"
+    assert "broke off its answer after 100 of the 1,000 bytes it announced" in str(error)
+
+
+def test_body_shorter_than_its_content_length_then_a_stall(http_server) -> None:
+    url = http_server.route("/cut", Reply(raw=answer(b"x" * 100, length=1000), stall=30))
+    with HttpClient(user_agent=UA, timeout=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout"
+    assert "stopped sending after 100 bytes" in str(error)
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        b"5\r\nhello\r\nZZ\r\nxx\r\n0\r\n\r\n",  # a chunk size that is not hex
+        b"100\r\nhello",  # the connection closes inside a chunk
+        b"5\r\nhello\r\n",  # ... or before the last chunk
+    ],
+)
+def test_malformed_or_cut_chunked_body(http_server, client, chunks) -> None:
+    url = http_server.route("/chunked", Reply(raw=answer(chunks, "Transfer-Encoding: chunked")))
+    error = fetch_error(client, url)
+    assert error.kind == "connection"
+    assert "broke off its answer after 5 bytes" in str(error) and "chunked" in str(error)
+
+
+def test_chunked_body_that_stalls_before_its_last_chunk(http_server) -> None:
+    url = http_server.route(
+        "/chunked", Reply(raw=answer(b"5\r\nhello\r\n", "Transfer-Encoding: chunked"), stall=30)
+    )
+    with HttpClient(user_agent=UA, timeout=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout" and "stopped sending after 5 bytes" in str(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x1f\x8b\x08\x00" + b"not really deflate data",  # a gzip header, then garbage
+        b"<rss>plain, though it says gzip</rss>",
+    ],
+)
+def test_corrupt_gzip_is_a_bad_answer(http_server, client, body) -> None:
+    url = http_server.route("/gz", Reply(raw=answer(body, "Content-Encoding: gzip")))
+    error = fetch_error(client, url)
+    assert error.kind == "bad_answer"
+    assert "'gzip'-compressed, but it cannot be unpacked" in str(error)
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])  # zlib-wrapped, and raw as IIS sends it
+def test_deflate_bodies_are_decoded(http_server, client, wbits) -> None:
+    packer = zlib.compressobj(wbits=wbits)
+    body = packer.compress("Grüße".encode()) + packer.flush()
+    url = http_server.route("/deflate", Reply(raw=answer(body, "Content-Encoding: deflate")))
+    assert client.fetch(url).content == "Grüße".encode()
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "x-compress", "gzip, br"])
+def test_compression_that_was_not_asked_for_is_refused(http_server, client, coding) -> None:
+    unknown = [c.strip() for c in coding.split(",") if c.strip() not in urllib3.HTTPResponse.CONTENT_DECODERS]
+    if not unknown:
+        pytest.skip(f"this urllib3 can unpack {coding}")
+    url = http_server.route(
+        "/packed", Reply(raw=answer(b"\x0b\x02\x80<rss/>", f"Content-Encoding: {coding}"))
+    )
+    error = fetch_error(client, url)
+    assert error.kind == "bad_answer"
+    assert f"compressed as {', '.join(unknown)!r}, which cannot be unpacked here" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (answer(b"ok", "X-Long: " + "a" * 70_000), "LineTooLong"),
+        (answer(b"ok", *(f"X-Header-{i}: v" for i in range(150))), "got more than 100 headers"),
+        (b"HTTTP/1.1 OK 200\r\n\r\nok", "BadStatusLine"),
+        (b"<?xml version='1.0'?><rss version='2.0'></rss>", "BadStatusLine: <?xml"),  # no HTTP at all
+        (answer(b"okabc", "Content-Length: 2", length=5), "multiple unmatching values"),
+    ],
+)
+def test_answer_that_is_not_valid_http(http_server, client, raw, reason) -> None:
+    error = fetch_error(client, http_server.route("/broken", Reply(raw=raw)))
+    assert error.kind == "bad_answer"
+    assert "not valid HTTP" in str(error) and reason in str(error)
+
+
+def test_server_that_closes_without_answering(http_server, client) -> None:
+    error = fetch_error(client, http_server.route("/hangup", Reply(raw=b"")))
+    assert error.kind == "connection"
+    assert "closed the connection without answering" in str(error)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "X-Note: Stra\xdfe",  # latin-1 bytes in a header value
+        "this line is no header",
+        "Content-Length: 2",  # the same length twice
+        "X-Empty:",
+    ],
+)
+def test_odd_but_harmless_headers_are_tolerated(http_server, client, header) -> None:
+    url = http_server.route("/odd", Reply(raw=answer(b"ok", header)))
+    assert client.fetch(url).content == b"ok"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        'text/html;;charset="UTF-8"; foo; boundary=x',
+        "TEXT/HTML ; Charset=utf-8",
+        "text/html, text/html; charset=utf-8",  # Content-Type sent twice, joined by the client
+        "text/plain, text/html; charset=utf-8",
+    ],
+)
+def test_odd_content_types_still_count_as_html(http_server, client, content_type) -> None:
+    url = http_server.route("/page", Reply(body="<p>Grüße</p>".encode(), content_type=content_type))
+    result = client.fetch(url, content_types=HTML_TYPES)
+    assert decode_html(result.content, result.headers) == "<p>Grüße</p>"
 
 
 # -- concurrency ---------------------------------------------------------------------------------------

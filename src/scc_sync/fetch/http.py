@@ -9,6 +9,7 @@ timeout alone would let a server that drips one byte every few seconds hold a wo
 from __future__ import annotations
 
 import contextlib
+import http.client
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +39,7 @@ FetchErrorKind = Literal[
     "rate_limited",
     "robots",
     "content_type",
+    "bad_answer",
 ]
 
 FEED_ACCEPT = (
@@ -223,6 +225,7 @@ class HttpClient:
                         response.status_code, response.reason or "", answer_headers, location=location
                     )
                 _check_content_type(url, answer_headers, content_types)
+                _check_content_encoding(url, answer_headers)
                 content = self._read_body(url, response, started)
                 return _Answer(200, response.reason or "", answer_headers, content)
 
@@ -266,15 +269,34 @@ class HttpClient:
                     )
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise self._timeout(url) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._timeout(url, received=size) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            coding = response.headers.get("content-encoding", "")
             raise FetchError(
                 url,
-                "connection",
-                f"the connection to {url} broke while reading the answer ({exc}). "
-                "It will be tried again on the next run.",
+                "bad_answer",
+                f"{url} sent its answer as {coding!r}-compressed, but it cannot be unpacked "
+                f"({_root_cause(exc)}): the server is misconfigured or the answer was damaged on the "
+                "way. It will be tried again on the next run.",
             ) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._broken_off(url, response, size, exc) from exc
         return b"".join(chunks)
+
+    def _broken_off(self, url: str, response: requests.Response, size: int, exc: Exception) -> FetchError:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit():
+            what = f"after {size:,} of the {int(declared):,} bytes it announced"
+        elif "chunked" in response.headers.get("transfer-encoding", "").lower():
+            what = f"after {size:,} bytes: the connection closed early or the chunked body was malformed"
+        else:
+            what = f"after {size:,} bytes"
+        return FetchError(
+            url,
+            "connection",
+            f"{url} broke off its answer {what} ({_root_cause(exc)}). Nothing of it was used; "
+            "it will be tried again on the next run.",
+        )
 
     # -- redirects and status codes ---------------------------------------------------------------
 
@@ -357,6 +379,22 @@ class HttpClient:
     def _transport_error(self, url: str, exc: requests.RequestException) -> FetchError:
         if isinstance(exc, requests.Timeout):
             return self._timeout(url)
+        cause = _innermost(exc)
+        if isinstance(cause, http.client.RemoteDisconnected):
+            return FetchError(
+                url,
+                "connection",
+                f"{url} closed the connection without answering. It will be tried again on the next run; "
+                "if this keeps happening, the server is overloaded or refuses clients like this one.",
+            )
+        if isinstance(exc, requests.exceptions.InvalidHeader) or isinstance(cause, http.client.HTTPException):
+            return FetchError(
+                url,
+                "bad_answer",
+                f"{url} sent an answer that is not valid HTTP ({_shortened(cause)}): the server is broken, "
+                "or this address is not a web server. It will be tried again on the next run; if it "
+                "stays like this, tell the site owner.",
+            )
         if isinstance(
             exc,
             requests.exceptions.InvalidURL
@@ -373,12 +411,13 @@ class HttpClient:
             "the site is down and will be tried again on the next run.",
         )
 
-    def _timeout(self, url: str) -> FetchError:
+    def _timeout(self, url: str, *, received: int = 0) -> FetchError:
+        stopped = f" (it stopped sending after {received:,} bytes of the answer)" if received else ""
         return FetchError(
             url,
             "timeout",
-            f"{url} did not answer within {self.timeout:g} s. It will be tried again on the next run; "
-            "if it always times out, the server is down or far too slow.",
+            f"{url} did not answer within {self.timeout:g} s{stopped}. It will be tried again on the next "
+            "run; if it always times out, the server is down or far too slow.",
         )
 
     def _too_large(self, url: str, what: str) -> FetchError:
@@ -433,23 +472,52 @@ def _request_headers(etag: str | None, last_modified: str | None, accept: str | 
 
 
 def _check_content_type(url: str, headers: dict[str, str], allowed: Sequence[str]) -> None:
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if not allowed or not media_type:
+    # A server that sends Content-Type twice reaches us as "text/html, text/html; charset=utf-8".
+    values = headers.get("content-type", "").split(",")
+    media_types = [media_type for v in values if (media_type := v.split(";", 1)[0].strip().lower())]
+    if not allowed or not media_types:
         return
-    if any(media_type == a or (a.endswith("/*") and media_type.startswith(a[:-1])) for a in allowed):
-        return
+    for media_type in media_types:
+        if any(media_type == a or (a.endswith("/*") and media_type.startswith(a[:-1])) for a in allowed):
+            return
     raise FetchError(
         url,
         "content_type",
-        f"{url} sent {media_type}, not {' or '.join(allowed)}; "
+        f"{url} sent {', '.join(media_types)}, not {' or '.join(allowed)}; "
         "check that the source URL points to the right kind of document.",
     )
 
 
-def _root_cause(exc: BaseException) -> str:
-    """The innermost reason (e.g. 'Name or service not known'), not requests' nested repr chain."""
+def _check_content_encoding(url: str, headers: dict[str, str]) -> None:
+    """Refuse a compression urllib3 cannot unpack (we never ask for one): its bytes would pass as content."""
+    codings = [c.strip() for c in headers.get("content-encoding", "").lower().split(",") if c.strip()]
+    unknown = [c for c in codings if c != "identity" and c not in urllib3.HTTPResponse.CONTENT_DECODERS]
+    if unknown:
+        raise FetchError(
+            url,
+            "bad_answer",
+            f"{url} sent its answer compressed as {', '.join(unknown)!r}, which cannot be unpacked here "
+            f"(only {', '.join(urllib3.HTTPResponse.CONTENT_DECODERS)} can): the server ignores what "
+            "the request asked for. Tell the site owner.",
+        )
+
+
+def _innermost(exc: BaseException) -> BaseException:
     while exc.__context__ is not None and exc.__context__ is not exc:
         exc = exc.__context__
+    return exc
+
+
+def _shortened(exc: BaseException, limit: int = 100) -> str:
+    """An exception's message on one short line (a bad status line may be a whole page)."""
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason (e.g. 'Name or service not known'), not requests' nested repr chain."""
+    exc = _innermost(exc)
     reason = getattr(exc, "reason", None) or exc
     return str(reason).split(": ", 1)[-1] if ">: " in str(reason) else str(reason)
 
