@@ -211,6 +211,62 @@ def test_redirect_to_the_same_url_that_keeps_setting_a_cookie_is_a_loop(http_ser
     assert http_server.hits("/feed") == 2
 
 
+def refresh_page(content: str, *, noscript: bool = False) -> Reply:
+    tag = f'<meta http-equiv="Refresh" content="{content}">'
+    head = f"<noscript>{tag}</noscript>" if noscript else tag
+    body = (
+        f"<html><head><title>Weiterleitung</title>{head}</head><body>Sie werden weitergeleitet.</body></html>"
+    )
+    return Reply(body=body.encode(), content_type="text/html; charset=utf-8")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "0; URL=/aktuelles/liste.html",
+        "0;url='liste.html'",
+        "3; url=/aktuelles/liste.html?a=1&amp;b=2",
+        "1,liste.html",
+    ],
+)
+def test_meta_refresh_forwards_like_a_temporary_redirect(http_server, client, content) -> None:
+    listing = http_server.route(
+        "/aktuelles/liste.html", Reply(body=b"<ul>...</ul>", content_type="text/html")
+    )
+    url = http_server.route("/aktuelles/", refresh_page(content))
+    result = client.fetch(url, content_types=HTML_TYPES)
+    assert (result.content, result.final_url.split("?")[0]) == (b"<ul>...</ul>", listing)
+    assert result.permanent_redirect is None  # the config keeps the address it was given
+    if "a=1" in content:
+        assert http_server.last_request("/aktuelles/liste.html").query == "a=1&b=2"
+
+
+@pytest.mark.parametrize(
+    ("content", "noscript"),
+    [("300; url=/", False), ("600", False), ("0; url=/aktuelles/", False), ("0; url=/ohne-js.html", True)],
+)
+def test_meta_refresh_that_only_reloads_or_waits_long_is_not_followed(
+    http_server, client, content, noscript
+) -> None:
+    url = http_server.route("/aktuelles/", refresh_page(content, noscript=noscript))
+    result = client.fetch(url, content_types=HTML_TYPES)
+    assert result.final_url == url and b"Sie werden weitergeleitet" in result.content
+
+
+def test_meta_refresh_loop_is_a_redirect_loop(http_server, client) -> None:
+    http_server.route("/a", refresh_page("0; url=/b"))
+    http_server.route("/b", refresh_page("0; url=/a"))
+    assert fetch_error(client, http_server.url("/a")).kind == "redirect_loop"
+
+
+def test_meta_refresh_in_a_feed_answer_is_not_followed(http_server, client) -> None:
+    # An entry may quote a refresh tag in its HTML; only an HTML page itself forwards.
+    tag = b'<meta http-equiv="refresh" content="0; url=/x">'
+    body = b"<rss><channel><item><description><![CDATA[" + tag + b"]]></description></item></channel></rss>"
+    url = http_server.route("/feed", Reply(body=body, content_type="application/rss+xml"))
+    assert client.fetch(url).final_url == url
+
+
 def test_validators_are_sent_after_a_redirect(http_server, client) -> None:
     http_server.route("/feed", conditional(b"<rss/>", etag='"x"'))
     url = http_server.route("/old-feed", redirect("/feed", 301))
@@ -232,6 +288,73 @@ def test_other_error_statuses(http_server, client, status) -> None:
     error = fetch_error(client, http_server.route("/x", Reply(status, b"no")))
     assert (error.kind, error.status, error.retry_after) == ("http_status", status, None)
     assert str(status) in str(error)
+
+
+CHALLENGE = b"""<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>
+<noscript>Enable JavaScript and cookies to continue</noscript>
+<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("reply", "vendor"),
+    [
+        # Cloudflare's managed challenge: 403, marked by a header, a page that needs JavaScript.
+        (
+            Reply(403, CHALLENGE, "text/html", {"Server": "cloudflare", "cf-mitigated": "challenge"}),
+            "Cloudflare",
+        ),
+        # ... its older form: 503 with the same page and no header mark
+        (Reply(503, CHALLENGE, "text/html", {"Server": "cloudflare", "Retry-After": "5"}), "Cloudflare"),
+        (
+            Reply(403, b"<html><title>Access denied</title>Incapsula incident ID: 1-2</html>", "text/html"),
+            "Imperva",
+        ),
+        (Reply(405, b"", None, {"x-amzn-waf-action": "captcha"}), "AWS WAF"),
+        (
+            Reply(429, b"<html><title>Sorry</title>Please solve this CAPTCHA</html>", "text/html"),
+            "bot protection",
+        ),
+    ],
+)
+def test_bot_protection_is_a_clear_refusal_without_retries(http_server, client, reply, vendor) -> None:
+    url = http_server.route("/presse/", reply)
+    error = fetch_error(client, url)
+    assert (error.kind, error.status, error.retry_after) == ("blocked", reply.status, None)
+    assert f"refused automated access: HTTP {reply.status} from {vendor}" in str(error)
+    assert "Retrying will not help" in str(error) and repr(UA) in str(error)
+    assert http_server.hits("/presse/") == 1
+
+
+def test_bot_wall_page_title_is_named(http_server, client) -> None:
+    url = http_server.route(
+        "/x", Reply(403, CHALLENGE, "text/html", {"Server": "cloudflare", "cf-mitigated": "challenge"})
+    )
+    assert "(page title: 'Just a moment...')" in str(fetch_error(client, url))
+
+
+def test_chunked_bot_wall_page_is_still_recognised(http_server, client) -> None:
+    # Challenge pages mostly come without Content-Length; the client must still look at them.
+    url = http_server.route("/x", Reply(403, CHALLENGE, "text/html", announce_length=False))
+    assert fetch_error(client, url).kind == "blocked"
+
+
+def test_plain_403_behind_cloudflare_is_not_called_a_bot_wall(http_server, client) -> None:
+    # Every answer of a site behind Cloudflare says "Server: cloudflare", its own 403s too.
+    page = b"<html><head><title>Zugriff verweigert | Stadt Musterhausen</title></head></html>"
+    url = http_server.route("/intern/", Reply(403, page, "text/html", {"Server": "cloudflare"}))
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 403)
+    assert "(page title: 'Zugriff verweigert | Stadt Musterhausen')" in str(error)
+    assert "If the URL works in a browser, the site blocks automated clients" in str(error)
+
+
+def test_401_says_a_login_is_needed(http_server, client) -> None:
+    url = http_server.route(
+        "/mitglieder/", Reply(401, b"", headers={"WWW-Authenticate": 'Basic realm="Intern"'})
+    )
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 401)
+    assert "it needs a login" in str(error)
 
 
 def test_429_with_delta_seconds(http_server, client) -> None:

@@ -13,7 +13,7 @@ import http.client
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
@@ -23,6 +23,9 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
+from scc_sync.fetch.encoding import decode_html
+from scc_sync.fetch.sniff import bot_protection, meta_refresh
+from scc_sync.fetch.text import page_title
 from scc_sync.models import FetchResult
 
 if TYPE_CHECKING:
@@ -40,6 +43,7 @@ FetchErrorKind = Literal[
     "robots",
     "content_type",
     "bad_answer",
+    "blocked",
 ]
 
 FEED_ACCEPT = (
@@ -166,10 +170,15 @@ class HttpClient:
         current = url
         while True:
             answer = self._exchange_for(url, current, headers, content_types)
-            if answer.status not in _REDIRECTS:
+            if answer.status in _REDIRECTS:
+                target = self._redirect_target(url, current, answer, chain)
+                moved_for_good = moved_for_good and answer.status in _PERMANENT
+            elif refresh := _refresh_location(current, answer):
+                # A page that only forwards with <meta http-equiv="refresh"> is a temporary redirect.
+                target = self._redirect_target(url, current, replace(answer, location=refresh), chain)
+                moved_for_good = False
+            else:
                 break
-            target = self._redirect_target(url, current, answer, chain)
-            moved_for_good = moved_for_good and answer.status in _PERMANENT
             if moved_for_good:
                 permanent = target
             chain.append(target)
@@ -219,10 +228,12 @@ class HttpClient:
             with response:
                 answer_headers = {name.lower(): value for name, value in response.headers.items()}
                 if response.status_code != 200:
-                    self._drain(url, response, started)
+                    peek = self._drain(url, response, started)
                     location = _location(answer_headers.get("location"))
+                    # An error page is kept (up to _DRAIN_LIMIT) to tell a bot wall from a plain refusal.
+                    content = peek if response.status_code >= 400 else b""
                     return _Answer(
-                        response.status_code, response.reason or "", answer_headers, location=location
+                        response.status_code, response.reason or "", answer_headers, content, location
                     )
                 _check_content_type(url, answer_headers, content_types)
                 _check_content_encoding(url, answer_headers)
@@ -237,27 +248,36 @@ class HttpClient:
                 slot = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
             return slot
 
-    def _drain(self, url: str, response: requests.Response, started: float) -> None:
+    def _drain(self, url: str, response: requests.Response, started: float) -> bytes:
         """Read what little body a 304, redirect or error has, so its connection is kept alive.
 
         Unread bytes would make the pool close the connection, and every conditional GET
-        would pay a new TCP (and TLS) handshake. Large or unannounced bodies are not worth it.
+        would pay a new TCP (and TLS) handshake. Large or unannounced bodies are not worth it,
+        except the start of an error page, which may say why the server refused.
         """
         length = response.headers.get("content-length", "")
-        if response.status_code in (204, 304) or (length.isdigit() and int(length) <= _DRAIN_LIMIT):
+        small = length.isdigit() and int(length) <= _DRAIN_LIMIT
+        if response.status_code in (204, 304) or small or response.status_code >= 400:
             with contextlib.suppress(FetchError):
-                self._read_body(url, response, started)
+                return self._read_body(url, response, started, cap=_DRAIN_LIMIT)
+        return b""
 
-    def _read_body(self, url: str, response: requests.Response, started: float) -> bytes:
+    def _read_body(
+        self, url: str, response: requests.Response, started: float, *, cap: int | None = None
+    ) -> bytes:
+        """The decoded body, within the size limit and the deadline; with `cap`, just its first bytes."""
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if cap is None and declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(url, f"announces {int(declared):,} bytes")
         chunks: list[bytes] = []
         size = 0
         try:
             while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
-                if size > self.max_bytes:
+                if cap is not None and size >= cap:
+                    chunks.append(chunk[: len(chunk) - (size - cap)])
+                    break
+                if cap is None and size > self.max_bytes:
                     raise self._too_large(url, "sent more than that")
                 if time.monotonic() - started > self.deadline:
                     raise FetchError(
@@ -354,6 +374,16 @@ class HttpClient:
                 "Remove this source from the config or replace its URL.",
                 status=status,
             )
+        if protection := bot_protection(status, answer.headers, answer.content):
+            raise FetchError(
+                url,
+                "blocked",
+                f"{where} refused automated access: HTTP {status} from {protection}"
+                f"{_titled(answer)}, a check (captcha or JavaScript challenge) that scc-sync cannot pass. "
+                f"Retrying will not help: ask the site owner to let the user agent {self.user_agent!r} "
+                "through, or use another address of the site (its RSS feed is often not blocked).",
+                status=status,
+            )
         if status in (429, 503):
             retry_after = parse_retry_after(answer.headers.get("retry-after"), self._clock())
             wait = f"it asks to wait {retry_after:g} s" if retry_after is not None else "it gave no time"
@@ -365,14 +395,24 @@ class HttpClient:
                 status=status,
                 retry_after=retry_after,
             )
-        advice = (
-            "the server has a problem; it will be tried again on the next run"
-            if status >= 500
-            else "check the source URL in the config (does it still exist, does it need a login?)"
-        )
         raise FetchError(
-            url, "http_status", f"{where} answered HTTP {status} {answer.reason}: {advice}.", status=status
+            url,
+            "http_status",
+            f"{where} answered HTTP {status} {answer.reason}{_titled(answer)}: {self._advice(status)}.",
+            status=status,
         )
+
+    def _advice(self, status: int) -> str:
+        if status >= 500:
+            return "the server has a problem; it will be tried again on the next run"
+        if status == 401:
+            return "it needs a login, which scc-sync does not do; use a public address of the site"
+        if status == 403:
+            return (
+                "the server refuses this request. If the URL works in a browser, the site blocks "
+                f"automated clients: ask its owner to let the user agent {self.user_agent!r} through"
+            )
+        return "check the source URL in the config (does it still exist, does it need a login?)"
 
     # -- error construction ---------------------------------------------------------------------
 
@@ -471,10 +511,32 @@ def _request_headers(etag: str | None, last_modified: str | None, accept: str | 
     return headers
 
 
-def _check_content_type(url: str, headers: dict[str, str], allowed: Sequence[str]) -> None:
+def _media_types(headers: dict[str, str]) -> list[str]:
     # A server that sends Content-Type twice reaches us as "text/html, text/html; charset=utf-8".
     values = headers.get("content-type", "").split(",")
-    media_types = [media_type for v in values if (media_type := v.split(";", 1)[0].strip().lower())]
+    return [media_type for v in values if (media_type := v.split(";", 1)[0].strip().lower())]
+
+
+def _refresh_location(current: str, answer: _Answer) -> str | None:
+    """Where an HTML page forwards with a quick <meta http-equiv="refresh">, unless to itself."""
+    if answer.status != 200 or not set(_media_types(answer.headers)) & set(HTML_TYPES):
+        return None
+    location = meta_refresh(answer.content)
+    if not location or urljoin(current, location).split("#", 1)[0] == current.split("#", 1)[0]:
+        return None
+    return location
+
+
+def _titled(answer: _Answer) -> str:
+    """' (page title: "…")' for an error page that has a title, else ''."""
+    if not answer.content:
+        return ""
+    title = page_title(decode_html(answer.content, answer.headers))
+    return f" (page title: {title!r})" if title else ""
+
+
+def _check_content_type(url: str, headers: dict[str, str], allowed: Sequence[str]) -> None:
+    media_types = _media_types(headers)
     if not allowed or not media_types:
         return
     for media_type in media_types:
