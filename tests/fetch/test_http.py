@@ -243,7 +243,14 @@ def test_meta_refresh_forwards_like_a_temporary_redirect(http_server, client, co
 
 @pytest.mark.parametrize(
     ("content", "noscript"),
-    [("300; url=/", False), ("600", False), ("0; url=/aktuelles/", False), ("0; url=/ohne-js.html", True)],
+    [
+        ("300; url=/", False),
+        ("600", False),
+        ("0; url=/aktuelles/", False),
+        ("0; url=/aktuelles/#oben", False),
+        ("0; url=javascript:location.reload()", False),
+        ("0; url=/ohne-js.html", True),
+    ],
 )
 def test_meta_refresh_that_only_reloads_or_waits_long_is_not_followed(
     http_server, client, content, noscript

@@ -2,7 +2,8 @@
 
 Redirects are followed by hand so the result can tell a permanent move (301/308, which the config
 should learn) from a temporary one (302/303/307, which it must not), and so loops are caught by URL
-rather than by a bare counter. Bodies are streamed with a size cap and a total deadline: the read
+rather than by a bare counter; an HTML page that only forwards (<meta http-equiv="refresh">) counts as
+a temporary redirect. Bodies are streamed with a size cap and a total deadline: the read
 timeout alone would let a server that drips one byte every few seconds hold a worker forever.
 """
 
@@ -518,11 +519,12 @@ def _media_types(headers: dict[str, str]) -> list[str]:
 
 
 def _refresh_location(current: str, answer: _Answer) -> str | None:
-    """Where an HTML page forwards with a quick <meta http-equiv="refresh">, unless to itself."""
+    """Where an HTML page forwards with a quick <meta http-equiv="refresh">, if to another web page."""
     if answer.status != 200 or not set(_media_types(answer.headers)) & set(HTML_TYPES):
         return None
     location = meta_refresh(answer.content)
-    if not location or urljoin(current, location).split("#", 1)[0] == current.split("#", 1)[0]:
+    target = urlsplit(urljoin(current, location or ""))._replace(fragment="")
+    if not location or target.scheme not in ("http", "https") or urlunsplit(target) == current.split("#")[0]:
         return None
     return location
 
