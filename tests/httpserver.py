@@ -53,6 +53,10 @@ class Reply:
     drip: float = 0.0  # seconds between single body bytes (a slow-drip server)
     gzip: bool = False  # send the body gzip-compressed with Content-Encoding: gzip
     announce_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    # Bytes written to the socket as they are, instead of a well-formed answer (protocol faults: bad
+    # chunking, a short body, broken headers), `drip` applying to every byte. The connection closes
+    # after them, `stall` seconds later.
+    raw: bytes | None = None
 
 
 Handler = Callable[[Request], Reply]
@@ -139,6 +143,9 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             pause = server.latency + reply.delay
             if pause and server.stopping.wait(pause):
                 return
+            if reply.raw is not None:
+                self._send_raw(reply)
+                return
             body = gzip_module.compress(reply.body) if reply.gzip else reply.body
             self.send_response(reply.status)
             if reply.content_type and reply.status != 304:
@@ -167,6 +174,17 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                         return
             else:
                 self.wfile.write(body)
+
+        def _send_raw(self, reply: Reply) -> None:
+            self.close_connection = True
+            step = 1 if reply.drip else max(len(reply.raw), 1)
+            for i in range(0, len(reply.raw), step):
+                self.wfile.write(reply.raw[i : i + step])
+                self.wfile.flush()
+                if reply.drip and server.stopping.wait(reply.drip):
+                    return
+            if reply.stall:
+                server.stopping.wait(reply.stall)
 
         def log_message(self, format: str, *args: object) -> None:  # keep test output clean
             pass

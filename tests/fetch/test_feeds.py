@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime
 
 import pytest
@@ -152,6 +153,61 @@ def test_html_instead_of_a_feed_names_the_alternate_feed() -> None:
     assert (info.value.source, info.value.url) == ("vku", FEED_URL)
 
 
+def feed_error(body: bytes, content_type: str | None = "text/html; charset=utf-8") -> str:
+    headers = {"content-type": content_type} if content_type else {}
+    with pytest.raises(FeedError) as info:
+        parse_feed(FetchResult(FEED_URL, FEED_URL, 200, headers, body), "vku", now=NOW)
+    assert FEED_URL in str(info.value)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "title"),
+    [
+        (
+            b"<!DOCTYPE html><html><head><title>Cookie-Einstellungen | Stadt Musterhausen</title></head>"
+            b"<body><form><button>Alle akzeptieren</button></form></body></html>",
+            "text/html; charset=utf-8",
+            "Cookie-Einstellungen | Stadt Musterhausen",
+        ),
+        # a login page, announced as a feed
+        (
+            b"<html><head><title>Anmelden</title></head><body><form></form></body></html>",
+            "application/rss+xml",
+            "Anmelden",
+        ),
+        # no doctype, no <html>, a comment first, no content type: still a page, not "nothing parseable"
+        (b"\n<!-- cache: miss -->\n<head><meta charset=utf-8><title>Login</title></head><p>x", None, "Login"),
+        (
+            b'<?xml version="1.0" encoding="utf-8"?>\n'
+            b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+            b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+            b"<head><title>Wartungsarbeiten</title></head><body><p>Bald zur\xc3\xbcck</p></body></html>",
+            "application/xhtml+xml",
+            "Wartungsarbeiten",
+        ),
+    ],
+)
+def test_html_page_instead_of_a_feed_names_its_title(
+    body: bytes, content_type: str | None, title: str
+) -> None:
+    message = feed_error(body, content_type)
+    assert f"returned an HTML page, not a feed (title: {title!r}; " in message
+    assert "cookie banner, a login or an error page" in message
+
+
+def test_html_page_naming_several_feeds_lists_them() -> None:
+    page = b"""<html><head><title>Presse</title>
+    <link rel="alternate" type="application/rss+xml" href="/presse/feed/">
+    <link rel="alternate" type="application/rss+xml" href="/presse/feed/?utm_source=x">
+    <link rel="alternate" type="application/atom+xml" href="atom.xml">
+    <link rel="alternate" type="application/rss+xml" href="https://www.vku.example/presse/feed.xml">
+    <link rel="alternate" hreflang="en" href="/en/press/"></head></html>"""
+    message = feed_error(page)
+    feeds = "https://www.vku.example/presse/feed/, https://www.vku.example/presse/atom.xml"
+    assert f"The page names feeds at {feeds}: use one of them" in message  # not itself, no repeats
+
+
 def test_html_without_alternate_link_suggests_a_page_source() -> None:
     page = b"<!DOCTYPE html><html><head><title>Start</title></head><body><p>Hallo</p></body></html>"
     result = FetchResult(FEED_URL, FEED_URL, 200, {"content-type": "application/xml"}, page)
@@ -165,6 +221,94 @@ def test_nothing_parseable_is_an_error(body: bytes) -> None:
     with pytest.raises(FeedError, match="nothing parseable") as info:
         parse_feed(result, "vku", now=NOW)
     assert FEED_URL in str(info.value)
+
+
+def rss(items: str, declaration: bytes = b'<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+    return declaration + f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+
+
+def parse_bytes(body: bytes, content_type: str = "application/rss+xml") -> FeedResult:
+    return parse_feed(
+        FetchResult(FEED_URL, FEED_URL, 200, {"content-type": content_type}, body), "vku", now=NOW
+    )
+
+
+@pytest.mark.parametrize("content_type", ["application/rss+xml", "text/xml; charset=iso-8859-1", "text/html"])
+def test_byte_order_mark_beats_a_lying_xml_declaration(content_type: str) -> None:
+    body = codecs.BOM_UTF8 + rss(
+        "<item><guid>1</guid><title>Grüße aus Köln</title></item>",
+        declaration=b'<?xml version="1.0" encoding="ISO-8859-1"?>',
+    )
+    feed = parse_bytes(body, content_type)
+    assert feed.items[0].title == "Grüße aus Köln"
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
+)
+@pytest.mark.parametrize("content_type", ["text/xml; charset=iso-8859-1", "application/rss+xml", "text/html"])
+def test_utf16_feed_is_read_whatever_the_header_says(bom: bytes, codec: str, content_type: str) -> None:
+    body = bom + rss("<item><guid>1</guid><title>Grüße aus Köln</title></item>").decode().encode(codec)
+    feed = parse_bytes(body, content_type)
+    assert [item.title for item in feed.items] == ["Grüße aus Köln"]
+    assert feed.warnings == []
+
+
+def test_html_entities_in_rss_titles_are_read_without_a_warning() -> None:
+    items = """<item><guid>1</guid>
+    <title>Rathaus&nbsp;geschlossen &ndash; &bdquo;Sanierung&ldquo; f&uuml;r 5&nbsp;&euro;</title>
+    <description>&lt;p&gt;Caf&eacute; &amp; B&auml;ckerei&lt;/p&gt;</description></item>"""
+    feed = parse_bytes(rss(items))
+    assert feed.warnings == []
+    assert feed.items[0].title == "Rathaus geschlossen – „Sanierung“ für 5 €"
+    assert feed.items[0].text == "Café & Bäckerei"
+
+
+def test_html_entities_do_not_hide_a_real_fault() -> None:
+    items = "<item><guid>1</guid><title>Stra&szlig;e</title></item><item><guid>2</guid><title>offen</item>"
+    feed = parse_bytes(rss(items))
+    assert feed.items[0].title == "Straße"
+    assert any("malformed" in w and "mismatched tag" in w for w in feed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("guid", "url"),
+    [
+        ("12345", FEED_URL),  # no address: the item points to the feed, its article is not fetched
+        ("tx_news-4711", FEED_URL),
+        ("urn:uuid:0f8e2f3c-5b8a-4b8e-9a55-3c1f0e7d9a10", FEED_URL),
+        ("https://www.vku.example/presse/1", "https://www.vku.example/presse/1"),  # a permalink, as meant
+        ("/presse/2", "https://www.vku.example/presse/2"),
+    ],
+)
+def test_guid_counts_as_link_only_when_it_is_an_address(guid: str, url: str) -> None:
+    item = parse_bytes(rss(f"<item><guid>{guid}</guid><title>Meldung</title></item>")).items[0]
+    assert (item.key, item.url) == (guid, url)
+
+
+ATOM_ENTRY_BASE = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<entry xml:base="/blog/posts/"><id>tag:1</id><title>Eins</title><link href="eins.html"/></entry>
+<entry><id>tag:2</id><title>Zwei</title>
+  <link rel="enclosure" href="/z.mp3"/><link rel="alternate" href="%s"/></entry>
+</feed>"""
+
+
+def test_atom_relative_links_against_entry_xml_base_and_the_feed_url() -> None:
+    one, two = parse_bytes(ATOM_ENTRY_BASE % b"/presse/zwei", "application/atom+xml").items
+    assert one.url == "https://www.vku.example/blog/posts/eins.html"
+    assert two.url == "https://www.vku.example/presse/zwei"  # the alternate link, not the enclosure
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="feedparser restores no xml:base after an element that set one when the document has no base "
+    "(we give it none, so that RSS GUIDs stay as written): a later entry's path-relative link resolves "
+    "against the earlier entry's xml:base",
+)
+def test_entry_xml_base_does_not_leak_into_the_next_entry() -> None:
+    two = parse_bytes(ATOM_ENTRY_BASE % b"zwei", "application/atom+xml").items[1]
+    assert two.url == "https://www.vku.example/presse/zwei"
 
 
 def test_empty_but_valid_feed_is_fine() -> None:

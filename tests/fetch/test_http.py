@@ -5,12 +5,15 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+import urllib3
 
 from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
+from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.http import HTML_TYPES, FetchError, HttpClient, parse_retry_after
 
 UA = "scc-sync-test/1.0 (+https://example.org/bot)"
@@ -144,6 +147,133 @@ def test_redirect_without_location_is_an_http_status_error(http_server, client) 
     assert "Location" in str(error)
 
 
+@pytest.mark.parametrize(
+    "target", ["ftp://files.example/presse.xml", "javascript:void(0)", "mailto:a@b.example"]
+)
+def test_redirect_to_a_non_http_scheme_is_refused(http_server, client, target) -> None:
+    url = http_server.route("/odd", redirect(target))
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 302)
+    assert f"redirects to {target}, which is not an http(s) URL" in str(error)
+
+
+@pytest.mark.parametrize("location", ["neu", "./neu", "../presse/neu", "//{host}/presse/neu", "/presse/neu?"])
+def test_relative_locations_resolve_against_the_current_url(http_server, client, location) -> None:
+    target = http_server.route("/presse/neu", Reply(body=b"neu"))
+    url = http_server.route("/presse/alt", redirect(location.format(host=http_server.base_url[7:])))
+    result = client.fetch(url)
+    assert (result.final_url.rstrip("?"), result.content) == (target, b"neu")
+
+
+@pytest.mark.parametrize("raw_location", ["/stra\N{LATIN SMALL LETTER SHARP S}e".encode(), b"/stra\xdfe"])
+def test_non_ascii_location_in_utf8_or_latin1(http_server, client, raw_location) -> None:
+    # http.client reads header bytes as latin-1; UTF-8 (what servers mostly send) must not become "straÃŸe".
+    http_server.route("/stra%C3%9Fe", Reply(body=b"Strasse"))
+    url = http_server.route(
+        "/alt",
+        Reply(raw=b"HTTP/1.1 301 Moved\r\nLocation: " + raw_location + b"\r\nConnection: close\r\n\r\n"),
+    )
+    result = client.fetch(url)
+    assert result.content == b"Strasse"
+    assert result.final_url == http_server.url("/straße")
+
+
+def test_the_body_of_a_redirect_is_not_waited_for(http_server) -> None:
+    # A redirect whose body never comes: the client must go on to the Location, not read it.
+    target = http_server.route("/neu", Reply(body=b"neu"))
+    url = http_server.route(
+        "/alt", Reply(302, b"x" * 10, headers={"Location": "/neu"}, stall=30, announce_length=False)
+    )
+    with HttpClient(user_agent=UA, timeout=0.5) as client:
+        result = client.fetch(url)
+    assert (result.final_url, result.content) == (target, b"neu")
+
+
+def test_redirect_to_the_same_url_with_a_cookie_is_followed_once(http_server, client) -> None:
+    def consent(request: Request) -> Reply:
+        if "consent=1" in request.headers.get("cookie", ""):
+            return Reply(body=b"<rss/>")
+        return Reply(
+            302, b"", content_type=None, headers={"Location": "/feed", "Set-Cookie": "consent=1; Path=/"}
+        )
+
+    url = http_server.route("/feed", consent)
+    assert client.fetch(url).content == b"<rss/>"
+    assert http_server.hits("/feed") == 2
+
+
+def test_redirect_to_the_same_url_that_keeps_setting_a_cookie_is_a_loop(http_server, client) -> None:
+    http_server.route(
+        "/feed", Reply(302, b"", content_type=None, headers={"Location": "/feed", "Set-Cookie": "tries=1"})
+    )
+    error = fetch_error(client, http_server.url("/feed"))
+    assert error.kind == "redirect_loop"
+    assert http_server.hits("/feed") == 2
+
+
+def refresh_page(content: str, *, noscript: bool = False) -> Reply:
+    tag = f'<meta http-equiv="Refresh" content="{content}">'
+    head = f"<noscript>{tag}</noscript>" if noscript else tag
+    body = (
+        f"<html><head><title>Weiterleitung</title>{head}</head><body>Sie werden weitergeleitet.</body></html>"
+    )
+    return Reply(body=body.encode(), content_type="text/html; charset=utf-8")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "0; URL=/aktuelles/liste.html",
+        "0;url='liste.html'",
+        "3; url=/aktuelles/liste.html?a=1&amp;b=2",
+        "1,liste.html",
+    ],
+)
+def test_meta_refresh_forwards_like_a_temporary_redirect(http_server, client, content) -> None:
+    listing = http_server.route(
+        "/aktuelles/liste.html", Reply(body=b"<ul>...</ul>", content_type="text/html")
+    )
+    url = http_server.route("/aktuelles/", refresh_page(content))
+    result = client.fetch(url, content_types=HTML_TYPES)
+    assert (result.content, result.final_url.split("?")[0]) == (b"<ul>...</ul>", listing)
+    assert result.permanent_redirect is None  # the config keeps the address it was given
+    if "a=1" in content:
+        assert http_server.last_request("/aktuelles/liste.html").query == "a=1&b=2"
+
+
+@pytest.mark.parametrize(
+    ("content", "noscript"),
+    [
+        ("300; url=/", False),
+        ("600", False),
+        ("0; url=/aktuelles/", False),
+        ("0; url=/aktuelles/#oben", False),
+        ("0; url=javascript:location.reload()", False),
+        ("0; url=/ohne-js.html", True),
+    ],
+)
+def test_meta_refresh_that_only_reloads_or_waits_long_is_not_followed(
+    http_server, client, content, noscript
+) -> None:
+    url = http_server.route("/aktuelles/", refresh_page(content, noscript=noscript))
+    result = client.fetch(url, content_types=HTML_TYPES)
+    assert result.final_url == url and b"Sie werden weitergeleitet" in result.content
+
+
+def test_meta_refresh_loop_is_a_redirect_loop(http_server, client) -> None:
+    http_server.route("/a", refresh_page("0; url=/b"))
+    http_server.route("/b", refresh_page("0; url=/a"))
+    assert fetch_error(client, http_server.url("/a")).kind == "redirect_loop"
+
+
+def test_meta_refresh_in_a_feed_answer_is_not_followed(http_server, client) -> None:
+    # An entry may quote a refresh tag in its HTML; only an HTML page itself forwards.
+    tag = b'<meta http-equiv="refresh" content="0; url=/x">'
+    body = b"<rss><channel><item><description><![CDATA[" + tag + b"]]></description></item></channel></rss>"
+    url = http_server.route("/feed", Reply(body=body, content_type="application/rss+xml"))
+    assert client.fetch(url).final_url == url
+
+
 def test_validators_are_sent_after_a_redirect(http_server, client) -> None:
     http_server.route("/feed", conditional(b"<rss/>", etag='"x"'))
     url = http_server.route("/old-feed", redirect("/feed", 301))
@@ -165,6 +295,73 @@ def test_other_error_statuses(http_server, client, status) -> None:
     error = fetch_error(client, http_server.route("/x", Reply(status, b"no")))
     assert (error.kind, error.status, error.retry_after) == ("http_status", status, None)
     assert str(status) in str(error)
+
+
+CHALLENGE = b"""<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>
+<noscript>Enable JavaScript and cookies to continue</noscript>
+<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("reply", "vendor"),
+    [
+        # Cloudflare's managed challenge: 403, marked by a header, a page that needs JavaScript.
+        (
+            Reply(403, CHALLENGE, "text/html", {"Server": "cloudflare", "cf-mitigated": "challenge"}),
+            "Cloudflare",
+        ),
+        # ... its older form: 503 with the same page and no header mark
+        (Reply(503, CHALLENGE, "text/html", {"Server": "cloudflare", "Retry-After": "5"}), "Cloudflare"),
+        (
+            Reply(403, b"<html><title>Access denied</title>Incapsula incident ID: 1-2</html>", "text/html"),
+            "Imperva",
+        ),
+        (Reply(405, b"", None, {"x-amzn-waf-action": "captcha"}), "AWS WAF"),
+        (
+            Reply(429, b"<html><title>Sorry</title>Please solve this CAPTCHA</html>", "text/html"),
+            "bot protection",
+        ),
+    ],
+)
+def test_bot_protection_is_a_clear_refusal_without_retries(http_server, client, reply, vendor) -> None:
+    url = http_server.route("/presse/", reply)
+    error = fetch_error(client, url)
+    assert (error.kind, error.status, error.retry_after) == ("blocked", reply.status, None)
+    assert f"refused automated access: HTTP {reply.status} from {vendor}" in str(error)
+    assert "Retrying will not help" in str(error) and repr(UA) in str(error)
+    assert http_server.hits("/presse/") == 1
+
+
+def test_bot_wall_page_title_is_named(http_server, client) -> None:
+    url = http_server.route(
+        "/x", Reply(403, CHALLENGE, "text/html", {"Server": "cloudflare", "cf-mitigated": "challenge"})
+    )
+    assert "(page title: 'Just a moment...')" in str(fetch_error(client, url))
+
+
+def test_chunked_bot_wall_page_is_still_recognised(http_server, client) -> None:
+    # Challenge pages mostly come without Content-Length; the client must still look at them.
+    url = http_server.route("/x", Reply(403, CHALLENGE, "text/html", announce_length=False))
+    assert fetch_error(client, url).kind == "blocked"
+
+
+def test_plain_403_behind_cloudflare_is_not_called_a_bot_wall(http_server, client) -> None:
+    # Every answer of a site behind Cloudflare says "Server: cloudflare", its own 403s too.
+    page = b"<html><head><title>Zugriff verweigert | Stadt Musterhausen</title></head></html>"
+    url = http_server.route("/intern/", Reply(403, page, "text/html", {"Server": "cloudflare"}))
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 403)
+    assert "(page title: 'Zugriff verweigert | Stadt Musterhausen')" in str(error)
+    assert "If the URL works in a browser, the site blocks automated clients" in str(error)
+
+
+def test_401_says_a_login_is_needed(http_server, client) -> None:
+    url = http_server.route(
+        "/mitglieder/", Reply(401, b"", headers={"WWW-Authenticate": 'Basic realm="Intern"'})
+    )
+    error = fetch_error(client, url)
+    assert (error.kind, error.status) == ("http_status", 401)
+    assert "it needs a login" in str(error)
 
 
 def test_429_with_delta_seconds(http_server, client) -> None:
@@ -229,6 +426,14 @@ def test_gzip_bomb_counts_decoded_bytes(http_server) -> None:
         assert fetch_error(client, url).kind == "too_large"  # ...but not once unpacked
 
 
+def test_double_gzip_bomb_counts_decoded_bytes(http_server) -> None:
+    body = gzip.compress(gzip.compress(b"\0" * 20_000_000))
+    assert len(body) < 1_000
+    url = http_server.route("/bomb", Reply(raw=answer(body, "Content-Encoding: gzip, gzip")))
+    with HttpClient(user_agent=UA, max_bytes=100_000) as client:
+        assert fetch_error(client, url).kind == "too_large"
+
+
 def test_slow_drip_hits_the_total_deadline(http_server) -> None:
     # 400 bytes, one every 50 ms: each read is quick, so only the total deadline can stop it.
     url = http_server.route("/drip", Reply(body=b"x" * 400, drip=0.05))
@@ -269,6 +474,142 @@ def test_content_types_reject_before_the_body(http_server, client) -> None:
     assert error.kind == "content_type" and "application/pdf" in str(error)
     html = http_server.route("/page", Reply(body=b"<html>", content_type="text/html; charset=utf-8"))
     assert client.fetch(html, content_types=HTML_TYPES).content == b"<html>"
+
+
+# -- broken transfers and malformed answers ----------------------------------------------------------
+
+
+def answer(body: bytes, *headers: str, status: str = "200 OK", length: int | None = None) -> bytes:
+    """The bytes of an HTTP answer, as a broken server might send them (see Reply.raw)."""
+    lines = [f"HTTP/1.1 {status}", *headers]
+    if length is not None or not any(h.lower().startswith("transfer-encoding") for h in headers):
+        lines.append(f"Content-Length: {len(body) if length is None else length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def test_body_shorter_than_its_content_length(http_server, client) -> None:
+    url = http_server.route("/cut", Reply(raw=answer(b"<rss>" + b" " * 95, length=1000)))
+    error = fetch_error(client, url)
+    assert error.kind == "connection"
+    assert "broke off its answer after 100 of the 1,000 bytes it announced" in str(error)
+
+
+def test_body_shorter_than_its_content_length_then_a_stall(http_server) -> None:
+    url = http_server.route("/cut", Reply(raw=answer(b"x" * 100, length=1000), stall=30))
+    with HttpClient(user_agent=UA, timeout=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout"
+    assert "stopped sending after 100 bytes" in str(error)
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        b"5\r\nhello\r\nZZ\r\nxx\r\n0\r\n\r\n",  # a chunk size that is not hex
+        b"100\r\nhello",  # the connection closes inside a chunk
+        b"5\r\nhello\r\n",  # ... or before the last chunk
+    ],
+)
+def test_malformed_or_cut_chunked_body(http_server, client, chunks) -> None:
+    url = http_server.route("/chunked", Reply(raw=answer(chunks, "Transfer-Encoding: chunked")))
+    error = fetch_error(client, url)
+    assert error.kind == "connection"
+    assert "broke off its answer after 5 bytes" in str(error) and "chunked" in str(error)
+
+
+def test_chunked_body_that_stalls_before_its_last_chunk(http_server) -> None:
+    url = http_server.route(
+        "/chunked", Reply(raw=answer(b"5\r\nhello\r\n", "Transfer-Encoding: chunked"), stall=30)
+    )
+    with HttpClient(user_agent=UA, timeout=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout" and "stopped sending after 5 bytes" in str(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x1f\x8b\x08\x00" + b"not really deflate data",  # a gzip header, then garbage
+        b"<rss>plain, though it says gzip</rss>",
+    ],
+)
+def test_corrupt_gzip_is_a_bad_answer(http_server, client, body) -> None:
+    url = http_server.route("/gz", Reply(raw=answer(body, "Content-Encoding: gzip")))
+    error = fetch_error(client, url)
+    assert error.kind == "bad_answer"
+    assert "'gzip'-compressed, but it cannot be unpacked" in str(error)
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])  # zlib-wrapped, and raw as IIS sends it
+def test_deflate_bodies_are_decoded(http_server, client, wbits) -> None:
+    packer = zlib.compressobj(wbits=wbits)
+    body = packer.compress("Grüße".encode()) + packer.flush()
+    url = http_server.route("/deflate", Reply(raw=answer(body, "Content-Encoding: deflate")))
+    assert client.fetch(url).content == "Grüße".encode()
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "x-compress", "gzip, br"])
+def test_compression_that_was_not_asked_for_is_refused(http_server, client, coding) -> None:
+    unknown = [c.strip() for c in coding.split(",") if c.strip() not in urllib3.HTTPResponse.CONTENT_DECODERS]
+    if not unknown:
+        pytest.skip(f"this urllib3 can unpack {coding}")
+    url = http_server.route(
+        "/packed", Reply(raw=answer(b"\x0b\x02\x80<rss/>", f"Content-Encoding: {coding}"))
+    )
+    error = fetch_error(client, url)
+    assert error.kind == "bad_answer"
+    assert f"compressed as {', '.join(unknown)!r}, which cannot be unpacked here" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (answer(b"ok", "X-Long: " + "a" * 70_000), "LineTooLong"),
+        (answer(b"ok", *(f"X-Header-{i}: v" for i in range(150))), "got more than 100 headers"),
+        (b"HTTTP/1.1 OK 200\r\n\r\nok", "BadStatusLine"),
+        (b"<?xml version='1.0'?><rss version='2.0'></rss>", "BadStatusLine: <?xml"),  # no HTTP at all
+        (answer(b"okabc", "Content-Length: 2", length=5), "multiple unmatching values"),
+    ],
+)
+def test_answer_that_is_not_valid_http(http_server, client, raw, reason) -> None:
+    error = fetch_error(client, http_server.route("/broken", Reply(raw=raw)))
+    assert error.kind == "bad_answer"
+    assert "not valid HTTP" in str(error) and reason in str(error)
+
+
+def test_server_that_closes_without_answering(http_server, client) -> None:
+    error = fetch_error(client, http_server.route("/hangup", Reply(raw=b"")))
+    assert error.kind == "connection"
+    assert "closed the connection without answering" in str(error)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "X-Note: Stra\xdfe",  # latin-1 bytes in a header value
+        "this line is no header",
+        "Content-Length: 2",  # the same length twice
+        "X-Empty:",
+    ],
+)
+def test_odd_but_harmless_headers_are_tolerated(http_server, client, header) -> None:
+    url = http_server.route("/odd", Reply(raw=answer(b"ok", header)))
+    assert client.fetch(url).content == b"ok"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        'text/html;;charset="UTF-8"; foo; boundary=x',
+        "TEXT/HTML ; Charset=utf-8",
+        "text/html, text/html; charset=utf-8",  # Content-Type sent twice, joined by the client
+        "text/plain, text/html; charset=utf-8",
+    ],
+)
+def test_odd_content_types_still_count_as_html(http_server, client, content_type) -> None:
+    url = http_server.route("/page", Reply(body="<p>Grüße</p>".encode(), content_type=content_type))
+    result = client.fetch(url, content_types=HTML_TYPES)
+    assert decode_html(result.content, result.headers) == "<p>Grüße</p>"
 
 
 # -- concurrency ---------------------------------------------------------------------------------------

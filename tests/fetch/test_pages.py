@@ -48,6 +48,61 @@ def test_without_base_href_links_resolve_against_the_final_url() -> None:
     ]
 
 
+def links_in(html: str, selector: str = "a", url: str = "https://www.stadt.example/aktuelles/") -> list[str]:
+    return find_article_links(
+        FetchResult(url, url, 200, {"content-type": "text/html"}, html.encode()), selector
+    )
+
+
+def test_one_malformed_href_does_not_break_the_listing() -> None:
+    html = '<a href="http://[::1">kaputt</a><a href="/artikel/1">1</a><a href="http://%zz/">x</a>'
+    assert links_in(html) == ["https://www.stadt.example/artikel/1"]
+
+
+LISTING = "https://www.stadt.example/aktuelles/index.php"
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        " JavaScript:void(0)",
+        "java\nscript:alert(1)",  # browsers drop the newline, and so does urlsplit
+        "MAILTO:presse@stadt.example",
+        "tel:+49221123",
+        "data:text/html,hallo",
+        "whatsapp://send?text=x",
+        "#",
+        "  #top",
+        "",
+        "index.php#kommentare",  # the listing itself, under other spellings
+        "?utm_source=newsletter",
+        "/aktuelles/index.php#top",
+    ],
+)
+def test_links_that_lead_to_no_article_are_skipped(href: str) -> None:
+    assert links_in(f'<a href="{href}">x</a><a href="/artikel/1">1</a>', url=LISTING) == [
+        "https://www.stadt.example/artikel/1"
+    ]
+
+
+def test_container_link_is_the_first_one_that_can_be_an_article() -> None:
+    html = '<div class="teaser"><a href="#" class="merken">☆</a><h2><a href="/artikel/1">Titel</a></h2></div>'
+    assert links_in(html, "div.teaser") == ["https://www.stadt.example/artikel/1"]
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ('<base href="/de/presse/">', "https://www.stadt.example/de/presse/artikel-1.html"),
+        ('<base href="javascript:void(0)">', "https://www.stadt.example/aktuelles/artikel-1.html"),
+        ('<base target="_blank">', "https://www.stadt.example/aktuelles/artikel-1.html"),
+        ('<base href="">', "https://www.stadt.example/aktuelles/artikel-1.html"),
+    ],
+)
+def test_base_href(base: str, expected: str) -> None:
+    assert links_in(f'<head>{base}</head><a href="artikel-1.html">1</a>') == [expected]
+
+
 def test_nothing_matched_is_an_empty_list() -> None:
     assert find_article_links(page("listing.html"), "div.nothing-here a") == []
 
@@ -118,6 +173,17 @@ def test_listing_and_article_through_the_server(http_server: LocalServer) -> Non
         assert links[0] == http_server.url("/presse/scc-2020-recap/")
         item = article_item(client.fetch(links[0], content_types=HTML_TYPES), "vku")
     assert item.title.endswith("„Special Edition“ für 5 €")
+
+
+def test_listing_that_forwards_with_meta_refresh(http_server: LocalServer) -> None:
+    # Municipal sites often keep an old address that forwards to the real listing.
+    stub = b'<html><head><meta http-equiv="refresh" content="0; URL=/aktuelles/liste.html"></head></html>'
+    url = http_server.route("/presse/", Reply(body=stub, content_type="text/html"))
+    listing = b'<ul class="news"><li><a href="artikel-1.html">Eins</a></li></ul>'
+    http_server.route("/aktuelles/liste.html", Reply(body=listing, content_type="text/html"))
+    with HttpClient(user_agent="scc-sync-test/1.0", timeout=2.0) as client:
+        result = client.fetch(url, content_types=HTML_TYPES)
+    assert find_article_links(result, "ul.news a") == [http_server.url("/aktuelles/artikel-1.html")]
 
 
 def test_header_inside_the_article_is_content_but_page_header_is_not() -> None:

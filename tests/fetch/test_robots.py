@@ -92,3 +92,15 @@ def test_redirected_robots_is_followed(http_server, client) -> None:
     robots = RobotsCache(client)
     assert not robots.allowed(http_server.url("/geheim/1"))
     assert robots.allowed(http_server.url("/offen"))
+
+
+def test_bot_wall_in_front_of_robots_closes_the_site_and_says_why(http_server, client) -> None:
+    page = b"<html><head><title>Just a moment...</title></head></html>"
+    http_server.route("/robots.txt", Reply(403, page, "text/html", {"cf-mitigated": "challenge"}))
+    robots = RobotsCache(client)
+    url = http_server.url("/presse/a")
+    with pytest.raises(FetchError) as info:
+        robots.check(url)
+    assert info.value.kind == "robots"
+    assert f"not fetching {url}: " in str(info.value) and "refused automated access" in str(info.value)
+    assert http_server.hits("/presse/a") == 0

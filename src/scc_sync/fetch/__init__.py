@@ -4,5 +4,6 @@
 - `robots`: RobotsCache, robots.txt per host and run
 - `feeds`: parse_feed, RSS/Atom bytes to Items
 - `pages`: find_article_links and article_item for sources without a feed
+- `sniff`: bot walls and forwarding pages, told from an answer's status, headers and body
 - `encoding`, `urls`, `text`: decoding, canonical URLs, HTML to plain text
 """

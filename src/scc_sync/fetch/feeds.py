@@ -8,7 +8,9 @@ a GUID that a broken CMS reuses for different links is told apart by link.
 from __future__ import annotations
 
 import calendar
+import codecs
 import hashlib
+import html.entities
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -20,7 +22,7 @@ import feedparser
 from bs4 import BeautifulSoup
 
 from scc_sync.fetch.encoding import declared_charset, decode_html, header
-from scc_sync.fetch.text import html_to_text, normalize_space
+from scc_sync.fetch.text import html_to_text, normalize_space, page_title
 from scc_sync.fetch.urls import canonical_url
 from scc_sync.models import FetchResult, Item
 
@@ -33,9 +35,17 @@ _SY_PERIODS = {
     "yearly": 365 * 86400,
 }
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+# How an HTML page starts (after an XML declaration and comments), even without <!DOCTYPE html>.
 _HTML_START = re.compile(
-    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|html|head|body|title|meta|link|script|style|iframe|div|table|h1|p|a|b|br|font)[\s>/]",
+    re.I | re.S,
 )
+_URL_STARTS = ("http://", "https://", "/")
+# Named entities other than the five XML itself defines (the lookahead spares feeds full of &amp;
+# a Python call per match).
+_NAMED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16le"), (codecs.BOM_UTF16_BE, "utf-16be"))
 
 
 class FeedError(Exception):
@@ -66,7 +76,10 @@ def parse_feed(result: FetchResult, source: str, *, now: datetime) -> FeedResult
     # Entry HTML only ever becomes plain text here, so feedparser's sanitizer and URI rewriting in
     # content would be wasted work (a fifth of the parse time).
     parsed = feedparser.parse(
-        result.content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        _numeric_entities(result.content),
+        response_headers=_bom_wins(headers, result.content),
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
     if not parsed.get("version") and not parsed.entries:
         raise _not_a_feed(result, source, parsed)
@@ -97,6 +110,8 @@ class _Entry:
     @classmethod
     def of(cls, raw: Any, index: int, base: str, now: datetime) -> _Entry:
         link = raw.get("link")
+        if link and raw.get("guidislink") and link == raw.get("id") and not link.startswith(_URL_STARTS):
+            link = None  # an RSS <guid>12345</guid> without isPermaLink="false" is no address
         text = html_to_text(_body(raw))
         title = html_to_text(raw.get("title", "")) or text[:80]
         return cls(
@@ -200,19 +215,42 @@ def _bozo_warnings(parsed: Any, headers: dict[str, str], source: str, url: str) 
     ]
 
 
+def _numeric_entities(content: bytes) -> bytes:
+    """HTML entities (&nbsp; &auml; &bdquo;) as numeric references, which XML knows without a DTD.
+
+    Feeds made from HTML templates are full of them. The strict XML parser stops at the first one
+    and feedparser falls back to its lenient parser, which reads them right but calls the whole
+    feed malformed, on every run, and hides any real fault behind that.
+    """
+    if b"<!ENTITY" in content or b"\0" in content[:4]:  # entities of its own, or UTF-16/32
+        return content
+    return _NAMED_ENTITY.sub(_numeric_entity, content)
+
+
+def _numeric_entity(match: re.Match[bytes]) -> bytes:
+    text = html.entities.html5.get(match.group(1).decode("ascii") + ";")
+    return b"".join(b"&#%d;" % ord(char) for char in text) if text else match.group(0)
+
+
+def _bom_wins(headers: dict[str, str], content: bytes) -> dict[str, str]:
+    """Headers whose charset is the byte-order mark's, if the body has one.
+
+    A BOM cannot lie, a header can: feedparser believes a header's single-byte charset over the
+    BOM of a UTF-16 feed, and then finds nothing in it.
+    """
+    charset = next((name for bom, name in _BOMS if content.startswith(bom)), None)
+    if charset is None:
+        return headers
+    media_type = (header(headers, "content-type") or "application/xml").split(";", 1)[0].strip()
+    others = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return {**others, "content-type": f"{media_type}; charset={charset}"}
+
+
 def _not_a_feed(result: FetchResult, source: str, parsed: Any) -> FeedError:
     url = result.final_url
     content_type = header(result.headers, "content-type") or "no content type"
     if _HTML_START.match(result.content) or content_type.startswith(("text/html", "application/xhtml")):
-        alternates = _alternate_feeds(result)
-        hint = (
-            f"The page names a feed at {alternates[0]}: use that URL for this source."
-            if alternates
-            else "Use the site's RSS/Atom URL, or configure the source as a page source with a link selector."
-        )
-        return FeedError(
-            source, url, f"{source}: {url} returned an HTML page, not a feed ({content_type}). {hint}"
-        )
+        return _html_instead_of_feed(result, source, content_type)
     reason = parsed.get("bozo_exception") or (
         "an empty body" if not result.content.strip() else "no feed elements"
     )
@@ -224,11 +262,31 @@ def _not_a_feed(result: FetchResult, source: str, parsed: Any) -> FeedError:
     )
 
 
-def _alternate_feeds(result: FetchResult) -> list[str]:
-    soup = BeautifulSoup(decode_html(result.content, result.headers), "lxml")
+def _html_instead_of_feed(result: FetchResult, source: str, content_type: str) -> FeedError:
+    url = result.final_url
+    html_text = decode_html(result.content, result.headers)
+    title = page_title(html_text)
+    alternates = _alternate_feeds(html_text, url)
+    if len(alternates) == 1:
+        hint = f"The page names a feed at {alternates[0]}: use that URL for this source."
+    elif alternates:
+        hint = f"The page names feeds at {', '.join(alternates[:3])}: use one of them for this source."
+    else:
+        hint = (
+            "If the title shows a cookie banner, a login or an error page, the site puts it in front of "
+            "the feed: open the URL in a browser. Otherwise use the site's RSS/Atom URL, or configure "
+            "the source as a page source with a link selector."
+        )
+    what = f"title: {title!r}; {content_type}" if title else content_type
+    return FeedError(source, url, f"{source}: {url} returned an HTML page, not a feed ({what}). {hint}")
+
+
+def _alternate_feeds(html_text: str, url: str) -> list[str]:
+    soup = BeautifulSoup(html_text, "lxml")
     links = soup.select('link[rel~="alternate"][href]')
     feeds = [link for link in links if re.search(r"(rss|atom|rdf)\+xml", str(link.get("type", "")), re.I)]
-    return [canonical_url(urljoin(result.final_url, str(link["href"]))) for link in feeds]
+    found = [canonical_url(urljoin(url, str(link["href"]))) for link in feeds]
+    return [feed for index, feed in enumerate(found) if feed not in found[:index] and feed != url]
 
 
 def cache_ttl_seconds(headers: dict[str, str]) -> int | None:

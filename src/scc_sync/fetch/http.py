@@ -2,17 +2,19 @@
 
 Redirects are followed by hand so the result can tell a permanent move (301/308, which the config
 should learn) from a temporary one (302/303/307, which it must not), and so loops are caught by URL
-rather than by a bare counter. Bodies are streamed with a size cap and a total deadline: the read
+rather than by a bare counter; an HTML page that only forwards (<meta http-equiv="refresh">) counts as
+a temporary redirect. Bodies are streamed with a size cap and a total deadline: the read
 timeout alone would let a server that drips one byte every few seconds hold a worker forever.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
@@ -22,6 +24,9 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
+from scc_sync.fetch.encoding import decode_html
+from scc_sync.fetch.sniff import bot_protection, meta_refresh
+from scc_sync.fetch.text import page_title
 from scc_sync.models import FetchResult
 
 if TYPE_CHECKING:
@@ -38,6 +43,8 @@ FetchErrorKind = Literal[
     "rate_limited",
     "robots",
     "content_type",
+    "bad_answer",
+    "blocked",
 ]
 
 FEED_ACCEPT = (
@@ -78,6 +85,19 @@ class _Answer:
     reason: str
     headers: dict[str, str]  # names lowercased
     content: bytes = b""
+    location: str | None = None  # where a redirect points, decoded
+
+
+class _Session(requests.Session):
+    """A Session that leaves redirects to HttpClient.
+
+    Even with allow_redirects=False, requests prepares the next request of a redirect in advance,
+    and to do so reads the redirect's whole body first: with no size limit and no deadline, and
+    crashing on a Location that is not UTF-8. HttpClient never uses that prepared request.
+    """
+
+    def resolve_redirects(self, *args: object, **kwargs: object) -> Iterator[requests.Response]:
+        return iter(())
 
 
 class HttpClient:
@@ -113,7 +133,7 @@ class HttpClient:
         self._clock = clock
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
-        self._session = requests.Session()
+        self._session = _Session()
         self._session.headers["User-Agent"] = user_agent
         # Pools are per host and never need more connections than the per-host limit allows.
         adapter = HTTPAdapter(pool_connections=64, pool_maxsize=per_host)
@@ -151,10 +171,15 @@ class HttpClient:
         current = url
         while True:
             answer = self._exchange_for(url, current, headers, content_types)
-            if answer.status not in _REDIRECTS:
+            if answer.status in _REDIRECTS:
+                target = self._redirect_target(url, current, answer, chain)
+                moved_for_good = moved_for_good and answer.status in _PERMANENT
+            elif refresh := _refresh_location(current, answer):
+                # A page that only forwards with <meta http-equiv="refresh"> is a temporary redirect.
+                target = self._redirect_target(url, current, replace(answer, location=refresh), chain)
+                moved_for_good = False
+            else:
                 break
-            target = self._redirect_target(url, current, answer, chain)
-            moved_for_good = moved_for_good and answer.status in _PERMANENT
             if moved_for_good:
                 permanent = target
             chain.append(target)
@@ -204,9 +229,15 @@ class HttpClient:
             with response:
                 answer_headers = {name.lower(): value for name, value in response.headers.items()}
                 if response.status_code != 200:
-                    self._drain(url, response, started)
-                    return _Answer(response.status_code, response.reason or "", answer_headers)
+                    peek = self._drain(url, response, started)
+                    location = _location(answer_headers.get("location"))
+                    # An error page is kept (up to _DRAIN_LIMIT) to tell a bot wall from a plain refusal.
+                    content = peek if response.status_code >= 400 else b""
+                    return _Answer(
+                        response.status_code, response.reason or "", answer_headers, content, location
+                    )
                 _check_content_type(url, answer_headers, content_types)
+                _check_content_encoding(url, answer_headers)
                 content = self._read_body(url, response, started)
                 return _Answer(200, response.reason or "", answer_headers, content)
 
@@ -218,27 +249,36 @@ class HttpClient:
                 slot = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
             return slot
 
-    def _drain(self, url: str, response: requests.Response, started: float) -> None:
+    def _drain(self, url: str, response: requests.Response, started: float) -> bytes:
         """Read what little body a 304, redirect or error has, so its connection is kept alive.
 
         Unread bytes would make the pool close the connection, and every conditional GET
-        would pay a new TCP (and TLS) handshake. Large or unannounced bodies are not worth it.
+        would pay a new TCP (and TLS) handshake. Large or unannounced bodies are not worth it,
+        except the start of an error page, which may say why the server refused.
         """
         length = response.headers.get("content-length", "")
-        if response.status_code in (204, 304) or (length.isdigit() and int(length) <= _DRAIN_LIMIT):
+        small = length.isdigit() and int(length) <= _DRAIN_LIMIT
+        if response.status_code in (204, 304) or small or response.status_code >= 400:
             with contextlib.suppress(FetchError):
-                self._read_body(url, response, started)
+                return self._read_body(url, response, started, cap=_DRAIN_LIMIT)
+        return b""
 
-    def _read_body(self, url: str, response: requests.Response, started: float) -> bytes:
+    def _read_body(
+        self, url: str, response: requests.Response, started: float, *, cap: int | None = None
+    ) -> bytes:
+        """The decoded body, within the size limit and the deadline; with `cap`, just its first bytes."""
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if cap is None and declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(url, f"announces {int(declared):,} bytes")
         chunks: list[bytes] = []
         size = 0
         try:
             while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
-                if size > self.max_bytes:
+                if cap is not None and size >= cap:
+                    chunks.append(chunk[: len(chunk) - (size - cap)])
+                    break
+                if cap is None and size > self.max_bytes:
                     raise self._too_large(url, "sent more than that")
                 if time.monotonic() - started > self.deadline:
                     raise FetchError(
@@ -250,20 +290,39 @@ class HttpClient:
                     )
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise self._timeout(url) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._timeout(url, received=size) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            coding = response.headers.get("content-encoding", "")
             raise FetchError(
                 url,
-                "connection",
-                f"the connection to {url} broke while reading the answer ({exc}). "
-                "It will be tried again on the next run.",
+                "bad_answer",
+                f"{url} sent its answer as {coding!r}-compressed, but it cannot be unpacked "
+                f"({_root_cause(exc)}): the server is misconfigured or the answer was damaged on the "
+                "way. It will be tried again on the next run.",
             ) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._broken_off(url, response, size, exc) from exc
         return b"".join(chunks)
+
+    def _broken_off(self, url: str, response: requests.Response, size: int, exc: Exception) -> FetchError:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit():
+            what = f"after {size:,} of the {int(declared):,} bytes it announced"
+        elif "chunked" in response.headers.get("transfer-encoding", "").lower():
+            what = f"after {size:,} bytes: the connection closed early or the chunked body was malformed"
+        else:
+            what = f"after {size:,} bytes"
+        return FetchError(
+            url,
+            "connection",
+            f"{url} broke off its answer {what} ({_root_cause(exc)}). Nothing of it was used; "
+            "it will be tried again on the next run.",
+        )
 
     # -- redirects and status codes ---------------------------------------------------------------
 
     def _redirect_target(self, url: str, current: str, answer: _Answer, chain: list[str]) -> str:
-        location = answer.headers.get("location")
+        location = answer.location
         if not location:
             raise FetchError(
                 url,
@@ -274,7 +333,10 @@ class HttpClient:
             )
         target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
         route = " -> ".join([*chain, target])
-        if target in chain:
+        # A redirect back to a URL already visited is a loop, unless it sets a cookie: some sites
+        # send the first visit back to the same page with a session or consent cookie. Once, though.
+        sets_cookie = "set-cookie" in answer.headers
+        if target in chain and (not sets_cookie or chain.count(target) > 1):
             raise FetchError(
                 url,
                 "redirect_loop",
@@ -313,6 +375,16 @@ class HttpClient:
                 "Remove this source from the config or replace its URL.",
                 status=status,
             )
+        if protection := bot_protection(status, answer.headers, answer.content):
+            raise FetchError(
+                url,
+                "blocked",
+                f"{where} refused automated access: HTTP {status} from {protection}"
+                f"{_titled(answer)}, a check (captcha or JavaScript challenge) that scc-sync cannot pass. "
+                f"Retrying will not help: ask the site owner to let the user agent {self.user_agent!r} "
+                "through, or use another address of the site (its RSS feed is often not blocked).",
+                status=status,
+            )
         if status in (429, 503):
             retry_after = parse_retry_after(answer.headers.get("retry-after"), self._clock())
             wait = f"it asks to wait {retry_after:g} s" if retry_after is not None else "it gave no time"
@@ -324,20 +396,46 @@ class HttpClient:
                 status=status,
                 retry_after=retry_after,
             )
-        advice = (
-            "the server has a problem; it will be tried again on the next run"
-            if status >= 500
-            else "check the source URL in the config (does it still exist, does it need a login?)"
-        )
         raise FetchError(
-            url, "http_status", f"{where} answered HTTP {status} {answer.reason}: {advice}.", status=status
+            url,
+            "http_status",
+            f"{where} answered HTTP {status} {answer.reason}{_titled(answer)}: {self._advice(status)}.",
+            status=status,
         )
+
+    def _advice(self, status: int) -> str:
+        if status >= 500:
+            return "the server has a problem; it will be tried again on the next run"
+        if status == 401:
+            return "it needs a login, which scc-sync does not do; use a public address of the site"
+        if status == 403:
+            return (
+                "the server refuses this request. If the URL works in a browser, the site blocks "
+                f"automated clients: ask its owner to let the user agent {self.user_agent!r} through"
+            )
+        return "check the source URL in the config (does it still exist, does it need a login?)"
 
     # -- error construction ---------------------------------------------------------------------
 
     def _transport_error(self, url: str, exc: requests.RequestException) -> FetchError:
         if isinstance(exc, requests.Timeout):
             return self._timeout(url)
+        cause = _innermost(exc)
+        if isinstance(cause, http.client.RemoteDisconnected):
+            return FetchError(
+                url,
+                "connection",
+                f"{url} closed the connection without answering. It will be tried again on the next run; "
+                "if this keeps happening, the server is overloaded or refuses clients like this one.",
+            )
+        if isinstance(exc, requests.exceptions.InvalidHeader) or isinstance(cause, http.client.HTTPException):
+            return FetchError(
+                url,
+                "bad_answer",
+                f"{url} sent an answer that is not valid HTTP ({_shortened(cause)}): the server is broken, "
+                "or this address is not a web server. It will be tried again on the next run; if it "
+                "stays like this, tell the site owner.",
+            )
         if isinstance(
             exc,
             requests.exceptions.InvalidURL
@@ -354,12 +452,13 @@ class HttpClient:
             "the site is down and will be tried again on the next run.",
         )
 
-    def _timeout(self, url: str) -> FetchError:
+    def _timeout(self, url: str, *, received: int = 0) -> FetchError:
+        stopped = f" (it stopped sending after {received:,} bytes of the answer)" if received else ""
         return FetchError(
             url,
             "timeout",
-            f"{url} did not answer within {self.timeout:g} s. It will be tried again on the next run; "
-            "if it always times out, the server is down or far too slow.",
+            f"{url} did not answer within {self.timeout:g} s{stopped}. It will be tried again on the next "
+            "run; if it always times out, the server is down or far too slow.",
         )
 
     def _too_large(self, url: str, what: str) -> FetchError:
@@ -387,6 +486,21 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def _location(value: str | None) -> str | None:
+    """A Location header as the server meant it.
+
+    http.client reads header bytes as latin-1, but servers that put non-ASCII into a Location
+    (a TYPO3 page called /straße) nearly always send UTF-8, as browsers assume; bytes that are not
+    UTF-8 were meant as latin-1 after all. (requests does the same but fails on the latin-1 case.)
+    """
+    if not value:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
 def _request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
     headers = {}
     if etag:
@@ -398,24 +512,76 @@ def _request_headers(etag: str | None, last_modified: str | None, accept: str | 
     return headers
 
 
+def _media_types(headers: dict[str, str]) -> list[str]:
+    # A server that sends Content-Type twice reaches us as "text/html, text/html; charset=utf-8".
+    values = headers.get("content-type", "").split(",")
+    return [media_type for v in values if (media_type := v.split(";", 1)[0].strip().lower())]
+
+
+def _refresh_location(current: str, answer: _Answer) -> str | None:
+    """Where an HTML page forwards with a quick <meta http-equiv="refresh">, if to another web page."""
+    if answer.status != 200 or not set(_media_types(answer.headers)) & set(HTML_TYPES):
+        return None
+    location = meta_refresh(answer.content)
+    target = urlsplit(urljoin(current, location or ""))._replace(fragment="")
+    if not location or target.scheme not in ("http", "https") or urlunsplit(target) == current.split("#")[0]:
+        return None
+    return location
+
+
+def _titled(answer: _Answer) -> str:
+    """' (page title: "…")' for an error page that has a title, else ''."""
+    if not answer.content:
+        return ""
+    title = page_title(decode_html(answer.content, answer.headers))
+    return f" (page title: {title!r})" if title else ""
+
+
 def _check_content_type(url: str, headers: dict[str, str], allowed: Sequence[str]) -> None:
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if not allowed or not media_type:
+    media_types = _media_types(headers)
+    if not allowed or not media_types:
         return
-    if any(media_type == a or (a.endswith("/*") and media_type.startswith(a[:-1])) for a in allowed):
-        return
+    for media_type in media_types:
+        if any(media_type == a or (a.endswith("/*") and media_type.startswith(a[:-1])) for a in allowed):
+            return
     raise FetchError(
         url,
         "content_type",
-        f"{url} sent {media_type}, not {' or '.join(allowed)}; "
+        f"{url} sent {', '.join(media_types)}, not {' or '.join(allowed)}; "
         "check that the source URL points to the right kind of document.",
     )
 
 
-def _root_cause(exc: BaseException) -> str:
-    """The innermost reason (e.g. 'Name or service not known'), not requests' nested repr chain."""
+def _check_content_encoding(url: str, headers: dict[str, str]) -> None:
+    """Refuse a compression urllib3 cannot unpack (we never ask for one): its bytes would pass as content."""
+    codings = [c.strip() for c in headers.get("content-encoding", "").lower().split(",") if c.strip()]
+    unknown = [c for c in codings if c != "identity" and c not in urllib3.HTTPResponse.CONTENT_DECODERS]
+    if unknown:
+        raise FetchError(
+            url,
+            "bad_answer",
+            f"{url} sent its answer compressed as {', '.join(unknown)!r}, which cannot be unpacked here "
+            f"(only {', '.join(urllib3.HTTPResponse.CONTENT_DECODERS)} can): the server ignores what "
+            "the request asked for. Tell the site owner.",
+        )
+
+
+def _innermost(exc: BaseException) -> BaseException:
     while exc.__context__ is not None and exc.__context__ is not exc:
         exc = exc.__context__
+    return exc
+
+
+def _shortened(exc: BaseException, limit: int = 100) -> str:
+    """An exception's message on one short line (a bad status line may be a whole page)."""
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason (e.g. 'Name or service not known'), not requests' nested repr chain."""
+    exc = _innermost(exc)
     reason = getattr(exc, "reason", None) or exc
     return str(reason).split(": ", 1)[-1] if ">: " in str(reason) else str(reason)
 

@@ -30,8 +30,9 @@ def find_article_links(result: FetchResult, selector: str, *, allow_domains: Seq
     """Canonical, absolute, de-duplicated article URLs that `selector` finds, in page order.
 
     The selector may match the links themselves or elements that contain one (the first link
-    inside counts). Links to other sites are dropped unless their host is in `allow_domains`
-    (subdomains included); `www.` does not make a different site.
+    inside that can be an article counts). Links to other sites are dropped unless their host is
+    in `allow_domains` (subdomains included); `www.` does not make a different site. Links back to
+    the page itself and hrefs that are no valid URL are skipped.
     """
     soup = _soup(result)
     base = _base_url(soup, result.final_url)
@@ -40,13 +41,11 @@ def find_article_links(result: FetchResult, selector: str, *, allow_domains: Seq
     except soupsieve.SelectorSyntaxError as exc:
         raise ValueError(f"the link selector {selector!r} is not valid CSS: {exc}") from exc
     allowed = [_site(host_of(result.final_url)), *(_site(d.strip().lower()) for d in allow_domains)]
+    itself = {canonical_url(result.url), canonical_url(result.final_url)}
     links: list[str] = []
     for element in matches:
-        href = _href(element)
-        if not href or href.lower().startswith(_NOT_ARTICLES):
-            continue
-        url = canonical_url(urljoin(base, href))
-        if urlsplit(url).scheme in ("http", "https") and _on_site(url, allowed) and url not in links:
+        url = _absolute(base, _href(element))
+        if url and _on_site(url, allowed) and url not in itself and url not in links:
             links.append(url)
     return links
 
@@ -77,12 +76,31 @@ def _soup(result: FetchResult) -> BeautifulSoup:
 
 def _base_url(soup: BeautifulSoup, page_url: str) -> str:
     base = soup.find("base", href=True)
-    return urljoin(page_url, str(base["href"]).strip()) if isinstance(base, Tag) else page_url
+    if not isinstance(base, Tag):
+        return page_url
+    return _absolute(page_url, str(base["href"])) or page_url  # as browsers ignore a javascript: base
 
 
 def _href(element: Tag) -> str | None:
-    link = element if element.has_attr("href") else element.find(["a", "area"], href=True)
-    return str(link["href"]).strip() if isinstance(link, Tag) else None
+    """The element's own href, else the first one inside it that can lead to an article."""
+    if element.has_attr("href"):
+        return str(element["href"]).strip()
+    for link in element.find_all(["a", "area"], href=True):
+        href = str(link["href"]).strip()
+        if href and not href.lower().startswith(_NOT_ARTICLES):
+            return href
+    return None
+
+
+def _absolute(base: str, href: str | None) -> str | None:
+    """The canonical http(s) URL `href` points to, or None (mailto:, #top, 'http://[::1', ...)."""
+    if not href or href.lower().startswith(_NOT_ARTICLES):
+        return None
+    try:
+        url = canonical_url(urljoin(base, href))
+    except ValueError:  # an unbalanced IPv6 bracket and the like: one bad link, not a broken page
+        return None
+    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def _site(host: str) -> str:

@@ -70,6 +70,8 @@ class RobotsCache:
         try:
             result = self._client.fetch(robots_url, accept="text/plain")
         except FetchError as exc:
+            if exc.kind == "blocked":  # a bot wall in front of robots.txt stands in front of the rest too
+                return _Rules(None, str(exc).rstrip("."))
             if exc.status is not None and 400 <= exc.status < 500 and exc.kind != "rate_limited":
                 parser.allow_all = True  # no robots.txt: everything is allowed
                 return _Rules(parser)

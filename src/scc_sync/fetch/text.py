@@ -36,6 +36,7 @@ _BLOCKS = (
     "dd",
     "dt",
 )
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BREAKS = re.compile(r"\s*\n\s*")
 
@@ -57,6 +58,17 @@ def html_to_text(html: str) -> str:
         node.tail = "\n" + (node.tail or "")
         node.text = "\n" + (node.text or "")
     return normalize_space(root.text_content())
+
+
+def page_title(html: str) -> str | None:
+    """The <title> of an HTML page on one line (at most 120 characters), or None."""
+    html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses a str that declares its encoding
+    try:
+        title = lxml_html.document_fromstring(html).findtext(".//title")
+    except (etree.ParserError, ValueError):
+        return None
+    title = normalize_space(title or "")
+    return (title if len(title) <= 120 else title[:119] + "…") or None
 
 
 def element_text(root: Tag) -> str:
