@@ -328,9 +328,12 @@ def test_days_without_a_digest_run_are_caught_up_by_the_next_issue(store: Store,
         # day 6, 07:00 covers day 5 and catches up the skipped days
         later = run_digest(cfg, store, transport, now=fixed(day + timedelta(days=6, hours=-5)))
     assert (first.sent, later.sent) == (1, 1)
-    first_text, text = sorted(  # the catch-up issue is the one with day 5 in it
-        (m.get_body(("plain",)).get_content() for m in maildir_messages(box)), key=lambda t: "Tag 5" in t
+    first_mail, caught_up = sorted(  # the catch-up issue is the one with day 5 in it
+        maildir_messages(box), key=lambda m: "Tag 5" in m.get_body(("plain",)).get_content()
     )
+    first_text, text = (m.get_body(("plain",)).get_content() for m in (first_mail, caught_up))
+    assert first_mail["Subject"] == "SCC-Digest: 1 neue Meldung (18.10.2021)"
+    assert caught_up["Subject"] == "SCC-Digest: 4 neue Meldungen (20.10.2021 – 23.10.2021)"
     assert "Meldung vom Tag 0" in first_text
     assert [n for n in range(6) if f"== Meldung vom Tag {n}" in text] == [2, 3, 4, 5]  # 3 days back at most
     assert "20. Oktober 2021" in text and "23. Oktober 2021" in text  # the intro names the whole range

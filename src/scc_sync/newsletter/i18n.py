@@ -15,6 +15,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "de": {
         "digest_subject": "{title}: {count} (KW {week})",
         "digest_subject_daily": "{title}: {count} ({day})",
+        "digest_subject_range": "{title}: {count} ({first} – {last})",
         "new_one": "1 neue Meldung",
         "new_many": "{n} neue Meldungen",
         "updated_one": "1 Aktualisierung",
@@ -63,6 +64,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "digest_subject": "{title}: {count} (week {week})",
         "digest_subject_daily": "{title}: {count} ({day})",
+        "digest_subject_range": "{title}: {count} ({first} – {last})",
         "new_one": "1 new item",
         "new_many": "{n} new items",
         "updated_one": "1 update",

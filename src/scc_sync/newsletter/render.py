@@ -360,8 +360,13 @@ class Renderer:
         if first == last:
             day = format_date(last, "medium", locale=locale)
             return words["digest_subject_daily"].format(title=self.digest_title, count=count, day=day)
-        week = last.isocalendar().week
-        return words["digest_subject"].format(title=self.digest_title, count=count, week=week)
+        if first.isoweekday() == 1 and (last - first).days == 6:  # one ISO week
+            week = last.isocalendar().week
+            return words["digest_subject"].format(title=self.digest_title, count=count, week=week)
+        first_day, last_day = (format_date(d, "medium", locale=locale) for d in (first, last))
+        return words["digest_subject_range"].format(  # a catch-up issue after skipped periods
+            title=self.digest_title, count=count, first=first_day, last=last_day
+        )
 
     def check_templates(self) -> None:
         """Load every mail template once: a syntax error stops a run before anything is queued."""
