@@ -57,6 +57,7 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
         "status",
         "run",
         "healthcheck",
+        "check",
         "demo",
     ],
 )

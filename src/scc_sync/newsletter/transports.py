@@ -167,6 +167,10 @@ class _NoSession(_Retry):
     """No usable session could be opened at all."""
 
 
+class SmtpUnavailable(Exception):
+    """`SmtpTransport.check`: no session could be opened; the message says why and what to check."""
+
+
 CHECK_SETTINGS = "check [delivery.smtp]"
 
 
@@ -266,6 +270,24 @@ class SmtpTransport:
             raise _NoSession(f"{where}: {type(exc).__name__}: {exc}") from exc
         self.connections += 1
         return conn
+
+    def check(self) -> str:
+        """Open a session exactly as sending would (TLS, login), close it, and say what was done.
+
+        Raises SmtpUnavailable with the reason a run would give. Sends no mail."""
+        try:
+            conn = self._connect()
+        except _Retry as failure:
+            raise SmtpUnavailable(failure.reply) from None
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            conn.quit()
+        steps = {
+            "none": "no TLS",
+            "starttls": "STARTTLS, certificate verified",
+            "tls": "TLS, certificate verified",
+        }
+        login = f", logged in as {self.username}" if self.username else ""
+        return f"SMTP {self.host}:{self.port}: connected, {steps[self.security]}{login}"
 
     def _drop(self) -> None:
         """Forget the connection without a polite QUIT: its state is no longer trustworthy."""
