@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from scc_sync.config import Config, ConfigError, SourceConfig
 from scc_sync.fetch.feeds import FeedError, FeedResult, parse_feed
@@ -35,18 +36,24 @@ class Finding:
 
 
 def check_database(config: Config) -> Finding:
-    """Open the configured database without creating it; a missing SQLite file is fine (sync creates it)."""
+    """Connect and read the schema version; nothing is created or upgraded (sync and run do that)."""
     url = make_url(config.state.url)
+    shown = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         return Finding(
             "database", True, f"{Path(url.database).resolve()} does not exist yet: sync creates it"
         )
     try:
-        with open_store(config.state.url):
-            pass
-    except StoreError as exc:
-        return Finding("database", False, str(exc))
-    return Finding("database", True, f"{url.render_as_string(hide_password=True)} (schema {head_revision()})")
+        with open_store(config.state.url, migrate=False) as store:
+            version = store.schema_version()
+    except (StoreError, SQLAlchemyError) as exc:
+        return Finding("database", False, f"{shown}: {getattr(exc, 'orig', None) or exc}")
+    head = head_revision()
+    if version == head:
+        return Finding("database", True, f"{shown} (schema {version})")
+    if version is None:
+        return Finding("database", True, f"{shown}: empty; the first sync creates the tables")
+    return Finding("database", True, f"{shown}: schema {version}, upgraded to {head} by the next run")
 
 
 def check_secret(config: Config) -> Finding:

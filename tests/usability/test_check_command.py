@@ -79,3 +79,31 @@ def test_check_names_each_problem_and_exits_1(tmp_path: Path, http_server: Local
     assert out.splitlines()[-1] == "check: 1 ok, 4 problem(s)"
     only = scc("--config", "scc.toml", "check", "--no-mail", "--source", "alt", cwd=tmp_path, env=SECRET)
     assert only.stdout.splitlines()[-1] == "check: 2 ok, 1 problem(s)" and "relaunch" not in only.stdout
+
+
+def test_the_database_check_reads_the_schema_and_changes_nothing(store_url: str) -> None:
+    from scc_sync.check import check_database
+    from scc_sync.config import parse_config
+    from scc_sync.store import open_store
+    from scc_sync.store.engine import head_revision
+
+    config = parse_config({"state": {"database": store_url}})
+    with open_store(store_url, migrate=False) as empty:
+        if empty.engine.dialect.name == "sqlite":  # an SQLite file that is not there yet is fine
+            assert "does not exist yet: sync creates it" in check_database(config).detail
+            empty.schema_version()  # creates the empty file, as a connection does
+        assert check_database(config).detail.endswith(": empty; the first sync creates the tables")
+        assert empty.schema_version() is None  # nothing was created by the check
+    with open_store(store_url):
+        pass
+    assert check_database(config).detail.endswith(f"(schema {head_revision()})")
+
+
+def test_an_unreachable_database_is_a_problem() -> None:
+    from scc_sync.check import check_database
+    from scc_sync.config import parse_config
+
+    found = check_database(
+        parse_config({"state": {"database": "postgresql+psycopg://nobody@127.0.0.1:9/none"}})
+    )
+    assert not found.ok and "127.0.0.1" in found.detail and "connect" in found.detail.lower()
