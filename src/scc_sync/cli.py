@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -94,6 +94,15 @@ def describe_database(url: str) -> str:
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"scc-sync: error: {message}", err=True)
     sys.exit(code)
+
+
+def require_sources(config: Config, names: Iterable[str]) -> None:
+    """`--source NAME` options must name configured sources (usage error otherwise)."""
+    try:
+        for name in names:
+            config.source(name)
+    except ConfigError as exc:
+        fail(f"--source: {exc}", EXIT_USAGE)
 
 
 def utc_now() -> datetime:

@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from scc_sync.cli import EXIT_FAILED, AppContext, cli, fail, pass_app
-from scc_sync.config import ConfigError
+from scc_sync.cli import EXIT_FAILED, AppContext, cli, pass_app, require_sources
 
 
 @cli.command("check")
@@ -27,11 +26,7 @@ def check_command(app: AppContext, sources: tuple[str, ...], no_mail: bool, no_s
     from scc_sync.fetch.http import client_for
 
     config = app.config
-    try:
-        for name in sources:
-            config.source(name)
-    except ConfigError as exc:
-        fail(f"--source: {exc}", 2)
+    require_sources(config, sources)
     findings = [check_database(config), check_secret(config)]
     if not no_mail:
         findings.append(check_mail(config))

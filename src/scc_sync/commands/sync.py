@@ -19,6 +19,7 @@ from scc_sync.cli import (
     fail,
     parse_since,
     pass_app,
+    require_sources,
     utc_now,
 )
 from scc_sync.config import ConfigError
@@ -39,11 +40,7 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
     2 for usage or config errors, 3 when another sync is running.
     """
     config = app.config
-    try:
-        for name in sources:
-            config.source(name)
-    except ConfigError as exc:
-        fail(f"--source: {exc}", 2)
+    require_sources(config, sources)
     total = len(sources) or sum(1 for s in config.sources if s.enabled)
     finished: list[SourceReport] = []
     show = _progress(total) if app.verbosity >= 0 else (lambda _report: None)
