@@ -79,6 +79,8 @@ def test_check_names_each_problem_and_exits_1(tmp_path: Path, http_server: Local
     assert out.splitlines()[-1] == "check: 1 ok, 4 problem(s)"
     only = scc("--config", "scc.toml", "check", "--no-mail", "--source", "alt", cwd=tmp_path, env=SECRET)
     assert only.stdout.splitlines()[-1] == "check: 2 ok, 1 problem(s)" and "relaunch" not in only.stdout
+    unknown = scc("--config", "scc.toml", "check", "--source", "alte", cwd=tmp_path, env=SECRET)
+    assert unknown.returncode == 2 and "--source: " in unknown.stderr and "alt" in unknown.stderr
 
 
 def test_the_database_check_reads_the_schema_and_changes_nothing(store_url: str) -> None:
