@@ -242,6 +242,18 @@ def record_checks(conn: Connection, source: str, checks: Sequence[ArticleCheck],
         conn.execute(update(items).where(items.c.source == source, items.c.key == check.key).values(**values))
 
 
+def record_article_reads(
+    conn: Connection, source: str, reads: Sequence[tuple[str, dict[str, Any] | None, bytes]]
+) -> None:
+    """Articles of stored feed items read after failing before: their facts and bytes join the item,
+    whose title and text stay the feed's."""
+    for key, summary, raw in reads:
+        values: dict[str, Any] = {"raw": raw}
+        if summary is not None:
+            values["summary"] = summary
+        conn.execute(update(items).where(items.c.source == source, items.c.key == key).values(**values))
+
+
 def count_items(conn: Connection, source: str) -> int:
     return conn.scalar(select(func.count()).select_from(items).where(items.c.source == source)) or 0
 
