@@ -97,7 +97,11 @@ class ArticleProblem:
             return f"refused automated access ({status} from {self.protection or 'bot protection'})"
         if self.kind in ("consent", "login"):
             return f"showed {self.protection} instead of the article"
-        return _SUMMARIES.get(self.kind) or (f"answered {status}" if self.status else self.kind)
+        if self.status == 429:
+            return f"asked to slow down ({status})"
+        if self.kind in ("http_status", "rate_limited", "gone") and self.status:
+            return f"answered {status}"
+        return _SUMMARIES.get(self.kind, self.kind)
 
 
 _SUMMARIES = {
@@ -106,7 +110,6 @@ _SUMMARIES = {
     "too_large": "are larger than [http] max_bytes",
     "timeout": "did not answer in time",
     "connection": "could not be reached",
-    "rate_limited": "asked to slow down",
     "bad_answer": "sent broken answers",
     "redirect_loop": "redirect in a loop",
     "too_many_redirects": "redirect too often",
@@ -185,7 +188,7 @@ def _warning(summary: str, group: list[ArticleProblem], asked: int, keeps: str) 
     if len(group) == 1 and first.reason != "refused":
         return f"article {first.url}: {first.message}"
     share = "article pages" if len(group) >= asked else f"{len(group)} of {asked} article pages"
-    example = "" if len(group) >= asked else f" (e.g. {first.url})"
+    example = "" if len(group) >= asked else f", e.g. {first.url}"
     consequence = _CONSEQUENCES.get(first.reason) if first.reason else None
     tail = f"; {consequence.format(keeps=keeps)}" if consequence else ""
     return f"{share} {summary}{example}{tail}"

@@ -109,7 +109,7 @@ def _link_text(element: Tag, link: Tag) -> str | None:
     """What the listing calls the article: the link's text, else the matched element's first heading."""
     heading = element.find(_HEADINGS) if element is not link else None
     for candidate in (link, heading):
-        text = normalize_space(candidate.get_text(" ")) if isinstance(candidate, Tag) else ""
+        text = " ".join(candidate.get_text(" ").split()) if isinstance(candidate, Tag) else ""
         if text:
             return text[:_LINK_TEXT_LIMIT]
     return None
