@@ -291,7 +291,6 @@ def harvest_source(
     if harvest.error is not None:
         return harvest
     harvest = _with_reads(_retry(tools, harvest, memory.due, known, reads), reads)
-    rechecks = [r for r in rechecks or [] if r.key not in memory.failures]  # those wait for their back-off
     return _recheck(tools, harvest, rechecks) if rechecks else harvest
 
 

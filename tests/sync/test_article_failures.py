@@ -15,7 +15,7 @@ from scc_sync.pipeline import run_digest
 from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.articles import remembered_failures
-from scc_sync.sync import RETRIES_PER_SOURCE
+from scc_sync.sync import RECHECKS_PER_SOURCE, RETRIES_PER_SOURCE
 from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, parse
 from tests.sync.conftest import Entry, config, feed, page, rss, run, state
 from tests.sync.test_feeds_sync import HTML, SEED, items
@@ -228,3 +228,18 @@ def test_items_whose_article_failed_are_delivered_with_the_feed_text(
     [key] = box.keys()
     text = parse(box.get_bytes(key)).get_body(("plain",)).get_content()
     assert "Meldung /a.html" in text and "Feedtext /a.html" in text
+
+
+def test_articles_waiting_after_a_failure_leave_the_rechecks_to_the_others(
+    http_server, store: Store, client, clock
+) -> None:
+    walled = [f"/{n:02d}.html" for n in range(RECHECKS_PER_SOURCE + 1)]
+    for path in walled:
+        http_server.route(path, BOT_WALL)
+    http_server.route("/zz.html", conditional(SEED, content_type=HTML))  # sorts after the others
+    url = http_server.route("/", conditional(listing(*walled, "/zz.html"), content_type=HTML))
+    cfg = config(page("p", url))
+    assert run(cfg, store, client, clock).sources[0].new == len(walled) + 1
+    clock.advance(days=1)
+    [report] = run(cfg, store, client, clock).sources
+    assert report.rechecked == 1 and http_server.hits("/zz.html") == 2

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, func, insert, select, update
 
 from scc_sync.models import Item
-from scc_sync.store.schema import items
+from scc_sync.store.schema import article_failures, items
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -196,7 +196,11 @@ class ArticleCheck:
 
 
 def known_articles(conn: Connection, source: str, *, first_seen_since: datetime) -> list[KnownArticle]:
-    """The source's items first seen since then whose article has not answered 404/410."""
+    """The source's items first seen since then whose article has not answered 404/410, and is not
+    remembered as failed (it is asked for again when its back-off has passed, not re-checked)."""
+    failed = select(article_failures.c.key).where(
+        article_failures.c.source == items.c.source, article_failures.c.key == items.c.key
+    )
     rows = conn.execute(
         select(
             items.c.key,
@@ -209,6 +213,7 @@ def known_articles(conn: Connection, source: str, *, first_seen_since: datetime)
             items.c.source == source,
             items.c.first_seen_at >= first_seen_since,
             items.c.article_gone_at.is_(None),
+            ~failed.exists(),
         )
     )
     return [KnownArticle(*row) for row in rows]
