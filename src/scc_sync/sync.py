@@ -290,7 +290,7 @@ def harvest_source(
     harvest = _harvest_safely(tools, source, state, known, reads)
     if harvest.error is not None:
         return harvest
-    harvest = _with_reads(_retry(tools, harvest, memory.due, known, reads), reads)
+    harvest = _with_reads(_retry_safely(tools, harvest, memory.due, known, reads), reads)
     return _recheck(tools, harvest, rechecks) if rechecks else harvest
 
 
@@ -479,6 +479,17 @@ def _summarize(tools: Tools, page: FetchResult) -> tuple[dict[str, Any] | None, 
 
 
 # -- asking again for articles that failed before (worker threads) --------------------------------------
+
+
+def _retry_safely(
+    tools: Tools, harvest: Harvest, due: list[ArticleFailure], known: dict[str, bool], reads: ArticleReads
+) -> Harvest:
+    """`_retry`, but a surprise costs only the articles asked for again, not the source's harvest."""
+    try:
+        return _retry(tools, harvest, due, known, reads)
+    except Exception:
+        log.exception("source %s: asking again for failed articles went wrong", harvest.source.name)
+        return harvest
 
 
 def _retry(
