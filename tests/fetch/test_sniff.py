@@ -162,6 +162,15 @@ def test_consent_walls_and_login_pages_are_told_from_articles(html: str, verdict
             "rechnet mit deutlich kürzeren Wartezeiten im Bürgeramt.</p></article>"
             "<footer><a href='#'>Cookie-Einstellungen ändern</a></footer>",
         ),
+        # a short article, and a cookie notice in a container that does not say what it is
+        page(
+            "<title>Neue Ladesäulen am Rathaus</title>",
+            "<article><h1>Neue Ladesäulen am Rathaus</h1><p>Am Rathausplatz sind seit heute vier neue "
+            "Ladesäulen für Elektroautos in Betrieb. Die Stadtwerke haben sie in nur drei Wochen errichtet; "
+            "geladen wird mit Ökostrom aus der Region. Bezahlt wird per App, Ladekarte oder Karte direkt an "
+            "der Säule. Weitere Standorte an Bahnhof und Stadthalle folgen im Frühjahr.</p></article>"
+            "<div class='notice'>Diese Website verwendet Cookies. <button>Akzeptieren</button></div>",
+        ),
         # an article with a login box for subscribers in its header
         page(
             "<title>Digitalgipfel: Die Ergebnisse</title>",
@@ -175,7 +184,7 @@ def test_consent_walls_and_login_pages_are_told_from_articles(html: str, verdict
         ),
         "",  # nothing at all is no consent page either
     ],
-    ids=["borlabs-banner", "usercentrics-modal", "short-news", "login-box", "wrapper-class", "empty"],
+    ids=["borlabs", "usercentrics-modal", "short-news", "short-news-banner", "login-box", "wrapper", "empty"],
 )
 def test_articles_with_a_cookie_banner_or_login_box_are_articles(html: str) -> None:
     assert consent_wall(html) is None

@@ -125,10 +125,22 @@ _LOGIN_WORDS = re.compile(r"\b(?:anmeld|einlogg|login|log in|sign in|konto|accou
 # is no article; at or above it there is one, whatever banner comes with it.
 ARTICLE_WORDS = 120
 _SHELL_WORDS = 20  # a page this empty next to a consent manager is the manager's page, nothing else
+_BANNER_WORDS = 60  # a page with a consent title and this little else is the consent page
 _CONSENT_CANDIDATES = (
     "//*[@id or @class][not(self::html or self::body)][not(.//article or .//main or .//*[@role='main'])]"
 )
-_NOT_OWN_TEXT = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer")
+_NOT_OWN_TEXT = (
+    "head",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "nav",
+    "header",
+    "footer",
+)
 
 
 def consent_wall(html: str) -> str | None:
@@ -150,16 +162,30 @@ def consent_wall(html: str) -> str | None:
     words = len(text.split())
     if words >= ARTICLE_WORDS:
         return None
-    if _CONSENT_WORDS.search(title) or _banner_only(text) or (manager and words < _SHELL_WORDS):
+    rest = len(_without_consent_blocks(root).split())  # what is left besides whatever asks for consent
+    if (
+        (_CONSENT_WORDS.search(title) and (manager or rest < _BANNER_WORDS))
+        or (_asks_for_consent(text) and rest < _SHELL_WORDS)
+        or (manager and words < _SHELL_WORDS)
+    ):
         return f"a cookie consent page ({manager})" if manager else "a cookie consent page"
     if login and _LOGIN_WORDS.search(title):
         return "a login page"
     return None
 
 
-def _banner_only(text: str) -> bool:
-    """Short text that asks for consent: a banner outside any container that says so."""
+def _asks_for_consent(text: str) -> bool:
     return bool(_CONSENT_WORDS.search(text) and _ACCEPT_WORDS.search(text))
+
+
+def _without_consent_blocks(root: lxml_html.HtmlElement) -> str:
+    """The text left when the smallest elements that ask for consent (a banner in a container whose
+    name does not say so) are taken out."""
+    asking = [e for e in root.iter() if e.tag not in ("html", "body") and _asks_for_consent(e.text_content())]
+    for element in asking:
+        if not any(_asks_for_consent(inner.text_content()) for inner in element.iterdescendants()):
+            element.drop_tree()
+    return " ".join(root.text_content().split())
 
 
 def _own_text(root: lxml_html.HtmlElement) -> str:
