@@ -52,5 +52,11 @@ def forget_failures(conn: Connection, source: str, keys: Sequence[str]) -> None:
         )
 
 
+def prune_failures(conn: Connection, *, before: datetime) -> int:
+    """Forget articles given up on before then (housekeeping); one still listed is then asked once more."""
+    given_up = article_failures.c.retry_at.is_(None) & (article_failures.c.last_failed_at < before)
+    return conn.execute(delete(article_failures).where(given_up)).rowcount
+
+
 def _failure(row: object) -> ArticleFailure:
     return ArticleFailure(**{name: getattr(row, name) for name in ArticleFailure.__dataclass_fields__})
