@@ -45,6 +45,7 @@ from scc_sync.newsletter.transports import SendResult, Transport, wire_bytes
 from scc_sync.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
 from scc_sync.status import check_health
 from scc_sync.store import Store
+from scc_sync.store.articles import prune_failures
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, Heartbeat, put_meta, read_times, write_heartbeat
 from scc_sync.store.schema import items, job_runs, locks, outbox, outbox_payloads
@@ -130,7 +131,8 @@ def retry_job(config: Config, store: Store, transport: Transport, *, now: Clock)
 
 
 def housekeeping(config: Config, store: Store, *, now: Clock) -> dict[str, int]:
-    """Drop raw article pages, finished ledger rows and job records older than `[state] retention_days`."""
+    """Drop raw article pages, finished ledger rows, job records and given-up article failures older than
+    `[state] retention_days`."""
     with pipeline.job(store, "housekeeping", now=now) as detail:
         cutoff = now() - timedelta(days=config.state.retention_days)
         with store.write() as conn:
@@ -148,6 +150,7 @@ def housekeeping(config: Config, store: Store, *, now: Clock) -> dict[str, int]:
                         job_runs.c.finished_at.is_not(None), job_runs.c.finished_at < cutoff
                     )
                 ).rowcount,
+                "article_failures": prune_failures(conn, before=cutoff),
             }
         detail.update(pruned)
     log.info("housekeeping: pruned %s", ", ".join(f"{n} {what}" for what, n in pruned.items()))

@@ -30,7 +30,7 @@ def source_health(conn: Connection) -> list[dict[str, Any]]:
             "next_due": s.next_due,
             "gone": s.gone,
             "items": count_items(conn, s.name),
-            "warning": s.warning,
+            "warning": "; ".join(w for w in (s.warning, s.article_warning) if w) or None,
         }
         for s in list_sources(conn)
     ]

@@ -19,6 +19,11 @@ the listing and its new articles. They are conditional GETs; identical bytes are
 changed article becomes a new revision only when the text a reader sees changed. A re-check never
 fails its source: a 404/410 ends the article's re-checks, other problems are logged and it is asked
 again after `recheck_every`.
+
+Failed articles: an article page that could not be read (an error, a bot wall, a cookie consent page)
+is remembered with a back-off (see `scc_sync.articles`): it is not asked for again until then, and not
+at all after a 404/410. Those due are asked again on any sync, changed source or not, at most
+`RETRIES_PER_SOURCE` per source, before the re-checks. Re-checks leave such articles alone.
 """
 
 from __future__ import annotations
@@ -36,15 +41,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from scc_sync.articles import (
+    HOST_TROUBLE,
+    ArticleProblem,
+    ArticleReads,
+    due_retries,
+    listing_item_allowed,
+)
 from scc_sync.config import Config, SourceConfig, parse_duration
 from scc_sync.extract import extract_summary
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.feeds import FeedError, FeedResult, cache_ttl_seconds, parse_feed
 from scc_sync.fetch.http import FEED_ACCEPT, HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
-from scc_sync.fetch.pages import article_item, find_article_links
+from scc_sync.fetch.pages import article_item, article_links
 from scc_sync.fetch.robots import HostPacer, RobotsCache
+from scc_sync.fetch.sniff import consent_wall
 from scc_sync.models import FetchResult, Item
 from scc_sync.store import Store
+from scc_sync.store.articles import ArticleFailure, forget_failures, remember_failures, remembered_failures
 from scc_sync.store.items import (
     ArticleCheck,
     KnownArticle,
@@ -52,6 +66,7 @@ from scc_sync.store.items import (
     content_hash,
     known_articles,
     known_keys,
+    record_article_reads,
     record_checks,
     save_items,
 )
@@ -66,7 +81,7 @@ SELECTOR_BROKEN_AT = 3  # a selector that found at least this many links and now
 # recheck_every (1d), 10 re-check up to 480 articles a day, and even at a capped Crawl-delay of 10 s a
 # source's re-checks take under two minutes.
 RECHECKS_PER_SOURCE = 10
-HOST_TROUBLE = ("rate_limited", "timeout", "connection")  # a re-check that sees these stops the others
+RETRIES_PER_SOURCE = 10  # failed articles asked again per source and sync, those waiting longest first
 
 ParseFeed = Callable[[FetchResult, str, datetime], FeedResult]
 
@@ -94,6 +109,27 @@ class Harvest:
     error: Exception | None = None
     checks: list[ArticleCheck] = field(default_factory=list)  # article fetches to remember (page sources)
     rechecked: int = 0  # known articles fetched again
+    failures: list[ArticleFailure] = field(default_factory=list)  # articles that failed: when to ask again
+    recovered: list[str] = field(default_factory=list)  # keys of articles read after failing before
+    filled: list[tuple[str, dict[str, Any] | None, bytes]] = field(default_factory=list)  # feeds: late reads
+    article_warnings: list[str] | None = None  # None: no article was asked for (the last warning holds)
+
+
+@dataclass(frozen=True)
+class ArticleMemory:
+    """A source's remembered article failures, and those due to be asked again this sync."""
+
+    failures: Mapping[str, ArticleFailure] = field(default_factory=dict)
+    due: list[ArticleFailure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article page that was read, with its facts (None if extraction failed, `note` says why)."""
+
+    page: FetchResult
+    summary: dict[str, Any] | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +234,7 @@ def sync(
                     states[src.name],
                     _known(store, src),
                     _rechecks(store, src, config, started),
+                    _memory(store, src, started),
                 ): src
                 for src in due
             }
@@ -240,23 +277,38 @@ def harvest_source(
     state: SourceState,
     known: dict[str, bool],
     rechecks: list[Recheck] | None = None,
+    memory: ArticleMemory | None = None,
 ) -> Harvest:
-    """Fetch one source, everything new behind it, then the known articles due for a re-check.
+    """Fetch one source, everything new behind it, the failed articles due again, then the known articles
+    due for a re-check.
 
-    Never raises: a problem with the source itself becomes `Harvest.error` (and no article is re-checked);
-    a problem with a re-check costs only that re-check.
+    Never raises: a problem with the source itself becomes `Harvest.error` (and no article is asked for
+    again); a problem with one article costs only that article.
     """
-    harvest = _harvest_safely(tools, source, state, known)
-    if harvest.error is not None or not rechecks:
+    memory = memory or ArticleMemory()
+    reads = ArticleReads(source.name, tools.now, memory.failures)
+    harvest = _harvest_safely(tools, source, state, known, reads)
+    if harvest.error is not None:
         return harvest
-    return _recheck(tools, harvest, rechecks)
+    harvest = _with_reads(_retry_safely(tools, harvest, memory.due, known, reads), reads)
+    return _recheck(tools, harvest, rechecks) if rechecks else harvest
+
+
+def _with_reads(harvest: Harvest, reads: ArticleReads) -> Harvest:
+    keeps = "the feed text" if harvest.source.kind == "feed" else "the listing's link text"
+    return replace(
+        harvest,
+        failures=list(reads.failures.values()),
+        recovered=reads.recovered,
+        article_warnings=reads.warnings(keeps=keeps),
+    )
 
 
 def _harvest_safely(
-    tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]
+    tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool], reads: ArticleReads
 ) -> Harvest:
     try:
-        return _harvest(tools, source, state, known)
+        return _harvest(tools, source, state, known, reads)
     except (FetchError, FeedError) as exc:
         return Harvest(source, error=exc)
     except ValueError as exc:  # e.g. a link_selector that is not valid CSS
@@ -266,7 +318,9 @@ def _harvest_safely(
         return Harvest(source, error=RuntimeError(f"{source.name}: unexpected {type(exc).__name__}: {exc}"))
 
 
-def _harvest(tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool]) -> Harvest:
+def _harvest(
+    tools: Tools, source: SourceConfig, state: SourceState, known: dict[str, bool], reads: ArticleReads
+) -> Harvest:
     is_feed = source.kind == "feed"
     recheck = not is_feed and _selector_found_nothing(state)
     result = tools.client.fetch(
@@ -279,27 +333,40 @@ def _harvest(tools: Tools, source: SourceConfig, state: SourceState, known: dict
     if result.not_modified or (not recheck and _same_content(result, state)):
         return Harvest(source, result, unchanged=True, ttl_seconds=cache_ttl_seconds(result.headers))
     if is_feed:
-        return _harvest_feed(tools, source, result, known)
-    return _harvest_page(tools, source, result, known)
+        return _harvest_feed(tools, source, result, known, reads)
+    return _harvest_page(tools, source, result, known, reads)
 
 
-def _harvest_feed(tools: Tools, source: SourceConfig, result: FetchResult, known: dict[str, bool]) -> Harvest:
+def _harvest_feed(
+    tools: Tools, source: SourceConfig, result: FetchResult, known: dict[str, bool], reads: ArticleReads
+) -> Harvest:
     parsed = tools.parse(result, source.name, tools.now)
     harvested: list[Harvested] = []
     warnings = list(parsed.warnings)
     for item in parsed.items:
-        # Read the article of a new item, or of one whose article could not be read last time.
-        if source.fetch_articles and _has_article(item, result) and not known.get(item.key, False):
-            page, problem = _read_article(tools, item.url)
-            if problem:
-                warnings.append(problem)
-            if page is not None:
-                summary, problem = _summarize(tools, page)
-                warnings.extend([problem] if problem else [])
-                harvested.append(Harvested(item, summary, page.content))
-                continue
-        harvested.append(Harvested(item))
+        if not _wants_article(source, item, result, known, reads):
+            harvested.append(Harvested(item))
+            continue
+        article = _read_into(tools, reads, item.key, item.url)
+        if isinstance(article, ArticleProblem):  # the item keeps the feed's text
+            harvested.append(Harvested(item))
+            continue
+        warnings.extend([article.note] if article.note else [])
+        harvested.append(Harvested(item, article.summary, article.page.content))
     return Harvest(source, result, harvested, warnings, parsed.ttl_seconds)
+
+
+def _wants_article(
+    source: SourceConfig, item: Item, feed: FetchResult, known: dict[str, bool], reads: ArticleReads
+) -> bool:
+    """Read the article of a new item, or of one stored without it, unless it failed before (it is
+    then asked again once its back-off has passed, see `_retry`)."""
+    return (
+        source.fetch_articles
+        and _has_article(item, feed)
+        and not known.get(item.key, False)
+        and item.key not in reads.remembered
+    )
 
 
 def _has_article(item: Item, feed: FetchResult) -> bool:
@@ -311,26 +378,38 @@ def _has_article(item: Item, feed: FetchResult) -> bool:
     )
 
 
-def _harvest_page(tools: Tools, source: SourceConfig, result: FetchResult, known: dict[str, bool]) -> Harvest:
-    links = find_article_links(result, source.link_selector or "a", allow_domains=source.allow_domains)
+def _harvest_page(
+    tools: Tools, source: SourceConfig, result: FetchResult, known: dict[str, bool], reads: ArticleReads
+) -> Harvest:
+    links = article_links(result, source.link_selector or "a", allow_domains=source.allow_domains)
     harvested: list[Harvested] = []
     warnings: list[str] = []
     checks: list[ArticleCheck] = []
-    for link in links:
-        if link in known:  # known articles are re-checked separately (see `_recheck`)
+    for link, text in links.items():
+        # Known articles are re-checked (see `_recheck`), failed ones asked again after a while (`_retry`).
+        if link in known or link in reads.remembered:
             continue
-        page, problem = _read_article(tools, link)
-        if page is None:
-            warnings.append(problem or f"article {link}: not read")
+        article = _read_into(tools, reads, link, link, text)
+        if isinstance(article, ArticleProblem):
+            harvested.extend(_listing_item(source, reads.failures.get(link), known))
             continue
-        summary, problem = _summarize(tools, page)
-        warnings.extend([problem] if problem else [])
-        item = _article(page, source.name, summary)
-        harvested.append(Harvested(item, summary, page.content))
-        checks.append(_read(item.key, page))  # its first re-check can then be a conditional GET
+        warnings.extend([article.note] if article.note else [])
+        item = _article(article.page, source.name, article.summary)
+        harvested.append(Harvested(item, article.summary, article.page.content))
+        checks.append(_read(item.key, article.page))  # its first re-check can then be a conditional GET
     return Harvest(
         source, result, harvested, warnings, cache_ttl_seconds(result.headers), len(links), checks=checks
     )
+
+
+def _listing_item(
+    source: SourceConfig, failure: ArticleFailure | None, known: dict[str, bool]
+) -> list[Harvested]:
+    """A page source's article that cannot be read, as an item with the listing's link text for its title
+    (when that is allowed, see `listing_item_allowed`, and it is not stored yet)."""
+    if failure is None or not failure.title or failure.key in known or not listing_item_allowed(failure):
+        return []
+    return [Harvested(Item(source=source.name, key=failure.key, url=failure.url, title=failure.title))]
 
 
 def _article(page: FetchResult, source: str, summary: dict[str, Any] | None) -> Item:
@@ -344,11 +423,39 @@ def _article(page: FetchResult, source: str, summary: dict[str, Any] | None) -> 
     return replace(item, title=summary.get("title") or item.title, text=text or item.text)
 
 
-def _read_article(tools: Tools, url: str) -> tuple[FetchResult | None, str | None]:
+def _read_into(
+    tools: Tools, reads: ArticleReads, key: str, url: str, title: str | None = None
+) -> Article | ArticleProblem:
+    """Read one article page and note in `reads` how that went (a failure is remembered there)."""
+    page, problem = _read_article(tools, url)
+    if problem is not None:
+        failure = reads.failed(key, problem, title)
+        _log_problem(reads.source, problem, failure)
+        return problem
+    reads.succeeded(key)
+    summary, note = _summarize(tools, page)
+    return Article(page, summary, note)
+
+
+def _read_article(tools: Tools, url: str) -> tuple[FetchResult, None] | tuple[None, ArticleProblem]:
+    """The article page, or why it could not be read: an error, or a consent or login page instead."""
     try:
-        return _fetch_article(tools, url), None
+        page = _fetch_article(tools, url)
     except FetchError as exc:
-        return None, f"article {url}: {exc}"
+        return None, ArticleProblem.from_error(exc)
+    if wall := consent_wall(decode_html(page.content, page.headers)):
+        return None, ArticleProblem.wall(url, wall)
+    return page, None
+
+
+def _log_problem(source: str, problem: ArticleProblem, failure: ArticleFailure | None) -> None:
+    if failure is None:
+        then = "not remembered"
+    elif failure.retry_at is None:
+        then = "not asked for again"
+    else:
+        then = f"asked again after {failure.retry_at.isoformat(timespec='minutes')}"
+    log.info("source %s: article %s (%s)", source, problem.message, then, extra={"source": source})
 
 
 def _fetch_article(
@@ -369,6 +476,53 @@ def _summarize(tools: Tools, page: FetchResult) -> tuple[dict[str, Any] | None, 
     except Exception as exc:  # the item is still worth storing without its facts
         log.exception("extracting %s failed", page.final_url)
         return None, f"article {page.final_url}: could not extract a summary ({type(exc).__name__}: {exc})"
+
+
+# -- asking again for articles that failed before (worker threads) --------------------------------------
+
+
+def _retry_safely(
+    tools: Tools, harvest: Harvest, due: list[ArticleFailure], known: dict[str, bool], reads: ArticleReads
+) -> Harvest:
+    """`_retry`, but a surprise costs only the articles asked for again, not the source's harvest."""
+    try:
+        return _retry(tools, harvest, due, known, reads)
+    except Exception:
+        log.exception("source %s: asking again for failed articles went wrong", harvest.source.name)
+        return harvest
+
+
+def _retry(
+    tools: Tools, harvest: Harvest, due: list[ArticleFailure], known: dict[str, bool], reads: ArticleReads
+) -> Harvest:
+    """The harvest with the failed articles whose back-off has passed asked for again: a page source's
+    as new (or newly read) items, a feed's as facts for its stored items."""
+    source = harvest.source
+    items: list[Harvested] = []
+    checks: list[ArticleCheck] = []
+    filled: list[tuple[str, dict[str, Any] | None, bytes]] = []
+    notes: list[str] = []
+    for failure in due:
+        article = _read_into(tools, reads, failure.key, failure.url, failure.title)
+        if isinstance(article, ArticleProblem):
+            items.extend(_listing_item(source, reads.failures.get(failure.key), known))
+            if article.host_trouble:
+                break  # the others wait for the next sync, first in line
+            continue
+        notes.extend([article.note] if article.note else [])
+        if source.kind == "feed":
+            filled.append((failure.key, article.summary, article.page.content))
+            continue
+        item = _article(article.page, source.name, article.summary)
+        items.append(Harvested(item, article.summary, article.page.content))
+        checks.append(_read(item.key, article.page))
+    return replace(
+        harvest,
+        items=harvest.items + items,
+        warnings=harvest.warnings + notes,
+        checks=harvest.checks + checks,
+        filled=filled,
+    )
 
 
 # -- re-checking known articles of page sources (worker threads) ----------------------------------------
@@ -426,6 +580,15 @@ def _compare(
     """What a re-fetched article means: an edit to store (with the check), or only a check to note."""
     if page.not_modified or _hash(page.content) == recheck.page_hash:
         return None, ArticleCheck(recheck.key, validators=(page.etag, page.last_modified))
+    if wall := consent_wall(decode_html(page.content, page.headers)):
+        log.warning(
+            "source %s: re-checked %s but got %s; the stored item is kept",
+            source.name,
+            recheck.key,
+            wall,
+            extra={"source": source.name},
+        )
+        return None, ArticleCheck(recheck.key)
     summary, problem = _summarize(tools, page)
     if not _readable(summary):  # an error page or broken HTML must not replace a good item
         log.warning(
@@ -542,11 +705,21 @@ def save_harvest(store: Store, harvest: Harvest, *, now: datetime, config: Confi
             return _record_failure(conn, state, harvest.error, now, config)
         outcomes = save_items(conn, name, [(h.item, h.summary, h.raw) for h in harvest.items], now=now)
         record_checks(conn, name, harvest.checks, now=now)
+        _save_article_memory(conn, harvest)
         warnings = harvest.warnings + _selector_warning(state, harvest)
         update_source(conn, name, **_success_values(state, harvest, warnings, now, config))
     new, updated = outcomes.count("new"), outcomes.count("updated")
     status = "not_modified" if harvest.unchanged else "ok"
+    warnings += harvest.article_warnings or []
     return SourceReport(name, status, new, updated, warnings=tuple(warnings), rechecked=harvest.rechecked)
+
+
+def _save_article_memory(conn: Any, harvest: Harvest) -> None:
+    """Facts of feed articles read late, and which articles failed (when to ask again) or recovered."""
+    name = harvest.source.name
+    record_article_reads(conn, name, harvest.filled)
+    forget_failures(conn, name, harvest.recovered)
+    remember_failures(conn, name, harvest.failures)
 
 
 def _success_values(
@@ -569,6 +742,7 @@ def _success_values(
         "min_interval": ttl,
         # Unchanged content keeps the warnings it had (a malformed feed stays malformed behind a 304).
         "warning": state.warning if harvest.unchanged else "; ".join(warnings) or None,
+        "article_warning": _article_warning(state, harvest),
     }
     if not result.not_modified:
         values.update(
@@ -578,6 +752,13 @@ def _success_values(
         values["links_found"] = harvest.links_found
     values.update(_redirect_values(state, result))
     return values
+
+
+def _article_warning(state: SourceState, harvest: Harvest) -> str | None:
+    """What the article pages asked for in this sync did wrong; if none was asked for, what they did last."""
+    if harvest.article_warnings is None:
+        return state.article_warning
+    return "; ".join(harvest.article_warnings) or None
 
 
 def _redirect_values(state: SourceState, result: FetchResult) -> dict[str, Any]:
@@ -661,6 +842,15 @@ def settings_hash(source: SourceConfig) -> str:
 def _known(store: Store, source: SourceConfig) -> dict[str, bool]:
     with store.read() as conn:
         return known_keys(conn, source.name)
+
+
+def _memory(store: Store, source: SourceConfig, now: datetime) -> ArticleMemory:
+    """The source's remembered article failures, and those to ask for again now."""
+    if source.kind == "feed" and not source.fetch_articles:
+        return ArticleMemory()
+    with store.read() as conn:
+        failures = remembered_failures(conn, source.name)
+    return ArticleMemory(failures, due_retries(failures.values(), now=now, limit=RETRIES_PER_SOURCE))
 
 
 def _rechecks(store: Store, source: SourceConfig, config: Config, now: datetime) -> list[Recheck]:

@@ -327,6 +327,7 @@ def test_bot_protection_is_a_clear_refusal_without_retries(http_server, client, 
     url = http_server.route("/presse/", reply)
     error = fetch_error(client, url)
     assert (error.kind, error.status, error.retry_after) == ("blocked", reply.status, None)
+    assert error.protection == vendor
     assert f"refused automated access: HTTP {reply.status} from {vendor}" in str(error)
     assert "Retrying will not help" in str(error) and repr(UA) in str(error)
     assert http_server.hits("/presse/") == 1

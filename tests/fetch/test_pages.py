@@ -8,7 +8,7 @@ import pytest
 
 from httpserver import LocalServer, Reply, fixture
 from scc_sync.fetch.http import HTML_TYPES, HttpClient
-from scc_sync.fetch.pages import article_item, find_article_links
+from scc_sync.fetch.pages import article_item, article_links, find_article_links
 from scc_sync.models import FetchResult
 
 LISTING_URL = "https://www.vku.example/presse/index.html?utm_source=nl"
@@ -37,6 +37,22 @@ def test_selector_may_match_containers_of_links() -> None:
     links = find_article_links(page("listing.html"), "article.teaser h2")
     assert links[0] == "https://www.vku.example/presse/scc-2020-recap/"
     assert len(links) == 3
+
+
+def test_each_link_comes_with_its_text_on_the_listing() -> None:
+    html = (
+        "<div class='teaser'><a href='/a'><img src='a.jpg'></a><h3>Kommunalkongress 2024</h3></div>"
+        "<div class='teaser'><a href='/b'>  Glasfaser\n für alle </a></div>"
+        "<div class='teaser'><a href='/c'><img src='c.jpg'></a></div>"
+    )
+    url = "https://www.stadt.example/aktuelles/"
+    result = FetchResult(url, url, 200, {"content-type": "text/html"}, html.encode())
+    assert article_links(result, "div.teaser") == {
+        "https://www.stadt.example/a": "Kommunalkongress 2024",  # an image link: the teaser's heading
+        "https://www.stadt.example/b": "Glasfaser für alle",
+        "https://www.stadt.example/c": None,
+    }
+    assert article_links(result, "div.teaser a")["https://www.stadt.example/a"] is None  # the link alone
 
 
 def test_without_base_href_links_resolve_against_the_final_url() -> None:

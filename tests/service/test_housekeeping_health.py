@@ -11,6 +11,7 @@ from scc_sync.models import Item
 from scc_sync.service import beat, housekeeping
 from scc_sync.status import check_health, last_good_sync
 from scc_sync.store import Store
+from scc_sync.store.articles import ArticleFailure, remember_failures, remembered_failures
 from scc_sync.store.items import save_item
 from scc_sync.store.schema import items, job_runs, outbox
 from scc_sync.store.sources import ensure_source
@@ -64,7 +65,21 @@ def test_housekeeping_prunes_only_what_is_old_and_finished(store: Store) -> None
         add_run(conn, "sync", old)
         add_run(conn, "sync", recent)
         add_run(conn, "digest", None, status="running")
-    assert housekeeping(CONFIG, store, now=lambda: NOW) == {"raw_pages": 1, "mails": 2, "job_runs": 1}
+        remember_failures(
+            conn,
+            "s",
+            [
+                failure("given-up-old", failed=old, retry_at=None),
+                failure("given-up-recent", failed=recent, retry_at=None),
+                failure("waiting-old", failed=old, retry_at=NOW),  # still to be asked: never pruned
+            ],
+        )
+    assert housekeeping(CONFIG, store, now=lambda: NOW) == {
+        "raw_pages": 1,
+        "mails": 2,
+        "job_runs": 1,
+        "article_failures": 1,
+    }
     with store.read() as conn:
         assert dict(conn.execute(select(items.c.key, items.c.raw)).all()) == {
             "old": None,
@@ -74,6 +89,14 @@ def test_housekeeping_prunes_only_what_is_old_and_finished(store: Store) -> None
         runs = conn.execute(select(job_runs.c.job, job_runs.c.status).order_by(job_runs.c.id)).all()
     # The recent sync, the unfinished digest, and housekeeping's own record remain.
     assert [tuple(r) for r in runs] == [("sync", "ok"), ("digest", "running"), ("housekeeping", "ok")]
+    with store.read() as conn:
+        assert set(remembered_failures(conn, "s")) == {"given-up-recent", "waiting-old"}
+
+
+def failure(key: str, *, failed: datetime, retry_at: datetime | None) -> ArticleFailure:
+    return ArticleFailure(
+        key, f"https://s.example/{key}", "refused", "blocked", 403, "refused", 4, failed, failed, retry_at
+    )
 
 
 def test_last_good_sync_ignores_runs_where_every_source_failed(store: Store) -> None:

@@ -243,8 +243,19 @@ def test_items_from_before_migration_0005_are_kept_and_count_as_never_checked(st
     with open_store(store_url, migrate=False) as old:
         migrate(old, "0004")
         with old.write() as conn:
-            ensure_source(conn, name="presse", kind="page", url="https://example.org/presse/", now=T0)
-            conn.execute(  # by hand: today's save_item knows columns that 0004 did not have
+            # By hand: today's ensure_source and save_item know columns that 0004 did not have.
+            conn.execute(
+                insert(sources).values(
+                    name="presse",
+                    kind="page",
+                    url="https://example.org/presse/",
+                    failures=0,
+                    gone=False,
+                    redirect_seen=0,
+                    created_at=T0,
+                )
+            )
+            conn.execute(
                 insert(items).values(
                     source="presse",
                     key="https://example.org/a",

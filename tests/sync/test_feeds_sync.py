@@ -179,21 +179,22 @@ def test_new_items_articles_are_read_once_for_their_facts(http_server, store: St
     assert (http_server.hits("/presse/scc.html"), http_server.hits("/presse/other.html")) == (1, 1)
 
 
-def test_article_that_failed_is_read_when_the_feed_next_changes(
+def test_article_that_failed_is_asked_again_after_its_backoff_even_if_the_feed_is_unchanged(
     http_server, store: Store, client, clock
 ) -> None:
     article = http_server.route("/a.html", Reply(503, b"busy"))
     cfg = config(feed("f", http_server.url("/feed"), fetch_articles=True))
-    http_server.route("/feed", Reply(200, rss(Entry("A", article, "a")), "application/rss+xml"))
+    http_server.route("/feed", conditional(rss(Entry("A", article, "a"))))
     [first] = run(cfg, store, client, clock).sources
     assert first.new == 1 and any("/a.html" in w and "503" in w for w in first.warnings)
-    assert items(store)["a"].summary is None
+    assert items(store)["a"].summary is None and items(store)["a"].text == "Text"  # the feed's
+    run(cfg, store, client, clock)
+    assert http_server.hits("/a.html") == 1  # not before its back-off
     http_server.route("/a.html", Reply(200, SEED, HTML))
-    http_server.route(
-        "/feed", Reply(200, rss(Entry("A", article, "a"), Entry("B", None, "b")), "application/rss+xml")
-    )
+    clock.advance(minutes=15)
     [second] = run(cfg, store, client, clock).sources
-    assert (second.new, second.updated) == (1, 0)
+    assert (second.status, second.new, second.updated, second.warnings) == ("not_modified", 0, 0, ())
+    assert http_server.hits("/a.html") == 2
     assert items(store)["a"].summary is not None and items(store)["a"].revision == 1
 
 

@@ -92,7 +92,9 @@ def test_robots_disallowed_article_is_skipped_with_a_warning(
     [report] = run(config(page("p", url)), store, client, clock).sources
     assert report.new == 1 and http_server.hits("/intern/b.html") == 0
     assert any("/intern/b.html" in w and "robots.txt" in w for w in report.warnings)
-    assert "robots.txt" in (state(store, "p").warning or "")
+    with store.read() as conn:
+        [health] = source_health(conn)
+    assert "robots.txt" in (health["warning"] or "")
 
 
 def test_non_html_article_is_refused_before_download(http_server, store: Store, client, clock) -> None:

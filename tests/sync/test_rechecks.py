@@ -26,6 +26,14 @@ from tests.sync.test_pages_sync import listing, stored
 ARTICLE = "/presse/scc.html"
 OLDER_TITLE = "Wie ein älterer Extraktor las"
 EDITED = SEED.replace(b"10.600", b"11.200")  # the publisher's final participant numbers
+CONSENT_PAGE = (
+    "<!doctype html><html lang='de'><head><title>Datenschutzeinstellungen | Presse</title></head><body>"
+    "<div class='modal'><h1>Ihre Privatsphäre ist uns wichtig</h1><p>Wir verwenden Cookies und ähnliche "
+    "Technologien, um Inhalte zu personalisieren und die Zugriffe auf unsere Website zu analysieren.</p>"
+    "<p>Mit einem Klick auf „Alle akzeptieren“ stimmen Sie der Verarbeitung zu. Ihre Einwilligung können "
+    "Sie jederzeit widerrufen.</p><button>Alle akzeptieren</button><button>Nur notwendige</button></div>"
+    "</body></html>"
+).encode()
 
 
 def serve(http_server, body: bytes = SEED, etag: str | None = '"v1"', **extra: Any) -> str:
@@ -168,8 +176,9 @@ def test_a_vanished_article_ends_its_rechecks_without_failing_the_source(
         Reply(500, b"kaputt"),
         Reply(200, b"<html><body><div>", HTML),  # broken HTML: nothing that reads as an article
         Reply(200, b"%PDF-1.4", "application/pdf"),
+        Reply(200, CONSENT_PAGE, HTML),  # reads like an article, but must not replace one
     ],
-    ids=["server-error", "broken-html", "not-html"],
+    ids=["server-error", "broken-html", "not-html", "consent-page"],
 )
 def test_a_failed_recheck_keeps_the_item_and_the_source_healthy(
     http_server, store: Store, client, clock, reply: Reply

@@ -71,12 +71,14 @@ class FetchError(Exception):
         *,
         status: int | None = None,
         retry_after: float | None = None,
+        protection: str | None = None,
     ) -> None:
         super().__init__(message)
         self.url = url
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
+        self.protection = protection  # for kind "blocked": who put up the wall ("Cloudflare", ...)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ class HttpClient:
                 f"{url} redirected to {current}; there: {exc}",
                 status=exc.status,
                 retry_after=exc.retry_after,
+                protection=exc.protection,
             ) from exc
 
     def _exchange(self, url: str, headers: dict[str, str], content_types: Sequence[str]) -> _Answer:
@@ -384,6 +387,7 @@ class HttpClient:
                 f"Retrying will not help: ask the site owner to let the user agent {self.user_agent!r} "
                 "through, or use another address of the site (its RSS feed is often not blocked).",
                 status=status,
+                protection=protection,
             )
         if status in (429, 503):
             retry_after = parse_retry_after(answer.headers.get("retry-after"), self._clock())

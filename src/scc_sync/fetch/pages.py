@@ -23,6 +23,8 @@ _NOT_ARTICLES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "#")
 # only count as chrome outside an <article>: inside one they hold its title, kicker and byline.
 _CHROME = ("nav", "aside", "form", "button", "dialog", "[role=navigation]", "[aria-hidden=true]")
 _PAGE_CHROME = ("header", "footer")
+_HEADINGS = ("h1", "h2", "h3", "h4")
+_LINK_TEXT_LIMIT = 300
 _MAIN = ("article", "main", "[role=main]", "#content", ".content", "body")
 
 
@@ -34,6 +36,16 @@ def find_article_links(result: FetchResult, selector: str, *, allow_domains: Seq
     in `allow_domains` (subdomains included); `www.` does not make a different site. Links back to
     the page itself and hrefs that are no valid URL are skipped.
     """
+    return list(article_links(result, selector, allow_domains=allow_domains))
+
+
+def article_links(
+    result: FetchResult, selector: str, *, allow_domains: Sequence[str] = ()
+) -> dict[str, str | None]:
+    """`find_article_links`, each with its text on the listing (mostly the headline), or None.
+
+    The text is the link's own, else that of the first heading in the element the selector matched.
+    """
     soup = _soup(result)
     base = _base_url(soup, result.final_url)
     try:
@@ -42,11 +54,12 @@ def find_article_links(result: FetchResult, selector: str, *, allow_domains: Seq
         raise ValueError(f"the link selector {selector!r} is not valid CSS: {exc}") from exc
     allowed = [_site(host_of(result.final_url)), *(_site(d.strip().lower()) for d in allow_domains)]
     itself = {canonical_url(result.url), canonical_url(result.final_url)}
-    links: list[str] = []
+    links: dict[str, str | None] = {}
     for element in matches:
-        url = _absolute(base, _href(element))
+        link = _link(element)
+        url = _absolute(base, str(link["href"]).strip()) if link is not None else None
         if url and _on_site(url, allowed) and url not in itself and url not in links:
-            links.append(url)
+            links[url] = _link_text(element, link)
     return links
 
 
@@ -81,14 +94,24 @@ def _base_url(soup: BeautifulSoup, page_url: str) -> str:
     return _absolute(page_url, str(base["href"])) or page_url  # as browsers ignore a javascript: base
 
 
-def _href(element: Tag) -> str | None:
-    """The element's own href, else the first one inside it that can lead to an article."""
+def _link(element: Tag) -> Tag | None:
+    """The element if it has an href, else the first link inside it that can lead to an article."""
     if element.has_attr("href"):
-        return str(element["href"]).strip()
+        return element
     for link in element.find_all(["a", "area"], href=True):
         href = str(link["href"]).strip()
         if href and not href.lower().startswith(_NOT_ARTICLES):
-            return href
+            return link
+    return None
+
+
+def _link_text(element: Tag, link: Tag) -> str | None:
+    """What the listing calls the article: the link's text, else the matched element's first heading."""
+    heading = element.find(_HEADINGS) if element is not link else None
+    for candidate in (link, heading):
+        text = " ".join(candidate.get_text(" ").split()) if isinstance(candidate, Tag) else ""
+        if text:
+            return text[:_LINK_TEXT_LIMIT]
     return None
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, func, insert, select, update
 
 from scc_sync.models import Item
-from scc_sync.store.schema import items
+from scc_sync.store.schema import article_failures, items
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -196,7 +196,11 @@ class ArticleCheck:
 
 
 def known_articles(conn: Connection, source: str, *, first_seen_since: datetime) -> list[KnownArticle]:
-    """The source's items first seen since then whose article has not answered 404/410."""
+    """The source's items first seen since then whose article has not answered 404/410, and is not
+    remembered as failed (it is asked for again when its back-off has passed, not re-checked)."""
+    failed = select(article_failures.c.key).where(
+        article_failures.c.source == items.c.source, article_failures.c.key == items.c.key
+    )
     rows = conn.execute(
         select(
             items.c.key,
@@ -209,6 +213,7 @@ def known_articles(conn: Connection, source: str, *, first_seen_since: datetime)
             items.c.source == source,
             items.c.first_seen_at >= first_seen_since,
             items.c.article_gone_at.is_(None),
+            ~failed.exists(),
         )
     )
     return [KnownArticle(*row) for row in rows]
@@ -240,6 +245,18 @@ def record_checks(conn: Connection, source: str, checks: Sequence[ArticleCheck],
         if check.raw is not None:
             values["raw"] = check.raw
         conn.execute(update(items).where(items.c.source == source, items.c.key == check.key).values(**values))
+
+
+def record_article_reads(
+    conn: Connection, source: str, reads: Sequence[tuple[str, dict[str, Any] | None, bytes]]
+) -> None:
+    """Articles of stored feed items read after failing before: their facts and bytes join the item,
+    whose title and text stay the feed's."""
+    for key, summary, raw in reads:
+        values: dict[str, Any] = {"raw": raw}
+        if summary is not None:
+            values["summary"] = summary
+        conn.execute(update(items).where(items.c.source == source, items.c.key == key).values(**values))
 
 
 def count_items(conn: Connection, source: str) -> int:

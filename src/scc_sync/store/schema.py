@@ -85,6 +85,7 @@ sources = Table(
     Column("redirect_seen", Integer, nullable=False, default=0),
     Column("links_found", Integer),  # pages: links the selector found last time
     Column("warning", Text),
+    Column("article_warning", Text),  # what its article pages did wrong last time any was asked (see 0006)
     _utc("created_at", nullable=False),
 )
 
@@ -113,6 +114,25 @@ items = Table(
     _utc("article_gone_at"),
     UniqueConstraint("source", "key", name="uq_items_source_key"),
     Index("ix_items_changed_at", "changed_at"),
+)
+
+# Article pages that could not be read (see 0006): when to ask again (never, if retry_at is empty) and
+# what went wrong; a successful read deletes the row. The key is the item's (a page source's link).
+article_failures = Table(
+    "article_failures",
+    metadata,
+    Column("source", String(200), ForeignKey("sources.name", ondelete="CASCADE"), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("url", Text, nullable=False),  # the article page asked for
+    Column("reason", String(10), nullable=False),  # gone | refused | transient: decides the back-off
+    Column("kind", String(20), nullable=False),  # what the last answer was: blocked, consent, timeout, …
+    Column("status", Integer),
+    Column("error", Text, nullable=False),
+    Column("failures", Integer, nullable=False),  # in a row, for this reason
+    _utc("first_failed_at", nullable=False),
+    _utc("last_failed_at", nullable=False),
+    _utc("retry_at"),
+    Column("title", Text),  # page sources: the link's text on the listing
 )
 
 subscribers = Table(

@@ -33,6 +33,7 @@ class SourceState:
     redirect_seen: int
     links_found: int | None
     warning: str | None
+    article_warning: str | None = None  # what its article pages did wrong when any was last asked for
 
     @property
     def fetch_url(self) -> str:
@@ -143,4 +144,5 @@ def _state(row: Any) -> SourceState:
         redirect_seen=row.redirect_seen,
         links_found=row.links_found,
         warning=row.warning,
+        article_warning=row.article_warning,
     )
