@@ -18,6 +18,7 @@ In a test folder, import the fixture into its conftest.py (see tests/fetch/conft
 from __future__ import annotations
 
 import gzip as gzip_module
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,14 +66,20 @@ Handler = Callable[[Request], Reply]
 class LocalServer:
     """A threaded HTTP/1.1 server on a free port; use as a context manager or call start()/stop()."""
 
-    def __init__(self, host: str = "127.0.0.1", *, latency: float = 0.0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", *, latency: float = 0.0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.latency = latency  # added before every answer, like a far-away server
         self.requests: list[Request] = []
+        self.hung_up = 0  # answers the client hung up on while they were still being sent
         self._routes: dict[str, Handler] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._httpd = ThreadingHTTPServer((host, 0), _make_handler(self))
         self._httpd.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls:  # the handshake happens on accept
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="LocalServer", daemon=True
         )
@@ -80,7 +87,7 @@ class LocalServer:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -136,8 +143,10 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             reply = server._answer(request)
             try:
                 self._send(reply)
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                 self.close_connection = True  # the client gave up (timeouts, size limits): fine
+                with server._lock:
+                    server.hung_up += 1
 
         def _send(self, reply: Reply) -> None:
             pause = server.latency + reply.delay

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
+import subprocess
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,16 @@ from datetime import UTC, datetime
 import pytest
 import urllib3
 
-from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
+from httpserver import (
+    LocalServer,
+    Reply,
+    Request,
+    conditional,
+    ignores_validators,
+    redirect,
+    retry_after,
+    wait_until,
+)
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.http import HTML_TYPES, FetchError, HttpClient, parse_retry_after
 
@@ -685,3 +696,103 @@ def test_failure_after_a_redirect_is_reported_for_the_url_asked_for(http_server,
     error = fetch_error(client, url)
     assert (error.url, error.kind, error.status) == (url, "gone", 410)
     assert f"redirected to {http_server.url('/new')}" in str(error)
+
+
+# -- one deadline for the whole request, headers included ---------------------------------------------
+
+# A status line and headers dribbled out one byte at a time: each byte comes long before the read
+# timeout, the whole header block (about 140 bytes at 50 ms) long after the deadline. No body, so only
+# the headers can be too slow.
+TRICKLED = answer(b"", "Content-Type: application/rss+xml", *(f"X-Pad-{i}: {i}" for i in range(6)))
+
+
+def timers() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]
+
+
+def test_headers_trickled_slower_than_the_deadline_time_out(http_server) -> None:
+    url = http_server.route("/trickle", Reply(raw=TRICKLED, drip=0.05))
+    with HttpClient(user_agent=UA, timeout=2.0, deadline=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout"
+    assert "sent its headers too slowly: no complete answer after 0.3 s" in str(error)
+    # The client hung up while the server was still trickling: the worker did not wait it out.
+    assert wait_until(lambda: http_server.hung_up == 1)
+    assert not timers()
+
+
+def test_a_trickled_body_is_still_caught_by_the_deadline(http_server) -> None:
+    # Headers at once, then the body byte by byte, with no Content-Length: a body cut off when the
+    # connection goes down must not pass for the whole of it.
+    url = http_server.route("/drip", Reply(body=b"x" * 400, drip=0.05, announce_length=False))
+    with HttpClient(user_agent=UA, timeout=2.0, deadline=0.3) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "timeout"
+    assert "sent its answer too slowly: not complete after 0.3 s" in str(error)
+    assert "bytes so far" in str(error)
+
+
+def test_a_connection_cut_by_the_deadline_is_not_reused(http_server) -> None:
+    ok = http_server.route("/ok", conditional(b"<rss/>", etag='"v1"'))
+    trickle = http_server.route("/trickle", Reply(raw=TRICKLED, drip=0.05))
+    with HttpClient(user_agent=UA, timeout=2.0, deadline=0.3, per_host=1) as client:
+        assert client.fetch(ok).status == 200
+        assert "sent its headers too slowly" in str(fetch_error(client, trickle))  # on the kept-alive one
+        assert client.fetch(ok, etag='"v1"').status == 304
+        assert client.fetch(ok).content == b"<rss/>"
+    ports = [request.client_port for request in http_server.requests]
+    assert ports[0] == ports[1] != ports[2] == ports[3], "a fresh connection after the cut, then kept alive"
+    assert not timers()
+
+
+def test_many_fetches_with_some_stuck_servers_all_return(http_server) -> None:
+    def outcome(client: HttpClient, url: str) -> str:
+        try:
+            return client.fetch(url).content.decode()
+        except FetchError as exc:
+            return exc.kind
+
+    with (
+        LocalServer() as stuck,
+        HttpClient(user_agent=UA, timeout=2.0, deadline=0.3, per_host=2) as client,
+        ThreadPoolExecutor(6) as pool,
+    ):
+        good = [http_server.route(f"/ok{i}", Reply(body=b"ok")) for i in range(8)]
+        bad = [stuck.route(f"/trickle{i}", Reply(raw=TRICKLED, drip=0.05)) for i in range(4)]
+        urls = [url for pair in zip(good, bad + bad, strict=True) for url in pair]
+        outcomes = list(pool.map(lambda url: outcome(client, url), urls))
+        assert outcomes == ["ok", "timeout"] * 8
+        assert wait_until(lambda: stuck.hung_up == 8), "every stuck answer was cut off, none waited out"
+    assert not timers()
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch):
+    """A LocalServer speaking HTTPS with a certificate for 127.0.0.1 that the client trusts."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    try:
+        subprocess.run(
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+            f"-addext subjectAltName=IP:127.0.0.1 -keyout {key} -out {cert}".split(),
+            check=True,
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        pytest.skip("needs openssl to make a test certificate")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    with LocalServer(tls=context) as server:
+        yield server
+
+
+def test_the_deadline_holds_over_https(tls_server) -> None:
+    ok = tls_server.route("/ok", Reply(body=b"sicher"))
+    trickle = tls_server.route("/trickle", Reply(raw=TRICKLED, drip=0.05))
+    with HttpClient(user_agent=UA, timeout=2.0, deadline=0.3, per_host=1) as client:
+        assert client.fetch(ok).content == b"sicher"
+        error = fetch_error(client, trickle)
+        assert error.kind == "timeout" and "sent its headers too slowly" in str(error)
+        assert client.fetch(ok).content == b"sicher"
+    assert wait_until(lambda: tls_server.hung_up == 1)
+    assert not timers()

@@ -3,8 +3,9 @@
 Redirects are followed by hand so the result can tell a permanent move (301/308, which the config
 should learn) from a temporary one (302/303/307, which it must not), and so loops are caught by URL
 rather than by a bare counter; an HTML page that only forwards (<meta http-equiv="refresh">) counts as
-a temporary redirect. Bodies are streamed with a size cap and a total deadline: the read
-timeout alone would let a server that drips one byte every few seconds hold a worker forever.
+a temporary redirect. Bodies are streamed with a size cap, and every request has a total deadline
+(connecting, status line, headers and body; see watchdog.py): the read timeout alone would let a
+server that drips one byte every few seconds hold a worker forever.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.sniff import bot_protection, meta_refresh
 from scc_sync.fetch.text import page_title
+from scc_sync.fetch.watchdog import Watchdog, WatchedAdapter
 from scc_sync.models import FetchResult
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ class _Session(requests.Session):
 class HttpClient:
     """A `requests.Session` with limits; safe to share between the threads of a pool.
 
-    `timeout` bounds connecting and each read; `deadline` (default 3 × timeout) bounds the whole
-    body of one response. At most `per_host` requests run against one host at a time.
+    `timeout` bounds connecting and each read; `deadline` (default 3 × timeout) bounds one whole
+    request, from connecting to the last byte of the body. At most `per_host` requests run against
+    one host at a time.
     """
 
     def __init__(
@@ -138,7 +140,7 @@ class HttpClient:
         self._session = _Session()
         self._session.headers["User-Agent"] = user_agent
         # Pools are per host and never need more connections than the per-host limit allows.
-        adapter = HTTPAdapter(pool_connections=64, pool_maxsize=per_host)
+        adapter = WatchedAdapter(pool_connections=64, pool_maxsize=per_host)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
@@ -221,28 +223,49 @@ class HttpClient:
             ) from exc
 
     def _exchange(self, url: str, headers: dict[str, str], content_types: Sequence[str]) -> _Answer:
-        with self._host_slot(url):
+        with self._host_slot(url), Watchdog(self.deadline) as watchdog:
             started = time.monotonic()
-            try:
-                response = self._session.get(
-                    url, headers=headers, stream=True, allow_redirects=False, timeout=self.timeout
-                )
-            except requests.RequestException as exc:
-                raise self._transport_error(url, exc) from exc
+            response = self._request(url, headers, watchdog)
             with response:
-                answer_headers = {name.lower(): value for name, value in response.headers.items()}
-                if response.status_code != 200:
-                    peek = self._drain(url, response, started)
-                    location = _location(answer_headers.get("location"))
-                    # An error page is kept (up to _DRAIN_LIMIT) to tell a bot wall from a plain refusal.
-                    content = peek if response.status_code >= 400 else b""
-                    return _Answer(
-                        response.status_code, response.reason or "", answer_headers, content, location
-                    )
-                _check_content_type(url, answer_headers, content_types)
-                _check_content_encoding(url, answer_headers)
-                content = self._read_body(url, response, started)
-                return _Answer(200, response.reason or "", answer_headers, content)
+                try:
+                    return self._answer(url, response, content_types, started, watchdog)
+                finally:
+                    watchdog.disarm()  # before `with response` hands the connection back to the pool
+
+    def _request(self, url: str, headers: dict[str, str], watchdog: Watchdog) -> requests.Response:
+        """Send the request and read the status line and headers, all before the deadline."""
+        try:
+            response = self._session.get(
+                url, headers=headers, stream=True, allow_redirects=False, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            if watchdog.expired:
+                raise self._headers_too_slow(url) from exc
+            raise self._transport_error(url, exc) from exc
+        if watchdog.expired:  # a cut-off header block can parse as a complete one: do not trust it
+            response.close()
+            raise self._headers_too_slow(url)
+        return response
+
+    def _answer(
+        self,
+        url: str,
+        response: requests.Response,
+        content_types: Sequence[str],
+        started: float,
+        watchdog: Watchdog,
+    ) -> _Answer:
+        answer_headers = {name.lower(): value for name, value in response.headers.items()}
+        if response.status_code != 200:
+            peek = self._drain(url, response, started, watchdog)
+            location = _location(answer_headers.get("location"))
+            # An error page is kept (up to _DRAIN_LIMIT) to tell a bot wall from a plain refusal.
+            content = peek if response.status_code >= 400 else b""
+            return _Answer(response.status_code, response.reason or "", answer_headers, content, location)
+        _check_content_type(url, answer_headers, content_types)
+        _check_content_encoding(url, answer_headers)
+        content = self._read_body(url, response, started, watchdog)
+        return _Answer(200, response.reason or "", answer_headers, content)
 
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         host = urlsplit(url).netloc.lower()
@@ -252,7 +275,7 @@ class HttpClient:
                 slot = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
             return slot
 
-    def _drain(self, url: str, response: requests.Response, started: float) -> bytes:
+    def _drain(self, url: str, response: requests.Response, started: float, watchdog: Watchdog) -> bytes:
         """Read what little body a 304, redirect or error has, so its connection is kept alive.
 
         Unread bytes would make the pool close the connection, and every conditional GET
@@ -263,13 +286,23 @@ class HttpClient:
         small = length.isdigit() and int(length) <= _DRAIN_LIMIT
         if response.status_code in (204, 304) or small or response.status_code >= 400:
             with contextlib.suppress(FetchError):
-                return self._read_body(url, response, started, cap=_DRAIN_LIMIT)
+                return self._read_body(url, response, started, watchdog, cap=_DRAIN_LIMIT)
         return b""
 
     def _read_body(
-        self, url: str, response: requests.Response, started: float, *, cap: int | None = None
+        self,
+        url: str,
+        response: requests.Response,
+        started: float,
+        watchdog: Watchdog,
+        *,
+        cap: int | None = None,
     ) -> bytes:
-        """The decoded body, within the size limit and the deadline; with `cap`, just its first bytes."""
+        """The decoded body, within the size limit and the deadline; with `cap`, just its first bytes.
+
+        A body cut off by the watchdog may end like a complete one (no Content-Length: the end of the
+        connection is its end), so `watchdog.expired` is checked however the reading stops.
+        """
         declared = response.headers.get("content-length", "")
         if cap is None and declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(url, f"announces {int(declared):,} bytes")
@@ -284,17 +317,15 @@ class HttpClient:
                 if cap is None and size > self.max_bytes:
                     raise self._too_large(url, "sent more than that")
                 if time.monotonic() - started > self.deadline:
-                    raise FetchError(
-                        url,
-                        "timeout",
-                        f"{url} sent its answer too slowly: not complete after {self.deadline:g} s "
-                        f"({size:,} bytes so far). It will be tried again on the next run; "
-                        "if this keeps happening the server is overloaded or stalling on purpose.",
-                    )
+                    raise self._body_too_slow(url, size)
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError as exc:
+            if watchdog.expired:
+                raise self._body_too_slow(url, size) from exc
             raise self._timeout(url, received=size) from exc
         except urllib3.exceptions.DecodeError as exc:
+            if watchdog.expired:
+                raise self._body_too_slow(url, size) from exc
             coding = response.headers.get("content-encoding", "")
             raise FetchError(
                 url,
@@ -304,7 +335,11 @@ class HttpClient:
                 "way. It will be tried again on the next run.",
             ) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if watchdog.expired:
+                raise self._body_too_slow(url, size) from exc
             raise self._broken_off(url, response, size, exc) from exc
+        if watchdog.expired:
+            raise self._body_too_slow(url, size)
         return b"".join(chunks)
 
     def _broken_off(self, url: str, response: requests.Response, size: int, exc: Exception) -> FetchError:
@@ -463,6 +498,24 @@ class HttpClient:
             "timeout",
             f"{url} did not answer within {self.timeout:g} s{stopped}. It will be tried again on the next "
             "run; if it always times out, the server is down or far too slow.",
+        )
+
+    def _headers_too_slow(self, url: str) -> FetchError:
+        return FetchError(
+            url,
+            "timeout",
+            f"{url} sent its headers too slowly: no complete answer after {self.deadline:g} s. It will be "
+            "tried again on the next run; if this keeps happening the server is overloaded or stalling "
+            "on purpose.",
+        )
+
+    def _body_too_slow(self, url: str, size: int) -> FetchError:
+        return FetchError(
+            url,
+            "timeout",
+            f"{url} sent its answer too slowly: not complete after {self.deadline:g} s "
+            f"({size:,} bytes so far). It will be tried again on the next run; "
+            "if this keeps happening the server is overloaded or stalling on purpose.",
         )
 
     def _too_large(self, url: str, what: str) -> FetchError:

@@ -1,0 +1,151 @@
+"""A deadline for one whole HTTP request, enforced by shutting its socket down.
+
+Socket timeouts bound each single read, so a server that sends one byte of its status line or headers
+just before every timeout can hold a request (and the worker thread running it) for as long as it
+likes. A `Watchdog` is a timer started before the request; the connection that serves the request
+registers itself with the watchdog of its thread (`WatchedAdapter` makes the pools use such
+connections). When the deadline passes, the watchdog shuts the connection's socket down, which wakes
+the blocked read at once; `expired` then tells the caller that whatever it got is incomplete.
+
+A connection belongs to the watchdog that registered it last, so a watchdog that fires late never
+touches a connection that has since gone back to the pool and on to another request; and a connection
+that was shut down is closed and opened afresh before it serves another request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import socket
+import threading
+from typing import Any
+
+import urllib3.connection
+import urllib3.connectionpool
+from requests.adapters import HTTPAdapter
+
+_current: contextvars.ContextVar[Watchdog | None] = contextvars.ContextVar("watchdog", default=None)
+_lock = threading.Lock()  # guards which watchdog owns which connection, and their shutdowns
+
+
+class Watchdog:
+    """`with Watchdog(seconds):` around one request made in this thread; call `disarm()` when it is done.
+
+    Disarm before the response is closed: closing hands the connection back to the pool.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._done = False
+        self._connection: _Watched | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._token: contextvars.Token[Watchdog | None] | None = None
+
+    def __enter__(self) -> Watchdog:
+        self._token = _current.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disarm()
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
+
+    def disarm(self) -> None:
+        with _lock:
+            self._done = True
+            self._connection = None
+        self._timer.cancel()
+        self._timer.join()  # no timer thread outlives its request
+
+    def _attach(self, connection: _Watched) -> None:
+        with _lock:
+            if self._done:
+                return
+            if connection._shot and not self.expired:
+                # Shut down by an earlier request's watchdog: open it afresh, never reuse it.
+                connection.close()  # type: ignore[attr-defined]
+                connection._shot = False
+            connection._owner = self
+            self._connection = connection
+            if self.expired:
+                _shut_down(connection)
+
+    def _expire(self) -> None:
+        with _lock:
+            if self._done:
+                return
+            self.expired = True
+            connection = self._connection
+            if connection is not None and connection._owner is self:
+                _shut_down(connection)
+
+
+def _shut_down(connection: _Watched) -> None:
+    """Wake whoever reads from the connection; only the reading thread closes it (closing is not thread-safe).
+
+    Called with _lock held. Without a socket yet (still connecting, or in a TLS handshake, where
+    `sock` is the raw socket already handed over to TLS), connect() comes back here when it is done.
+    """
+    connection._shot = True
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            # socket.socket's own shutdown: SSLSocket.shutdown would also drop its TLS state, which
+            # the reading thread is still using.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Watched:
+    """Mixin for urllib3 connections: register with the watchdog of the requesting thread."""
+
+    sock: socket.socket | None
+    _owner: Watchdog | None = None
+    _shot = False
+
+    def _register(self) -> None:
+        if (watchdog := _current.get()) is not None:
+            watchdog._attach(self)
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._register()  # the deadline may have passed while connecting
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._register()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):  # type: ignore[misc]
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):  # type: ignore[misc]
+    pass
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class WatchedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections (also through an HTTP proxy) answer to a `Watchdog`."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools have their own connection classes
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
