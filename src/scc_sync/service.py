@@ -553,10 +553,10 @@ class Service:
         new = plan.config
         specs = scheduler.job_specs(new)
         app = self._build_web_app(new) if self._web_app is not None else None
+        if app is not None and self._web_app is not None:
+            self._web_app.app = app  # first: whoever sees the new config also gets the new pages
         self.config = new  # job runs that start from now on take it
         scheduler.reschedule(sched, specs, plan.reschedule, now=self.clock().astimezone(new.zone))
-        if app is not None and self._web_app is not None:
-            self._web_app.app = app
 
     def _beat(self, *, stopped: bool = False) -> None:
         try:

@@ -8,7 +8,8 @@ import logging
 import re
 import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -201,6 +202,15 @@ def service_from_file(path: Path, text: str, store: Store, *, web: bool = False)
     return Service(config_file.load(), store, web=web, config_file=config_file)
 
 
+@contextmanager
+def demo_service(tmp_path: Path, store: Store, *, web: bool = False) -> Iterator[tuple[Path, str, Service]]:
+    """The demo site served, its config written to a file, and a service built from that file."""
+    path = tmp_path / "scc-sync.toml"
+    with serve_site() as base_url:
+        text = demo_toml(base_url, tmp_path, extra=FAST)
+        yield path, text, service_from_file(path, text, store, web=web)
+
+
 def messages(caplog: pytest.LogCaptureFixture, level: int, start: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno == level and r.getMessage().startswith(start)]
 
@@ -209,17 +219,13 @@ def test_reload_reschedules_the_sync_and_stores_the_next_runs(
     store: Store, tmp_path: Path, demo_secret: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="scc_sync")
-    path = tmp_path / "scc-sync.toml"
-    with serve_site() as base_url:
-        text = demo_toml(base_url, tmp_path, extra=FAST)
-        service = service_from_file(path, text, store)
-        with running(service) as outcome:
-            wait_for(lambda: ("ok",) in [run[:1] for run in sync_runs(store)])
-            asked = datetime.now(UTC)
-            path.write_text(text.replace('interval = "1m"', 'interval = "2h"'))
-            service.request_reload()
-            wait_for(lambda: next_sync(store) >= asked + timedelta(hours=2))
-            assert service.config.sync.interval == "2h"
+    with demo_service(tmp_path, store) as (path, text, service), running(service) as outcome:
+        wait_for(lambda: ("ok",) in [run[:1] for run in sync_runs(store)])
+        asked = datetime.now(UTC)
+        path.write_text(text.replace('interval = "1m"', 'interval = "2h"'))
+        service.request_reload()
+        wait_for(lambda: next_sync(store) >= asked + timedelta(hours=2))
+        assert service.config.sync.interval == "2h"
     assert outcome == {"clean": True, "stopped_in_time": True}
     [line] = messages(caplog, logging.INFO, RELOADED)
     assert line.startswith(f"{RELOADED} {path}: changed sync; rescheduled sync; next runs: ")
@@ -266,10 +272,7 @@ def test_a_broken_config_is_logged_and_the_running_one_kept(
     store: Store, tmp_path: Path, demo_secret: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="scc_sync")
-    path = tmp_path / "scc-sync.toml"
-    with serve_site() as base_url:
-        text = demo_toml(base_url, tmp_path, extra=FAST)
-        service = service_from_file(path, text, store)
+    with demo_service(tmp_path, store) as (path, text, service):
         started_with = service.config
         broken = [
             text.replace('interval = "1m"', 'interval = "soon"'),
@@ -297,10 +300,7 @@ def test_settings_that_need_a_restart_are_named_and_kept(
     store: Store, tmp_path: Path, demo_secret: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="scc_sync")
-    path = tmp_path / "scc-sync.toml"
-    with serve_site() as base_url:
-        text = demo_toml(base_url, tmp_path, extra=FAST)
-        service = service_from_file(path, text, store, web=True)
+    with demo_service(tmp_path, store, web=True) as (path, text, service):
         started_with = service.config
         with running(service) as outcome:
             wait_for(lambda: service.web_port)
@@ -324,10 +324,7 @@ def test_reload_requests_coalesce(
 ) -> None:
     """Ten requests queued before the service looks: one reload. A request after that: another one."""
     caplog.set_level(logging.INFO, logger="scc_sync")
-    path = tmp_path / "scc-sync.toml"
-    with serve_site() as base_url:
-        text = demo_toml(base_url, tmp_path, extra=FAST)
-        service = service_from_file(path, text, store)
+    with demo_service(tmp_path, store) as (path, text, service):
         path.write_text(text.replace('interval = "1m"', 'interval = "5m"'))
         for _ in range(10):
             service.request_reload()
@@ -342,24 +339,20 @@ def test_reload_requests_coalesce(
 
 def test_the_web_pages_take_the_new_config(store: Store, tmp_path: Path, demo_secret: None) -> None:
     """A sign-up after the reload: its confirmation mail goes via the new [delivery], to the new base URL."""
-    path = tmp_path / "scc-sync.toml"
-    with serve_site() as base_url:
-        text = demo_toml(base_url, tmp_path, extra=FAST)
-        service = service_from_file(path, text, store, web=True)
-        with running(service) as outcome:
-            wait_for(lambda: service.web_port)
-            new = text.replace(str(tmp_path / "maildir"), str(tmp_path / "new-maildir"))
-            path.write_text(
-                new.replace('base_url = "http://127.0.0.1:8080"', 'base_url = "https://news.example"')
-            )
-            service.request_reload()
-            wait_for(lambda: service.config.web.base_url == "https://news.example")
-            site = f"http://127.0.0.1:{service.web_port}"
-            with requests.Session() as browser:
-                csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(f"{site}/", timeout=5).text)
-                assert csrf is not None
-                form = {"csrf": csrf[1], "email": "ada@example.org", "frequency": "weekly", "locale": "de"}
-                assert browser.post(f"{site}/subscribe", data=form, timeout=5).ok
+    with demo_service(tmp_path, store, web=True) as (path, text, service), running(service) as outcome:
+        wait_for(lambda: service.web_port)
+        new = text.replace(str(tmp_path / "maildir"), str(tmp_path / "new-maildir"))
+        path.write_text(
+            new.replace('base_url = "http://127.0.0.1:8080"', 'base_url = "https://news.example"')
+        )
+        service.request_reload()
+        wait_for(lambda: service.config.web.base_url == "https://news.example")
+        site = f"http://127.0.0.1:{service.web_port}"
+        with requests.Session() as browser:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(f"{site}/", timeout=5).text)
+            assert csrf is not None
+            form = {"csrf": csrf[1], "email": "ada@example.org", "frequency": "weekly", "locale": "de"}
+            assert browser.post(f"{site}/subscribe", data=form, timeout=5).ok
     assert outcome == {"clean": True, "stopped_in_time": True}
     [mail] = maildir_messages(tmp_path / "new-maildir")
     assert "https://news.example/confirm/" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
