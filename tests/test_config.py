@@ -70,6 +70,10 @@ def test_bad_url_names_index() -> None:
         ),
         ({"sync": {"recheck_articles": 14}}, "sync.recheck_articles: not a duration"),
         ({"digest": {"catch_up": 14}}, "digest.catch_up: not a duration like '30m'"),
+        (
+            {"web": {"base_url": "http://newsletter.example"}},
+            "web.base_url: 'http://newsletter.example': links in mails must use https://",
+        ),
         ({"service": {"retry_check": "soon"}}, "service.retry_check: not a duration"),
         ({"digest": {"full_items": 0}}, "digest.full_items: Input should be greater than or equal to 1"),
         (

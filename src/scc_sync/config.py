@@ -50,6 +50,18 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_link_base(value: str) -> str:
+    """Links in mails: https, as mail providers honour one-click unsubscribe only over https; plain http
+    only on this machine (the demo, local tests)."""
+    host = urlsplit(_check_url(value)).hostname
+    if urlsplit(value).scheme == "http" and host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(
+            f"{value!r}: links in mails must use https:// (plain http only for 127.0.0.1 or localhost); "
+            "put the pages behind an HTTPS reverse proxy and give its address here"
+        )
+    return value
+
+
 def _check_cron(value: str) -> str:
     try:
         CronTrigger.from_crontab(value)
@@ -321,7 +333,7 @@ class WebConfig(Section):
     # Reverse proxies in front of the web listener whose X-Forwarded-* headers are believed (0: none).
     trusted_proxies: int = Field(0, ge=0, le=10)
 
-    _url = field_validator("base_url")(classmethod(lambda cls, v: _check_url(v).rstrip("/")))
+    _url = field_validator("base_url")(classmethod(lambda cls, v: _check_link_base(v).rstrip("/")))
 
     @field_validator("listen")
     @classmethod
