@@ -418,9 +418,9 @@ class Service:
     def jobs(self) -> dict[str, Callable[[], None]]:
         return {
             "sync": lambda: self._run("sync", self._sync),
-            "digest": lambda: self._run("digest", self._digest),
-            "remind": lambda: self._run("remind", self._remind),
-            "retry": lambda: self._run("retry", self._retry),
+            "digest": lambda: self._run("digest", self._mailing(digest_job)),
+            "remind": lambda: self._run("remind", self._mailing(remind_job)),
+            "retry": lambda: self._run("retry", self._mailing(retry_job)),
             "housekeeping": lambda: self._run("housekeeping", self._housekeeping),
         }
 
@@ -431,17 +431,14 @@ class Service:
             with open_transport(config) as transport:
                 send_alerts(config, self.store, transport, now=self.clock)
 
-    def _digest(self, config: Config) -> None:
-        with open_transport(config) as transport:
-            digest_job(config, self.store, transport, now=self.clock)
+    def _mailing(self, job: Callable[..., Any]) -> Callable[[Config], None]:
+        """A delivering job's body: one transport (one SMTP connection) for the run."""
 
-    def _remind(self, config: Config) -> None:
-        with open_transport(config) as transport:
-            remind_job(config, self.store, transport, now=self.clock)
+        def body(config: Config) -> None:
+            with open_transport(config) as transport:
+                job(config, self.store, transport, now=self.clock)
 
-    def _retry(self, config: Config) -> None:
-        with open_transport(config) as transport:
-            retry_job(config, self.store, transport, now=self.clock)
+        return body
 
     def _housekeeping(self, config: Config) -> None:
         housekeeping(config, self.store, now=self.clock)

@@ -16,6 +16,25 @@ from scc_sync.store.sources import ensure_source
 
 SECRET_ENV = "SCC_SYNC_TEST_SECRET"
 SECRET = "test-secret-0123456789abcdef"
+# A stored summary of the seed recap (the VKU report on the Smart Country Convention 2020), as sync keeps it.
+SCC_2020_RECAP = {
+    "title": "Smart Country Convention digital erfolgreich",
+    "event": {
+        "name": "Smart Country Convention 2020",
+        "start": "2020-10-27",
+        "end": "2020-10-28",
+        "format": "online",
+        "counts": {"participants": {"value": 10600}, "speakers": {"value": 150, "qualifier": "more_than"}},
+    },
+    "people": [
+        {
+            "name": "Markus Richter",
+            "title": "Dr.",
+            "role": "Bundes-CIO und Staatssekretär im Bundesministerium des Innern, für Bau und Heimat",
+        }
+    ],
+    "next_event": {"name": "Smart Country Convention 2021", "start": "2021-10-26", "end": "2021-10-28"},
+}
 
 
 def config(subscribers: list[dict[str, Any]] | None = None, **sections: Any) -> Config:

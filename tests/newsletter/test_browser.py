@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import REPO
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed
+from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed
 
 from scc_sync.newsletter.digest import preview_digest
 from scc_sync.newsletter.transports import MaildirTransport
@@ -21,24 +21,6 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = datetime(2021, 10, 25, 7, tzinfo=BERLIN)
-RECAP = {
-    "title": "Smart Country Convention digital erfolgreich",
-    "event": {
-        "name": "Smart Country Convention 2020",
-        "start": "2020-10-27",
-        "end": "2020-10-28",
-        "format": "online",
-        "counts": {"participants": {"value": 10600}, "speakers": {"value": 150, "qualifier": "more_than"}},
-    },
-    "people": [
-        {
-            "name": "Markus Richter",
-            "title": "Dr.",
-            "role": "Bundes-CIO und Staatssekretär im Bundesministerium des Innern, für Bau und Heimat",
-        }
-    ],
-    "next_event": {"name": "Smart Country Convention 2021", "start": "2021-10-26", "end": "2021-10-28"},
-}
 LONG_WORD = "Digitalisierungsbeschleunigungsförderprogrammumsetzungsverordnung"
 
 
@@ -56,7 +38,7 @@ def _digest(store: Store, tmp_path: Path) -> str:
         store,
         "recap",
         at=MONDAY - timedelta(days=3),
-        summary=RECAP,
+        summary=SCC_2020_RECAP,
         title="Smart Country Convention digital erfolgreich: über 10.600 Teilnehmende",
         text="Am 27. und 28. Oktober … " * 20,
     )

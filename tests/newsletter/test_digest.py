@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, parse
+from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed, parse
 
 from scc_sync.newsletter.digest import digest_period
 from scc_sync.newsletter.tokens import TokenSigner
@@ -29,16 +29,6 @@ from scc_sync.store.subscribers import (
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = datetime(2021, 10, 25, 7, 0, tzinfo=BERLIN)  # weekly run: covers ISO week 42 (18-24 Oct)
 WEEK42 = datetime(2021, 10, 20, 12, 0, tzinfo=BERLIN)
-RECAP = {
-    "title": "Smart Country Convention digital erfolgreich",
-    "event": {
-        "name": "Smart Country Convention 2020",
-        "start": "2020-10-27",
-        "end": "2020-10-28",
-        "format": "online",
-        "counts": {"participants": {"value": 10600, "qualifier": "exact"}},
-    },
-}
 
 
 @pytest.fixture(autouse=True)
@@ -69,8 +59,10 @@ def test_periods_are_the_last_closed_day_and_iso_week_in_local_time() -> None:
 
 def test_weekly_digest_once_per_item_with_facts_and_update_marks(store: Store, tmp_path: Path) -> None:
     cfg = config(people("anna@example.org", "bob@example.org"))
-    add_item(store, "recap", at=WEEK42 - timedelta(days=10), summary=RECAP)  # week 41
-    add_item(store, "recap", at=WEEK42, text="Neue Fassung mit Zahlen.", summary=RECAP)  # revision 2, week 42
+    add_item(store, "recap", at=WEEK42 - timedelta(days=10), summary=SCC_2020_RECAP)  # week 41
+    add_item(
+        store, "recap", at=WEEK42, text="Neue Fassung mit Zahlen.", summary=SCC_2020_RECAP
+    )  # revision 2, week 42
     add_item(store, "news", at=WEEK42 + timedelta(hours=1), title="Wärmeplanung: Förderung für Kommunen")
     add_item(store, "next-week", at=MONDAY + timedelta(hours=1))  # not in the closed period
     box = tmp_path / "maildir"

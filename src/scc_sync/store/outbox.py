@@ -461,8 +461,7 @@ def _record(
     else:
         final = "failed"
     values["state"] = final
-    params = {f"b_{column}": value for column, value in values.items()}
-    conn.execute(_store_outcome(tuple(sorted(values))), {**params, "b_id": claimed.id, "b_owner": owner})
+    _store(conn, claimed, values, owner=owner)
     if state == "failed" and claimed.subscriber_id is not None and PERMANENT_REFUSAL.match(reply):
         _note_refusal(conn, claimed, reply, now=now)
     return final
@@ -509,9 +508,14 @@ def release_claim(store: Store, claimed: Claimed, reply: str, *, owner: str, now
         "updated_at": now,
         "last_reply": reply,
     }
-    params = {f"b_{column}": value for column, value in values.items()}
     with store.write() as conn:
-        conn.execute(_store_outcome(tuple(sorted(values))), {**params, "b_id": claimed.id, "b_owner": owner})
+        _store(conn, claimed, values, owner=owner)
+
+
+def _store(conn: Connection, claimed: Claimed, values: dict[str, Any], *, owner: str) -> None:
+    """Write `values` into the claimed row, if `owner` still holds its lease (see `_store_outcome`)."""
+    params = {f"b_{column}": value for column, value in values.items()}
+    conn.execute(_store_outcome(tuple(sorted(values))), {**params, "b_id": claimed.id, "b_owner": owner})
 
 
 def list_ledger(conn: Connection, *, kind: str | None = None, ref: str | None = None) -> list[LedgerRow]:
