@@ -47,8 +47,9 @@ from scc_sync.store.subscribers import (
 )
 
 EXIT_CODES = """Exit codes: 0 every message was sent (or nothing was due); 1 a message failed, was deferred
-for a later retry, or has an unknown outcome (see `status`); 2 usage or config error; 3 another run of the
-same job is in progress."""
+for a later retry, has an unknown outcome, could not be built (see the log), or sending stopped because the
+mail server could not be reached (see `status`); 2 usage or config error, or a broken mail template; 3 another
+run of the same job is in progress."""
 
 
 def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) -> None:
