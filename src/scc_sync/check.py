@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scc_sync.config import Config, ConfigError, SourceConfig
 from scc_sync.fetch.feeds import FeedError, FeedResult, parse_feed
-from scc_sync.fetch.http import FEED_ACCEPT, HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
+from scc_sync.fetch.http import FetchError, HttpClient
 from scc_sync.fetch.pages import find_article_links
 from scc_sync.fetch.robots import RobotsCache
 from scc_sync.newsletter.delivery import make_transport
@@ -103,14 +103,9 @@ def check_sources(config: Config, client: HttpClient, names: Iterable[str] = ())
 
 def check_source(source: SourceConfig, client: HttpClient, robots: RobotsCache) -> Finding:
     part = f"source {source.name}"
-    is_feed = source.kind == "feed"
     try:
-        result = client.fetch(
-            source.url,
-            accept=FEED_ACCEPT if is_feed else HTML_ACCEPT,
-            content_types=() if is_feed else HTML_TYPES,
-        )
-        if is_feed:
+        result = client.fetch_source(source.url, source.kind)
+        if source.kind == "feed":
             return Finding(part, True, _feed_summary(parse_feed(result, source.name, now=datetime.now(UTC))))
         assert source.link_selector is not None
         links = find_article_links(result, source.link_selector, allow_domains=source.allow_domains)

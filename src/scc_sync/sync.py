@@ -52,7 +52,7 @@ from scc_sync.config import Config, SourceConfig, parse_duration
 from scc_sync.extract import extract_summary
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.feeds import FeedError, FeedResult, cache_ttl_seconds, parse_feed
-from scc_sync.fetch.http import FEED_ACCEPT, HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
+from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError, HttpClient
 from scc_sync.fetch.pages import article_item, article_links
 from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.fetch.sniff import consent_wall
@@ -323,12 +323,11 @@ def _harvest(
 ) -> Harvest:
     is_feed = source.kind == "feed"
     recheck = not is_feed and _selector_found_nothing(state)
-    result = tools.client.fetch(
+    result = tools.client.fetch_source(
         state.fetch_url,
+        source.kind,
         etag=None if recheck else state.etag,
         last_modified=None if recheck else state.last_modified,
-        accept=FEED_ACCEPT if is_feed else HTML_ACCEPT,
-        content_types=() if is_feed else HTML_TYPES,
     )
     if result.not_modified or (not recheck and _same_content(result, state)):
         return Harvest(source, result, unchanged=True, ttl_seconds=cache_ttl_seconds(result.headers))

@@ -153,6 +153,19 @@ class HttpClient:
     def close(self) -> None:
         self._session.close()
 
+    def fetch_source(
+        self, url: str, kind: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """A configured source's URL as sync reads it: a feed (any type: the parser decides), or HTML."""
+        is_feed = kind == "feed"
+        return self.fetch(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            accept=FEED_ACCEPT if is_feed else HTML_ACCEPT,
+            content_types=() if is_feed else HTML_TYPES,
+        )
+
     def fetch(
         self,
         url: str,
