@@ -83,13 +83,9 @@ def _check_maildir(path: Path) -> Finding:
     existing = next((p for p in (path, *path.parents) if p.exists()), None)
     if existing is None or not existing.is_dir():
         return Finding("mail", False, f"Maildir {path}: {existing} is not a folder")
-    if not _writable(existing):
+    if not os.access(existing, os.W_OK | os.X_OK):
         return Finding("mail", False, f"Maildir {path}: cannot write into {existing}")
     return Finding("mail", True, f"Maildir {path.resolve()}")
-
-
-def _writable(folder: Path) -> bool:
-    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def check_sources(config: Config, client: HttpClient, names: Iterable[str] = ()) -> list[Finding]:

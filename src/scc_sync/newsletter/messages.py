@@ -167,12 +167,12 @@ def message_id(kind: str, ref: str, recipient: str, domain: str) -> str:
 def _address(email: str, name: str | None) -> Address:
     email = clean_header(email)
     try:
-        return Address(display_name=clean_header(name or ""), addr_spec=ascii_address(email))
+        return Address(display_name=clean_header(name or ""), addr_spec=_ascii_address(email))
     except (ValueError, IndexError) as exc:
         raise ValueError(f"invalid recipient address {email!r}: {exc}") from exc
 
 
-def ascii_address(email: str) -> str:
+def _ascii_address(email: str) -> str:
     """The address as headers and SMTP need it: an internationalized domain in its IDNA form."""
     if email.isascii():
         return email
