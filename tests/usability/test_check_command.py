@@ -109,3 +109,15 @@ def test_an_unreachable_database_is_a_problem() -> None:
         parse_config({"state": {"database": "postgresql+psycopg://nobody@127.0.0.1:9/none"}})
     )
     assert not found.ok and "127.0.0.1" in found.detail and "connect" in found.detail.lower()
+
+
+def test_a_maildir_must_be_creatable(tmp_path: Path) -> None:
+    from scc_sync.check import check_mail
+    from scc_sync.config import parse_config
+
+    fine = check_mail(parse_config({"delivery": {"maildir": str(tmp_path / "new" / "maildir")}}))
+    assert fine.ok and fine.detail == f"Maildir {tmp_path / 'new' / 'maildir'}"
+    (tmp_path / "a-file").write_text("")
+    blocked = check_mail(parse_config({"delivery": {"maildir": str(tmp_path / "a-file" / "maildir")}}))
+    assert not blocked.ok and blocked.detail.endswith("a-file is not a folder")
+    assert not (tmp_path / "new").exists()  # the check creates nothing
