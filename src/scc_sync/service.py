@@ -354,7 +354,11 @@ class WebServer:
     def close(self, timeout: float = 5.0) -> None:
         # Close every socket from inside waitress's own loop thread; the loop ends when nothing is left.
         server = self._server
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        except OSError:  # the loop's wake-up pipe is already gone, so the loop is not running: close here
+            log.warning("web listener: its loop had already stopped; closing its sockets directly")
+            wasyncore.close_all(server._map)  # type: ignore[union-attr]
         self._thread.join(timeout)
         server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
 
