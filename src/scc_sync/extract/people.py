@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
+from scc_sync.extract.names import NameSpan, find_names, is_first_name
 from scc_sync.models import Person
 
 GAZETTEER: dict[str, str] = {
@@ -403,7 +404,59 @@ def _starts_with_person(phrase: str) -> bool:
 
 
 def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, Person]]:
-    """(offset, person) for every person vouched for by a role or a title, in text order."""
+    """(offset, person) for every person in text order: names vouched for by a role, a title or an
+    organization, and names known as names by their first name."""
+    names = find_names(text, _surname_rejected)
+    found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
+    found = [(pos, p) for pos, p in found if _credible(text, pos, p)]
+    taken = [(pos, pos + len(p.name)) for pos, p in found]
+    for span in names:
+        if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
+            found.append((span.start, Person(span.name)))
+    return sorted(found, key=lambda p: p[0])
+
+
+def _surname_rejected(word: str) -> bool:
+    """A word that cannot end a name: a role, a common noun by its ending, a function word."""
+    lower = word.lower()
+    return (
+        is_role_word(word)
+        or _nounish(word)
+        or lower in _NOT_NAME
+        or bool(_NOUNISH.fullmatch(lower) or _EN_ORG_WORD.fullmatch(word))
+    )
+
+
+def _widened(text: str, pos: int, person: Person, names: list[NameSpan]) -> tuple[int, Person]:
+    """The whole name where a pattern caught only part of it ('Ruhe Madsen' of 'Claus Ruhe Madsen')."""
+    end = pos + len(person.name)
+    for span in names:
+        if span.start <= pos and end <= span.end and (span.start, span.end) != (pos, end):
+            return span.start, replace(person, name=span.name)
+    return pos, person
+
+
+_ADJECTIVE_LIKE = re.compile(r"(?:isch|lich|ig|al|ell|iv|är|sch|ar)(?:e|er|en|es|em)$")
+
+
+def _credible(text: str, pos: int, person: Person) -> bool:
+    """A name without a known first name needs a role or an academic title, and must not read as an
+    adjective and a noun ('Deutsche Verkehrswissenschaftliche', 'Kommunaler Klimaschutz')."""
+    first = person.name.split()[0]
+    if is_first_name(first):
+        return True
+    if not (person.role or person.title) or _ADJECTIVE_LIKE.search(first):
+        return False
+    return not any(_surname_rejected(w) for w in person.name.split()[1:])
+
+
+def _byline(text: str, span: NameSpan) -> bool:
+    """A line that is only a name is an author's byline, not a person of the story."""
+    return not text[: span.start].strip() and not text[span.end :].strip(" .")
+
+
+def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
+    """(offset, person) for every person vouched for by a role, a title or an organization."""
     found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
     for m in _ROLE_AFTER.finditer(text):
         name = m.group("name")
@@ -429,7 +482,7 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
             )
-    return sorted(found, key=lambda p: p[0])
+    return found
 
 
 def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
