@@ -25,11 +25,14 @@ _NOT_FIRST = {
     "san", "santa", "los", "las", "st", "sankt", "bad", "new", "north", "south", "east", "west",
 }  # fmt: skip
 # Particles inside a surname: "Hilmar von Lojewski", "Mark De la Vergne", "Lieve van der Berg"
-_PARTICLES = {"von", "van", "de", "der", "den", "la", "le", "di", "da", "du", "zu", "vom", "ten", "ter", "del"}
+_PARTICLES = {
+    "von", "van", "de", "der", "den", "la", "le", "di", "da", "du", "zu", "vom", "ten", "ter", "del",
+}  # fmt: skip
 _WORD = re.compile(r"[^\s,;:()\[\]„“”\"»«!?/]+")
-_NAME_WORD = re.compile(r"^[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+)*$")
+_LOWER = "a-zäöüßéèáàíóúçñëï"
+_NAME_WORD = re.compile(rf"^[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$")
 # Surnames also come as "McCahan", "O'Neill", "DeSantis"
-_SURNAME = re.compile(r"^(?:Mc|Mac|O'|O’|De|Di|La|Le)?[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+)*$")
+_SURNAME = re.compile(rf"^(?:Mc|Mac|O'|O’|De|Di|La|Le)?[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
 # A word after a name that makes the name part of an organization's or a place's name
 _NAME_IN_ORG = re.compile(
@@ -63,7 +66,9 @@ def first_name_gender(word: str) -> str | None:
     if any(g == "unknown" for g in genders) or (len(word) < 4 and genders[0] == "andy"):
         return None
     first = genders[0]
-    return "m" if first.endswith("male") and not first.endswith("female") else "f" if "female" in first else "?"
+    if "female" in first:
+        return "f"
+    return "m" if first.endswith("male") else "?"
 
 
 def is_first_name(word: str) -> bool:
@@ -105,7 +110,8 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
     while j + 1 < len(words) and _adjacent(text, words, j) and (
         _INITIAL.match(words[j][2]) or is_first_name(words[j][2])
     ):
-        if not (_adjacent(text, words, j + 1) and _SURNAME.match(words[j + 1][2]) or _INITIAL.match(words[j][2])):
+        surname_follows = _adjacent(text, words, j + 1) and _SURNAME.match(words[j + 1][2])
+        if not (surname_follows or _INITIAL.match(words[j][2])):
             break
         j += 1
     k = j
@@ -118,8 +124,8 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
     end = k
     after = end + 1
     if after < len(words) and _adjacent(text, words, after):
-        if _NAME_IN_ORG.match(words[after][2]):
-            return None
+        if _NAME_IN_ORG.match(words[after][2]) or _capitalised_run(text, words, after):
+            return None  # "Bob Woodruff Family Foundation", "Fira Barcelona Gran Via": a longer proper name
         # a second surname ("Claus Ruhe Madsen (…)"): only right before a bracket or a comma, since a
         # German noun may follow a name ("als Anna Schmidt Fragen stellte")
         following = text[words[after][1] : words[after][1] + 2].lstrip()
@@ -131,6 +137,15 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
             end = after
     start, stop = words[i][0], words[end][1]
     return NameSpan(start, stop, " ".join(text[start:stop].split()))
+
+
+def _capitalised_run(text: str, words: list[tuple[int, int, str]], k: int) -> bool:
+    """Words k and k+1 are both capitalised and follow on without punctuation."""
+    return (
+        k + 1 < len(words)
+        and _adjacent(text, words, k + 1)
+        and all(w[2][:1].isupper() for w in words[k : k + 2])
+    )
 
 
 def _without_full_stop(start: int, word: str) -> tuple[int, int, str]:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from scc_sync.extract.names import NameSpan, find_names, is_first_name
+from scc_sync.extract.roles import is_role_word
 from scc_sync.models import Person
 
 GAZETTEER: dict[str, str] = {
@@ -34,19 +35,6 @@ GAZETTEER: dict[str, str] = {
     "EU": "Europäische Union",
 }
 
-# Role words: a German compound ending in one of these (plus feminine/inflection), or an English title.
-_ROLE_STEMS = (
-    "geschäftsführer", "geschäftsführender", "vorsitzender", "vorsitzende", "präsident", "minister",
-    "staatssekretär", "bürgermeister", "beigeordneter", "beigeordnete", "direktor", "vorstand",
-    "vorständin", "leiter", "referent", "sprecher", "dezernent", "landrat", "landrätin", "abgeordneter",
-    "abgeordnete", "beauftragter", "beauftragte", "kanzler", "senator", "kämmerer", "stadtrat",
-    "stadträtin", "gründer", "chef", "chefin", "moderator", "professor", "ceo", "cio", "cdo", "cto",
-    "coo", "cfo", "mayor", "director", "president", "chair", "chairman", "chairwoman", "founder",
-    "manager", "officer", "chancellor", "senator", "premier", "secretary",
-    "commissioner", "head", "governor", "partner", "consultant",
-    "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
-    "rektor", "dekan",
-)  # fmt: skip
 # Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
 _ROLE_PREFIXES = {
     "bundes",
@@ -70,7 +58,6 @@ _ROLE_PREFIXES = {
     "junior",
     "vice",
 }
-_ROLE_SUFFIX = re.compile(r"(?:in|innen|en|e|s)?$")
 TITLE = r"(?:(?:Prof\.|Dr\.|Dipl\.-[A-Z][a-zäöü]*\.|Dr\.-Ing\.|Dr\. h\.\s?c\.|PD)\s+)*"
 _NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?"
 NAME = rf"{_NAME_WORD}(?:\s+(?:von der|von|van der|van|de|zu|vom|di|da|le))?\s+{_NAME_WORD}"
@@ -180,17 +167,6 @@ _NEUT = re.compile(
     re.I,
 )
 _GENITIVE_S = re.compile(r"(?<=[a-zäöü])(?:es|s)$")
-
-
-@lru_cache(maxsize=8192)
-def is_role_word(word: str) -> bool:
-    """'VKU-Hauptgeschäftsführer', 'Staatsministerin', 'Bundes-CIO', 'Mayor' are role words."""
-    base = word.rsplit("-", 1)[-1].lower()
-    for stem in _ROLE_STEMS:
-        idx = base.rfind(stem)
-        if idx >= 0 and _ROLE_SUFFIX.fullmatch(base[idx + len(stem) :]):
-            return True
-    return False
 
 
 def _plausible_name(name: str) -> bool:
