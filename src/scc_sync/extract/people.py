@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from scc_sync.extract.names import NameSpan, find_names, is_first_name
-from scc_sync.extract.roles import is_role_word
+from scc_sync.extract.context_roles import role_after, role_as, role_before
+from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
+from scc_sync.extract.roles import base_role, is_role_word
 from scc_sync.models import Person
 
 GAZETTEER: dict[str, str] = {
@@ -389,7 +390,27 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     for span in names:
         if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
             found.append((span.start, Person(span.name)))
+    found = [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found]
+    if len({p.name for _, p in found}) == 1 and not found[0][1].role:
+        role = role_as(text, lambda phrase: _split_role_org(phrase, gazetteer))
+        found = [(pos, replace(p, role=role)) for pos, p in found]
     return sorted(found, key=lambda p: p[0])
+
+
+def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[str, str]) -> Person:
+    """The person with its role in base form, or with the role its sentence gives it around the name."""
+    gender = person_gender(person.name)
+    if person.role:
+        head, _, rest = person.role.partition(" ")
+        return replace(person, role=" ".join(x for x in (base_role(head, gender), rest) if x))
+
+    def split(phrase: str) -> tuple[str | None, str | None]:
+        return _split_role_org(phrase, gazetteer)
+
+    role, org = role_before(text, pos, gender, split)
+    if not role:
+        role, org = role_after(text, pos + len(person.name), split)
+    return replace(person, role=role, organization=person.organization or org)
 
 
 def _surname_rejected(word: str) -> bool:
