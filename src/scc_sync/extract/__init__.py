@@ -12,7 +12,7 @@ from pathlib import Path
 from scc_sync.extract.article import Article, extract_article, parse
 from scc_sync.extract.dates import find_dates, resolve
 from scc_sync.extract.events import analyse_event
-from scc_sync.extract.people import GAZETTEER, find_organizations, find_people, merge_people
+from scc_sync.extract.people import GAZETTEER, collect_people, find_organizations
 from scc_sync.extract.sessions import find_sessions
 from scc_sync.extract.text import Sentence, split_sentences
 from scc_sync.models import EventFacts, Person, Summary
@@ -80,10 +80,7 @@ def _sentences(article: Article) -> list[Sentence]:
 
 
 def _people(texts: Sequence[str], gazetteer: Mapping[str, str]) -> list[Person]:
-    found: list[Person] = []
-    for text in dict.fromkeys(texts):
-        found.extend(p for _, p in find_people(text, gazetteer))
-    return merge_people(found)
+    return collect_people(texts, gazetteer)
 
 
 def _organizations(

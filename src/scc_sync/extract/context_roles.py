@@ -47,8 +47,21 @@ def role_before(
 ) -> tuple[str | None, str | None]:
     """(role, organization) from the words right before the name at `start`."""
     left = _ACADEMIC_TAIL.sub("", text[max(0, start - 240) : start])
-    left = re.split(r"[,;:()„“”\"!?]|\.\s", left)[-1]
-    words = left.split()[-12:]
+    segments = re.split(r"[,;:()„“”\"!?]", left)
+    role, org = _role_ending(segments[-1].split()[-12:], gender, split)
+    if not role and len(segments) > 1 and not segments[-1].strip() and _closes_apposition(text, start):
+        # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role, then the name between commas
+        role, org = _role_ending(segments[-2].split()[-12:], gender, split)
+    return role, org
+
+
+def _closes_apposition(text: str, start: int) -> bool:
+    m = re.match(r"[^,;()]{1,60}?(?:,|\s\()", text[start:])
+    return bool(m)
+
+
+def _role_ending(words: list[str], gender: str | None, split: RoleSplitter) -> tuple[str | None, str | None]:
+    """(role, organization) of the first role word whose words up to the end name its organization."""
     for i, word in enumerate(words):
         if not is_role_word(word.strip("'’")) or not _chain(words[i + 1 :]):
             continue

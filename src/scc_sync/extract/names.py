@@ -107,8 +107,10 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
         return None
     j = i + 1
     # further given names or initials, as long as a surname still follows
-    while j + 1 < len(words) and _adjacent(text, words, j) and (
-        _INITIAL.match(words[j][2]) or is_first_name(words[j][2])
+    while (
+        j + 1 < len(words)
+        and _adjacent(text, words, j)
+        and (_INITIAL.match(words[j][2]) or is_first_name(words[j][2]))
     ):
         surname_follows = _adjacent(text, words, j + 1) and _SURNAME.match(words[j + 1][2])
         if not (surname_follows or _INITIAL.match(words[j][2])):

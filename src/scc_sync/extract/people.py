@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from scc_sync.extract.context_roles import role_after, role_as, role_before
+from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
 from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
 from scc_sync.extract.roles import base_role, is_role_word
 from scc_sync.models import Person
@@ -553,6 +554,17 @@ def _english_role_before(pre: list[str], head: str) -> tuple[str, str | None]:
     if org and (org.lower() in _NOT_NAME or pre[start - 1] in ("of", "the")):
         org = None
     return " ".join([*pre[start:], head]), org
+
+
+def collect_people(texts: Iterable[str], gazetteer: Mapping[str, str] = GAZETTEER) -> list[Person]:
+    """The people of an article's texts (sentences, captions) in order of first mention, one entry each;
+    short mentions ('Prof. Muster') join the full name they stand for."""
+    found: list[Person] = []
+    short: list[ShortMention] = []
+    for text in dict.fromkeys(texts):
+        found.extend(p for _, p in find_people(text, gazetteer))
+        short.extend(short_mentions(text, _surname_rejected))
+    return join_short_mentions(fold_variants(merge_people(found)), short)
 
 
 def merge_people(people: Iterable[Person]) -> list[Person]:
