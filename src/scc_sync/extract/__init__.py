@@ -34,7 +34,7 @@ def extract_summary(
     sents = _sentences(article)
     analysis = analyse_event(sents, article.published, article.jsonld)
     body = [s.text for s in sents if s.kind != "heading"]
-    people = _people(body, gaz)
+    people = _people([*body, *article.captions], gaz)
     orgs = _organizations(sents, people, gaz)
     sessions = []
     if analysis.event is not None:
