@@ -20,7 +20,7 @@ _NOT_FIRST = {
     "the", "his", "her", "here", "one", "you", "he", "to", "on", "just", "will", "may", "can", "art",
     "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
     "december", "januar", "februar", "juni", "juli", "oktober", "dezember", "mai", "märz",
-    "general", "vice", "urban", "justice", "judge", "key", "deep", "chance", "age", "grant", "major",
+    "general", "vice", "urban", "brain", "justice", "judge", "key", "deep", "chance", "age", "grant", "major",
     "bitte", "tage", "titel", "lage", "linie", "halle", "tore", "sinne", "pastor", "gent", "kap", "hack",
     "san", "santa", "los", "las", "st", "sankt", "bad", "new", "north", "south", "east", "west",
 }  # fmt: skip

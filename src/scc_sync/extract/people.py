@@ -445,6 +445,8 @@ def _credible(text: str, pos: int, person: Person) -> bool:
         return True
     if not (person.role or person.title) or _ADJECTIVE_LIKE.search(first):
         return False
+    if re.match(r" [A-ZÄÖÜ]", text[pos + len(person.name) :]):
+        return False  # "Ehrenvorsitzender Pro Bahn Deutschland": the words go on as an organization's name
     return not any(_surname_rejected(w) for w in person.name.split()[1:])
 
 
