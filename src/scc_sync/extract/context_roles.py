@@ -28,7 +28,7 @@ _ACADEMIC_TAIL = re.compile(
     r"(?:\s*(?:Prof\.|Dr\.|Dr\.-Ing\.|Dipl\.-[A-Z][a-zäöü]*\.|h\.\s?c\.|PD|Frau|Herr|Mr\.|Mrs\.|Ms\.))+\s*$"
 )
 # A lowercase adjective before a role: "ehemalige", "stellvertretenden", "langjährige", "amtierende"
-_ADJECTIVE = re.compile(r"^[a-zäöü]+(?:ig|lich|isch|end|iert|ert|neu|er)(?:e|en|er|es|em)$")
+ROLE_ADJECTIVE = re.compile(r"^[a-zäöü]+(?:ig|lich|isch|end|iert|ert|neu|er|al)(?:e|en|er|es|em)$")
 # A capitalised one: "Bayerischen", "Luxemburgische"; place adjectives in -er ("Güstrower") do not inflect
 _PROPER_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöü]+(?:isch|lich)(?:e|en|er|es|em)$")
 _EN_MODIFIERS = {"former", "outgoing", "incoming", "interim", "acting", "deputy", "new", "longtime"}
@@ -92,7 +92,7 @@ def _with_modifiers(before: list[str], role: str, gender: str | None) -> str:
     role = " ".join(x for x in (base_role(head, gender), rest) if x)
     modifiers: list[str] = []
     for word in reversed(before):
-        if _ADJECTIVE.match(word) or _PROPER_ADJECTIVE.match(word):
+        if ROLE_ADJECTIVE.match(word) or _PROPER_ADJECTIVE.match(word):
             modifiers.insert(0, _nominative_adjective(word, gender))
         elif word.lower() in _EN_MODIFIERS:
             modifiers.insert(0, word)

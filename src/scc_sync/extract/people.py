@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from scc_sync.extract.context_roles import role_after, role_as, role_before
+from scc_sync.extract.context_roles import ROLE_ADJECTIVE, role_after, role_as, role_before
 from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
 from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
 from scc_sync.extract.roles import base_role, is_role_word
@@ -282,7 +282,7 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     words = phrase.split()
     if not words:
         return None, None
-    adjective = _ADJ.match(words[0]) or re.fullmatch(r"[a-zäöü]+(?:ische|liche|ige|ale)[rn]?", words[0])
+    adjective = _ADJ.match(words[0]) or ROLE_ADJECTIVE.match(words[0])
     first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
