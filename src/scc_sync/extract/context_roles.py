@@ -31,7 +31,13 @@ _ACADEMIC_TAIL = re.compile(
 ROLE_ADJECTIVE = re.compile(r"^[a-zäöü]+(?:ig|lich|isch|end|iert|ert|neu|er|al)(?:e|en|er|es|em)$")
 # A capitalised one: "Bayerischen", "Luxemburgische"; place adjectives in -er ("Güstrower") do not inflect
 _PROPER_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöü]+(?:isch|lich)(?:e|en|er|es|em)$")
-_EN_MODIFIERS = {"former", "outgoing", "incoming", "interim", "acting", "deputy", "new", "longtime"}
+_EN_MODIFIERS = {
+    "former", "outgoing", "incoming", "interim", "acting", "deputy", "new", "longtime", "vice", "first",
+    "second", "third", "executive", "chief", "senior", "managing", "assistant", "associate", "immediate",
+    "past",
+}  # fmt: skip
+# "Neuer Vorsitzender wurde Max Muster", "elected as Vice President was Jane Roe"
+_COPULAS = {"wurde", "wird", "ist", "bleibt", "was", "is", "became", "remains"}
 _BRACKET_NOTE = re.compile(r"^\s*(?:\[\d+\]\s*|\((?:[^()]{1,14})\)\s*(?=,))*")
 _APPOSITION = re.compile(r"^(?:\s*,\s*|\s*\(|\s+[–—-]\s+)(?:(?:der|die|the)\s+)?(?P<phrase>[^,;()–—]+)")
 _RELATIVE_ALS = re.compile(
@@ -62,6 +68,8 @@ def _closes_apposition(text: str, start: int) -> bool:
 
 def _role_ending(words: list[str], gender: str | None, split: RoleSplitter) -> tuple[str | None, str | None]:
     """(role, organization) of the first role word whose words up to the end name its organization."""
+    if words and words[-1].lower() in _COPULAS:
+        words = words[:-1]
     for i, word in enumerate(words):
         if not is_role_word(word.strip("'’")) or not _chain(words[i + 1 :]):
             continue
@@ -94,7 +102,7 @@ def _with_modifiers(before: list[str], role: str, gender: str | None) -> str:
     for word in reversed(before):
         if ROLE_ADJECTIVE.match(word) or _PROPER_ADJECTIVE.match(word):
             modifiers.insert(0, _nominative_adjective(word, gender))
-        elif word.lower() in _EN_MODIFIERS:
+        elif word.lower() in _EN_MODIFIERS and (word[:1].isupper() or not modifiers):
             modifiers.insert(0, word)
         else:
             break
@@ -131,6 +139,50 @@ def _title_phrase(phrase: str) -> bool:
         and any(is_role_word(w) for w in words)
         and all(w[:1].isupper() or w[:1].isdigit() or w in _TITLE_FILLERS for w in words)
     )
+
+
+# "Jane Roe, Ph.D., was reelected President", "Max Muster wurde einstimmig zum Ehrenvorsitzenden ernannt"
+_APPOINTED = re.compile(
+    r"(?:\s*,\s*(?:Ph\.\s?D\.|P\.\s?E\.|M\.\s?D\.|Jr\.|Sr\.|MBA|Esq\.))*\s*,?\s+"
+    r"(?:was|has been|had been|is|will be|wurde|wird|ist)\s+(?:[^,.;]{0,50}?\s)?"
+    r"(?:(?:re-?)?(?:elected|appointed|named|selected|chosen)\s+(?:as\s+)?(?:the\s+)?|zum\s+|zur\s+)"
+    r"(?:[A-Z][\w.&-]*['’]s\s+)?(?P<role>(?:[A-ZÄÖÜ][\wäöüß-]*\s+){0,3}?[A-ZÄÖÜ][\wäöüß-]*)"
+)
+
+
+def role_by_appointment(text: str, end: int, gender: str | None) -> str | None:
+    """The office a name is elected or appointed to, in the words right after it."""
+    m = _APPOINTED.match(text, end)
+    if not m:
+        return None
+    words = m.group("role").split()
+    last = next((k for k in range(len(words) - 1, -1, -1) if is_role_word(words[k])), None)
+    if last is None:
+        return None
+    return " ".join([*words[:last], base_role(words[last], gender)])
+
+
+_LIST_GAP = re.compile(r"^\s*(?:\([^()]{0,80}\))?\s*(?:,\s*(?:and\s+|und\s+)?|\s+(?:und|and|sowie)\s+)$")
+
+
+def in_list(text: str, end: int, next_start: int) -> bool:
+    """The next name follows as the next item of a list ('A, B und C', 'A (…), B, and C')."""
+    return bool(_LIST_GAP.match(text[end:next_start]))
+
+
+def plural_role_before(text: str, start: int) -> str | None:
+    """The role of a list of names after a plural role: 'die Landräte A, B und C', 'staff members A and B'."""
+    left = _ACADEMIC_TAIL.sub("", text[max(0, start - 120) : start])
+    words = re.split(r"[,;:()„“”\"!?]", left)[-1].split()
+    if not words or not is_role_word(words[-1]):
+        return None
+    word, before = words[-1], [w.lower() for w in words[-4:-1]]
+    plural = (
+        word.endswith("innen")
+        or (word.endswith(("en", "e")) and "die" in before)
+        or (word.endswith("s") and word.isascii() and not {"des", "eines"} & set(before))
+    )
+    return base_role(word) if plural and base_role(word) != word else None
 
 
 def role_as(sentence: str, split: RoleSplitter) -> str | None:

@@ -13,7 +13,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from scc_sync.extract.context_roles import ROLE_ADJECTIVE, role_after, role_as, role_before
+from scc_sync.extract.context_roles import (
+    ROLE_ADJECTIVE,
+    in_list,
+    plural_role_before,
+    role_after,
+    role_as,
+    role_before,
+    role_by_appointment,
+)
 from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
 from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
 from scc_sync.extract.roles import base_role, is_role_word
@@ -391,7 +399,8 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     for span in names:
         if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
             found.append((span.start, Person(span.name)))
-    found = [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found]
+    found = sorted(found, key=lambda p: p[0])
+    found = _list_roles(text, [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found])
     if len({p.name for _, p in found}) == 1 and not found[0][1].role:
         role = role_as(text, lambda phrase: _split_role_org(phrase, gazetteer))
         found = [(pos, replace(p, role=role)) for pos, p in found]
@@ -408,10 +417,29 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
     def split(phrase: str) -> tuple[str | None, str | None]:
         return _split_role_org(phrase, gazetteer)
 
+    end = pos + len(person.name)
     role, org = role_before(text, pos, gender, split)
     if not role:
-        role, org = role_after(text, pos + len(person.name), split)
+        role, org = role_after(text, end, split)
+    role = role or role_by_appointment(text, end, gender)
     return replace(person, role=role, organization=person.organization or org)
+
+
+def _list_roles(text: str, found: list[tuple[int, Person]]) -> list[tuple[int, Person]]:
+    """People listed after a plural role ('die Landrätinnen A und B') share it where they have none."""
+    out = list(found)
+    i = 0
+    while i < len(out):
+        j = i
+        while j + 1 < len(out) and in_list(text, out[j][0] + len(out[j][1].name), out[j + 1][0]):
+            j += 1
+        role = plural_role_before(text, out[i][0]) if j > i else None
+        for k in range(i, j + 1):
+            pos, person = out[k]
+            if role and not person.role:
+                out[k] = (pos, replace(person, role=base_role(role, person_gender(person.name))))
+        i = j + 1
+    return out
 
 
 def _surname_rejected(word: str) -> bool:
