@@ -13,16 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from scc_sync.extract.names import first_name_gender
+from scc_sync.extract.names import find_names, first_name_gender
 from scc_sync.extract.roles import base_role, is_role_word
 
 RoleSplitter = Callable[[str], tuple[str | None, str | None]]
 
 # Words that may stand between a role word and the name: an organization or department in the genitive
 # or after a preposition ("Vorstand Personenverkehr der Beispielbahn AG")
+_ARTICLES = {"der", "die", "des", "dem", "den", "the"}
 _CONNECTORS = {
     "des", "der", "dem", "den", "im", "beim", "am", "von", "vom", "für", "zur", "zum", "of", "the", "for",
-    "at", "&", "a.", "d.",
+    "at", "an", "bei", "&", "a.", "d.",
 }  # fmt: skip
 _ACADEMIC_TAIL = re.compile(
     r"(?:\s*(?:Prof\.|Dr\.|Dr\.-Ing\.|Dipl\.-[A-Z][a-zäöü]*\.|h\.\s?c\.|PD|Frau|Herr|Mr\.|Mrs\.|Ms\.))+\s*$"
@@ -34,11 +35,14 @@ _PROPER_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöü]+(?:isch|lich)(?:e|en|er
 _EN_MODIFIERS = {
     "former", "outgoing", "incoming", "interim", "acting", "deputy", "new", "longtime", "vice", "first",
     "second", "third", "executive", "chief", "senior", "managing", "assistant", "associate", "immediate",
-    "past",
+    "past", "city", "county", "state", "town", "general", "legislative",
 }  # fmt: skip
 # "Neuer Vorsitzender wurde Max Muster", "elected as Vice President was Jane Roe"
 _COPULAS = {"wurde", "wird", "ist", "bleibt", "was", "is", "became", "remains"}
-_BRACKET_NOTE = re.compile(r"^\s*(?:\[\d+\]\s*|\((?:[^()]{1,14})\)\s*(?=,))*")
+# Notes after a name that say nothing of the role: a footnote mark, a party ("(SPD)"), a suffix (", Jr.")
+_BRACKET_NOTE = re.compile(
+    r"^\s*(?:\[\d+\]\s*|\((?:[^()]{1,14})\)\s*(?=,)|,\s*(?:Jr\.|Sr\.|III|Ph\.\s?D\.|P\.\s?E\.|M\.\s?D\.)(?=,))*"
+)
 _APPOSITION = re.compile(r"^(?:\s*,\s*|\s*\(|\s+[–—-]\s+)(?:(?:der|die|the)\s+)?(?P<phrase>[^,;()–—]+)")
 _RELATIVE_ALS = re.compile(
     r"^\s*,\s*(?:der|die|welche[rs]?|who)\s[^,.;]{0,60}?\b(?:als|as)\s+(?P<phrase>[^,.;()]+)"
@@ -55,9 +59,13 @@ def role_before(
     left = _ACADEMIC_TAIL.sub("", text[max(0, start - 240) : start])
     segments = re.split(r"[,;:()„“”\"!?]", left)
     role, org = _role_ending(segments[-1].split()[-12:], gender, split)
-    if not role and len(segments) > 1 and not segments[-1].strip() and _closes_apposition(text, start):
-        # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role, then the name between commas
-        role, org = _role_ending(segments[-2].split()[-12:], gender, split)
+    before = segments[-2].split() if len(segments) > 1 else []
+    if not role and before and not segments[-1].strip() and _closes_apposition(text, start):
+        # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role with its article, then the
+        # name between commas (in a list "A, Director, B, Counsel" the role before a comma is A's)
+        article = next((k for k, w in enumerate(before) if w.lower() in _ARTICLES), None)
+        if article is not None:
+            role, org = _role_ending(before[article + 1 :][-12:], gender, split)
     return role, org
 
 
@@ -90,8 +98,17 @@ def _chain(words: list[str]) -> bool:
             continue
         if lower in ("und", "and") and k > 0 and words[k - 1].endswith("-"):
             continue  # "Städte- und Gemeindebund"
+        if lower in ("und", "and") and k + 1 < len(words) and _role_follows(words[k + 1 :]):
+            continue  # "Präsident des Vereins und Professor an der Universität Beispielstadt"
         return False
     return True
+
+
+def _role_follows(words: list[str]) -> bool:
+    """The words start with a role word, perhaps after an adjective ('ehemaligen Rektor')."""
+    return is_role_word(words[0]) or (
+        len(words) > 1 and bool(ROLE_ADJECTIVE.match(words[0])) and is_role_word(words[1])
+    )
 
 
 def _with_modifiers(before: list[str], role: str, gender: str | None) -> str:
@@ -115,7 +132,9 @@ def _nominative_adjective(word: str, gender: str | None) -> str:
     return stem + ("e" if gender == "f" else "er")
 
 
-def role_after(text: str, end: int, split: RoleSplitter) -> tuple[str | None, str | None]:
+def role_after(
+    text: str, end: int, split: RoleSplitter, rejects: Callable[[str], bool]
+) -> tuple[str | None, str | None]:
     """(role, organization) from an apposition or a relative 'als' clause right after the name."""
     rest = text[end : end + 300]
     rest = rest[_BRACKET_NOTE.match(rest).end() :]  # type: ignore[union-attr]  # the pattern always matches
@@ -123,22 +142,26 @@ def role_after(text: str, end: int, split: RoleSplitter) -> tuple[str | None, st
     if not m:
         return None, None
     phrase = _VERB_END.sub("", m.group("phrase").strip())
+    if find_names(phrase, rejects):
+        return None, None  # "A, die Vorsitzende des Vereins B": the role before the next name
     role, org = split(phrase)
     if role:
         return role, org
     if _title_phrase(phrase):
-        return phrase, None  # "County Board Representative", "IAC 1st VP"
+        return phrase, None  # "County Board Representative", "IAC 1st VP", "deputy city manager"
     return None, None
 
 
 def _title_phrase(phrase: str) -> bool:
-    """An English title written out in capitalised words that ends in or contains a role word."""
+    """An English title written out: capitalised words that contain a role word, or lowercase words that
+    end in one or go on with 'of'/'for' after it ('professor of sociology')."""
     words = phrase.split()
-    return (
-        0 < len(words) <= 10
-        and any(is_role_word(w) for w in words)
-        and all(w[:1].isupper() or w[:1].isdigit() or w in _TITLE_FILLERS for w in words)
-    )
+    if not 0 < len(words) <= 16 or not any(is_role_word(w) for w in words):
+        return False
+    if all(w[:1].isupper() or w[:1].isdigit() or w in _TITLE_FILLERS for w in words):
+        return True
+    last = max(k for k, w in enumerate(words) if is_role_word(w))
+    return last == len(words) - 1 or words[last + 1] in ("of", "for", "at")
 
 
 # "Jane Roe, Ph.D., was reelected President", "Max Muster wurde einstimmig zum Ehrenvorsitzenden ernannt"

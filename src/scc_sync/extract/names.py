@@ -38,7 +38,8 @@ _INITIAL = re.compile(r"^[A-Z]\.$")
 _NAME_IN_ORG = re.compile(
     r"^(?:Family|Foundation|Stiftung|Institut|Institute|Schule|School|Preis|Prize|Award|Straße|Strasse|Street|"
     r"Platz|Square|Center|Centre|Zentrum|Hall|Halle|Park|University|Universität|College|Gymnasium|Haus|House|"
-    r"Museum|Fellowship|Lecture|Trophy|Cup|Gesellschaft|Society|Memorial|Brücke|Bridge|Airport|Flughafen)$"
+    r"Museum|Fellowship|Lecture|Trophy|Cup|Gesellschaft|Society|Memorial|Brücke|Bridge|Airport|Flughafen|"
+    r"Photography|Fotografie|Studio|Studios|Chronicle|Times|Post|News|Media|Verlag|Consulting)$"
 )
 
 
@@ -123,6 +124,8 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
         k = j  # "Anna de …" without a surname after the particle
     if k >= len(words) or not _adjacent(text, words, k) or not _plain_surname(words[k][2], rejects):
         return None
+    if _NAME_IN_ORG.match(words[k][2]) or (i > 0 and words[i - 1][2] in ("the", "The")):
+        return None  # "Todd Beispiel Photography", "The Austin Chronicle"
     end = k
     after = end + 1
     if after < len(words) and _adjacent(text, words, after):

@@ -420,7 +420,7 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
     end = pos + len(person.name)
     role, org = role_before(text, pos, gender, split)
     if not role:
-        role, org = role_after(text, end, split)
+        role, org = role_after(text, end, split, _surname_rejected)
     role = role or role_by_appointment(text, end, gender)
     return replace(person, role=role, organization=person.organization or org)
 

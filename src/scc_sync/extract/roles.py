@@ -23,6 +23,7 @@ _ROLE_STEMS = (
     "autor", "unternehmer", "representative", "councilmember", "councilman", "councilwoman", "councillor",
     "councilor", "alderman", "alderwoman", "clerk", "supervisor", "administrator", "treasurer", "trustee",
     "vertreter", "correspondent", "journalist", "intendant", "kurator", "obmann", "podiumsgast", "ehrengast",
+    "counsel", "chief", "author", "vp",
 )  # fmt: skip
 # Adjectives used as nouns: "der Vorsitzende" / "ein Vorsitzender", "die Beigeordnete"
 _ADJECTIVAL_STEMS = ("vorsitzend", "beigeordnet", "abgeordnet", "beauftragt", "geschäftsführend", "delegiert")
