@@ -34,6 +34,11 @@ _NAME_WORD = re.compile(rf"^[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$"
 # Surnames also come as "McCahan", "O'Neill", "DeSantis"
 _SURNAME = re.compile(rf"^(?:Mc|Mac|O'|O’|De|Di|La|Le)?[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+# A capitalised word that may be a first name, with a word after it
+_CANDIDATE = re.compile(
+    r"(?<![\w'’.-])[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+)*(?=\s+\S)"
+)
+_THE_BEFORE = re.compile(r"(?<![\w-])[Tt]he\s+$")  # "The Austin Chronicle": a title, not a person
 # A word after a name that makes the name part of an organization's or a place's name
 _NAME_IN_ORG = re.compile(
     r"^(?:Family|Foundation|Stiftung|Institut|Institute|Schule|School|Preis|Prize|Award|Straße|Strasse|Street|"
@@ -90,16 +95,18 @@ def find_names(text: str, rejects: Any = lambda w: False) -> list[NameSpan]:
     """Every 'First [Middle|Initial] [particle] Surname' in `text` whose first name is known.
     `rejects(word)` vetoes a surname (role words, common-noun endings); a name directly followed by an
     organization word ('… Family Foundation') is part of that name, not a person."""
-    words = [_without_full_stop(m.start(), m.group(0)) for m in _WORD.finditer(text)]
     found: list[NameSpan] = []
-    i = 0
-    while i < len(words):
-        span = _name_at(text, words, i, rejects)
-        if span is None:
-            i += 1
+    for m in _CANDIDATE.finditer(text):
+        if (found and m.start() < found[-1].end) or not is_first_name(m.group(0)):
             continue
-        found.append(span)
-        i = next(k for k in range(i, len(words) + 1) if k == len(words) or words[k][0] >= span.end)
+        # only the words from a known first name on: tokenising whole sentences costs more than the rest
+        words = [
+            _without_full_stop(w.start(), w.group(0))
+            for w in _WORD.finditer(text, m.start(), m.start() + 160)
+        ]
+        span = _name_at(text, words, 0, rejects)
+        if span and not _THE_BEFORE.search(text[max(0, m.start() - 6) : m.start()]):
+            found.append(span)
     return found
 
 
@@ -124,8 +131,8 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
         k = j  # "Anna de …" without a surname after the particle
     if k >= len(words) or not _adjacent(text, words, k) or not _plain_surname(words[k][2], rejects):
         return None
-    if _NAME_IN_ORG.match(words[k][2]) or (i > 0 and words[i - 1][2] in ("the", "The")):
-        return None  # "Todd Beispiel Photography", "The Austin Chronicle"
+    if _NAME_IN_ORG.match(words[k][2]):
+        return None  # "Todd Beispiel Photography"
     end = k
     after = end + 1
     if after < len(words) and _adjacent(text, words, after):

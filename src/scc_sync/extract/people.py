@@ -628,7 +628,7 @@ def _name_pattern(base: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\wäöü])" + r"\s+".join(parts) + r"(?![\wäöü])")
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=256)
 def _gazetteer_rx(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     """One pattern for all abbreviations and base names; group `g<i>` names entry i."""
     alts = []
@@ -640,7 +640,12 @@ def _gazetteer_rx(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 
 def find_organizations(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, str]]:
     """(offset, base name) of every gazetteer organization mentioned by abbreviation or by name."""
-    entries = tuple(gazetteer.items())
+    # only the entries whose abbreviation or head noun occurs: one small pattern instead of all of them
+    entries = tuple(
+        (abbr, base) for abbr, base in gazetteer.items() if abbr in text or base.split()[-1] in text
+    )
+    if not entries:
+        return []
     first: dict[str, int] = {}
     for m in _gazetteer_rx(entries).finditer(text):
         base = entries[int(m.lastgroup[1:])][1] if m.lastgroup else None
