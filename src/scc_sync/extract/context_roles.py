@@ -29,7 +29,10 @@ _ACADEMIC_TAIL = re.compile(
     r"(?:\s*(?:Prof\.|Dr\.|Dr\.-Ing\.|Dipl\.-[A-Z][a-zäöü]*\.|h\.\s?c\.|PD|Frau|Herr|Mr\.|Mrs\.|Ms\.))+\s*$"
 )
 # A lowercase adjective before a role: "ehemalige", "stellvertretenden", "langjährige", "amtierende"
-ROLE_ADJECTIVE = re.compile(r"^[a-zäöü]+(?:ig|lich|isch|end|iert|ert|neu|er|al)(?:e|en|er|es|em)$")
+# (not "-te": "diskutierte Ministerin …" is a verb before the role)
+ROLE_ADJECTIVE = re.compile(
+    r"^(?:[a-zäöü]+(?:ig|lich|isch|end)|neu|früher|designiert|erst|zweit|dritt|letzt)(?:e|en|er|es|em)$"
+)
 # A capitalised one: "Bayerischen", "Luxemburgische"; place adjectives in -er ("Güstrower") do not inflect
 _PROPER_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöü]+(?:isch|lich)(?:e|en|er|es|em)$")
 _EN_MODIFIERS = {
@@ -48,6 +51,9 @@ _RELATIVE_ALS = re.compile(
     r"^\s*,\s*(?:der|die|welche[rs]?|who)\s[^,.;]{0,60}?\b(?:als|as)\s+(?P<phrase>[^,.;()]+)"
 )
 _ALS = re.compile(r"(?<![\w-])(?:als|as)\s+(?P<phrase>(?:[a-zäöü]+\s+)?[A-ZÄÖÜ][^,.;()]*)")
+_AUXILIARIES = {
+    "was", "is", "were", "are", "has", "had", "will", "been", "said", "says", "wurde", "ist", "hat",
+}  # fmt: skip
 _TITLE_FILLERS = {"of", "the", "to", "for", "and", "&"}
 _VERB_END = re.compile(r"\s+(?:ist|war|wird|is|was)$")
 
@@ -58,7 +64,9 @@ def role_before(
     """(role, organization) from the words right before the name at `start`."""
     left = _ACADEMIC_TAIL.sub("", text[max(0, start - 240) : start])
     segments = re.split(r"[,;:()„“”\"!?]", left)
-    role, org = _role_ending(segments[-1].split()[-12:], gender, split)
+    last = segments[-1].split()
+    at_start = len(segments) == 1 and left == text[:start] and len(last) <= 12
+    role, org = _role_ending(last[-12:], gender, split, at_start)
     before = segments[-2].split() if len(segments) > 1 else []
     if not role and before and not segments[-1].strip() and _closes_apposition(text, start):
         # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role with its article, then the
@@ -74,7 +82,9 @@ def _closes_apposition(text: str, start: int) -> bool:
     return bool(m)
 
 
-def _role_ending(words: list[str], gender: str | None, split: RoleSplitter) -> tuple[str | None, str | None]:
+def _role_ending(
+    words: list[str], gender: str | None, split: RoleSplitter, at_start: bool = False
+) -> tuple[str | None, str | None]:
     """(role, organization) of the first role word whose words up to the end name its organization."""
     if words and words[-1].lower() in _COPULAS:
         words = words[:-1]
@@ -84,7 +94,9 @@ def _role_ending(words: list[str], gender: str | None, split: RoleSplitter) -> t
         role, org = split(" ".join(words[i:]))
         if not role:
             role, org = word, None
-        return _with_modifiers(words[:i], role, gender), org
+        if [w.lower() for w in words[i + 1 : i + 3]] == ["a.", "d."]:
+            role = f"{role} a. D."  # "Bundesminister a. D.": retired, part of the role
+        return _with_modifiers(words[:i], role, gender, sentence_start=at_start), org
     return None, None
 
 
@@ -111,13 +123,16 @@ def _role_follows(words: list[str]) -> bool:
     )
 
 
-def _with_modifiers(before: list[str], role: str, gender: str | None) -> str:
-    """The role in its base form with the adjectives that belong to it ('Bayerischer Umweltminister')."""
+def _with_modifiers(before: list[str], role: str, gender: str | None, sentence_start: bool = False) -> str:
+    """The role in its base form with the adjectives that belong to it ('Bayerischer Umweltminister');
+    at the start of a sentence an adjective is capitalised too ('Neuer Vorsitzender wurde …')."""
     head, _, rest = role.partition(" ")
     role = " ".join(x for x in (base_role(head, gender), rest) if x)
     modifiers: list[str] = []
-    for word in reversed(before):
-        if ROLE_ADJECTIVE.match(word) or _PROPER_ADJECTIVE.match(word):
+    for k in range(len(before) - 1, -1, -1):
+        word = before[k]
+        adjective = ROLE_ADJECTIVE.match(word.lower() if sentence_start and k == 0 else word)
+        if adjective or _PROPER_ADJECTIVE.match(word):
             modifiers.insert(0, _nominative_adjective(word, gender))
         elif word.lower() in _EN_MODIFIERS and (word[:1].isupper() or not modifiers):
             modifiers.insert(0, word)
@@ -158,6 +173,8 @@ def _title_phrase(phrase: str) -> bool:
     words = phrase.split()
     if not 0 < len(words) <= 16 or not any(is_role_word(w) for w in words):
         return False
+    if any(w.lower() in _AUXILIARIES for w in words):
+        return False  # "…, was reelected Chair": a clause, not a title
     if all(w[:1].isupper() or w[:1].isdigit() or w in _TITLE_FILLERS for w in words):
         return True
     last = max(k for k, w in enumerate(words) if is_role_word(w))

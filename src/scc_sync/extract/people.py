@@ -305,6 +305,9 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
             article = _PREP_ARTICLE.get(dept.group("prep").lower(), "")
             org = base_organization(f"{article} {dept.group('org')}".strip(), gazetteer)
         return f"{role} {dept.group('unit')}", org
+    field = _FIELD_BEFORE_ORG.match(rest)
+    if field and field.group(1) not in gazetteer and not is_role_word(field.group(1)):
+        role, rest = f"{role} {field.group(1)}", rest[field.end() :]  # "Vorstand Vertrieb der Beispiel AG"
     unit = _UNIT_AT_ORG.match(rest)
     if unit:  # "Leiterin des Lehrstuhls für Städtebau an der RWTH Aachen": the unit belongs to the role
         article = _PREP_ARTICLE.get(unit.group("prep").lower(), "")
@@ -340,6 +343,7 @@ def _english_title_end(words: list[str]) -> int:
     return 0
 
 
+_FIELD_BEFORE_ORG = re.compile(r"^([A-ZÄÖÜ][a-zäöüß-]+)\s+(?=(?:der|des|of the|at the)\s)")
 _UNIT_AT_ORG = re.compile(
     r"^(?P<unit>(?:des|der)\s+[A-ZÄÖÜ]\S*(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)\s+"
     r"(?P<prep>an der|am|beim|bei der)\s+(?P<org>[A-ZÄÖÜ].*)$"
@@ -410,18 +414,23 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
 def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[str, str]) -> Person:
     """The person with its role in base form, or with the role its sentence gives it around the name."""
     gender = person_gender(person.name)
-    if person.role:
-        head, _, rest = person.role.partition(" ")
-        return replace(person, role=" ".join(x for x in (base_role(head, gender), rest) if x))
 
     def split(phrase: str) -> tuple[str | None, str | None]:
         return _split_role_org(phrase, gazetteer)
 
+    if person.role:
+        head, _, rest = person.role.partition(" ")
+        role = " ".join(x for x in (base_role(head, gender), rest) if x)
+        fuller, _ = role_before(text, pos, gender, split)
+        if fuller and fuller != role and fuller.endswith(role.split()[0]):
+            role = fuller  # the same role with its adjectives: "Bayerischer Umweltminister"
+        return replace(person, role=role)
+
     end = pos + len(person.name)
     role, org = role_before(text, pos, gender, split)
+    role = role or role_by_appointment(text, end, gender)
     if not role:
         role, org = role_after(text, end, split, _surname_rejected)
-    role = role or role_by_appointment(text, end, gender)
     return replace(person, role=role, organization=person.organization or org)
 
 
