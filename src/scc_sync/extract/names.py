@@ -57,7 +57,7 @@ class NameSpan:
 
 @lru_cache(maxsize=1)
 def _detector() -> Any:
-    import gender_guesser.detector as gender_detector  # heavy: ~0.6 s and ~20 MiB, so only when needed
+    import gender_guesser.detector as gender_detector  # type: ignore[import-untyped]  # heavy: ~0.6 s and ~20 MiB, so only when needed
 
     return gender_detector.Detector(case_sensitive=True)
 

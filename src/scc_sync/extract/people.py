@@ -191,7 +191,7 @@ def _plausible_name(name: str) -> bool:
 def _nounish(word: str) -> bool:
     """Ends like a common noun ('Verwaltung'), unless the ending is most of the word ('Jung')."""
     m = _NOUNISH.search(word)
-    return bool(m) and len(word) >= len(m.group(0)) + 3
+    return m is not None and len(word) >= len(m.group(0)) + 3
 
 
 def _gender(head: str) -> str:
@@ -427,11 +427,11 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
         return replace(person, role=role)
 
     end = pos + len(person.name)
-    role, org = role_before(text, pos, gender, split)
-    role = role or role_by_appointment(text, end, gender)
-    if not role:
-        role, org = role_after(text, end, split, _surname_rejected)
-    return replace(person, role=role, organization=person.organization or org)
+    found, org = role_before(text, pos, gender, split)
+    found = found or role_by_appointment(text, end, gender)
+    if not found:
+        found, org = role_after(text, end, split, _surname_rejected)
+    return replace(person, role=found, organization=person.organization or org)
 
 
 def _list_roles(text: str, found: list[tuple[int, Person]]) -> list[tuple[int, Person]]:
@@ -550,8 +550,8 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
         pre = m.group("pre").split()
         if m.group("role") in _FUNCTION_TITLES and not any(_EN_ROLE_MODIFIER.match(w) for w in pre):
             continue  # "Press Officer", "Acme Officer": the word before may be a field or a company
-        role, org = _english_role_before(pre, m.group("role"))
-        found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), role, org)))
+        en_role, en_org = _english_role_before(pre, m.group("role"))
+        found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), en_role, en_org)))
     for m in _NAME_PAREN_ORG.finditer(text):
         name, org = m.group("name"), m.group("org").strip()
         if not _plausible_name(name) or _EVENTISH.search(name) or is_role_word(org.split()[0]):
