@@ -113,6 +113,7 @@ def test_base_role(word: str, gender: str | None, base: str) -> None:
 
 def test_new_role_words() -> None:
     assert all(is_role_word(w) for w in ("Schirmherrin", "Politikwissenschaftler", "Councilmember", "VP"))
+    assert is_role_word("OB") and is_role_word("MdB") and not is_role_word("Job")
     assert not is_role_word("Rathaus")
 
 

@@ -25,6 +25,8 @@ _ROLE_STEMS = (
     "vertreter", "correspondent", "journalist", "intendant", "kurator", "obmann", "podiumsgast", "ehrengast",
     "counsel", "chief", "author", "vp",
 )  # fmt: skip
+# Offices written as abbreviations: Oberbürgermeister, members of parliament
+_ROLE_ABBREVIATIONS = {"OB", "OBM", "MdB", "MdL", "MdEP", "MdA"}
 # Adjectives used as nouns: "der Vorsitzende" / "ein Vorsitzender", "die Beigeordnete"
 _ADJECTIVAL_STEMS = ("vorsitzend", "beigeordnet", "abgeordnet", "beauftragt", "geschäftsführend", "delegiert")
 _NOUN_SUFFIX = re.compile(r"(?:in|innen|en|n|es|e|s)?$")
@@ -50,8 +52,8 @@ def _stem_match(word: str) -> tuple[str, str, bool] | None:
 
 @lru_cache(maxsize=8192)
 def is_role_word(word: str) -> bool:
-    """'VKU-Hauptgeschäftsführer', 'Staatsministerin', 'Bundes-CIO', 'Mayor' are role words."""
-    return _stem_match(word) is not None
+    """'VKU-Hauptgeschäftsführer', 'Staatsministerin', 'Bundes-CIO', 'Mayor', 'MdB' are role words."""
+    return word in _ROLE_ABBREVIATIONS or _stem_match(word) is not None
 
 
 @lru_cache(maxsize=4096)
