@@ -200,6 +200,7 @@ def test_list_items_keep_their_own_roles() -> None:
     [
         ("Zum Gruppenbild kamen die Landrätinnen Marta Olsen, Carla Brandt und Lena Vogt.", "Landrätin"),
         ("Also present were county staff members Lucy Warren, Peter Okafor, and Brian Kowalski.", "member"),
+        ("Alds. Lucy Warren (Dist. 2) and Brian Kowalski (Dist. 5) voted no.", "Ald."),
     ],
 )
 def test_a_plural_role_before_a_list_goes_to_each_name(text: str, role: str) -> None:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from scc_sync.extract.names import find_names, first_name_gender
-from scc_sync.extract.roles import base_role, is_role_word
+from scc_sync.extract.roles import PLURAL_ABBREVIATIONS, base_role, is_role_word
 
 RoleSplitter = Callable[[str], tuple[str | None, str | None]]
 
@@ -218,7 +218,8 @@ def plural_role_before(text: str, start: int) -> str | None:
         return None
     word, before = words[-1], [w.lower() for w in words[-4:-1]]
     plural = (
-        word.endswith("innen")
+        word in PLURAL_ABBREVIATIONS
+        or word.endswith("innen")
         or (word.endswith(("en", "e")) and "die" in before)
         or (word.endswith("s") and word.isascii() and not {"des", "eines"} & set(before))
     )

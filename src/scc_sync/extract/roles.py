@@ -25,8 +25,11 @@ _ROLE_STEMS = (
     "vertreter", "correspondent", "journalist", "intendant", "kurator", "obmann", "podiumsgast", "ehrengast",
     "counsel", "chief", "author", "vp",
 )  # fmt: skip
-# Offices written as abbreviations: Oberbürgermeister, members of parliament
-_ROLE_ABBREVIATIONS = {"OB", "OBM", "MdB", "MdL", "MdEP", "MdA"}
+# Offices written as abbreviations: Oberbürgermeister, members of parliament, alderman, representative
+PLURAL_ABBREVIATIONS = {"Alds.": "Ald.", "Reps.": "Rep.", "Sens.": "Sen.", "Cllrs.": "Cllr."}
+_ROLE_ABBREVIATIONS = {
+    "OB", "OBM", "MdB", "MdL", "MdEP", "MdA", "Ald.", "Rep.", "Sen.", "Cllr.", "Gov.", *PLURAL_ABBREVIATIONS,
+}  # fmt: skip
 # Adjectives used as nouns: "der Vorsitzende" / "ein Vorsitzender", "die Beigeordnete"
 _ADJECTIVAL_STEMS = ("vorsitzend", "beigeordnet", "abgeordnet", "beauftragt", "geschäftsführend", "delegiert")
 _NOUN_SUFFIX = re.compile(r"(?:in|innen|en|n|es|e|s)?$")
@@ -62,7 +65,7 @@ def base_role(word: str, gender: str | None = None) -> str:
     ('Vorsitzender' / 'Vorsitzende'). A word that is no role word comes back as it is."""
     match = _stem_match(word)
     if match is None:
-        return word
+        return PLURAL_ABBREVIATIONS.get(word, word)
     stem, suffix, adjectival = match
     prefix = word[: len(word) - len(stem) - len(suffix)]
     if adjectival:
