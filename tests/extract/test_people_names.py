@@ -52,6 +52,7 @@ def test_a_name_is_found_by_its_first_name(text: str, expected: list[str]) -> No
         "Im Mai tagte der Ausschuss erneut.",
         "The Grace Hopper Foundation funded the lab.",  # a name inside an organization's name
         "The Austin Herald reported on the meeting.",  # after "the": a title, not a person
+        "The choir of St. Peter Paulsen Church sang.",  # a saint's name: a church
         "Sie fuhren zur Messe Frankfurt Nord Halle drei.",  # a run of capitalised words: a place
         "Die Anfahrt über die Karl-Heine-Straße war gesperrt.",
         "Fotos: Studio Lena Beck Photography",  # a studio, not a person
@@ -187,6 +188,12 @@ def test_a_role_phrase_running_into_the_next_name_is_that_persons() -> None:
     text = "Es sprachen Jonas Keller, die Vorsitzende des Beispielvereins Marta Olsen und andere."
     assert role_of(text, "Jonas Keller") is None
     assert role_of(text, "Marta Olsen") == "Vorsitzende"
+
+
+def test_a_role_and_name_after_a_comma_belong_to_the_next_person() -> None:
+    text = "Present were Ms. Lucy Warren, Vice Mayor Brian Kowalski and others."
+    assert role_of(text, "Lucy Warren") is None
+    assert role_of(text, "Brian Kowalski") == "Vice Mayor"
 
 
 def test_list_items_keep_their_own_roles() -> None:

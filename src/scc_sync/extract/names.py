@@ -38,7 +38,8 @@ _INITIAL = re.compile(r"^[A-Z]\.$")
 _CANDIDATE = re.compile(
     r"(?<![\w'’.-])[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+)*(?=\s+\S)"
 )
-_THE_BEFORE = re.compile(r"(?<![\w-])[Tt]he\s+$")  # "The Austin Chronicle": a title, not a person
+# "The Austin Chronicle" is a title, "St. Matthew Church" a church, not a person
+_THE_BEFORE = re.compile(r"(?:(?<![\w-])[Tt]he|\bSt\.|\bSankt|\bSaint)\s+$")
 # A word after a name that makes the name part of an organization's or a place's name
 _NAME_IN_ORG = re.compile(
     r"^(?:Family|Foundation|Stiftung|Institut|Institute|Schule|School|Preis|Prize|Award|Straße|Strasse|Street|"
@@ -105,7 +106,7 @@ def find_names(text: str, rejects: Any = lambda w: False) -> list[NameSpan]:
             for w in _WORD.finditer(text, m.start(), m.start() + 160)
         ]
         span = _name_at(text, words, 0, rejects)
-        if span and not _THE_BEFORE.search(text[max(0, m.start() - 6) : m.start()]):
+        if span and not _THE_BEFORE.search(text[max(0, m.start() - 8) : m.start()]):
             found.append(span)
     return found
 

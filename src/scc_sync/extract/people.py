@@ -389,8 +389,14 @@ def _title(raw: str) -> str | None:
 
 
 def _starts_with_person(phrase: str) -> bool:
+    """The phrase is the next person: a role and a name ('Vice Mayor De Rosa', 'Landrat Max Muster')."""
     m = _ROLE_BEFORE.match(phrase.strip())
-    return bool(m and is_role_word(m.group("role")) and _plausible_name(m.group("name")))
+    if m and is_role_word(m.group("role")) and _plausible_name(m.group("name")):
+        return True
+    words = phrase.split()
+    last_role = max((k for k, w in enumerate(words) if is_role_word(w)), default=None)
+    tail = words[last_role + 1 :] if last_role is not None else []
+    return len(tail) >= 2 and all(re.fullmatch(r"[A-ZÄÖÜ][\w'’-]+", w) for w in tail[:2])
 
 
 def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, Person]]:

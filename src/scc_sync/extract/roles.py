@@ -23,7 +23,7 @@ _ROLE_STEMS = (
     "autor", "unternehmer", "representative", "councilmember", "councilman", "councilwoman", "councillor",
     "councilor", "alderman", "alderwoman", "clerk", "supervisor", "administrator", "treasurer", "trustee",
     "vertreter", "correspondent", "journalist", "intendant", "kurator", "obmann", "podiumsgast", "ehrengast",
-    "counsel", "chief", "author", "vp",
+    "counsel", "chief", "author", "vp", "attorney", "planner", "planer", "pastor", "pfarrer",
 )  # fmt: skip
 # Offices written as abbreviations: Oberbürgermeister, members of parliament, alderman, representative
 PLURAL_ABBREVIATIONS = {"Alds.": "Ald.", "Reps.": "Rep.", "Sens.": "Sen.", "Cllrs.": "Cllr."}
