@@ -220,6 +220,12 @@ def test_an_academic_title_is_no_role() -> None:
     ]
 
 
+def test_an_academic_title_before_a_name_with_an_initial() -> None:
+    assert [p for _, p in find_people("Es sprach Prof. Dr. Peter J. Okafor.")] == [
+        Person("Peter J. Okafor", "Prof. Dr.")
+    ]
+
+
 def test_an_organization_in_brackets_after_a_known_name() -> None:
     assert [p for _, p in find_people("Es sprach Tobias Rieger (Stadtwerke Musterau) zuerst.")] == [
         Person("Tobias Rieger", None, None, "Stadtwerke Musterau")

@@ -408,7 +408,7 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     taken = [(pos, pos + len(p.name)) for pos, p in found]
     for span in names:
         if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
-            found.append((span.start, Person(span.name)))
+            found.append((span.start, Person(span.name, _title_before(text, span.start))))
     found = sorted(found, key=lambda p: p[0])
     found = _list_roles(text, [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found])
     if len({p.name for _, p in found}) == 1 and not found[0][1].role:
@@ -455,6 +455,15 @@ def _list_roles(text: str, found: list[tuple[int, Person]]) -> list[tuple[int, P
                 out[k] = (pos, replace(person, role=base_role(role, person_gender(person.name))))
         i = j + 1
     return out
+
+
+_TITLE_BEFORE = re.compile(rf"(?<![\w-]){TITLE}$")
+
+
+def _title_before(text: str, start: int) -> str | None:
+    """The academic title right before a name ('Prof. Dr. Lars P. Muster')."""
+    m = _TITLE_BEFORE.search(text[max(0, start - 40) : start])
+    return _title(m.group(0)) if m else None
 
 
 def _surname_rejected(word: str) -> bool:
