@@ -53,6 +53,8 @@ def test_a_name_is_found_by_its_first_name(text: str, expected: list[str]) -> No
         "The Grace Hopper Foundation funded the lab.",  # a name inside an organization's name
         "The Austin Herald reported on the meeting.",  # after "the": a title, not a person
         "The choir of St. Peter Paulsen Church sang.",  # a saint's name: a church
+        "Den Zuschlag erhielt die Hans Brettschneider GmbH aus Kiel.",  # a company
+        "Die Sitzung fand im Clara Wieck Saal statt.",
         "Sie fuhren zur Messe Frankfurt Nord Halle drei.",  # a run of capitalised words: a place
         "Die Anfahrt über die Karl-Heine-Straße war gesperrt.",
         "Fotos: Studio Lena Beck Photography",  # a studio, not a person
@@ -62,8 +64,13 @@ def test_no_person_without_a_name(text: str) -> None:
     assert names(text) == []
 
 
-def test_a_line_that_is_only_a_name_is_a_byline() -> None:
-    assert names("Jonas Keller") == []
+@pytest.mark.parametrize("text", ["Jonas Keller", "Von Jonas Keller", "By Lucy Warren, Staff Writer"])
+def test_a_byline_names_no_person(text: str) -> None:
+    assert names(text) == []
+
+
+def test_von_at_the_start_of_a_sentence_is_no_byline() -> None:
+    assert names("Von Jonas Keller stammt die Idee für den Fachtag.") == ["Jonas Keller"]
 
 
 @pytest.mark.parametrize(

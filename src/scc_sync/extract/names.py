@@ -45,7 +45,9 @@ _NAME_IN_ORG = re.compile(
     r"^(?:Family|Foundation|Stiftung|Institut|Institute|Schule|School|Preis|Prize|Award|Straße|Strasse|Street|"
     r"Platz|Square|Center|Centre|Zentrum|Hall|Halle|Park|University|Universität|College|Gymnasium|Haus|House|"
     r"Museum|Fellowship|Lecture|Trophy|Cup|Gesellschaft|Society|Memorial|Brücke|Bridge|Airport|Flughafen|"
-    r"Photography|Fotografie|Studio|Studios|Chronicle|Times|Post|News|Media|Verlag|Consulting)$"
+    r"Photography|Fotografie|Studio|Studios|Chronicle|Times|Post|News|Media|Verlag|Consulting|Klinik|Klinikum|"
+    r"Krankenhaus|Hospital|Kirche|Church|Hotel|Arena|Stadion|Stadium|Saal|Realschule|Grundschule|"
+    r"AG|GmbH|SE|KG|KGaA|Inc|Inc\.|Ltd|Ltd\.|LLC|Corp|Corp\.|Co\.|e\.V\.|Company|Group|Gruppe)$"
 )
 
 

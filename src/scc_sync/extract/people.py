@@ -404,7 +404,11 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     organization, and names known as names by their first name."""
     names = find_names(text, _surname_rejected)
     found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
-    found = [(pos, p) for pos, p in found if _credible(text, pos, p)]
+    found = [
+        (pos, p)
+        for pos, p in found
+        if _credible(text, pos, p) and not _byline(text, NameSpan(pos, pos + len(p.name), p.name))
+    ]
     taken = [(pos, pos + len(p.name)) for pos, p in found]
     for span in names:
         if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
@@ -502,9 +506,16 @@ def _credible(text: str, pos: int, person: Person) -> bool:
     return not any(_surname_rejected(w) for w in person.name.split()[1:])
 
 
+_BYLINE_START = re.compile(r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|Written by)\s*:?\s*$", re.IGNORECASE)
+
+
 def _byline(text: str, span: NameSpan) -> bool:
-    """A line that is only a name is an author's byline, not a person of the story."""
-    return not text[: span.start].strip() and not text[span.end :].strip(" .")
+    """A line that is only a name, perhaps after 'Von' / 'By' and before a short job line, is an author's
+    byline, not a person of the story ('Von Max Muster', 'By Jane Roe, Staff Writer')."""
+    before, after = text[: span.start], text[span.end :].strip(" .")
+    if not before.strip():
+        return not after
+    return bool(_BYLINE_START.match(before)) and (not after or (after[0] in ",|–-" and len(after) < 60))
 
 
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
