@@ -416,9 +416,10 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     found = sorted(found, key=lambda p: p[0])
     found = _list_roles(text, [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found])
     if len({p.name for _, p in found}) == 1 and not found[0][1].role:
+        # a sentence about one person: "… wirkte als Moderatorin mit"
         role = role_as(text, lambda phrase: _split_role_org(phrase, gazetteer))
         found = [(pos, replace(p, role=role)) for pos, p in found]
-    return sorted(found, key=lambda p: p[0])
+    return found
 
 
 def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[str, str]) -> Person:
@@ -437,11 +438,11 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
         return replace(person, role=role)
 
     end = pos + len(person.name)
-    found, org = role_before(text, pos, gender, split)
-    found = found or role_by_appointment(text, end, gender)
-    if not found:
-        found, org = role_after(text, end, split, _surname_rejected)
-    return replace(person, role=found, organization=person.organization or org)
+    context_role, org = role_before(text, pos, gender, split)
+    context_role = context_role or role_by_appointment(text, end, gender)
+    if not context_role:
+        context_role, org = role_after(text, end, split, _surname_rejected)
+    return replace(person, role=context_role, organization=person.organization or org)
 
 
 def _list_roles(text: str, found: list[tuple[int, Person]]) -> list[tuple[int, Person]]:
