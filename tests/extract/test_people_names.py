@@ -39,6 +39,7 @@ def role_of(text: str, name: str) -> str | None:
         ("The award went to Peter J. Okafor on Friday.", ["Peter J. Okafor"]),  # middle initial
         ("Our thanks go to Brian McAllister for the tour.", ["Brian McAllister"]),
         ("Gruß an Ole Brandt Sörensen (links) und das Team.", ["Ole Brandt Sörensen"]),  # second surname
+        ("Es kamen Tom Weiland und Jan Copeland.", ["Tom Weiland", "Jan Copeland"]),  # no nouns in -land
     ],
 )
 def test_a_name_is_found_by_its_first_name(text: str, expected: list[str]) -> None:
@@ -64,7 +65,16 @@ def test_no_person_without_a_name(text: str) -> None:
     assert names(text) == []
 
 
-@pytest.mark.parametrize("text", ["Jonas Keller", "Von Jonas Keller", "By Lucy Warren, Staff Writer"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jonas Keller",
+        "Von Jonas Keller",
+        "By Lucy Warren, Staff Writer",
+        "Das Rathaus im Winter (Foto: Jonas Keller).",
+        "© Lucy Warren/Bildagentur",
+    ],
+)
 def test_a_byline_names_no_person(text: str) -> None:
     assert names(text) == []
 

@@ -476,7 +476,7 @@ def _surname_rejected(word: str) -> bool:
     lower = word.lower()
     return (
         is_role_word(word)
-        or _nounish(word)
+        or (_nounish(word) and not lower.endswith("land"))  # "Weiland", "Copeland" are surnames
         or lower in _NOT_NAME
         or bool(_NOUNISH.fullmatch(lower) or _EN_ORG_WORD.fullmatch(word))
     )
@@ -510,10 +510,18 @@ def _credible(text: str, pos: int, person: Person) -> bool:
 _BYLINE_START = re.compile(r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|Written by)\s*:?\s*$", re.IGNORECASE)
 
 
+_CREDIT_BEFORE = re.compile(
+    r"(?:©|\b(?:Fotos?|Bild(?:er)?|Photos?|Credits?|Quelle|Source)\s*:)\s*$", re.IGNORECASE
+)
+
+
 def _byline(text: str, span: NameSpan) -> bool:
     """A line that is only a name, perhaps after 'Von' / 'By' and before a short job line, is an author's
-    byline, not a person of the story ('Von Max Muster', 'By Jane Roe, Staff Writer')."""
+    byline, not a person of the story ('Von Max Muster', 'By Jane Roe, Staff Writer'); so is a photo
+    credit ('© Max Muster', 'Foto: Jane Roe')."""
     before, after = text[: span.start], text[span.end :].strip(" .")
+    if _CREDIT_BEFORE.search(before[-20:]):
+        return True
     if not before.strip():
         return not after
     return bool(_BYLINE_START.match(before)) and (not after or (after[0] in ",|–-" and len(after) < 60))
