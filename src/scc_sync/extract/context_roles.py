@@ -104,7 +104,7 @@ def _chain(words: list[str]) -> bool:
     """The words between a role word and a name name an organization, not another person or a clause."""
     for k, word in enumerate(words):
         lower = word.lower()
-        if lower in _CONNECTORS or re.fullmatch(r"[A-ZÄÖÜ0-9][\w.&'’-]*", word):
+        if lower in _CONNECTORS or re.fullmatch(r"[A-ZÄÖÜ0-9][\w.&'’/-]*", word):
             if first_name_gender(word) and k + 1 < len(words) and words[k + 1][:1].isupper():
                 return False  # "Landrat Max Muster und …": the role belongs to that person
             continue
