@@ -690,6 +690,15 @@ def test_connections_are_kept_alive_across_304s_redirects_and_errors(http_server
     assert len({request.client_port for request in http_server.requests}) == 1
 
 
+def test_the_test_server_sends_without_waiting_for_acks(http_server, client) -> None:
+    # Its headers and body are two writes; with Nagle's algorithm on, each answer after the first on a
+    # kept-alive connection would wait ~40 ms for the client's delayed ACK and benchmarks would measure that.
+    url = http_server.route("/feed", conditional(b"<rss/>"))
+    client.fetch(url)
+    client.fetch(url)
+    assert [request.nodelay for request in http_server.requests] == [True, True]
+
+
 def test_failure_after_a_redirect_is_reported_for_the_url_asked_for(http_server, client) -> None:
     http_server.route("/new", Reply(410, b""))
     url = http_server.route("/old", redirect("/new", 301))
