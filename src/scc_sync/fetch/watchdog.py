@@ -2,10 +2,13 @@
 
 Socket timeouts bound each single read, so a server that sends one byte of its status line or headers
 just before every timeout can hold a request (and the worker thread running it) for as long as it
-likes. A `Watchdog` is a timer started before the request; the connection that serves the request
-registers itself with the watchdog of its thread (`WatchedAdapter` makes the pools use such
-connections). When the deadline passes, the watchdog shuts the connection's socket down, which wakes
-the blocked read at once; `expired` then tells the caller that whatever it got is incomplete.
+likes. A `Watchdog` is armed before the request; the connection that serves the request registers
+itself with the watchdog of its thread (`WatchedAdapter` makes the pools use such connections). When
+the deadline passes, the watchdog shuts the connection's socket down, which wakes the blocked read at
+once; `expired` then tells the caller that whatever it got is incomplete.
+
+One thread (`_Deadlines`) watches the deadlines of all requests, however many run at once: a thread
+per request would cost more CPU than the rest of a small request together.
 
 A connection belongs to the watchdog that registered it last, so a watchdog that fires late never
 touches a connection that has since gone back to the pool and on to another request; and a connection
@@ -16,8 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import heapq
+import itertools
+import os
 import socket
 import threading
+import time
 from typing import Any
 
 import urllib3.connection
@@ -36,15 +43,14 @@ class Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        self._seconds = seconds
         self._done = False
         self._connection: _Watched | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
         self._token: contextvars.Token[Watchdog | None] | None = None
 
     def __enter__(self) -> Watchdog:
         self._token = _current.set(self)
-        self._timer.start()
+        _deadlines.watch(self, time.monotonic() + self._seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,8 +63,6 @@ class Watchdog:
         with _lock:
             self._done = True
             self._connection = None
-        self._timer.cancel()
-        self._timer.join()  # no timer thread outlives its request
 
     def _attach(self, connection: _Watched) -> None:
         with _lock:
@@ -81,6 +85,59 @@ class Watchdog:
             connection = self._connection
             if connection is not None and connection._owner is self:
                 _shut_down(connection)
+
+
+class _Deadlines:
+    """The one thread that expires every armed watchdog when its time has come.
+
+    Watchdogs wait in a heap by deadline. A disarmed one stays there until its time and is then
+    dropped: cheaper than searching the heap on every disarm, and most requests end long before.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Watchdog]] = []
+        self._order = itertools.count()  # ties by deadline never compare watchdogs
+        self._changed = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def watch(self, watchdog: Watchdog, deadline: float) -> None:
+        with self._changed:
+            heapq.heappush(self._heap, (deadline, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is watchdog:  # earlier than what the thread sleeps towards
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                due = self._pop_due()
+                while not due:
+                    self._changed.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                    due = self._pop_due()
+            for watchdog in due:  # outside the heap's lock: expiring takes the connections' lock
+                watchdog._expire()
+
+    def _pop_due(self) -> list[Watchdog]:
+        now = time.monotonic()
+        due = []
+        while self._heap and self._heap[0][0] <= now:
+            due.append(heapq.heappop(self._heap)[2])
+        return due
+
+
+_deadlines = _Deadlines()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has no deadlines thread, and must not wait on locks copied while held."""
+    global _deadlines, _lock
+    _deadlines = _Deadlines()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _shut_down(connection: _Watched) -> None:
