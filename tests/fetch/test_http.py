@@ -775,6 +775,22 @@ def test_many_fetches_with_some_stuck_servers_all_return(http_server) -> None:
     assert not timers()
 
 
+def test_one_thread_watches_the_deadlines_of_all_requests(http_server) -> None:
+    # Each answer waits until all six requests have arrived, so six deadlines are armed at once.
+    barrier = threading.Barrier(6, timeout=5)
+    watchers: list[int] = []
+
+    def meet(_request: Request) -> Reply:
+        barrier.wait()
+        watchers.append(len(timers()) + sum(t.name == "http-deadlines" for t in threading.enumerate()))
+        return Reply(body=b"met")
+
+    url = http_server.route("/x", meet)
+    with HttpClient(user_agent=UA, per_host=6) as client, ThreadPoolExecutor(6) as pool:
+        assert [r.content for r in pool.map(client.fetch, [url] * 6)] == [b"met"] * 6
+    assert watchers == [1] * 6
+
+
 @pytest.fixture
 def tls_server(tmp_path, monkeypatch):
     """A LocalServer speaking HTTPS with a certificate for 127.0.0.1 that the client trusts."""
