@@ -3,7 +3,7 @@
 Socket timeouts bound each single read, so a server that sends one byte of its status line or headers
 just before every timeout can hold a request (and the worker thread running it) for as long as it
 likes. A `Watchdog` is armed before the request; the connection that serves the request registers
-itself with the watchdog of its thread (`WatchedAdapter` makes the pools use such connections). When
+itself with the watchdog of its thread (connections.py makes the pools use such connections). When
 the deadline passes, the watchdog shuts the connection's socket down, which wakes the blocked read at
 once; `expired` then tells the caller that whatever it got is incomplete.
 
@@ -27,10 +27,6 @@ import threading
 import time
 from typing import Any
 
-import urllib3.connection
-import urllib3.connectionpool
-from requests.adapters import HTTPAdapter
-
 _current: contextvars.ContextVar[Watchdog | None] = contextvars.ContextVar("watchdog", default=None)
 _lock = threading.Lock()  # guards which watchdog owns which connection, and their shutdowns
 
@@ -45,7 +41,7 @@ class Watchdog:
         self.expired = False
         self._seconds = seconds
         self._done = False
-        self._connection: _Watched | None = None
+        self._connection: Watched | None = None
         self._token: contextvars.Token[Watchdog | None] | None = None
 
     def __enter__(self) -> Watchdog:
@@ -64,7 +60,7 @@ class Watchdog:
             self._done = True
             self._connection = None
 
-    def _attach(self, connection: _Watched) -> None:
+    def _attach(self, connection: Watched) -> None:
         with _lock:
             if self._done:
                 return
@@ -140,7 +136,7 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _shut_down(connection: _Watched) -> None:
+def _shut_down(connection: Watched) -> None:
     """Wake whoever reads from the connection; only the reading thread closes it (closing is not thread-safe).
 
     Called with _lock held. Without a socket yet (still connecting, or in a TLS handshake, where
@@ -155,7 +151,7 @@ def _shut_down(connection: _Watched) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-class _Watched:
+class Watched:
     """Mixin for urllib3 connections: register with the watchdog of the requesting thread."""
 
     sock: socket.socket | None
@@ -173,36 +169,3 @@ class _Watched:
     def request(self, *args: Any, **kwargs: Any) -> None:
         self._register()
         super().request(*args, **kwargs)  # type: ignore[misc]
-
-
-class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):  # type: ignore[misc]
-    pass
-
-
-class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):  # type: ignore[misc]
-    pass
-
-
-class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class WatchedAdapter(HTTPAdapter):
-    """An HTTPAdapter whose connections (also through an HTTP proxy) answer to a `Watchdog`."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if not proxy.lower().startswith("socks"):  # SOCKS pools have their own connection classes
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
