@@ -821,3 +821,12 @@ def test_the_deadline_holds_over_https(tls_server) -> None:
         assert client.fetch(ok).content == b"sicher"
     assert wait_until(lambda: tls_server.hung_up == 1)
     assert not timers()
+
+
+def test_a_redirect_to_a_private_https_origin_is_refused(http_server, tls_server) -> None:
+    tls_server.route("/secret", Reply(body=b"intern"))
+    url = http_server.route("/feed", redirect(tls_server.url("/secret")))
+    with HttpClient(user_agent=UA, timeout=2.0) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "private_address" and "[http] allow_private" in str(error)
+    assert tls_server.requests == []
