@@ -20,7 +20,7 @@ RoleSplitter = Callable[[str], tuple[str | None, str | None]]
 
 # Words that may stand between a role word and the name: an organization or department in the genitive
 # or after a preposition ("Vorstand Personenverkehr der Beispielbahn AG")
-_ARTICLES = {"der", "die", "des", "dem", "den", "the"}
+_ARTICLES = {"der", "die", "das", "des", "dem", "den", "the"}
 _CONNECTORS = {
     "des", "der", "dem", "den", "im", "beim", "am", "von", "vom", "für", "zur", "zum", "of", "the", "for",
     "at", "an", "bei", "&", "a.", "d.",
@@ -38,7 +38,8 @@ _PROPER_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöü]+(?:isch|lich)(?:e|en|er
 _EN_MODIFIERS = {
     "former", "outgoing", "incoming", "interim", "acting", "deputy", "new", "longtime", "vice", "first",
     "second", "third", "executive", "chief", "senior", "managing", "assistant", "associate", "immediate",
-    "past", "city", "county", "state", "town", "general", "legislative",
+    "past", "city", "county", "state", "town", "general", "legislative", "keynote", "guest", "featured",
+    "current", "retired", "honorary", "founding", "elected", "principal", "lead", "co",
 }  # fmt: skip
 # "Neuer Vorsitzender wurde Max Muster", "elected as Vice President was Jane Roe"
 _COPULAS = {"wurde", "wird", "ist", "bleibt", "was", "is", "became", "remains"}
@@ -62,19 +63,43 @@ def role_before(
     text: str, start: int, gender: str | None, split: RoleSplitter
 ) -> tuple[str | None, str | None]:
     """(role, organization) from the words right before the name at `start`."""
-    left = _ACADEMIC_TAIL.sub("", text[max(0, start - 240) : start])
+    raw = text[max(0, start - 240) : start]
+    left = _RETIRED.sub("a. D.", _ACADEMIC_TAIL.sub("", raw))
     segments = re.split(r"[,;:()„“”\"!?]", left)
     last = segments[-1].split()
-    at_start = len(segments) == 1 and left == text[:start] and len(last) <= 12
+    at_start = len(segments) == 1 and raw == text[:start] and len(last) <= 12
     role, org = _role_ending(last[-12:], gender, split, at_start)
-    before = segments[-2].split() if len(segments) > 1 else []
-    if not role and before and not segments[-1].strip() and _closes_apposition(text, start):
+    before = _enumeration_before(segments).split() if len(segments) > 1 else []
+    if before and _closes_apposition(text, start) and (not segments[-1].strip() or role):
         # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role with its article, then the
-        # name between commas (in a list "A, Director, B, Counsel" the role before a comma is A's)
+        # name between commas (in a list "A, Director, B, Counsel" the role before a comma is A's);
+        # "die Präsidentin des Vereins, Staatsministerin a. D. Eva Test,": two roles stacked
         article = next((k for k, w in enumerate(before) if w.lower() in _ARTICLES), None)
         if article is not None:
-            role, org = _role_ending(before[article + 1 :][-12:], gender, split)
+            first, first_org = _role_ending(before[article + 1 :][-12:], gender, split)
+            if first and role:
+                return f"{first}; {role}", first_org or org
+            role, org = first or role, first_org or org
     return role, org
+
+
+# One item of an enumeration inside a role's field: "Klima", "digitale Infrastruktur", "Klima und Wissenschaft"
+_ITEM = r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß-]*"
+_ENUM_ITEM = re.compile(rf"^\s*{_ITEM}(?:\s+(?:und|sowie|and)\s+{_ITEM})?\s*$")
+
+
+def _enumeration_before(segments: list[str]) -> str:
+    """The segment before the last comma, with the items of an enumeration it closes ('die Senatorin für
+    Umwelt, Klima und Wissenschaft, Lea …': the field's commas do not end the role)."""
+    k = len(segments) - 2
+    if not re.search(r"\s(?:und|sowie|and)\s", segments[k]):
+        return segments[k]
+    while k > 0 and k > len(segments) - 6 and _ENUM_ITEM.match(segments[k]):
+        k -= 1
+    return ",".join(segments[k:-1])
+
+
+_RETIRED = re.compile(r"(?<![\w.])a\.\s?D\.")
 
 
 def _closes_apposition(text: str, start: int) -> bool:
@@ -86,10 +111,13 @@ def _role_ending(
     words: list[str], gender: str | None, split: RoleSplitter, at_start: bool = False
 ) -> tuple[str | None, str | None]:
     """(role, organization) of the first role word whose words up to the end name its organization."""
-    if words and words[-1].lower() in _COPULAS:
-        words = words[:-1]
+    copula = False
+    while words and words[-1].lower() in _COPULAS | _COPULA_PARTS:
+        words, copula = words[:-1], True  # "… wurde", "the incoming president … will be"
     for i, word in enumerate(words):
-        if not is_role_word(word.strip("'’")) or not _chain(words[i + 1 :]):
+        if not is_role_word(word.strip("'’")):
+            continue
+        if not _chain(words[i + 1 :]) and not (copula and _plain_phrase(words[i + 1 :])):
             continue
         role, org = split(" ".join(words[i:]))
         if not role:
@@ -100,11 +128,20 @@ def _role_ending(
     return None, None
 
 
+_COPULA_PARTS = {"will", "would", "be", "now", "also", "soll", "sein"}
+
+
+def _plain_phrase(words: list[str]) -> bool:
+    """Before a copula the subject is the role whole: 'the incoming president of the association will be
+    Jane Roe' (short, without a verb or a clause)."""
+    return len(words) <= 6 and not any(w.lower() in _AUXILIARIES or w.endswith((",", ".")) for w in words)
+
+
 def _chain(words: list[str]) -> bool:
     """The words between a role word and a name name an organization, not another person or a clause."""
     for k, word in enumerate(words):
         lower = word.lower()
-        if lower in _CONNECTORS or re.fullmatch(r"[A-ZÄÖÜ0-9][\w.&'’/-]*", word):
+        if lower in _CONNECTORS or re.fullmatch(r"[A-ZÄÖÜ0-9][\w.&'’/-]*,?", word):
             if first_name_gender(word) and k + 1 < len(words) and words[k + 1][:1].isupper():
                 return False  # "Landrat Max Muster und …": the role belongs to that person
             continue
@@ -112,8 +149,24 @@ def _chain(words: list[str]) -> bool:
             continue  # "Städte- und Gemeindebund"
         if lower in ("und", "and") and k + 1 < len(words) and _role_follows(words[k + 1 :]):
             continue  # "Präsident des Vereins und Professor an der Universität Beispielstadt"
+        if lower in ("und", "sowie", "and") and _noun_follows(words, k + 1) and k > 0:
+            continue  # "Ministerin für Bildung und Forschung": a coordinated field or body
+        if _INFLECTED_ADJECTIVE.match(word) and _noun_follows(words, k + 1):
+            continue  # "für Verkehr und digitale Infrastruktur", "des sächsischen Landkreistags"
         return False
     return True
+
+
+# A lowercase attributive adjective inside a role's complement ("digitale", "ländlichen", "öffentliche")
+_INFLECTED_ADJECTIVE = re.compile(r"^[a-zäöü][a-zäöüß]+(?:e|en|er|es|em)$")
+
+
+def _noun_follows(words: list[str], k: int) -> bool:
+    """A capitalised word follows at k, perhaps after lowercase adjectives, and is not the last word
+    before the name unless it is a noun of the complement ('und Forschung Anna …')."""
+    while k < len(words) and _INFLECTED_ADJECTIVE.match(words[k]) and words[k].lower() not in _CONNECTORS:
+        k += 1
+    return k < len(words) and bool(re.fullmatch(r"[A-ZÄÖÜ][\w.&'’/-]*", words[k]))
 
 
 def _role_follows(words: list[str]) -> bool:
@@ -134,11 +187,27 @@ def _with_modifiers(before: list[str], role: str, gender: str | None, sentence_s
         adjective = ROLE_ADJECTIVE.match(word.lower() if sentence_start and k == 0 else word)
         if adjective or _PROPER_ADJECTIVE.match(word):
             modifiers.insert(0, _nominative_adjective(word, gender))
-        elif word.lower() in _EN_MODIFIERS and (word[:1].isupper() or not modifiers):
+        elif word.lower() in _EN_MODIFIERS:
             modifiers.insert(0, word)
+        elif _title_word(before, k):
+            modifiers.insert(0, word)  # "former House Speaker", "NACo President", "Güstrower Bürgermeister"
         else:
             break
     return " ".join([*modifiers, role])
+
+
+def _title_word(before: list[str], k: int) -> bool:
+    """A capitalised word that is part of a title written before its role word ('House' in 'former House
+    Speaker'): no first name, no function word, and a lowercase word or an article before its run."""
+    word = before[k]
+    if not re.fullmatch(r"[A-ZÄÖÜ][\wäöüß&.-]*", word) or first_name_gender(word) or is_role_word(word):
+        return False
+    if re.search(r"(?:ian|ese|ish|ean|an|ic|ch)$", word):
+        return False  # a nationality says where, not which office: "Indonesian President"
+    j = k
+    while j > 0 and re.fullmatch(r"[A-ZÄÖÜ][\wäöüß&.-]*", before[j - 1]) and k - j < 2:
+        j -= 1
+    return j > 0 and (before[j - 1].islower() or before[j - 1].lower() in _ARTICLES)
 
 
 def _nominative_adjective(word: str, gender: str | None) -> str:

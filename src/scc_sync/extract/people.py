@@ -290,7 +290,7 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     words = phrase.split()
     if not words:
         return None, None
-    adjective = _ADJ.match(words[0]) or ROLE_ADJECTIVE.match(words[0])
+    adjective = _ADJ.match(words[0]) or ROLE_ADJECTIVE.match(words[0].lower())
     first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
@@ -317,8 +317,8 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     if organ:
         role = f"{role} {organ.group(0)}"
         rest = rest[organ.end() :].strip()
-    topic = re.match(r"^(?:für|for|of)\s+(?!(?:die|den|das|der|the)\b)[^ ]+(?:\s+(?:und|and)\s+[^ ]+)?", rest)
-    if topic and not rest.startswith(("of the", "for the")) and re.match(r"^(?:für|for)\b", rest):
+    topic = _TOPIC.match(rest)
+    if topic:
         role = f"{role} {topic.group(0)}"
         rest = rest[topic.end() :].strip()
     prep = _ORG_PREP.match(rest)
@@ -328,6 +328,15 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     elif rest and rest.split()[0] in gazetteer:
         org = gazetteer[rest.split()[0]]
     return role, org
+
+
+# The field of an office: "für Bildung und Forschung", "für Verkehr und digitale Infrastruktur",
+# "für Bildung, Wissenschaft und Forschung", "für Umwelt- und Verbraucherschutz", "for Trade"
+_TOPIC_NP = r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß]*(?:-(?:\s+(?:und|and)\s+[A-ZÄÖÜ][\wäöüß-]*)?)?"
+_TOPIC = re.compile(
+    rf"^(?:für|for)\s+(?!(?:die|den|das|der|the)\b){_TOPIC_NP}"
+    rf"(?:(?:,\s*{_TOPIC_NP})*\s+(?:und|sowie|and)\s+{_TOPIC_NP})?(?![\wäöüß-])"
+)
 
 
 def _english_title_end(words: list[str]) -> int:
@@ -433,8 +442,10 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
         head, _, rest = person.role.partition(" ")
         role = " ".join(x for x in (base_role(head, gender), rest) if x)
         fuller, _ = role_before(text, pos, gender, split)
+        added = fuller[: -len(role.split()[0])].split() if fuller else []
         if fuller and fuller != role and fuller.endswith(role.split()[0]):
-            role = fuller  # the same role with its adjectives: "Bayerischer Umweltminister"
+            if not (person.organization and set(added) <= set(person.organization.split())):
+                role = fuller  # the same role with its adjectives: "Bayerischer Umweltminister"
         return replace(person, role=role)
 
     end = pos + len(person.name)
@@ -491,6 +502,7 @@ def _widened(text: str, pos: int, person: Person, names: list[NameSpan]) -> tupl
     return pos, person
 
 
+_ARTICLE_BEFORE = re.compile(r"(?<![\wäöü])(?:des|der|dem|den|die|das|eines|einer|the)\s+$", re.IGNORECASE)
 _ADJECTIVE_LIKE = re.compile(r"(?:isch|lich|ig|al|ell|iv|är|sch|ar)(?:e|er|en|es|em)$")
 
 
@@ -504,6 +516,8 @@ def _credible(text: str, pos: int, person: Person) -> bool:
         return False
     if re.match(r" [A-ZÄÖÜ]", text[pos + len(person.name) :]):
         return False  # "Ehrenvorsitzender Pro Bahn Deutschland": the words go on as an organization's name
+    if _ARTICLE_BEFORE.search(text[max(0, pos - 8) : pos]):
+        return False  # "die Präsidentin des Landesverbands Nord, …": an article makes it a noun phrase
     return not any(_surname_rejected(w) for w in person.name.split()[1:])
 
 

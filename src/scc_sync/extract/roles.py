@@ -24,6 +24,9 @@ _ROLE_STEMS = (
     "councilor", "alderman", "alderwoman", "clerk", "supervisor", "administrator", "treasurer", "trustee",
     "vertreter", "correspondent", "journalist", "intendant", "kurator", "obmann", "podiumsgast", "ehrengast",
     "counsel", "chief", "author", "vp", "attorney", "planner", "planer", "pastor", "pfarrer",
+    "speaker", "presenter", "panelist", "panellist", "leader", "analyst", "expert", "vorsteher", "prüfer",
+    "sekretär", "schatzmeister", "schriftführer", "beisitzer", "redner", "gastgeber", "initiator",
+    "organisator", "laudator", "host",
 )  # fmt: skip
 # Offices written as abbreviations: Oberbürgermeister, members of parliament, alderman, representative
 PLURAL_ABBREVIATIONS = {"Alds.": "Ald.", "Reps.": "Rep.", "Sens.": "Sen.", "Cllrs.": "Cllr."}
