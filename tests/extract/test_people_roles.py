@@ -49,9 +49,7 @@ def test_a_long_office_with_a_coordinated_field_is_the_role(text: str, name: str
 
 def test_stacked_roles_before_a_name_are_joined() -> None:
     text = "Es begrüßte die Vorsitzende des Kreisverbands Süd, Landrätin a.D. Ilse Brammer, die Gäste."
-    assert people(text) == [
-        Person("Ilse Brammer", None, "Vorsitzende; Landrätin a. D.", "Kreisverband Süd")
-    ]
+    assert people(text) == [Person("Ilse Brammer", None, "Vorsitzende; Landrätin a. D.", "Kreisverband Süd")]
 
 
 def test_a_capitalised_adjective_belongs_to_the_role() -> None:

@@ -83,7 +83,7 @@ def role_before(
     return role, org
 
 
-# One item of an enumeration inside a role's field: "Klima", "digitale Infrastruktur", "Klima und Wissenschaft"
+# An item of an enumeration in a role's field: "Klima", "digitale Infrastruktur", "Klima und Wissenschaft"
 _ITEM = r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß-]*"
 _ENUM_ITEM = re.compile(rf"^\s*{_ITEM}(?:\s+(?:und|sowie|and)\s+{_ITEM})?\s*$")
 

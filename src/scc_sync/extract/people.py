@@ -332,7 +332,9 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
 
 # The field of an office: "für Bildung und Forschung", "für Verkehr und digitale Infrastruktur",
 # "für Bildung, Wissenschaft und Forschung", "für Umwelt- und Verbraucherschutz", "for Trade"
-_TOPIC_NP = r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß]*(?:-(?:\s+(?:und|and)\s+[A-ZÄÖÜ][\wäöüß-]*)?)?"
+_TOPIC_NP = (
+    r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß]*(?:-(?:\s+(?:und|and)\s+[A-ZÄÖÜ][\wäöüß-]*)?)?"
+)
 _TOPIC = re.compile(
     rf"^(?:für|for)\s+(?!(?:die|den|das|der|the)\b){_TOPIC_NP}"
     rf"(?:(?:,\s*{_TOPIC_NP})*\s+(?:und|sowie|and)\s+{_TOPIC_NP})?(?![\wäöüß-])"
@@ -442,10 +444,14 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
         head, _, rest = person.role.partition(" ")
         role = " ".join(x for x in (base_role(head, gender), rest) if x)
         fuller, _ = role_before(text, pos, gender, split)
-        added = fuller[: -len(role.split()[0])].split() if fuller else []
-        if fuller and fuller != role and fuller.endswith(role.split()[0]):
-            if not (person.organization and set(added) <= set(person.organization.split())):
-                role = fuller  # the same role with its adjectives: "Bayerischer Umweltminister"
+        added = set(fuller[: -len(role.split()[0])].split()) if fuller else set()
+        if (
+            fuller
+            and fuller != role
+            and fuller.endswith(role.split()[0])
+            and not (person.organization and added <= set(person.organization.split()))
+        ):
+            role = fuller  # the same role with its adjectives ("Bayerischer Umweltminister"), not its org
         return replace(person, role=role)
 
     end = pos + len(person.name)
