@@ -71,3 +71,39 @@ def test_an_organization_after_an_article_is_no_person(text: str) -> None:
 def test_a_name_after_a_coordination_keeps_no_role_of_the_body_before() -> None:
     text = "Eingeladen hatten der Präsident des Vereins und Max Held."
     assert role(text, "Max Held") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Among the guests was keynote speaker Dr. Nora Whitfield.", "Nora Whitfield", "keynote speaker"),
+        ("The session closed with former Senate Leader Paul Brandt.", "Paul Brandt", "former Senate Leader"),
+        ("The first vice chair of the council will be Rita Moreno.", "Rita Moreno", "first vice chair"),
+        ("Ella Hart will be the incoming treasurer.", "Ella Hart", "incoming treasurer"),
+        ("Als Gastgeberin begrüßte Oberbürgermeisterin Ute Kramm die Runde.", "Ute Kramm", "Oberbürgermeisterin"),
+    ],
+)
+def test_english_functional_titles_and_copulas(text: str, name: str, expected: str) -> None:
+    assert role(text, name) == expected
+
+
+def test_a_nationality_is_not_part_of_the_title() -> None:
+    assert role("The talk was given by Canadian Premier Luc Ardent.", "Luc Ardent") == "Premier"
+
+
+def test_a_role_given_by_surname_in_a_later_sentence() -> None:
+    found = people("The tour was led by Marcus Lindqvist.", "Lindqvist is the new director of the water utility.")
+    assert found == [Person("Marcus Lindqvist", None, "new director of the water utility", None)]
+    found = people("Danach sprach Petra Olbrich.", "Olbrich ist eigentlich Chefin der Nordwerk AG.")
+    assert found[0].role == "Chefin der Nordwerk AG"
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "Lindqvist is the reason the tour went well.",  # no office in the words after the copula
+        "Lindqvist was there and the director of the plant said so.",  # a clause, not an apposition
+    ],
+)
+def test_a_surname_sentence_without_an_office_gives_no_role(later: str) -> None:
+    assert people("The tour was led by Marcus Lindqvist.", later)[0].role is None

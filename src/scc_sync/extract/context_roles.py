@@ -271,6 +271,37 @@ def role_by_appointment(text: str, end: int, gender: str | None) -> str | None:
     return " ".join([*words[:last], base_role(words[last], gender)])
 
 
+# "Jane Roe will be the incoming president", "Roe is the current vice president of …", "Muster ist eigentlich
+# Chef der Beispiel AG": a copula, an article or an adverb, then the office
+_COPULA_ROLE = re.compile(
+    r"\s+(?:is|was|will be|has been|had been|became|becomes|remains|ist|war|wird|bleibt|bleibt weiterhin)\s+"
+    r"(?:(?:now|also|currently|still|nun|jetzt|auch|eigentlich|weiterhin|seit\s+\S+)\s+)?"
+    r"(?:(?:the|a|an|der|die|das|ein|eine|einer)\s+)?"
+    r"(?P<phrase>[^,.;:()!?„“\"]+)"
+)
+_CLAUSE_START = re.compile(
+    r"\s+(?:who|which|that|since|where|when|dass|seit|wo|welche[rs]?)\s.*$"
+)
+
+
+def role_by_copula(text: str, end: int, split: RoleSplitter) -> str | None:
+    """The office the words after a name (or a surname) say the person holds: 'is the current vice
+    president of …', 'ist eigentlich Chef der …'. The office word comes within the first four words."""
+    m = _COPULA_ROLE.match(text, end)
+    if not m:
+        return None
+    phrase = _CLAUSE_START.sub("", m.group("phrase")).strip()
+    words = phrase.split()
+    if not words or len(words) > 12 or not any(is_role_word(w) for w in words[:4]):
+        return None
+    if any(w.lower() in _AUXILIARIES for w in words):
+        return None  # "… is the president said": a clause goes on
+    role, _ = split(phrase)
+    if role and len(role.split()) > 1:
+        return role
+    return phrase if _title_phrase(phrase) or is_role_word(words[0]) else role
+
+
 _LIST_GAP = re.compile(r"^\s*(?:\([^()]{0,80}\))?\s*(?:,\s*(?:and\s+|und\s+)?|\s+(?:und|and|sowie)\s+)$")
 
 

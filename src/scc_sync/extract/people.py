@@ -21,6 +21,7 @@ from scc_sync.extract.context_roles import (
     role_as,
     role_before,
     role_by_appointment,
+    role_by_copula,
 )
 from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
 from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
@@ -456,7 +457,7 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
 
     end = pos + len(person.name)
     context_role, org = role_before(text, pos, gender, split)
-    context_role = context_role or role_by_appointment(text, end, gender)
+    context_role = context_role or role_by_appointment(text, end, gender) or role_by_copula(text, end, split)
     if not context_role:
         context_role, org = role_after(text, end, split, _surname_rejected)
     return replace(person, role=context_role, organization=person.organization or org)
@@ -658,7 +659,31 @@ def collect_people(texts: Iterable[str], gazetteer: Mapping[str, str] = GAZETTEE
     for text in dict.fromkeys(texts):
         found.extend(p for _, p in find_people(text, gazetteer))
         short.extend(short_mentions(text, _surname_rejected))
-    return join_short_mentions(fold_variants(merge_people(found)), short)
+    people = join_short_mentions(fold_variants(merge_people(found)), short)
+    return _roles_by_surname(list(dict.fromkeys(texts)), people, gazetteer)
+
+
+def _roles_by_surname(texts: list[str], people: list[Person], gazetteer: Mapping[str, str]) -> list[Person]:
+    """A role given later by surname alone: 'Jane Roe spoke. Roe is the current vice president of …'."""
+    out = []
+    for person in people:
+        words = person.name.split()
+        if person.role is None and len(words) > 1:
+            surname = re.compile(rf"(?<![\w-]){re.escape(words[-1])}(?![\w-])")
+            for text in texts:
+                role = next(
+                    (
+                        r
+                        for m in surname.finditer(text)
+                        if (r := role_by_copula(text, m.end(), lambda p: _split_role_org(p, gazetteer)))
+                    ),
+                    None,
+                )
+                if role:
+                    person = replace(person, role=role)
+                    break
+        out.append(person)
+    return out
 
 
 def merge_people(people: Iterable[Person]) -> list[Person]:
