@@ -279,9 +279,7 @@ _COPULA_ROLE = re.compile(
     r"(?:(?:the|a|an|der|die|das|ein|eine|einer)\s+)?"
     r"(?P<phrase>[^,.;:()!?„“\"]+)"
 )
-_CLAUSE_START = re.compile(
-    r"\s+(?:who|which|that|since|where|when|dass|seit|wo|welche[rs]?)\s.*$"
-)
+_CLAUSE_START = re.compile(r"\s+(?:who|which|that|since|where|when|dass|seit|wo|welche[rs]?)\s.*$")
 
 
 def role_by_copula(text: str, end: int, split: RoleSplitter) -> str | None:
