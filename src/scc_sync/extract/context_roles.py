@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from scc_sync.extract.names import find_names, first_name_gender
-from scc_sync.extract.roles import PLURAL_ABBREVIATIONS, base_role, is_role_word
+from scc_sync.extract.roles import PLURAL_ABBREVIATIONS, base_role, gender_clash, is_role_word
 
 RoleSplitter = Callable[[str], tuple[str | None, str | None]]
 
@@ -70,7 +70,8 @@ def role_before(
     at_start = len(segments) == 1 and raw == text[:start] and len(last) <= 12
     role, org = _role_ending(last[-12:], gender, split, at_start)
     before = _enumeration_before(segments).split() if len(segments) > 1 else []
-    if before and _closes_apposition(text, start) and (not segments[-1].strip() or role):
+    stacked = bool(role) and _opens_with_title(last)
+    if before and _closes_apposition(text, start) and (not segments[-1].strip() or stacked):
         # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role with its article, then the
         # name between commas (in a list "A, Director, B, Counsel" the role before a comma is A's);
         # "die Präsidentin des Vereins, Staatsministerin a. D. Eva Test,": two roles stacked
@@ -99,6 +100,14 @@ def _enumeration_before(segments: list[str]) -> str:
     return ",".join(segments[k:-1])
 
 
+def _opens_with_title(words: list[str]) -> bool:
+    """The segment is a title and nothing else ('Staatsministerin a. D.', 'former Mayor'), so that it
+    stands beside a role before the comma rather than going on a sentence ('including Director')."""
+    return bool(words) and (
+        words[0][:1].isupper() or words[0].lower() in _EN_MODIFIERS or bool(ROLE_ADJECTIVE.match(words[0]))
+    )
+
+
 _RETIRED = re.compile(r"(?<![\w.])a\.\s?D\.")
 
 
@@ -117,6 +126,8 @@ def _role_ending(
     for i, word in enumerate(words):
         if not is_role_word(word.strip("'’")):
             continue
+        if gender_clash(word, gender, words[i - 1].lower() if i else None):
+            return None, None  # "der Bundesvorsitzende Anna …": the role is the subject's, not hers
         if not _chain(words[i + 1 :]) and not (copula and _plain_phrase(words[i + 1 :])):
             continue
         role, org = split(" ".join(words[i:]))
@@ -282,6 +293,11 @@ _COPULA_ROLE = re.compile(
 _CLAUSE_START = re.compile(r"\s+(?:who|which|that|since|where|when|dass|seit|wo|welche[rs]?)\s.*$")
 
 
+_FIELD_LINKS = {
+    "of", "for", "at", "and", "with", "der", "des", "für", "im", "beim", "bei", "von", "vom", "am", "und", "a.",
+}  # fmt: skip
+
+
 def role_by_copula(text: str, end: int, split: RoleSplitter) -> str | None:
     """The office the words after a name (or a surname) say the person holds: 'is the current vice
     president of …', 'ist eigentlich Chef der …'. The office word comes within the first four words."""
@@ -294,6 +310,9 @@ def role_by_copula(text: str, end: int, split: RoleSplitter) -> str | None:
         return None
     if any(w.lower() in _AUXILIARIES for w in words):
         return None  # "… is the president said": a clause goes on
+    head = next(k for k, w in enumerate(words) if is_role_word(w))
+    if head + 1 < len(words) and words[head + 1].islower() and words[head + 1] not in _FIELD_LINKS:
+        return None  # "wird ein Geschäftsführer verabschiedet": a passive, not an office
     role, _ = split(phrase)
     if role and len(role.split()) > 1:
         return role

@@ -97,10 +97,42 @@ def fold_variants(people: list[Person]) -> list[Person]:
         kept[same] = replace(
             old,
             title=old.title or person.title,
-            role=old.role or person.role,
+            role=join_roles(old.role, person.role),
             organization=old.organization or person.organization,
         )
     return kept
+
+
+def join_roles(first: str | None, later: str | None) -> str | None:
+    """Several functions of one person joined with '; ' ('Oberbürgermeister; Schirmherr'), each once: a
+    role that another one contains adds nothing, and the fuller wording of the same role replaces it."""
+    if not first or not later:
+        return first or later
+    parts = first.split("; ")
+    low = _role_words(later)
+    for k, part in enumerate(parts):
+        words = _role_words(part)
+        if _contains(words, low):
+            return first
+        if _contains(low, words):
+            parts[k] = later
+            return "; ".join(dict.fromkeys(parts))
+    return f"{first}; {later}"
+
+
+def _role_words(role: str) -> list[str]:
+    """A role's words without case and inflection ('Luxemburgische' ~ 'Luxemburgischer')."""
+    words = role.casefold().replace(";", " ").split()
+    return [re.sub(r"(?:e|en|er|es|em)$", "", _SHORT_ROLES.get(w, w)) for w in words]
+
+
+_SHORT_ROLES = {"ob": "oberbürgermeister", "obm": "oberbürgermeister"}
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """`part` is a run of whole words in `words`."""
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
 
 
 def _variant(first: str, later: str) -> bool:

@@ -28,6 +28,7 @@ _NOT_FIRST = {
 _PARTICLES = {
     "von", "van", "de", "der", "den", "la", "le", "di", "da", "du", "zu", "vom", "ten", "ter", "del",
 }  # fmt: skip
+_ARTICLE_PARTICLES = {"der", "den"}
 _WORD = re.compile(r"[^\s,;:()\[\]„“”\"»«!?/]+")
 _LOWER = "a-zäöüßéèáàíóúçñëï"
 _NAME_WORD = re.compile(rf"^[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$")
@@ -129,6 +130,8 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
         j += 1
     k = j
     while k < len(words) and _adjacent(text, words, k) and words[k][2].lower() in _PARTICLES and k - j < 2:
+        if k == j and words[k][2] in _ARTICLE_PARTICLES:
+            break  # "dankte Lang den Helfern": an article, unless after "van" / "von" ("van der Berg")
         k += 1
     if k > j and not (k < len(words) and _adjacent(text, words, k) and _SURNAME.match(words[k][2])):
         k = j  # "Anna de …" without a surname after the particle

@@ -23,9 +23,15 @@ from scc_sync.extract.context_roles import (
     role_by_appointment,
     role_by_copula,
 )
-from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
+from scc_sync.extract.mentions import (
+    ShortMention,
+    fold_variants,
+    join_roles,
+    join_short_mentions,
+    short_mentions,
+)
 from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
-from scc_sync.extract.roles import base_role, is_role_word
+from scc_sync.extract.roles import base_role, gender_clash, is_role_word
 from scc_sync.models import Person
 
 GAZETTEER: dict[str, str] = {
@@ -105,7 +111,8 @@ _FUNCTION_TITLES = {"Officer", "Manager"}
 _NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|an|ic|ch)$")  # "Indonesian President …": no organization
 _EN_ROLE_MODIFIER = re.compile(
     r"^(?:Federal|Vice|Deputy|Executive|Prime|State|Chief|Managing|General|Former|Senior|Acting|Lord|"
-    r"Foreign|Interior|Finance|European|Regional|Digital)$"
+    r"Foreign|Interior|Finance|European|Regional|Digital|First|Second|Third|1st|2nd|3rd|Immediate|Past|"
+    r"Incoming|Outgoing|Interim|Assistant|Associate)$"
 )
 # "Anna Beispiel (Stadt Musterhausen)": a name with its organization in brackets, as in speaker lists
 _NAME_PAREN_ORG = re.compile(rf"(?P<title>{TITLE})(?P<name>{NAME})\s+\((?P<org>[A-ZÄÖÜ][^()]{{1,80}})\)")
@@ -416,14 +423,12 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     organization, and names known as names by their first name."""
     names = find_names(text, _surname_rejected)
     found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
-    found = [
-        (pos, p)
-        for pos, p in found
-        if _credible(text, pos, p) and not _byline(text, NameSpan(pos, pos + len(p.name), p.name))
-    ]
+    found = [(pos, p) for pos, p in found if _credible(text, pos, p) and not _not_a_person(text, pos, p.name)]
     taken = [(pos, pos + len(p.name)) for pos, p in found]
     for span in names:
-        if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
+        if not any(start < span.end and span.start < end for start, end in taken) and not _not_a_person(
+            text, span.start, span.name
+        ):
             found.append((span.start, Person(span.name, _title_before(text, span.start))))
     found = sorted(found, key=lambda p: p[0])
     found = _list_roles(text, [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found])
@@ -449,7 +454,7 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
         if (
             fuller
             and fuller != role
-            and fuller.endswith(role.split()[0])
+            and fuller.split()[-1] == role.split()[0]
             and not (person.organization and added <= set(person.organization.split()))
         ):
             role = fuller  # the same role with its adjectives ("Bayerischer Umweltminister"), not its org
@@ -528,6 +533,29 @@ def _credible(text: str, pos: int, person: Person) -> bool:
     return not any(_surname_rejected(w) for w in person.name.split()[1:])
 
 
+# A place or a thing named after a person: "im Schulzentrum „Anna Beispiel“", "im Gymnasium Max Muster"
+_FACILITY_BEFORE = re.compile(
+    r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
+    r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
+    r"auditorium|stadium|academy)\s*[„“”\"»«‚‘'’]?\s*$",
+    re.IGNORECASE,
+)
+_QUOTE_OPEN = re.compile(r"[„“”\"»«‚‘'’]\s*$")
+_QUOTE_CLOSE = re.compile(r"^\s*[“”\"«»‘’'](?!s\b)")
+
+
+def _not_a_person(text: str, start: int, name: str) -> bool:
+    """A byline or a photo credit, a name in quotes ('der Preis „Clara Beispiel“', the title of a work), or
+    the name a building or a school carries ('im Schulzentrum Hans Beispiel')."""
+    end = start + len(name)
+    before = text[max(0, start - 40) : start]
+    if _QUOTE_OPEN.search(before) and _QUOTE_CLOSE.match(text[end : end + 3]):
+        return True
+    if _FACILITY_BEFORE.search(before) and not re.search(r"[,;:]\s*$", before):
+        return True
+    return _byline(text, NameSpan(start, end, name))
+
+
 _BYLINE_START = re.compile(r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|Written by)\s*:?\s*$", re.IGNORECASE)
 
 
@@ -566,6 +594,9 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
         name, role_word = m.group("name"), m.group("role")
         if not _plausible_name(name) or not is_role_word(role_word):
             continue
+        article = text[max(0, m.start() - 4) : m.start()].strip().lower()
+        if gender_clash(role_word, person_gender(name), article):
+            continue  # "konnte der Bundesvorsitzende Anna Beispiel gewinnen": his role, not hers
         role, org = _prefixed_role(role_word, gazetteer)
         org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
         found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
@@ -695,10 +726,13 @@ def merge_people(people: Iterable[Person]) -> list[Person]:
             merged[key] = p
             continue
         old = merged[key]
+        role = p.role
+        if role and old.organization and role.startswith(old.organization + " "):
+            role = role[len(old.organization) + 1 :]  # "Bitkom President" beside "President" of "Bitkom"
         merged[key] = replace(
             old,
             title=old.title or p.title,
-            role=old.role or p.role,
+            role=join_roles(old.role, role),
             organization=old.organization or p.organization,
         )
     return list(merged.values())
