@@ -294,7 +294,8 @@ _CLAUSE_START = re.compile(r"\s+(?:who|which|that|since|where|when|dass|seit|wo|
 
 
 _FIELD_LINKS = {
-    "of", "for", "at", "and", "with", "der", "des", "für", "im", "beim", "bei", "von", "vom", "am", "und", "a.",
+    "of", "for", "at", "and", "with", "der", "des", "für", "im", "beim", "bei", "von", "vom", "am", "und",
+    "a.",
 }  # fmt: skip
 
 
