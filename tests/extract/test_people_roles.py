@@ -108,3 +108,100 @@ def test_a_role_given_by_surname_in_a_later_sentence() -> None:
 )
 def test_a_surname_sentence_without_an_office_gives_no_role(later: str) -> None:
     assert people("The tour was led by Marcus Lindqvist.", later)[0].role is None
+
+
+# --- several functions, brackets, events, gender ------------------------------------------------------
+
+
+def test_a_role_before_and_one_after_the_name_are_joined() -> None:
+    text = "Landrätin Sonja Weiher, Schirmherrin des Wettbewerbs, überreichte die Preise."
+    assert role(text, "Sonja Weiher") == "Schirmherrin; Landrätin"
+
+
+def test_roles_of_later_mentions_are_joined_once() -> None:
+    found = people(
+        "Bürgermeister Olaf Renner eröffnete.",
+        "Als Moderator führte Olaf Renner durch den Abend.",
+        "Später sprach Bürgermeister Olaf Renner erneut.",
+    )
+    assert found[0].role == "Bürgermeister; Moderator"
+
+
+def test_an_event_after_a_role_is_part_of_the_role_not_an_organization() -> None:
+    found = people("Tim Voss, Moderator der Konferenz, fasste zusammen.")
+    assert (found[0].role, found[0].organization) == ("Moderator der Konferenz", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Present were Ray Olin (CCA 2nd VP), Mia Berg (Board Member), and staff.", "Ray Olin", "CCA 2nd VP"),
+        (
+            "Present were Ray Olin (CCA 2nd VP), Mia Berg (Board Member), and staff.",
+            "Mia Berg",
+            "Board Member",
+        ),
+    ],
+)
+def test_a_title_in_brackets_is_a_role(text: str, name: str, expected: str) -> None:
+    found = {p.name: p for p in people(text)}
+    assert (found[name].role, found[name].organization) == (expected, None)
+
+
+def test_an_organization_in_brackets_stays_an_organization() -> None:
+    assert people("Es sprach Ina Roth (Stadtwerke Kiel).") == [
+        Person("Ina Roth", None, None, "Stadtwerke Kiel")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The board met after WRA general manager, Tom Keller left.", "WRA general manager"),
+        ("Current WRA director, Tom Keller, said the plan works.", "Current WRA director"),
+    ],
+)
+def test_a_lowercase_title_before_a_comma(text: str, expected: str) -> None:
+    assert role(text, "Tom Keller") == expected
+
+
+def test_a_title_in_a_list_is_the_previous_persons() -> None:
+    found = {p.name: p.role for p in people("Speakers: Ann Dole, Director, Tom Keller and Eva Long.")}
+    assert found["Tom Keller"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dafür konnte der Landesvorsitzende Helga Brenner als Rednerin gewinnen.",
+        "Später traf der Präsident Helga Brenner am Stand.",
+    ],
+)
+def test_a_role_of_the_other_gender_is_another_persons(text: str) -> None:
+    assert role(text, "Helga Brenner") in (None, "Rednerin")
+
+
+def test_a_role_of_the_same_gender_is_kept() -> None:
+    assert role("Es sprach die Landesvorsitzende Helga Brenner.", "Helga Brenner") == "Landesvorsitzende"
+
+
+# --- things named after people -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Tagung fand im Bildungszentrum „Karl Weber“ statt.",
+        'Die Sieger erhielten den Preis "Greta Holm".',
+        "Gefeiert wurde in der Aula des Gymnasiums Lotte Brand.",
+        "Die Gäste trafen sich in der Erich-Vogt-Halle.",
+        "The dinner was held at the Edna Price Hall.",
+        "Danach dankte Lang den Helfern.",  # an article is no name particle
+    ],
+)
+def test_no_person_in_the_name_of_a_place_or_thing(text: str) -> None:
+    assert people(text) == []
+
+
+def test_a_quoted_remark_with_a_name_still_finds_the_person() -> None:
+    assert [p.name for p in people("„Es war ein guter Tag“, sagte Karl Weber.")] == ["Karl Weber"]

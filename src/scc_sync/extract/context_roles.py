@@ -47,11 +47,12 @@ _COPULAS = {"wurde", "wird", "ist", "bleibt", "was", "is", "became", "remains"}
 _BRACKET_NOTE = re.compile(
     r"^\s*(?:\[\d+\]\s*|\((?:[^()]{1,14})\)\s*(?=,)|,\s*(?:Jr\.|Sr\.|III|Ph\.\s?D\.|P\.\s?E\.|M\.\s?D\.)(?=,))*"
 )
+_BRACKET_TITLE = re.compile(r"^\s*\((?P<phrase>[^()]{2,80})\)")
 _APPOSITION = re.compile(r"^(?:\s*,\s*|\s*\(|\s+[–—-]\s+)(?:(?:der|die|the)\s+)?(?P<phrase>[^,;()–—]+)")
 _RELATIVE_ALS = re.compile(
     r"^\s*,\s*(?:der|die|welche[rs]?|who)\s[^,.;]{0,60}?\b(?:als|as)\s+(?P<phrase>[^,.;()]+)"
 )
-_ALS = re.compile(r"(?<![\w-])(?:als|as)\s+(?P<phrase>(?:[a-zäöü]+\s+)?[A-ZÄÖÜ][^,.;()]*)")
+_ALS = re.compile(r"(?<![\w-])(?:[Aa]ls|[Aa]s)\s+(?P<phrase>(?:[a-zäöü]+\s+)?[A-ZÄÖÜ][^,.;()]*)")
 _AUXILIARIES = {
     "was", "is", "were", "are", "has", "had", "will", "been", "said", "says", "wurde", "ist", "hat",
 }  # fmt: skip
@@ -76,11 +77,17 @@ def role_before(
         # name between commas (in a list "A, Director, B, Counsel" the role before a comma is A's);
         # "die Präsidentin des Vereins, Staatsministerin a. D. Eva Test,": two roles stacked
         article = next((k for k, w in enumerate(before) if w.lower() in _ARTICLES), None)
+        if article is None and not role:
+            article = _title_run_start(before, at_segment_start=len(segments) == 2 and raw == text[:start])
         if article is not None:
             first, first_org = _role_ending(before[article + 1 :][-12:], gender, split)
             if first and role:
                 return f"{first}; {role}", first_org or org
             role, org = first or role, first_org or org
+    elif before and not role and not segments[-1].strip():
+        run = _title_run_start(before, at_segment_start=False)  # "when CU general manager, Jane Roe retires"
+        if run is not None:
+            role, org = _role_ending(before[run:][-12:], gender, split)
     return role, org
 
 
@@ -98,6 +105,20 @@ def _enumeration_before(segments: list[str]) -> str:
     while k > 0 and k > len(segments) - 6 and _ENUM_ITEM.match(segments[k]):
         k -= 1
     return ",".join(segments[k:-1])
+
+
+def _title_run_start(words: list[str], at_segment_start: bool) -> int | None:
+    """The index before a title that ends the words ('when CU general manager, Jane Roe …'): title words
+    back from a role word, after a lowercase clause word or at the start of the text (not in a list
+    'A, Director, B', where the title is A's)."""
+    if not words or not is_role_word(words[-1]):
+        return None
+    k = len(words) - 1
+    while k > 0 and (words[k - 1].lower() in _EN_MODIFIERS or re.fullmatch(r"[A-Z][\w&.-]*", words[k - 1])):
+        k -= 1
+    if k > 0 and words[k - 1].islower():
+        return k - 1
+    return -1 if k == 0 and at_segment_start else None
 
 
 def _opens_with_title(words: list[str]) -> bool:
@@ -216,9 +237,14 @@ def _title_word(before: list[str], k: int) -> bool:
     if re.search(r"(?:ian|ese|ish|ean|an|ic|ch)$", word):
         return False  # a nationality says where, not which office: "Indonesian President"
     j = k
-    while j > 0 and re.fullmatch(r"[A-ZÄÖÜ][\wäöüß&.-]*", before[j - 1]) and k - j < 2:
+    while (
+        j > 0
+        and re.fullmatch(r"[A-ZÄÖÜ][\wäöüß&.-]*", before[j - 1])
+        and before[j - 1].lower() not in _EN_MODIFIERS
+        and k - j < 2
+    ):
         j -= 1
-    return j > 0 and (before[j - 1].islower() or before[j - 1].lower() in _ARTICLES)
+    return j > 0 and (before[j - 1].islower() or before[j - 1].lower() in _ARTICLES | _EN_MODIFIERS)
 
 
 def _nominative_adjective(word: str, gender: str | None) -> str:
@@ -232,6 +258,9 @@ def role_after(
 ) -> tuple[str | None, str | None]:
     """(role, organization) from an apposition or a relative 'als' clause right after the name."""
     rest = text[end : end + 300]
+    bracket = _BRACKET_TITLE.match(rest)
+    if bracket and _title_phrase(bracket.group("phrase")):
+        return bracket.group("phrase").strip(), None  # "Dan Ruiz (WCA 2nd VP)", "Ann Lowe (Board Member)"
     rest = rest[_BRACKET_NOTE.match(rest).end() :]  # type: ignore[union-attr]  # the pattern always matches
     m = _RELATIVE_ALS.match(rest) or _APPOSITION.match(rest)
     if not m:

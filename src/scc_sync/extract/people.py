@@ -330,6 +330,8 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
         role = f"{role} {topic.group(0)}"
         rest = rest[topic.end() :].strip()
     prep = _ORG_PREP.match(rest)
+    if prep and rest[prep.end() :] and _EVENT_NOUN.search(rest.split()[-1]):
+        return f"{role} {rest}", org  # "Schirmherr der Tagung": an event is no organization
     if prep and rest[prep.end() :]:
         article = _PREP_ARTICLE.get(prep.group(1).lower(), "")
         org = base_organization(f"{article} {rest[prep.end() :]}".strip(), gazetteer)
@@ -346,6 +348,13 @@ _TOPIC_NP = (
 _TOPIC = re.compile(
     rf"^(?:für|for)\s+(?!(?:die|den|das|der|the)\b){_TOPIC_NP}"
     rf"(?:(?:,\s*{_TOPIC_NP})*\s+(?:und|sowie|and)\s+{_TOPIC_NP})?(?![\wäöüß-])"
+)
+
+
+_EVENT_NOUN = re.compile(
+    r"(?:tagung|konferenz|kongress|veranstaltung|gipfel|symposium|versammlung|diskussion|workshop|"
+    r"conference|convention|summit|meeting|session|panel|festival)(?:e?s|en)?$",
+    re.IGNORECASE,
 )
 
 
@@ -537,7 +546,7 @@ def _credible(text: str, pos: int, person: Person) -> bool:
 _FACILITY_BEFORE = re.compile(
     r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
     r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
-    r"auditorium|stadium|academy)\s*[„“”\"»«‚‘'’]?\s*$",
+    r"auditorium|stadium|academy)(?:e?s)?\s*[„“”\"»«‚‘'’]?\s*$",
     re.IGNORECASE,
 )
 _QUOTE_OPEN = re.compile(r"[„“”\"»«‚‘'’]\s*$")
@@ -643,6 +652,8 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
         name, org = m.group("name"), m.group("org").strip()
         if not _plausible_name(name) or _EVENTISH.search(name) or is_role_word(org.split()[0]):
             continue
+        if any(is_role_word(w) for w in org.split()) and len(org.split()) <= 6:
+            continue  # "Dan Ruiz (WCA 2nd VP)": a title in brackets, which the context rules read as a role
         if re.fullmatch(r"[A-ZÄÖÜ]{2,6}", org) and org not in gazetteer and len(name.split()) < 2:
             continue
         found.append((m.start("name"), Person(name, _title(m.group("title")), None, gazetteer.get(org, org))))
