@@ -205,3 +205,42 @@ def test_no_person_in_the_name_of_a_place_or_thing(text: str) -> None:
 
 def test_a_quoted_remark_with_a_name_still_finds_the_person() -> None:
     assert [p.name for p in people("„Es war ein guter Tag“, sagte Karl Weber.")] == ["Karl Weber"]
+
+
+# --- a surname alone ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["„Das Netz hält“, sagte Wendler."], ["Wendler"]),
+        (["Die Stadt, so Wendler, habe viel erreicht."], ["Wendler"]),
+        (["The plant is ready, said Okafor."], ["Okafor"]),
+        (["Okafor said the plant was ready.", "Okafor added that costs fell."], ["Okafor"]),
+        (["Bürgermeisterin Wendler eröffnete den Abend."], ["Wendler"]),
+    ],
+)
+def test_a_surname_alone_is_kept_beside_a_speech_verb_or_an_office(
+    texts: list[str], expected: list[str]
+) -> None:
+    assert [p.name for p in people(*texts)] == expected
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Organizers said the hall was full."],  # a sentence start alone: a plural noun may stand there
+        ["Danach sagte Dr. Lenz nichts mehr."],  # an academic title is no surname
+        ["Es sprach der Vorstand Vertrieb, Beispiel AG."],  # an office with its department
+        ["Im Bild: Vorstand Vertrieb der Nordwerk AG."],
+        ["Die Speakers Corner war voll."],  # a plural office word
+        ["Laut Stadtwerke Kiel sagte Siemens nichts."],  # after a capitalised word: an organization's name
+    ],
+)
+def test_no_surname_alone_without_a_clear_person(texts: list[str]) -> None:
+    assert [p.name for p in people(*texts) if " " not in p.name and p.name != "Lenz"] == []
+
+
+def test_a_surname_alone_joins_the_full_name() -> None:
+    found = people("Es sprach Ida Wendler.", "„Das Netz hält“, sagte Wendler.")
+    assert [p.name for p in found] == ["Ida Wendler"]
