@@ -244,3 +244,24 @@ def test_no_surname_alone_without_a_clear_person(texts: list[str]) -> None:
 def test_a_surname_alone_joins_the_full_name() -> None:
     found = people("Es sprach Ida Wendler.", "„Das Netz hält“, sagte Wendler.")
     assert [p.name for p in found] == ["Ida Wendler"]
+
+
+# --- bylines and credits --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Posted on March 3, 2023 by Nina Falk",
+        "Veröffentlicht am 3. März 2023 von Nina Falk",
+        "Nina Falk | Staff Writer",
+        "Written by Nina Falk. Photos by Omar Reyes.",
+        "Photos by Omar Reyes",
+    ],
+)
+def test_a_byline_or_a_credit_names_no_person_of_the_story(line: str) -> None:
+    assert people(line) == []
+
+
+def test_an_author_inside_a_sentence_is_still_a_person() -> None:
+    assert [p.name for p in people("The study, written by Nina Falk, found gaps.")] == ["Nina Falk"]

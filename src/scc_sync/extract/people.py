@@ -565,11 +565,21 @@ def _not_a_person(text: str, start: int, name: str) -> bool:
     return _byline(text, NameSpan(start, end, name))
 
 
-_BYLINE_START = re.compile(r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|Written by)\s*:?\s*$", re.IGNORECASE)
+_BYLINE_START = re.compile(
+    r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|(?:Posted|Published|Written|Veröffentlicht|Geschrieben|Verfasst)"
+    r"(?:\s+(?:on|am)\s+[^!?]{1,30}?)?\s+(?:by|von))\s*:?\s*$",
+    re.IGNORECASE,
+)
+# What may follow an author's name on a byline: a job line, a date, a photo credit
+_BYLINE_TAIL = re.compile(
+    r"^(?:[,|–-].{0,60}|(?:on|am)\s.{0,30}|(?:Fotos?|Photos?|Bilder?)\b.{0,60})?$", re.I
+)
 
 
 _CREDIT_BEFORE = re.compile(
-    r"(?:©|\b(?:Fotos?|Bild(?:er)?|Photos?|Credits?|Quelle|Source)\s*:)\s*$", re.IGNORECASE
+    r"(?:©|\b(?:Fotos?|Bild(?:er)?|Photos?|Credits?|Quelle|Source)\s*:|\b(?:Fotos?|Photos?|Bilder?|Images?)\s+"
+    r"(?:by|von))\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -578,11 +588,11 @@ def _byline(text: str, span: NameSpan) -> bool:
     byline, not a person of the story ('Von Max Muster', 'By Jane Roe, Staff Writer'); so is a photo
     credit ('© Max Muster', 'Foto: Jane Roe')."""
     before, after = text[: span.start], text[span.end :].strip(" .")
-    if _CREDIT_BEFORE.search(before[-20:]):
+    if _CREDIT_BEFORE.search(before[-70:]):
         return True
     if not before.strip():
-        return not after
-    return bool(_BYLINE_START.match(before)) and (not after or (after[0] in ",|–-" and len(after) < 60))
+        return not after or (after[0] in "|" and len(after) < 60)  # "Jane Roe | Staff Writer"
+    return bool(_BYLINE_START.match(before)) and bool(_BYLINE_TAIL.match(after))
 
 
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
