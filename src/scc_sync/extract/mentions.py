@@ -18,11 +18,11 @@ from scc_sync.extract.roles import base_role, is_role_word
 from scc_sync.models import Person
 
 _ACADEMIC = r"(?:Prof\.|Dr\.|Dr\.-Ing\.|Dipl\.-[A-Z][a-zäöü]*\.|PD)"
+_SURNAME = r"(?P<word>(?:Mc|Mac|O'|O’)?[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?)"
 _SHORT = re.compile(
     rf"(?<![\w-])(?:(?P<title>{_ACADEMIC}(?:\s+{_ACADEMIC})*)|(?P<salute>Frau|Herr|Mr\.|Mrs\.|Ms\.)|"
     r"(?P<role>[A-ZÄÖÜ][\wäöüß-]+))\s+(?!(?:Dr|Prof|Dipl)\.)"
-    r"(?P<word>(?:Mc|Mac|O'|O’)?[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?)"
-    r"(?![\w'’-])(?!\s+(?:[A-ZÄÖÜ]|von\s|van\s|de\s|zu\s))"
+    rf"{_SURNAME}(?![\w'’-])(?!\s+(?:[A-ZÄÖÜ]|von\s|van\s|de\s|zu\s))"
 )
 
 
@@ -38,15 +38,10 @@ class ShortMention:
     weak: bool = False  # only a speech verb at a sentence start ('Snyder said'): needs a second mention
 
 
-_SURNAME = r"(?P<word>(?:Mc|Mac|O'|O’)?[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?)"
 # "Snyder said …", "…, said Snyder.", "…“, so Muster.", "betonte Muster,": a speech verb makes a person
-_SPEECH_VERB = (
-    r"(?:said|says|told|added|noted|explained|stated|recalled|sagte|sagt|erklärte|betonte|ergänzte|meinte|"
-    r"berichtete|unterstrich|so)"
-)
-_SAID_AFTER = re.compile(
-    rf"(?<![\w'’-]){_SURNAME}\s+(?:said|says|told|added|noted|explained|stated|recalled)\b"
-)
+_EN_SPEECH = r"(?:said|says|told|added|noted|explained|stated|recalled)"
+_SPEECH_VERB = rf"(?:{_EN_SPEECH}|sagte|sagt|erklärte|betonte|ergänzte|meinte|berichtete|unterstrich|so)"
+_SAID_AFTER = re.compile(rf"(?<![\w'’-]){_SURNAME}\s+{_EN_SPEECH}\b")
 _SAID_BEFORE = re.compile(rf"(?<![\w-]){_SPEECH_VERB}\s+{_SURNAME}(?=\s*(?:[,.;!?]|$))")
 # What follows an office and a surname that ends the mention: a verb or the sentence's end ('Bürgermeister
 # Kühn begrüßte …'), not a comma, an article or a coordination that go on with a department ('Vorstand
