@@ -115,7 +115,7 @@ def test_a_surname_sentence_without_an_office_gives_no_role(later: str) -> None:
 
 def test_a_role_before_and_one_after_the_name_are_joined() -> None:
     text = "Landrätin Sonja Weiher, Schirmherrin des Wettbewerbs, überreichte die Preise."
-    assert role(text, "Sonja Weiher") == "Schirmherrin; Landrätin"
+    assert role(text, "Sonja Weiher") == "Landrätin; Schirmherrin"
 
 
 def test_roles_of_later_mentions_are_joined_once() -> None:

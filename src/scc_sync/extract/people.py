@@ -598,6 +598,17 @@ def _byline(text: str, span: NameSpan) -> bool:
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
     """(offset, person) for every person vouched for by a role, a title or an organization."""
     found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
+    # the role before a name first, so that several roles of one mention keep the text's order
+    for m in _ROLE_BEFORE.finditer(text):
+        name, role_word = m.group("name"), m.group("role")
+        if not _plausible_name(name) or not is_role_word(role_word):
+            continue
+        article = text[max(0, m.start() - 4) : m.start()].strip().lower()
+        if gender_clash(role_word, person_gender(name), article):
+            continue  # "konnte der Bundesvorsitzende Anna Beispiel gewinnen": his role, not hers
+        role, org = _prefixed_role(role_word, gazetteer)
+        org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
+        found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in _ROLE_AFTER.finditer(text):
         name = m.group("name")
         if not _plausible_name(name):
@@ -609,16 +620,6 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
             role, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (role, org)
         if role or m.group("title"):
             found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
-    for m in _ROLE_BEFORE.finditer(text):
-        name, role_word = m.group("name"), m.group("role")
-        if not _plausible_name(name) or not is_role_word(role_word):
-            continue
-        article = text[max(0, m.start() - 4) : m.start()].strip().lower()
-        if gender_clash(role_word, person_gender(name), article):
-            continue  # "konnte der Bundesvorsitzende Anna Beispiel gewinnen": his role, not hers
-        role, org = _prefixed_role(role_word, gazetteer)
-        org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
-        found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
         if _plausible_name(m.group("name")):
             organization = _org_after(text, m.end(), gazetteer)
