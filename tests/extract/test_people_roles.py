@@ -265,3 +265,27 @@ def test_a_byline_or_a_credit_names_no_person_of_the_story(line: str) -> None:
 
 def test_an_author_inside_a_sentence_is_still_a_person() -> None:
     assert [p.name for p in people("The study, written by Nina Falk, found gaps.")] == ["Nina Falk"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Die Sitzung leitete Ralf Ebner MdL.", "Ralf Ebner", "MdL"),
+        ("Es sprach Ralf Ebner MdB, Vorsitzender des Ausschusses.", "Ralf Ebner", "MdB; Vorsitzender"),
+        (
+            "Den Bericht gab die erste stellv. Vorsitzende, Ida Sommer.",
+            "Ida Sommer",
+            "erste stellvertretende Vorsitzende",
+        ),
+        (
+            "Grußwort der Hessischen Ministerin für Umwelt und Klima, Dr. Lea Kranz",
+            "Lea Kranz",
+            "Hessische Ministerin für Umwelt und Klima",
+        ),
+        ("The prize went to Dr. Ben Cole, an engineer of the Port Authority.", "Ben Cole", "engineer"),
+    ],
+)
+def test_seats_abbreviated_adjectives_and_a_name_that_ends_the_text(
+    text: str, name: str, expected: str
+) -> None:
+    assert role(text, name) == expected

@@ -47,8 +47,11 @@ _COPULAS = {"wurde", "wird", "ist", "bleibt", "was", "is", "became", "remains"}
 _BRACKET_NOTE = re.compile(
     r"^\s*(?:\[\d+\]\s*|\((?:[^()]{1,14})\)\s*(?=,)|,\s*(?:Jr\.|Sr\.|III|Ph\.\s?D\.|P\.\s?E\.|M\.\s?D\.)(?=,))*"
 )
+_MANDATE = re.compile(r"^\s*,?\s*(MdB|MdL|MdEP|MdA|MdBB|MdHB|MdBü)(?![\w-])")
 _BRACKET_TITLE = re.compile(r"^\s*\((?P<phrase>[^()]{2,80})\)")
-_APPOSITION = re.compile(r"^(?:\s*,\s*|\s*\(|\s+[–—-]\s+)(?:(?:der|die|the)\s+)?(?P<phrase>[^,;()–—]+)")
+_APPOSITION = re.compile(
+    r"^(?:\s*,\s*|\s*\(|\s+[–—-]\s+)(?:(?:der|die|the|a|an|ein|eine)\s+)?(?P<phrase>[^,;()–—]+)"
+)
 _RELATIVE_ALS = re.compile(
     r"^\s*,\s*(?:der|die|welche[rs]?|who)\s[^,.;]{0,60}?\b(?:als|as)\s+(?P<phrase>[^,.;()]+)"
 )
@@ -133,8 +136,8 @@ _RETIRED = re.compile(r"(?<![\w.])a\.\s?D\.")
 
 
 def _closes_apposition(text: str, start: int) -> bool:
-    m = re.match(r"[^,;()]{1,60}?(?:,|\s\()", text[start:])
-    return bool(m)
+    m = re.match(r"[^,;()]{1,60}?(?:,|\s\(|\.?\s*$)", text[start:])
+    return bool(m)  # "Grußwort der Staatsministerin für …, Dr. Eva Muster" ends with the name
 
 
 def _role_ending(
@@ -217,7 +220,9 @@ def _with_modifiers(before: list[str], role: str, gender: str | None, sentence_s
     for k in range(len(before) - 1, -1, -1):
         word = before[k]
         adjective = ROLE_ADJECTIVE.match(word.lower() if sentence_start and k == 0 else word)
-        if adjective or _PROPER_ADJECTIVE.match(word):
+        if word.lower() in ("stellv.", "stv."):
+            modifiers.insert(0, _nominative_adjective("stellvertretende", gender))
+        elif adjective or _PROPER_ADJECTIVE.match(word):
             modifiers.insert(0, _nominative_adjective(word, gender))
         elif word.lower() in _EN_MODIFIERS:
             modifiers.insert(0, word)
@@ -258,6 +263,10 @@ def role_after(
 ) -> tuple[str | None, str | None]:
     """(role, organization) from an apposition or a relative 'als' clause right after the name."""
     rest = text[end : end + 300]
+    mandate = _MANDATE.match(rest)
+    if mandate:  # "Holger Muster MdL, Vorsitzender des Ausschusses": the seat, then perhaps an office
+        more, org = role_after(text, end + mandate.end(), split, rejects)
+        return "; ".join(x for x in (mandate.group(1), more) if x), org
     bracket = _BRACKET_TITLE.match(rest)
     if bracket and _title_phrase(bracket.group("phrase")):
         return bracket.group("phrase").strip(), None  # "Dan Ruiz (WCA 2nd VP)", "Ann Lowe (Board Member)"
@@ -265,7 +274,7 @@ def role_after(
     m = _RELATIVE_ALS.match(rest) or _APPOSITION.match(rest)
     if not m:
         return None, None
-    phrase = _VERB_END.sub("", m.group("phrase").strip())
+    phrase = _VERB_END.sub("", re.sub(r"(?<![A-Z])\.$", "", m.group("phrase").strip()))
     if find_names(phrase, rejects):
         return None, None  # "A, die Vorsitzende des Vereins B": the role before the next name
     role, org = split(phrase)

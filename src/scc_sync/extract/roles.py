@@ -26,7 +26,8 @@ _ROLE_STEMS = (
     "counsel", "chief", "author", "vp", "attorney", "planner", "planer", "pastor", "pfarrer",
     "speaker", "presenter", "panelist", "panellist", "leader", "analyst", "expert", "vorsteher", "prüfer",
     "sekretär", "schatzmeister", "schriftführer", "beisitzer", "redner", "gastgeber", "initiator",
-    "organisator", "laudator", "host",
+    "organisator", "laudator", "host", "engineer", "ingenieur", "architect", "architekt", "scientist",
+    "economist", "researcher", "anwalt", "lawyer",
 )  # fmt: skip
 # Offices written as abbreviations: Oberbürgermeister, members of parliament, alderman, representative
 PLURAL_ABBREVIATIONS = {"Alds.": "Ald.", "Reps.": "Rep.", "Sens.": "Sen.", "Cllrs.": "Cllr."}
