@@ -197,6 +197,8 @@ def test_a_role_of_the_same_gender_is_kept() -> None:
         "Die Gäste trafen sich in der Erich-Vogt-Halle.",
         "The dinner was held at the Edna Price Hall.",
         "Danach dankte Lang den Helfern.",  # an article is no name particle
+        "Der Abend endete im Café Greta Lind.",
+        "Participants toured the Jimmy Hale Library.",  # no shorter name inside a rejected one
     ],
 )
 def test_no_person_in_the_name_of_a_place_or_thing(text: str) -> None:
@@ -289,3 +291,8 @@ def test_seats_abbreviated_adjectives_and_a_name_that_ends_the_text(
     text: str, name: str, expected: str
 ) -> None:
     assert role(text, name) == expected
+
+
+def test_a_masculine_role_after_die_before_a_list_is_a_plural() -> None:
+    found = people("Die Bürgermeister Karl Feld (Nordstadt) und Hans Wiese (Südstadt) unterzeichneten.")
+    assert [p.role for p in found] == ["Bürgermeister", "Bürgermeister"]

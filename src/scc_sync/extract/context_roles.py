@@ -379,7 +379,9 @@ def plural_role_before(text: str, start: int) -> str | None:
         or (word.endswith(("en", "e")) and "die" in before)
         or (word.endswith("s") and word.isascii() and not {"des", "eines"} & set(before))
     )
-    return base_role(word) if plural and base_role(word) != word else None
+    # "die Bürgermeister A und B": a masculine role after "die" can only be a plural
+    same_form = "die" in before and word.endswith("er") and base_role(word) == word
+    return base_role(word) if (plural and base_role(word) != word) or same_form else None
 
 
 def role_as(sentence: str, split: RoleSplitter) -> str | None:

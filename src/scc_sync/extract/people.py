@@ -546,7 +546,7 @@ def _credible(text: str, pos: int, person: Person) -> bool:
 _FACILITY_BEFORE = re.compile(
     r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
     r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
-    r"auditorium|stadium|academy)(?:e?s)?\s*[„“”\"»«‚‘'’]?\s*$",
+    r"auditorium|stadium|academy|café|cafe|restaurant|kino|cinema|galerie|gallery|hotel)(?:e?s)?\s*[„“”\"»«‚‘'’]?\s*$",
     re.IGNORECASE,
 )
 _QUOTE_OPEN = re.compile(r"[„“”\"»«‚‘'’]\s*$")
