@@ -87,6 +87,23 @@ def test_english_functional_titles_and_copulas(text: str, name: str, expected: s
     assert role(text, name) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("County Executive Mary Lou Berg welcomed attendees.", "Mary Lou Berg", "County Executive"),
+        ("Jane Roe, executive director of the county association, spoke.", "Jane Roe", "executive director"),
+        (
+            "We heard Dr. Nia Cole, chief resilience officer for the city.",
+            "Nia Cole",
+            "chief resilience officer for the city",
+        ),
+        ("Gastredner war der Zukunftsforscher Max Horn.", "Max Horn", "Zukunftsforscher"),
+    ],
+)
+def test_more_offices_and_professions(text: str, name: str, expected: str) -> None:
+    assert role(text, name) == expected
+
+
 def test_a_nationality_is_not_part_of_the_title() -> None:
     assert role("The talk was given by Canadian Premier Luc Ardent.", "Luc Ardent") == "Premier"
 
@@ -284,7 +301,11 @@ def test_an_author_inside_a_sentence_is_still_a_person() -> None:
             "Lea Kranz",
             "Hessische Ministerin für Umwelt und Klima",
         ),
-        ("The prize went to Dr. Ben Cole, an engineer of the Port Authority.", "Ben Cole", "engineer"),
+        (
+            "The prize went to Dr. Ben Cole, an engineer of the Port Authority.",
+            "Ben Cole",
+            "engineer of the Port Authority",
+        ),
     ],
 )
 def test_seats_abbreviated_adjectives_and_a_name_that_ends_the_text(

@@ -278,6 +278,8 @@ def role_after(
     if find_names(phrase, rejects):
         return None, None  # "A, die Vorsitzende des Vereins B": the role before the next name
     role, org = split(phrase)
+    if role and role.islower() and " " not in role and _title_phrase(phrase):
+        return phrase, None  # "chief resilience officer for the city": a lowercase title ends at its head
     if role:
         return role, org
     if _title_phrase(phrase):

@@ -302,6 +302,8 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
+    while first + 1 < len(words) and is_role_word(words[first + 1]) and words[first + 1][:1].islower():
+        first += 1  # "executive director", "chief officer": the last of two role words is the head
     role_word = words[first]
     role, org = _prefixed_role(role_word, gazetteer)
     rest = _cut_second_role(" ".join(words[first + 1 :]))

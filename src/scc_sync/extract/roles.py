@@ -27,7 +27,8 @@ _ROLE_STEMS = (
     "speaker", "presenter", "panelist", "panellist", "leader", "analyst", "expert", "vorsteher", "prüfer",
     "sekretär", "schatzmeister", "schriftführer", "beisitzer", "redner", "gastgeber", "initiator",
     "organisator", "laudator", "host", "engineer", "ingenieur", "architect", "architekt", "scientist",
-    "economist", "researcher", "anwalt", "lawyer",
+    "economist", "researcher", "anwalt", "lawyer", "executive", "sheriff", "judge", "auditor", "assessor",
+    "superintendent", "anchor", "brandmeister", "forscher", "coordinator", "commander",
 )  # fmt: skip
 # Offices written as abbreviations: Oberbürgermeister, members of parliament, alderman, representative
 PLURAL_ABBREVIATIONS = {"Alds.": "Ald.", "Reps.": "Rep.", "Sens.": "Sen.", "Cllrs.": "Cllr."}
