@@ -617,11 +617,11 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
             continue
         if _starts_with_person(m.group("phrase")):
             continue  # "Heiko Mass, NRW-Ministerpräsident Armin Laschet": the role is the next person's
-        role, org = _split_role_org(m.group("phrase"), gazetteer)
-        if role:
-            role, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (role, org)
-        if role or m.group("title"):
-            found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
+        said, org = _split_role_org(m.group("phrase"), gazetteer)
+        if said:
+            said, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (said, org)
+        if said or m.group("title"):
+            found.append((m.start("name"), Person(name, _title(m.group("title")), said, org)))
     for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
         if _plausible_name(m.group("name")):
             organization = _org_after(text, m.end(), gazetteer)
