@@ -68,14 +68,18 @@ def role_before(
 ) -> tuple[str | None, str | None]:
     """(role, organization) from the words right before the name at `start`."""
     raw = text[max(0, start - 240) : start]
-    left = _RETIRED.sub("a. D.", _ACADEMIC_TAIL.sub("", raw))
-    segments = re.split(r"[,;:()„“”\"!?]", left)
+    left = _ACADEMIC_TAIL.sub("", raw)
+    if "D." in left:
+        left = _RETIRED.sub("a. D.", left)
+    segments = _SEGMENT.split(left)
     last = segments[-1].split()
     at_start = len(segments) == 1 and raw == text[:start] and len(last) <= 12
     role, org = _role_ending(last[-12:], gender, split, at_start)
-    before = _enumeration_before(segments).split() if len(segments) > 1 else []
     stacked = bool(role) and _opens_with_title(last)
-    if before and _closes_apposition(text, start) and (not segments[-1].strip() or stacked):
+    if len(segments) < 2 or not (stacked or not last):
+        return role, org
+    before = _enumeration_before(segments).split()
+    if before and _closes_apposition(text, start) and (not last or stacked):
         # "des Oberbürgermeisters der Stadt Ulm, Max Muster, sagte": the role with its article, then the
         # name between commas (in a list "A, Director, B, Counsel" the role before a comma is A's);
         # "die Präsidentin des Vereins, Staatsministerin a. D. Eva Test,": two roles stacked
@@ -87,7 +91,7 @@ def role_before(
             if first and role:
                 return f"{first}; {role}", first_org or org
             role, org = first or role, first_org or org
-    elif before and not role and not segments[-1].strip():
+    elif before and not role and not last:
         run = _title_run_start(before, at_segment_start=False)  # "when CU general manager, Jane Roe retires"
         if run is not None:
             role, org = _role_ending(before[run:][-12:], gender, split)
@@ -97,6 +101,9 @@ def role_before(
 # An item of an enumeration in a role's field: "Klima", "digitale Infrastruktur", "Klima und Wissenschaft"
 _ITEM = r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß-]*"
 _ENUM_ITEM = re.compile(rf"^\s*{_ITEM}(?:\s+(?:und|sowie|and)\s+{_ITEM})?\s*$")
+
+
+_SEGMENT = re.compile(r"[,;:()„“”\"!?]")
 
 
 def _enumeration_before(segments: list[str]) -> str:
@@ -145,12 +152,12 @@ def _role_ending(
 ) -> tuple[str | None, str | None]:
     """(role, organization) of the first role word whose words up to the end name its organization."""
     copula = False
-    while words and words[-1].lower() in _COPULAS | _COPULA_PARTS:
+    while words and words[-1].lower() in _COPULA_WORDS:
         words, copula = words[:-1], True  # "… wurde", "the incoming president … will be"
     for i, word in enumerate(words):
         if not is_role_word(word.strip("'’")):
             continue
-        if gender_clash(word, gender, words[i - 1].lower() if i else None):
+        if gender and gender_clash(word, gender, words[i - 1].lower() if i else None):
             return None, None  # "der Bundesvorsitzende Anna …": the role is the subject's, not hers
         if not _chain(words[i + 1 :]) and not (copula and _plain_phrase(words[i + 1 :])):
             continue
@@ -163,7 +170,7 @@ def _role_ending(
     return None, None
 
 
-_COPULA_PARTS = {"will", "would", "be", "now", "also", "soll", "sein"}
+_COPULA_WORDS = _COPULAS | {"will", "would", "be", "now", "also", "soll", "sein"}
 
 
 def _plain_phrase(words: list[str]) -> bool:

@@ -39,10 +39,13 @@ class ShortMention:
 
 
 # "Snyder said …", "…, said Snyder.", "…“, so Muster.", "betonte Muster,": a speech verb makes a person
-_EN_SPEECH = r"(?:said|says|told|added|noted|explained|stated|recalled)"
-_SPEECH_VERB = rf"(?:{_EN_SPEECH}|sagte|sagt|erklärte|betonte|ergänzte|meinte|berichtete|unterstrich|so)"
-_SAID_AFTER = re.compile(rf"(?<![\w'’-]){_SURNAME}\s+{_EN_SPEECH}\b")
-_SAID_BEFORE = re.compile(rf"(?<![\w-]){_SPEECH_VERB}\s+{_SURNAME}(?=\s*(?:[,.;!?]|$))")
+_EN_SPEECH = r"said|says|told|added|noted|explained|stated|recalled"
+_SPEECH_VERB = re.compile(
+    rf"(?<![\w-])(?:(?P<en>{_EN_SPEECH})|sagte|sagt|erklärte|betonte|ergänzte|meinte|berichtete|unterstrich|so)"
+    r"(?![\w-])"
+)
+_SURNAME_BEFORE = re.compile(rf"(?<![\w'’-]){_SURNAME}\s+$")
+_SURNAME_AFTER = re.compile(rf"\s+{_SURNAME}(?=\s*(?:[,.;!?]|$))")
 # What follows an office and a surname that ends the mention: a verb or the sentence's end ('Bürgermeister
 # Kühn begrüßte …'), not a comma, an article or a coordination that go on with a department ('Vorstand
 # Vertrieb, Beispiel AG', 'Leiter Vertrieb der …', 'Leiter Vertrieb und …')
@@ -76,22 +79,25 @@ def short_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMenti
 
 
 def _speech_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMention]:
-    """A surname alone beside a speech verb; at a sentence start ('Snyder said') only a weak one, since a
-    plural noun may stand there too ('Organizers said')."""
+    """A surname alone beside a speech verb ('Snyder said', '…, sagte Muster.'); at a sentence start only a
+    weak one, since a plural noun may stand there too ('Organizers said')."""
     found = []
-    for m in (*_SAID_AFTER.finditer(text), *_SAID_BEFORE.finditer(text)):
-        word = m.group("word")
-        before = text[: m.start("word")].rstrip()
-        if (
-            word in _TITLE_WORDS
-            or rejects(word)
-            or is_first_name(word)
-            or re.search(r"(?:[A-ZÄÖÜ][\w.-]*|\b(?:the|der|die|das))$", before)
-        ):
-            continue  # a full name, an organization's name or a noun phrase ends here
-        weak = m.re is _SAID_AFTER and (not before or before[-1] in '.!?“”"')
-        found.append(ShortMention(word, None, None, True, weak))
+    for verb in _SPEECH_VERB.finditer(text):
+        m = verb.group("en") and _SURNAME_BEFORE.search(text, max(0, verb.start() - 40), verb.start())
+        after = _SURNAME_AFTER.match(text, verb.end())
+        for hit in (m, after):
+            if not hit:
+                continue
+            word = hit.group("word")
+            before = text[: hit.start("word")].rstrip()
+            if word in _TITLE_WORDS or rejects(word) or is_first_name(word) or _PHRASE_END.search(before):
+                continue  # a full name, an organization's name or a noun phrase ends here
+            weak = hit is m and (not before or before[-1] in ".!?“”\"")
+            found.append(ShortMention(word, None, None, True, weak))
     return found
+
+
+_PHRASE_END = re.compile(r"(?:[A-ZÄÖÜ][\w.-]*|\b(?:the|der|die|das))$")
 
 
 def join_short_mentions(people: list[Person], mentions: Iterable[ShortMention]) -> list[Person]:
@@ -154,7 +160,7 @@ def fold_variants(people: list[Person]) -> list[Person]:
 def join_roles(first: str | None, later: str | None) -> str | None:
     """Several functions of one person joined with '; ' ('Oberbürgermeister; Schirmherr'), each once: a
     role that another one contains adds nothing, and the fuller wording of the same role replaces it."""
-    if not first or not later:
+    if not first or not later or first == later:
         return first or later
     parts = first.split("; ")
     low = _role_words(later)

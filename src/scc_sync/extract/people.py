@@ -106,6 +106,11 @@ _EN_ROLE_BEFORE = re.compile(
     rf"Officer|Manager)"
     rf"(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][a-z]+){{1,3}}?)?)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\w])(?!\s+[A-Z][a-z])"
 )
+# The head words _EN_ROLE_BEFORE needs: a text without any of them skips that pattern
+_EN_HEADS = (
+    "Minister", "Secretary", "Commissioner", "Mayor", "President", "Chancellor", "Director", "Chair", "CEO",
+    "CIO", "CTO", "Governor", "Premier", "Officer", "Manager",
+)  # fmt: skip
 # Titles named after a field ("Chief Technology Officer"): only with a modifier such as "Chief"
 _FUNCTION_TITLES = {"Officer", "Manager"}
 _NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|an|ic|ch)$")  # "Indonesian President …": no organization
@@ -545,24 +550,27 @@ def _credible(text: str, pos: int, person: Person) -> bool:
 
 
 # A place or a thing named after a person: "im Schulzentrum „Anna Beispiel“", "im Gymnasium Max Muster"
-_FACILITY_BEFORE = re.compile(
+_FACILITY_WORD = re.compile(
     r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
     r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
-    r"auditorium|stadium|academy|café|cafe|restaurant|kino|cinema|galerie|gallery|hotel)(?:e?s)?\s*[„“”\"»«‚‘'’]?\s*$",
+    r"auditorium|stadium|academy|café|cafe|restaurant|kino|cinema|galerie|gallery|hotel)(?:e?s)?$",
     re.IGNORECASE,
 )
-_QUOTE_OPEN = re.compile(r"[„“”\"»«‚‘'’]\s*$")
-_QUOTE_CLOSE = re.compile(r"^\s*[“”\"«»‘’'](?!s\b)")
+_QUOTES = "„“”\"»«‚‘'’"
+_CLOSING_QUOTES = "“”\"«»‘’'"
 
 
 def _not_a_person(text: str, start: int, name: str) -> bool:
     """A byline or a photo credit, a name in quotes ('der Preis „Clara Beispiel“', the title of a work), or
     the name a building or a school carries ('im Schulzentrum Hans Beispiel')."""
     end = start + len(name)
-    before = text[max(0, start - 40) : start]
-    if _QUOTE_OPEN.search(before) and _QUOTE_CLOSE.match(text[end : end + 3]):
+    before = text[max(0, start - 40) : start].rstrip()
+    after = text[end : end + 3].lstrip()
+    quoted = before[-1:] in _QUOTES
+    if quoted and after[:1] in _CLOSING_QUOTES and not (after[:1] in "’'" and after[1:2] == "s"):
         return True
-    if _FACILITY_BEFORE.search(before) and not re.search(r"[,;:]\s*$", before):
+    words = before.rstrip(_QUOTES).split()
+    if words and _FACILITY_WORD.search(words[-1]):
         return True
     return _byline(text, NameSpan(start, end, name))
 
@@ -643,7 +651,7 @@ def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
 def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
     """People in the less common shapes: apposition, adjective role, English role phrase, bracketed org."""
     found: list[tuple[int, Person]] = []
-    for m in _APPOSITION.finditer(text):
+    for m in _APPOSITION.finditer(text) if "," in text else ():
         if is_role_word(m.group("role")) and _plausible_name(m.group("name")):
             role, _ = _prefixed_role(m.group("role"), gazetteer)
             org = base_organization(_cut_second_role(m.group("org")), gazetteer)
@@ -653,7 +661,7 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), m.group("role")))
             )
-    for m in _EN_ROLE_BEFORE.finditer(text):
+    for m in _EN_ROLE_BEFORE.finditer(text) if any(w in text for w in _EN_HEADS) else ():
         if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
             continue
         pre = m.group("pre").split()
@@ -661,7 +669,7 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             continue  # "Press Officer", "Acme Officer": the word before may be a field or a company
         en_role, en_org = _english_role_before(pre, m.group("role"))
         found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), en_role, en_org)))
-    for m in _NAME_PAREN_ORG.finditer(text):
+    for m in _NAME_PAREN_ORG.finditer(text) if "(" in text else ():
         name, org = m.group("name"), m.group("org").strip()
         if not _plausible_name(name) or _EVENTISH.search(name) or is_role_word(org.split()[0]):
             continue
@@ -726,6 +734,8 @@ def _roles_by_surname(texts: list[str], people: list[Person], gazetteer: Mapping
         if person.role is None and len(words) > 1:
             surname = re.compile(rf"(?<![\w-]){re.escape(words[-1])}(?![\w-])")
             for text in texts:
+                if words[-1] not in text:
+                    continue
                 role = next(
                     (
                         r

@@ -93,6 +93,7 @@ _GENDERED_STEMS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def gender_clash(word: str, gender: str | None, article: str | None = None) -> bool:
     """The role word's grammatical gender contradicts the person's ('der Bundesvorsitzende' before a
     woman's name, 'Präsident' before 'Anna …'): then the role is another person's."""
