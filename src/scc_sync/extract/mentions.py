@@ -92,7 +92,7 @@ def _speech_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMen
             before = text[: hit.start("word")].rstrip()
             if word in _TITLE_WORDS or rejects(word) or is_first_name(word) or _PHRASE_END.search(before):
                 continue  # a full name, an organization's name or a noun phrase ends here
-            weak = hit is m and (not before or before[-1] in ".!?“”\"")
+            weak = hit is m and (not before or before[-1] in '.!?“”"')
             found.append(ShortMention(word, None, None, True, weak))
     return found
 
