@@ -260,6 +260,15 @@ def test_no_surname_alone_without_a_clear_person(texts: list[str]) -> None:
     assert [p.name for p in people(*texts) if " " not in p.name and p.name != "Lenz"] == []
 
 
+def test_a_speaking_organization_is_no_person() -> None:
+    texts = [
+        "Nordwind said the turbines were ready.",
+        "Nordwind added that prices fell.",
+        "Staff at Nordwind agreed.",
+    ]
+    assert people(*texts) == []
+
+
 def test_a_surname_alone_joins_the_full_name() -> None:
     found = people("Es sprach Ida Wendler.", "„Das Netz hält“, sagte Wendler.")
     assert [p.name for p in found] == ["Ida Wendler"]

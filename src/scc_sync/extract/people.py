@@ -722,8 +722,22 @@ def collect_people(texts: Iterable[str], gazetteer: Mapping[str, str] = GAZETTEE
     for text in dict.fromkeys(texts):
         found.extend(p for _, p in find_people(text, gazetteer))
         short.extend(short_mentions(text, _surname_rejected))
-    people = join_short_mentions(fold_variants(merge_people(found)), short)
-    return _roles_by_surname(list(dict.fromkeys(texts)), people, gazetteer)
+    unique = list(dict.fromkeys(texts))
+    people = [
+        p for p in join_short_mentions(fold_variants(merge_people(found)), short) if _not_a_thing(p, unique)
+    ]
+    return _roles_by_surname(unique, people, gazetteer)
+
+
+def _not_a_thing(person: Person, texts: list[str]) -> bool:
+    """A surname kept alone only by a speech verb is no organization: none of the texts puts an article or
+    'bei'/'at' before it ('Google said …' beside 'at Google')."""
+    if " " in person.name or person.title or person.role:
+        return True
+    rx = re.compile(
+        rf"(?<![\w-])(?:the|der|die|das|dem|den|des|bei|beim|at|an)\s+{re.escape(person.name)}(?![\w-])", re.I
+    )
+    return not any(rx.search(t) for t in texts if person.name in t)
 
 
 def _roles_by_surname(texts: list[str], people: list[Person], gazetteer: Mapping[str, str]) -> list[Person]:
