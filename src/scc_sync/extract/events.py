@@ -14,12 +14,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from scc_sync.extract.dates import (
+    LONE_YEAR,
     DateMention,
     find_dates,
     find_weekdays,
     resolve,
     resolve_weekday,
     weekday_mismatch,
+    year_in_sentence,
 )
 from scc_sync.extract.numbers import CountMention, find_counts
 from scc_sync.extract.text import DATELINE, Sentence
@@ -358,17 +360,25 @@ def best_event_name(sents: Sequence[Sentence], mentions: list[NameMention]) -> s
     return titled[0] if titled else max((n for _, n in ranked), key=[n for _, n in ranked].count)
 
 
+def edition_year(mentions: list[NameMention], sents: Sequence[Sentence], name: str | None) -> int | None:
+    """The year the page gives its event ("Kommunale 2015"): the headline's, else the earliest written."""
+    if not name:
+        return None
+    key = name_key(name)
+    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and name_key(m.name) == key]
+    if not years:
+        return None
+    return next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
+
+
 def other_edition_sentences(
     mentions: list[NameMention], sents: Sequence[Sentence], name: str | None
 ) -> tuple[set[int], set[int]]:
     """(later, earlier): sentences naming the event with a later or an earlier year than the page's."""
-    if not name:
+    base = edition_year(mentions, sents, name)
+    if not name or base is None:
         return set(), set()
     key = name_key(name)
-    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and name_key(m.name) == key]
-    if not years:
-        return set(), set()
-    base = next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
     later = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year > base}
     earlier = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year < base}
     return later, earlier
@@ -482,16 +492,33 @@ class DatedMention:
     mention: DateMention
     span: tuple[date, date]
     sentence: int
+    guessed_year: bool = False  # the year came from the page or the reference date, not the sentence
 
 
-def dated_mentions(sents: Sequence[Sentence], ref: date | None) -> list[DatedMention]:
+def dated_mentions(
+    sents: Sequence[Sentence], ref: date | None, page_year: int | None = None
+) -> list[DatedMention]:
+    """Every date with its days; a year-less date takes the year its sentence names, else the page's
+    year for its event, else the year closest to `ref`."""
     out = []
     for i, s in enumerate(sents):
         for m in find_dates(s.text):
-            span = resolve(m, ref)
+            own = m.y1 or m.y2 or year_in_sentence(s.text, m)
+            span = resolve(m, ref, own or page_year)
             if span:
-                out.append(DatedMention(m, span, i))
+                out.append(DatedMention(m, span, i, guessed_year=not own))
     return out
+
+
+def after_event(d: DatedMention, span: tuple[date, date]) -> DatedMention:
+    """A next edition's year-less date ("die nächste Ausgabe am 18. Oktober") falls after the event."""
+    if not d.guessed_year:
+        return d
+    for year in (span[1].year, span[1].year + 1):
+        moved = resolve(d.mention, None, year)
+        if moved and moved[0] > span[1]:
+            return DatedMention(d.mention, moved, d.sentence, guessed_year=True)
+    return d
 
 
 # "Zu dem zweitägigen Treffen, das bis Freitag dauert": a length in days makes one weekday a span
@@ -523,6 +550,16 @@ def weekday_mentions(sents: Sequence[Sentence], published: date) -> list[DatedMe
             mention = DateMention(w.start, w.end, w.text, start.day, start.month, start.year, *until)
             out.append(DatedMention(mention, (start, end), i))
     return out
+
+
+def _headline_year(sents: Sequence[Sentence]) -> int | None:
+    """A year the headline stands by ("Rückblick 2023: …"), for dates the text writes without one."""
+    for s in sents:
+        if s.kind == "title":
+            m = LONE_YEAR.search(s.text)
+            if m:
+                return int(m.group(1))
+    return None
 
 
 def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | None:
@@ -742,9 +779,10 @@ def analyse_event(
     later, earlier = other_edition_sentences(mentions, sents, name)
     next_idx = next_edition_sentences(sents) | later
     result.next_sentences = next_idx
-    dated = dated_mentions(sents, ref)
+    page_year = edition_year(mentions, sents, name) or (None if published else _headline_year(sents))
+    dated = dated_mentions(sents, ref, page_year)
     for d in dated:
-        warning = weekday_mismatch(d.mention, ref)
+        warning = weekday_mismatch(d.mention, None, d.span[0].year)
         if warning and warning not in result.warnings:
             result.warnings.append(warning)
     current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
@@ -754,9 +792,8 @@ def analyse_event(
         by_weekday = weekday_mentions(sents, published)
         span = pick_span([d for d in by_weekday if d.sentence in current], sents, name)
         dated += by_weekday
-    next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
-        (d.span for d in dated if d.sentence in next_idx), None
-    )
+    next_dated = [after_event(d, span) if span else d for d in dated if d.sentence in next_idx]
+    next_span = pick_span(next_dated, sents, None) or next((d.span for d in next_dated), None)
     counts, count_warnings = merge_counts(counts_in(sents, _this_edition(sents, current, span)))
     cur_texts = [sents[i].text for i in current]
     fmt = detect_format(cur_texts, gathering=True)

@@ -1,0 +1,78 @@
+"""Event facts on real-world sentence shapes: dates and their years, counts, format, recognising an event.
+
+Every sentence here is written for this test; none is taken from a real page.
+"""
+
+from datetime import date
+
+import pytest
+
+from scc_sync.extract import extract_summary
+from scc_sync.extract.dates import find_dates, resolve, year_in_sentence
+
+# ---- dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("Die Tagung lief vom 3. bis 4. 6. 2021 in der Stadthalle.", date(2021, 6, 3), date(2021, 6, 4)),
+        ("Wir trafen uns am 7. 9. 2019 im Rathaus.", date(2019, 9, 7), date(2019, 9, 7)),
+        ("Das Forum 2022 tagte am 8. und 9.3. in Kassel.", date(2022, 3, 8), date(2022, 3, 9)),
+    ],
+)
+def test_numeric_dates_with_spaces_and_und(text: str, start: date, end: date) -> None:
+    (m,) = find_dates(text)
+    assert resolve(m, None, year_in_sentence(text, m)) == (start, end)
+
+
+def test_spaced_numbers_need_a_year() -> None:
+    assert find_dates("Sie belegte Platz 3. 4. Reihe blieb frei.") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("Die Ausgabe 2023 der Radkonferenz fand vom 4. bis 6. Mai statt.", 2023),
+        ("The 2022 Annual Meeting was held in Denver, May 4-6.", 2022),
+        ("Seit 2015 lädt der Verband ein, diesmal am 4. Mai.", None),  # a start of a series
+        ("Wie schon 2019 begann die Messe am 4. Mai.", None),  # another edition
+        ("Am 4. Mai kamen 2.019 Gäste.", None),  # a count, not a year
+    ],
+)
+def test_year_in_sentence(text: str, year: int | None) -> None:
+    (m,) = find_dates(text)
+    assert year_in_sentence(text, m) == year
+
+
+def page(title: str, *paragraphs: str, published: str | None = None) -> str:
+    """A minimal article page."""
+    when = f'<time datetime="{published}" pubdate>{published}</time>' if published else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"<html><body><main><article><h1>{title}</h1>{when}{body}</article></main></body></html>"
+
+
+def event_of(html: str) -> dict | None:
+    return extract_summary(html).to_dict()["event"]
+
+
+def test_year_less_dates_take_the_year_of_the_edition() -> None:
+    html = page(
+        "Rückblick auf das Wasserforum 2023",
+        "Das Wasserforum 2023 fand am 14. und 15. März in der Stadthalle Fulda statt.",
+        "Rund 300 Fachleute aus Versorgern und Behörden kamen zusammen.",
+    )
+    ev = event_of(html)
+    assert ev is not None
+    assert (ev["start"], ev["end"]) == ("2023-03-14", "2023-03-15")
+
+
+def test_next_edition_without_a_year_comes_after_the_event() -> None:
+    html = page(
+        "Wasserforum 2023 mit Rekord",
+        "Das Wasserforum 2023 fand am 14. und 15. März in der Stadthalle Fulda statt.",
+        "Rund 300 Fachleute kamen zusammen.",
+        "Das nächste Wasserforum findet am 12. und 13. März statt.",
+    )
+    nxt = extract_summary(html).to_dict()["next_event"]
+    assert (nxt["start"], nxt["end"]) == ("2024-03-12", "2024-03-13")
