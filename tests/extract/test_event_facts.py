@@ -9,6 +9,7 @@ import pytest
 
 from scc_sync.extract import extract_summary
 from scc_sync.extract.dates import find_dates, resolve, year_in_sentence
+from scc_sync.extract.evidence import event_nouns
 
 # ---- dates ---------------------------------------------------------------------------------------
 
@@ -76,3 +77,58 @@ def test_next_edition_without_a_year_comes_after_the_event() -> None:
     )
     nxt = extract_summary(html).to_dict()["next_event"]
     assert (nxt["start"], nxt["end"]) == ("2024-03-12", "2024-03-13")
+
+
+# ---- recognising an event ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "nouns"),
+    [
+        ("Zum Glasfasergespräch kamen viele.", ["Glasfasergespräch"]),
+        ("Das Vier-Städte-Treffen der Kämmerer", ["Vier-Städte-Treffen"]),
+        ("Die Delegiertenversammlung des Verbandes", ["Delegiertenversammlung"]),
+        ("der Kommunalwirtschaftstag in Erfurt", ["Kommunalwirtschaftstag"]),
+        ("the Annual Members Meeting and the Regional Forum", ["Forum", "Members Meeting"]),
+        ("Nach Gesprächen am Dienstag und am Vortag", []),  # no compound, days
+        ("in der Ratssitzung und der Vorstandssitzung, vor der Pressekonferenz", []),  # governing, reporting
+        ("Der Bundestag beriet bis in die Abendstunden.", []),
+        ("at a regular meeting of the council and in board meetings", []),
+        ("a fair share of the budget, in the event of rain", []),
+    ],
+)
+def test_event_nouns(text: str, nouns: list[str]) -> None:
+    assert event_nouns(text) == nouns
+
+
+def test_a_gathering_without_a_name_is_an_event() -> None:
+    html = page(
+        "Kreiskämmerer tagen in Bad Hersfeld",
+        "Am 12.06.2019 fand in der Stadthalle Bad Hersfeld die Jahresversammlung der Kreiskämmerer statt.",
+        "Mehr als 80 Kämmerinnen und Kämmerer hörten Vorträge zur Haushaltslage.",
+    )
+    ev = event_of(html)
+    assert ev is not None
+    assert ev["start"] == "2019-06-12"
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        (  # personnel: a board meeting, a date, a vote
+            "Der Aufsichtsrat der Stadtwerke hat in seiner Sitzung am 4. Mai 2022 eine neue "
+            "Geschäftsführerin bestellt.",
+            "Sie tritt ihr Amt am 1. Juli an und folgt auf einen Geschäftsführer, der in den Ruhestand geht.",
+        ),
+        (  # a statement of an association that is named like a gathering
+            "Der Landesstädtetag fordert mehr Geld für den Nahverkehr.",
+            "Die Kommunen tragen die Kosten seit Jahren allein, sagte der Präsident.",
+        ),
+        (  # a council discussing its meetings
+            "The council discussed at its April 5 meeting whether to return to in-person meetings.",
+            "The mayor said hybrid meetings would allow more residents to follow.",
+        ),
+    ],
+)
+def test_news_without_a_gathering_stays_null(paragraphs: tuple[str, ...]) -> None:
+    assert event_of(page("Aus dem Rathaus", *paragraphs, published="2022-05-06")) is None

@@ -23,6 +23,7 @@ from scc_sync.extract.dates import (
     weekday_mismatch,
     year_in_sentence,
 )
+from scc_sync.extract.evidence import weigh
 from scc_sync.extract.numbers import CountMention, find_counts
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -811,8 +812,6 @@ def analyse_event(
         if ld_start:
             span = (ld_start, ld_end or ld_start)
         fmt = _ld_format(ld) or fmt
-    elif not _is_about_event(sents, name, span, counts, fmt, mentions):
-        return result
     named = [t for t in cur_texts if name and name_rx(name).search(t)]
     dating = {sents[d.sentence].text for d in dated if span and d.span == span}  # where its dates are
     placing = [t for t in cur_texts if t in named or t in dating or _EVENT_VERB.search(t)]
@@ -824,6 +823,18 @@ def analyse_event(
         or detect_location(placing, name, body)
         or _dateline_place([sents[i] for i in current], name)
     )
+    if ld is None:
+        evidence = weigh(
+            sents,
+            current,
+            dated=span is not None,
+            attended=bool(counts),
+            setting=bool(fmt or location),
+            names={m.sentence: m.name for m in reversed(mentions)},
+        )
+        if not evidence.is_event:
+            return result
+        name = name or evidence.noun
     result.event = EventFacts(
         name=name or "",
         start=span[0] if span else None,
@@ -866,31 +877,6 @@ def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[dat
             continue
         out.append(i)
     return out
-
-
-def _is_about_event(
-    sents: Sequence[Sentence],
-    name: str | None,
-    span: tuple[date, date] | None,
-    counts: dict[str, Count],
-    fmt: EventFormat | None,
-    mentions: list[NameMention],
-) -> bool:
-    """An event page names its event prominently (or twice) and gives its dates, counts or format."""
-    if not name:
-        return False
-    key = name_key(name)
-    first_text = next((s.block for s in sents if s.kind == "text"), None)
-    prominent = any(
-        name_key(m.name) == key
-        and (
-            sents[m.sentence].kind in ("title", "kicker", "lead")
-            or (sents[m.sentence].block == first_text and find_dates(sents[m.sentence].text))
-        )
-        for m in mentions
-    )  # the headline, or the opening paragraph with the dates (a lead without a lead's markup)
-    repeated = len({m.sentence for m in mentions if key in name_key(m.name)}) >= 2
-    return (prominent or repeated) and bool(span or counts or fmt)
 
 
 def _next_event(
