@@ -10,6 +10,7 @@ import pytest
 from scc_sync.extract import extract_summary
 from scc_sync.extract.dates import find_dates, resolve, year_in_sentence
 from scc_sync.extract.evidence import event_nouns
+from scc_sync.extract.formats import detect_format
 
 # ---- dates ---------------------------------------------------------------------------------------
 
@@ -132,3 +133,42 @@ def test_a_gathering_without_a_name_is_an_event() -> None:
 )
 def test_news_without_a_gathering_stays_null(paragraphs: tuple[str, ...]) -> None:
     assert event_of(page("Aus dem Rathaus", *paragraphs, published="2022-05-06")) is None
+
+
+# ---- format --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "fmt"),
+    [
+        (["Die Fachtagung fand im Kurhaus Bad Nauheim statt."], "in-person"),  # a venue
+        (["Rund 90 Gäste kamen zum Jahresempfang, danach gab es ein Mittagessen."], "in-person"),
+        (["Der Wärmegipfel fand am 3. Mai in Göppingen statt."], "in-person"),  # the town it happens in
+        (["Delegates gathered in Boise, Idaho, for the annual meeting."], "in-person"),
+        (["Die Vorträge liefen im ICC mit voller Besetzung, der Kongress war ausgebucht."], "in-person"),
+        (["Es war die erste digital veranstaltete Netzwerkkonferenz."], "online"),
+        (["500 Fachleute nahmen online an der Tagung teil."], "online"),
+        (["The association will hold a virtual members meeting on June 4."], "online"),
+        (["The 2023 summit offers both in-person and virtual components."], "hybrid"),
+        (["Die Tagung fand vor Ort und per Livestream statt."], "hybrid"),
+    ],
+)
+def test_format_of_the_edition(texts: list[str], fmt: str) -> None:
+    assert detect_format(texts, gathering=True) == fmt
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Die Arbeitsgruppen wollen sich künftig online oder vor Ort treffen."],  # a choice, not a format
+        ["Der Kongress fand in Zusammenarbeit mit dem Land statt."],  # "in" + an abstract noun
+        ["Die Ministerin wurde per Video zugeschaltet und sprach ein Grußwort."],  # one remote speaker
+    ],
+)
+def test_no_format_without_a_place_or_a_mode(texts: list[str]) -> None:
+    assert detect_format(texts, gathering=True) is None
+
+
+def test_a_remote_speaker_does_not_make_a_hall_event_online() -> None:
+    texts = ["Die Fachtagung fand in der Stadthalle statt.", "Der Minister wurde virtuell zugeschaltet."]
+    assert detect_format(texts, gathering=True) == "in-person"

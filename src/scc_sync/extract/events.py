@@ -24,6 +24,7 @@ from scc_sync.extract.dates import (
     year_in_sentence,
 )
 from scc_sync.extract.evidence import weigh
+from scc_sync.extract.formats import detect_format, has_format
 from scc_sync.extract.numbers import CountMention, find_counts
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -92,49 +93,6 @@ _NOT_EVENT_CONTEXT = re.compile(
     r"members?|represents?|Einwohner\w*|Kunden|customers)\b",
     re.IGNORECASE,
 )
-_FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
-    (
-        "hybrid",
-        re.compile(
-            r"\bhybrid(?:e[nrsm]?)?\s+(?:\w+\s+)?(?:Veranstaltung|Format|Event|Konferenz|Kongress|"
-            r"Edition|Messe|Tagung|statt|abgehalten|durchgeführt|event|conference|format|"
-            r"edition|summit)|\bHybrid(?:veranstaltung|format|event|konferenz|-\w+)|"
-            r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
-            r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "online",
-        re.compile(
-            r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+"
-            r"(?:statt|abgehalten|übertragen|gestreamt|"
-            r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
-            r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
-            r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
-            r"(?:Konferenz|Veranstaltung|"
-            r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
-            r"\b(?:held|took place|takes place|will take place|"
-            r"was held|is held|hosted|went|goes|run|ran)\s+(?:\w+\s+){0,2}?(?:online|virtually|digitally)\b|"
-            r"\bvirtual (?:event|conference|edition|summit|format|convention)\b|\bonline-only\b|"
-            r"\bfully (?:online|virtual)\b|\bOnline-Format\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "in-person",
-        re.compile(
-            r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
-            r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
-            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)|"
-            # being there ("vor Ort erleben", "48 Stunden lang vor Ort"); a bare „vor Ort“ means "locally"
-            r"\bvor Ort (?:zu )?(?:erleben|erlebt|mitzuerleben|miterleben|dabei|teilnehmen|mitmachen|"
-            r"mitzumachen|ausprobieren|auszuprobieren|besichtigen|kennenlernen|kennenzulernen)\b|"
-            r"\b(?:Stunden|Tage|Nächte|Wochenende)\s+(?:lang\s+)?vor Ort\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
 _CITIES = (
     "Berlin|Hamburg|München|Köln|Frankfurt am Main|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dortmund|Essen|"
     "Bremen|Dresden|Hannover|Nürnberg|Duisburg|Bochum|Wuppertal|Bielefeld|Bonn|Münster|Mannheim|Karlsruhe|"
@@ -167,16 +125,6 @@ _VENUE_WORD = re.compile(
     r"(?:center|centre|centrum|congress|kongresszentrum|messe|hotel|halle|arena|saal|palast|palais|"
     r"rathaus|kraftwerk|wasserwerk|station|cube|hub\d*|forum|zentrum|expo|fira|theater|"
     r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
-    re.IGNORECASE,
-)
-# People gathering somewhere: a physical event even when no format word is written
-_GATHER = re.compile(
-    r"\b(?:kamen|kommen|trafen sich|treffen sich|versammelten sich|zusammengekommen|gathered|came to|"
-    r"met at|met in)\b[^.]*?\b(?:in|im|ins|nach|at|to)\s+(?:die\s+|der\s+|den\s+|the\s+)?[A-ZÄÖÜa-z]\w*|"
-    r"\b(?:in|im|ins)\s+(?:die\s+|der\s+|den\s+)?[A-ZÄÖÜ][\w\s-]{0,40}?\s+(?:zusammen|kamen|kam)\b",
-)
-_REMOTE = re.compile(
-    r"\b(?:online|digital(?:e[nrsm]?)?|virtuell\w*|virtual(?:ly)?|livestream\w*|stream\w*|remote)\b",
     re.IGNORECASE,
 )
 _PREVIOUS = re.compile(
@@ -393,39 +341,12 @@ def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
     found: set[int] = set()
     for i, s in enumerate(sents):
         if _NEXT.search(s.text) and (
-            find_dates(s.text) or _has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
+            find_dates(s.text) or has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
         ):
             found.add(i)
             if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
                 found.add(i + 1)
     return found
-
-
-def _has_format(text: str) -> bool:
-    return any(rx.search(text) for _, rx in _FORMATS)
-
-
-# "Nach zwei digitalen Ausgaben fand die Tagung wieder in Präsenz statt": the online words are the past
-_BACK_IN_PERSON = re.compile(
-    r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE
-)
-
-
-def _formats_in(text: str) -> set[EventFormat]:
-    found = {fmt for fmt, rx in _FORMATS if rx.search(text)}
-    if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
-        return {"in-person"}
-    return found
-
-
-def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat | None:
-    """The written format; with `gathering`, people meeting at a place count as being there."""
-    seen = {fmt for t in texts for fmt in _formats_in(t)}
-    if gathering and "hybrid" not in seen and any(_GATHER.search(t) and not _REMOTE.search(t) for t in texts):
-        seen.add("in-person")  # with a stream elsewhere on the page this makes the event hybrid
-    if "hybrid" in seen or {"online", "in-person"} <= seen:
-        return "hybrid"
-    return next(iter(seen), None)
 
 
 _CITY_ADJ_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+er\s+[A-ZÄÖÜ][a-zäöüß]+$")
@@ -823,6 +744,8 @@ def analyse_event(
         or detect_location(placing, name, body)
         or _dateline_place([sents[i] for i in current], name)
     )
+    if fmt is None and location and not ld:
+        fmt = "in-person"  # a venue and no online word
     if ld is None:
         evidence = weigh(
             sents,

@@ -69,7 +69,7 @@ def event_nouns(text: str) -> list[str]:
 
 
 # a sentence saying that the gathering takes place, took place or brought people together
-_HAPPENS = re.compile(
+HAPPENS = re.compile(
     r"\b(?:fand|finden|findet|stattfinden|stattgefunden|stattfand|trafen|treffen sich|traf sich|"
     r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
     r"lädt|laden\b[^.]*\bein|veranstaltete|veranstalteten|veranstalten|veranstaltet|richtete\w*|"
@@ -129,7 +129,7 @@ def weigh(
         opening = s.kind in ("title", "kicker", "lead") or s.block == first_text
         if nouns and opening and headline_noun is None:
             headline_noun = nouns[0]
-        if nouns and happening_noun is None and _HAPPENS.search(s.text):
+        if nouns and happening_noun is None and HAPPENS.search(s.text):
             happening_noun = nouns[0]
         programme = programme or bool(_PROGRAMME.search(s.text))
     return Evidence(
