@@ -11,6 +11,7 @@ from scc_sync.extract import extract_summary
 from scc_sync.extract.dates import find_dates, resolve, year_in_sentence
 from scc_sync.extract.evidence import event_nouns
 from scc_sync.extract.formats import detect_format
+from scc_sync.extract.numbers import find_counts
 
 # ---- dates ---------------------------------------------------------------------------------------
 
@@ -172,3 +173,59 @@ def test_no_format_without_a_place_or_a_mode(texts: list[str]) -> None:
 def test_a_remote_speaker_does_not_make_a_hall_event_online() -> None:
     texts = ["Die Fachtagung fand in der Stadthalle statt.", "Der Minister wurde virtuell zugeschaltet."]
     assert detect_format(texts, gathering=True) == "in-person"
+
+
+# ---- counts --------------------------------------------------------------------------------------
+
+
+def counts(text: str) -> list[tuple[str, int, str]]:
+    return [(c.kind, c.count.value, c.count.qualifier) for c in find_counts(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # people nouns of any compound shape, where the sentence says they came
+        ("Rund 240 Klimaschutzbeauftragte und Kämmerer kamen nach Gotha.", [("participants", 240, "about")]),
+        ("Knapp 90 Wasserfachleute nahmen an der Tagung teil.", [("participants", 90, "about")]),
+        ("Mehr als 60 Kreisrepräsentantinnen haben sich ausgetauscht.", [("participants", 60, "more_than")]),
+        ("Nearly 900 county officials gathered in Reno.", [("participants", 900, "about")]),
+        ("Over 2,500 utility leaders tuned in.", [("participants", 2500, "more_than")]),
+        ("the 1.200 Rhein Main Digital Teilnehmenden", [("participants", 1200, "exact")]),
+        ("Anzahl der Teilnehmenden: 75", [("participants", 75, "exact")]),
+        ("well over 3,000 in attendance", [("participants", 3000, "more_than")]),
+        ("Biomass Expo Draws 800 + Visitors", [("participants", 800, "more_than")]),
+        # companies: exhibitors where they present, partners where the text calls them so
+        ("Etwa 45 Firmen und Vereine stellten ihre Produkte vor.", [("exhibitors", 45, "about")]),
+        (
+            "Mehr als 70 Unternehmen unterstützten die Messe als Sponsoren und Partner.",
+            [("partners", 70, "more_than")],
+        ),
+        ("Our floor hosted 150 vendors in 210 booths.", [("exhibitors", 150, "exact")]),
+        ("The show featured 40 workshops and some 60 exhibits.", [("exhibitors", 60, "about")]),
+        # the edition's total, not a side figure
+        ("Our exhibitors (over 400, a record) were busy.", [("exhibitors", 400, "more_than")]),
+        (
+            "Es kamen 1.900 Besucher, mehr als im Jahr davor (1.750 Besucher).",
+            [("participants", 1900, "exact")],
+        ),
+        ("We welcomed 120 first-time exhibitors.", []),
+        ("with 300 attendees joining us for the first time", []),
+        ("38 Fachleute aus 12 Ländern kamen zusammen.", [("participants", 38, "exact")]),
+    ],
+)
+def test_counts_of_this_edition(text: str, found: list[tuple[str, int, str]]) -> None:
+    assert counts(text) == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Im Oktober 2019 kamen Gäste aus der Region.",  # a year is never a count
+        "Die 1.500 Mitgliedsunternehmen beschäftigen 90.000 Mitarbeiterinnen.",  # no one came
+        "Rund 30 Unternehmen erhielten Fördergeld.",  # companies that do not present
+        "Am 17 October 2024 met the board.",  # a month is no people
+    ],
+)
+def test_no_counts(text: str) -> None:
+    assert counts(text) == []
