@@ -229,3 +229,29 @@ def test_counts_of_this_edition(text: str, found: list[tuple[str, int, str]]) ->
 )
 def test_no_counts(text: str) -> None:
     assert counts(text) == []
+
+
+def test_a_qualified_round_number_is_a_count_not_a_year() -> None:
+    assert counts("Die über 2000 Gäste kamen an zwei Tagen.") == [("participants", 2000, "more_than")]
+
+
+def test_delegates_of_member_bodies_are_counted() -> None:
+    html = page(
+        "Verbandstag 2018 in Kassel",
+        "Die Präsidentin begrüßte am 6. Mai 2018 die rund 400 Delegierten der Mitgliedsstädte zum "
+        "Verbandstag in Kassel.",
+    )
+    ev = event_of(html)
+    assert ev is not None
+    assert ev["counts"]["participants"] == {"value": 400, "qualifier": "about"}
+
+
+def test_a_recap_keeps_its_next_edition_apart() -> None:
+    html = page(
+        "Bauforum 2019 mit über 200 Ausstellern",
+        "Über 200 Aussteller präsentierten sich in drei Hallen; rund 6.000 Besucher kamen.",
+        "Das nächste Bauforum findet 2021 am 4. und 5. März statt.",
+    )
+    got = extract_summary(html).to_dict()
+    assert got["event"] is not None and got["event"]["start"] is None
+    assert (got["next_event"]["start"], got["next_event"]["end"]) == ("2021-03-04", "2021-03-05")

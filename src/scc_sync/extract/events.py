@@ -76,7 +76,8 @@ _EVENT_VERB = re.compile(
 )
 _RECAP_VERB = re.compile(
     r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
-    r"wurde \w+ abgehalten|gathered|attended)\b",
+    r"wurde \w+ abgehalten|gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte\w*|"
+    r"begrüßte\w*|diskutierten|lockte\w*|zählte\w*|came|met|drew|welcomed|attracted)\b",
     re.IGNORECASE,
 )
 _NEXT = re.compile(
@@ -88,9 +89,11 @@ _ANAPHORIC = re.compile(
     r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
     r"Again|There)\b[\s,]"
 )
+# an organisation's size ("vertritt rund 1.500 Stadtwerke", "its 2,000 members"), not an event's; a
+# genitive such as "Delegierte der Mitgliedskommunen" is no size
 _NOT_EVENT_CONTEXT = re.compile(
-    r"\b(?:vertritt|vertreten|Mitglied\w*|Beschäftigt\w*|Mitarbeit\w*|employ\w*|"
-    r"members?|represents?|Einwohner\w*|Kunden|customers)\b",
+    r"\b(?:vertritt|vertreten|represents?|employ\w*)\b|\d\s+(?:[\w-]+\s+)?(?:Mitglied\w*|Beschäftigt\w*|"
+    r"Mitarbeit\w*|Einwohner\w*|Kunden|members?|customers)\b",
     re.IGNORECASE,
 )
 _CITIES = (

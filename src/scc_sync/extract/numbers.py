@@ -164,7 +164,10 @@ _ATTENDANCE_OF_RX = re.compile(
 _FIRST_TIMERS = re.compile(r"\b(?:first|new|neue[nr]?|erstmalige[nr]?)\b|^(?:Erst|Neu)", re.IGNORECASE)
 _FOR_THE_FIRST_TIME = re.compile(r"^[^.;,()]{0,40}\b(?:for the first time|zum ersten Mal|erstmals)\b")
 # a year is never a count: "Kommunale 2015 Aussteller", "im Jahr 2019 Besucher"
-_YEAR_BEFORE = re.compile(r"(?:\b[A-ZÄÖÜ][\w-]*|\b(?:im|seit|Jahr|year|in|since|bis|of))\s*$")
+_YEAR_BEFORE = re.compile(
+    r"(?:\b(?!(?:Die|Der|Das|Den|Dem|The|Mit|With|Über|Rund|Insgesamt)\b)[A-ZÄÖÜ][\w-]*|"
+    r"\b(?:im|seit|Jahr|year|in|since|bis|of))\s*$"
+)
 _REVERSED_KINDS = (
     r"Teilnehm|Besucher|Aussteller|Referent|Redner|participant|attendee|visitor|exhibitor|speaker"
 )
@@ -254,7 +257,8 @@ def _side_figure(m: re.Match[str], sentence: str, parens: list[tuple[int, int]])
     if re.search(r"\baus\s*$", before):
         return True
     raw = m.group("num") or ""
-    return bool(re.fullmatch(r"(?:19|20)\d\d", raw) and _YEAR_BEFORE.search(before))
+    qualified = any(m.group(f"q_{name}") for name, _ in QUALIFIERS)
+    return bool(re.fullmatch(r"(?:19|20)\d\d", raw) and not qualified and _YEAR_BEFORE.search(before))
 
 
 def _brackets(sentence: str) -> list[tuple[int, int]]:
