@@ -255,3 +255,21 @@ def test_a_recap_keeps_its_next_edition_apart() -> None:
     got = extract_summary(html).to_dict()
     assert got["event"] is not None and got["event"]["start"] is None
     assert (got["next_event"]["start"], got["next_event"]["end"]) == ("2021-03-04", "2021-03-05")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "more than 900 in attendance, including 250 city managers registered",
+            [("participants", 900, "more_than")],
+        ),
+        ("500 Gäste, darunter 80 Bürgermeisterinnen, kamen.", [("participants", 500, "exact")]),
+        (
+            "Mit 300 Teilnehmern, davon 40 Aussteller, war es voll.",
+            [("participants", 300, "exact"), ("exhibitors", 40, "exact")],
+        ),
+    ],
+)
+def test_a_part_of_a_total_is_no_total(text: str, found: list[tuple[str, int, str]]) -> None:
+    assert counts(text) == found

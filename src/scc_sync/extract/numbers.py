@@ -289,6 +289,25 @@ def find_counts(sentence: str) -> list[CountMention]:
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))
     for m, kind in extra:
         value = parse_number(m.group("num"))
-        if value is not None and value > 0 and not any(c.kind == kind for c in found):
+        overlaps = any(c.start <= m.start() < c.start + len(c.text) for c in found)
+        if value is not None and value > 0 and not overlaps:
             found.append(CountMention(kind, Count(value, _qualifier(m)), m.start(), m.group(0)))
-    return sorted(found, key=lambda c: c.start)
+    return _without_subgroups(sorted(found, key=lambda c: c.start), sentence)
+
+
+# "more than 1,600 in attendance, including 600 executives", "500 Gäste, darunter 80 Bürgermeister"
+_SUBGROUP = re.compile(
+    r"\b(?:including|among them|of whom|darunter|unter ihnen|inklusive)\s*$", re.IGNORECASE
+)
+
+
+def _without_subgroups(found: list[CountMention], sentence: str) -> list[CountMention]:
+    """Drop a part of a total already counted in the sentence (a part of another kind is that kind's
+    total: "280 Teilnehmer, davon 55 Aussteller")."""
+    kept: list[CountMention] = []
+    for c in found:
+        part = _SUBGROUP.search(sentence[: c.start])
+        if part and any(k.kind == c.kind for k in kept):
+            continue
+        kept.append(c)
+    return kept
