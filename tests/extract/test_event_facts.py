@@ -273,3 +273,36 @@ def test_a_recap_keeps_its_next_edition_apart() -> None:
 )
 def test_a_part_of_a_total_is_no_total(text: str, found: list[tuple[str, int, str]]) -> None:
     assert counts(text) == found
+
+
+def test_an_announced_meeting_gets_its_date_from_the_publication_year() -> None:
+    html = page(
+        "Association to hold virtual annual meeting",
+        "The board decided to hold the annual business meeting online this year.",
+        "The association is planning the virtual annual business meeting for August 12th at 10 a.m.",
+        published="2021-06-02",
+    )
+    ev = event_of(html)
+    assert ev is not None
+    assert (ev["start"], ev["end"], ev["format"]) == ("2021-08-12", "2021-08-12", "online")
+
+
+def test_another_named_gathering_does_not_outrank_the_event_dates() -> None:
+    html = page(
+        "Water Summit",
+        "The 2022 Water Summit will include an in-person week and an online follow-up:",
+        "May 9-12 in Tucson, Arizona",
+        "June 7-8 Online Members Meeting",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] == "2022-05-09"
+
+
+def test_a_short_name_with_the_year_dates_the_longer_name() -> None:
+    html = page(
+        "Stadtwerke Praxis Tag",
+        "Beim „Praxis Tag 2024“ zeigten die Stadtwerke ihre Projekte.",
+        "Am 14. März kamen mehr als 80 Gäste ins Kundenzentrum in der Bahnhofstraße.",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] == "2024-03-14"

@@ -23,7 +23,7 @@ from scc_sync.extract.dates import (
     weekday_mismatch,
     year_in_sentence,
 )
-from scc_sync.extract.evidence import weigh
+from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import detect_format, has_format
 from scc_sync.extract.numbers import CountMention, find_counts
 from scc_sync.extract.text import DATELINE, Sentence
@@ -317,10 +317,25 @@ def edition_year(mentions: list[NameMention], sents: Sequence[Sentence], name: s
     if not name:
         return None
     key = name_key(name)
-    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and name_key(m.name) == key]
+
+    def same(other: str) -> bool:  # "Demo Day 2025" dates the "DigitalService Demo Day"
+        return other == key or (" " in other and other in key) or (" " in key and key in other)
+
+    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and same(name_key(m.name))]
     if not years:
-        return None
+        return _year_before_name(sents, name)
     return next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
+
+
+def _year_before_name(sents: Sequence[Sentence], name: str) -> int | None:
+    """'The 2022 Water Summit', 'The 2024 National Association of Counties (NACo) Annual Conference'."""
+    rx = re.compile(
+        r"\b((?:19|20)\d\d)\s+(?:(?:[A-ZÄÖÜ][\w&.'’-]*|of|for|and|&|\([A-Z]+\))\s+){0,6}?"
+        + name_rx(name).pattern,
+        re.IGNORECASE,
+    )
+    found = (rx.search(s.text) for s in sents if name_rx(name).search(s.text))
+    return next((int(m.group(1)) for m in found if m), None)
 
 
 def other_edition_sentences(
@@ -517,6 +532,15 @@ def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
     return bool(_ORIGINAL.search(sents[d.sentence].text[: d.mention.start]))
 
 
+def _names_a_gathering(text: str, name: str | None) -> bool:
+    """A gathering of any name ("annual business meeting", "Breitbandgespräch"), but not another event
+    named in title case ("July 13-14 Virtual Meeting" beside the conference the page is about)."""
+    key = name_key(name) if name else ""
+    return any(
+        " " not in noun or not noun.istitle() or name_key(noun) in key for noun in event_nouns(text)
+    )
+
+
 def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) -> float:
     text = sents[d.sentence].text
     score = 2.0 if d.mention.is_range else 0.0
@@ -524,7 +548,7 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
         score += 3
     if name and name_rx(name).search(text):
         score += 3
-    if _EVENT_VERB.search(text) or _EVENT_WORD.search(text):
+    if _EVENT_VERB.search(text) or _EVENT_WORD.search(text) or _names_a_gathering(text, name):
         score += 2
     if re.search(r"\b(?:vom|from|zwischen|between)\s*$", text[: d.mention.start]):
         score += 1
