@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from scc_sync.extract import extract_summary
-from scc_sync.extract.dates import find_dates, resolve, year_in_sentence
+from scc_sync.extract.dates import find_dates, release_date, resolve, year_in_sentence
 from scc_sync.extract.evidence import event_nouns
 from scc_sync.extract.formats import detect_format
 from scc_sync.extract.numbers import find_counts
@@ -306,3 +306,20 @@ def test_a_short_name_with_the_year_dates_the_longer_name() -> None:
     )
     ev = event_of(html)
     assert ev is not None and ev["start"] == "2024-03-14"
+
+
+# ---- publication date ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "issued"),
+    [
+        ("Das gab das Landratsamt am Dienstag, 4. Juni 2019, in Gotha bekannt.", date(2019, 6, 4)),
+        ("Dies teilte die Stadt am 12.3.2021 mit.", date(2021, 3, 12)),
+        ("The utility announced on Monday, March 1, 2021 that it will host the expo.", date(2021, 3, 1)),
+        ("Sie teilte am 4. Mai mit, dass die Messe am 5. Juni 2020 stattfindet.", None),  # no year: no date
+        ("Die Messe findet am 5. Juni 2020 statt.", None),  # an event date is no release date
+    ],
+)
+def test_release_date_stated_in_the_text(text: str, issued: date | None) -> None:
+    assert release_date([text]) == issued

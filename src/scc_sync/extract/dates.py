@@ -8,6 +8,7 @@ date (normally the publication date).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -235,6 +236,29 @@ def year_in_sentence(text: str, mention: DateMention) -> int | None:
         if not any(s <= m.start() < e for s, e in taken) and not _OTHER_TIME.search(text[: m.start()])
     ]
     return min(years)[1] if years else None
+
+
+# A press release saying when it was issued: "Das teilte das Ministerium am Freitag, 3. Mai 2019, in Kiel
+# mit", "…, gab der Verband am 3.5.2019 bekannt", "the city announced on May 3, 2019"
+_RELEASE = re.compile(
+    r"\b(?:teilte|teilten|gab|gaben)\b[^.;]{0,80}?\bam\s+(?:(?P<wd>" + _WD + r")\s*,?\s*)?(?:de[nm]\s+)?"
+    r"(?P<date>[\w. ]{2,22}?\d{4})\b[^;]{0,60}?\b(?:mit|bekannt)\b|"
+    r"\b(?:announced|said in a (?:statement|press release))\s+on\s+(?:" + _WD + r"\s*,?\s*)?"
+    r"(?P<date_en>[A-Z][a-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})",
+    re.IGNORECASE,
+)
+
+
+def release_date(texts: Sequence[str]) -> date | None:
+    """The date a press release says it was issued on, with its year written."""
+    for text in texts:
+        m = _RELEASE.search(text)
+        if m:
+            raw = m.group("date") or m.group("date_en")
+            found = next((d for d in find_dates(raw) if d.y1), None)
+            if found:
+                return _safe_date(found.y1, found.m1, found.d1)
+    return None
 
 
 def parse_date_text(text: str, ref: date | None = None) -> date | None:

@@ -536,9 +536,7 @@ def _names_a_gathering(text: str, name: str | None) -> bool:
     """A gathering of any name ("annual business meeting", "Breitbandgespräch"), but not another event
     named in title case ("July 13-14 Virtual Meeting" beside the conference the page is about)."""
     key = name_key(name) if name else ""
-    return any(
-        " " not in noun or not noun.istitle() or name_key(noun) in key for noun in event_nouns(text)
-    )
+    return any(" " not in noun or not noun.istitle() or name_key(noun) in key for noun in event_nouns(text))
 
 
 def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) -> float:
