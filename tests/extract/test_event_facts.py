@@ -323,3 +323,25 @@ def test_a_short_name_with_the_year_dates_the_longer_name() -> None:
 )
 def test_release_date_stated_in_the_text(text: str, issued: date | None) -> None:
     assert release_date([text]) == issued
+
+
+def test_a_dateline_is_the_publication_date_not_the_event_date() -> None:
+    html = page(
+        "Wärmeplanung in der Praxis",
+        "Erfurt, 4. Dezember 2019. Rund 150 Fachleute trafen sich zur Fachtagung Wärmeplanung im Kaisersaal.",
+    )
+    got = extract_summary(html).to_dict()
+    assert got["published"] == "2019-12-04"
+    assert got["event"] is not None and got["event"]["start"] is None
+
+
+def test_next_weekday_is_no_next_edition() -> None:
+    html = page(
+        "Netzforum tagt in Halle",
+        "Beim Netzforum am kommenden Donnerstag, 8. Juni, in der Händelhalle erwarten die Veranstalter "
+        "mehr als 400 Teilnehmende.",
+        published="2023-06-05",
+    )
+    got = extract_summary(html).to_dict()
+    assert got["next_event"] is None
+    assert got["event"] is not None and got["event"]["start"] == "2023-06-08"

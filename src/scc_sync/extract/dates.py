@@ -249,8 +249,24 @@ _RELEASE = re.compile(
 )
 
 
+# A press release's dateline: "München, 19. November 2013. Weit über 200 …", "Kiel, 3.5.2019 – …"
+_DATELINE = re.compile(r"^[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(?P<date>[\w. ]{2,22}?\d{4})\s*[.:–—-]\s")
+
+
+def dateline_date(text: str) -> tuple[date, int] | None:
+    """The date of a dateline opening `text`, and where the dateline ends."""
+    m = _DATELINE.match(text)
+    found = next((d for d in find_dates(m.group("date")) if d.y1), None) if m else None
+    day = _safe_date(found.y1, found.m1, found.d1) if m and found and found.y1 else None
+    return (day, m.end()) if m and day else None
+
+
 def release_date(texts: Sequence[str]) -> date | None:
-    """The date a press release says it was issued on, with its year written."""
+    """The date a press release says it was issued on, with its year written: in its dateline (the
+    first text) or in a sentence saying who announced it when."""
+    opening = dateline_date(texts[0]) if texts else None
+    if opening:
+        return opening[0]
     for text in texts:
         m = _RELEASE.search(text)
         if m:

@@ -16,6 +16,7 @@ from typing import Any
 from scc_sync.extract.dates import (
     LONE_YEAR,
     DateMention,
+    dateline_date,
     find_dates,
     find_weekdays,
     resolve,
@@ -82,7 +83,11 @@ _RECAP_VERB = re.compile(
 )
 _NEXT = re.compile(
     r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
-    r"will return|returns)\b",
+    r"will return|returns)\b"
+    # "am kommenden Dienstag", "next week": a time, not the next edition
+    r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
+    r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
+    r"month|months|weekend)\b)",
     re.IGNORECASE,
 )
 _ANAPHORIC = re.compile(
@@ -442,7 +447,10 @@ def dated_mentions(
     year for its event, else the year closest to `ref`."""
     out = []
     for i, s in enumerate(sents):
+        dateline = dateline_date(s.text) if s.kind in ("lead", "text") else None
         for m in find_dates(s.text):
+            if dateline and m.start < dateline[1]:
+                continue  # "München, 19. November 2013. …": when the report was written
             own = m.y1 or m.y2 or year_in_sentence(s.text, m)
             span = resolve(m, ref, own or page_year)
             if span:
