@@ -33,7 +33,7 @@ def extract_summary(
     article = extract_article(root, url)
     sents = _sentences(article)
     # a press release without a date line may say in its text when it was issued
-    published = article.published or release_date([s.text for s in sents if s.kind != "title"])
+    published = article.published or release_date([s.text for s in sents if s.kind in ("lead", "text")])
     analysis = analyse_event(sents, published, article.jsonld)
     body = [s.text for s in sents if s.kind != "heading"]
     people = _people(body, gaz)
