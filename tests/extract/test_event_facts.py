@@ -345,3 +345,16 @@ def test_next_weekday_is_no_next_edition() -> None:
     got = extract_summary(html).to_dict()
     assert got["next_event"] is None
     assert got["event"] is not None and got["event"]["start"] == "2023-06-08"
+
+
+def test_dateline_in_brackets_and_a_venue_of_many_words() -> None:
+    html = page(
+        "Statewide water forum comes to Dayton",
+        "(Dayton, May 2, 2022) — More than 700 utility managers will convene this week for the Statewide "
+        "Water Forum at the city-owned Miami Valley Convention Center.",
+    )
+    got = extract_summary(html).to_dict()
+    assert got["published"] == "2022-05-02"
+    ev = got["event"]
+    assert ev is not None and ev["format"] == "in-person"
+    assert ev["counts"]["participants"] == {"value": 700, "qualifier": "more_than"}

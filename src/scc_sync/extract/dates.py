@@ -249,8 +249,10 @@ _RELEASE = re.compile(
 )
 
 
-# A press release's dateline: "München, 19. November 2013. Weit über 200 …", "Kiel, 3.5.2019 – …"
-_DATELINE = re.compile(r"^[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(?P<date>[\w. ]{2,22}?\d{4})\s*[.:–—-]\s")
+# A press release's dateline: "München, 19. November 2013. Weit über 200 …", "(Kiel, May 3, 2019) — …"
+_DATELINE = re.compile(
+    r"^\(?[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(?P<date>[\w., ]{2,22}?\d{4})\)?\s*[.:–—-]\s"
+)
 
 
 def dateline_date(text: str) -> tuple[date, int] | None:

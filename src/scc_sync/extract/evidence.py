@@ -76,7 +76,7 @@ HAPPENS = re.compile(
     r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
     r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
     r"assembled|attended|tuned in|welcomed|kicked off|opened|wrapped up|drew|attracted|came together|"
-    r"travell?ed to|is planning|will (?:host|hold|include))\b",
+    r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+)\b",
     re.IGNORECASE,
 )
 # what a programme is made of

@@ -99,7 +99,7 @@ _REMOTE = re.compile(
 
 # a room or a building: "in der Stadthalle", "im Kurfürstlichen Schloss", "in the Grand Ballroom"
 _VENUE = re.compile(
-    r"\b(?:in|im|ins|am|at|auf dem|auf der)\s+(?:(?:der|dem|den|die|the)\s+)?(?:[\w.'`-]+\s+){0,3}?"
+    r"\b(?:in|im|ins|am|at|auf dem|auf der)\s+(?:(?:der|dem|den|die|the)\s+)?(?:[\w.'`-]+\s+){0,4}?"
     r"[\w-]*(?:halle|hallen|saal|hotel|zentrum|zentrums|center|centre|schloss|museum|rathaus|haus|stätte|"
     r"akademie|campus|arena|stadion|theater|theatre|kirche|aula|gelände|palais|palast|kloster|straße|"
     r"ballroom|hall|auditorium|stadium|library|velodrome)\b",

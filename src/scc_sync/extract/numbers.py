@@ -124,7 +124,8 @@ _ATTENDED = re.compile(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
     r"pilgerten|begrüßt\w*|erschienen|came|attended|joined|gathered|met|took part|turned out|flocked|"
-    r"travell?ed|tuned in|registered|signed up|on hand|welcomed|(?:are|were) (?:in|at) [A-Z])",
+    r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|"
+    r"(?:are|were) (?:in|at) [A-Z])",
     re.IGNORECASE,
 )
 # Companies and bodies: exhibitors where the sentence shows them presenting, partners where it names them so
