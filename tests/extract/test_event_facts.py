@@ -358,3 +358,12 @@ def test_dateline_in_brackets_and_a_venue_of_many_words() -> None:
     ev = got["event"]
     assert ev is not None and ev["format"] == "in-person"
     assert ev["counts"]["participants"] == {"value": 700, "qualifier": "more_than"}
+
+
+def test_a_text_about_conferences_in_general_is_no_event() -> None:
+    html = page(
+        "Survey: what utility staff want from trade conferences",
+        "A survey of utility engineers asked which conferences they attended last year and why.",
+        "Most said sessions and exhibitions matter less than talking to peers.",
+    )
+    assert event_of(html) is None

@@ -7,9 +7,9 @@ Meeting"), so the event is recognised from the words of the language rather than
   conference or a parliament;
 - a sentence saying that it happens ("fand … statt", "took place", "kamen … zusammen", "lädt … ein");
 - its dates, its attendance, its format or venue, and its programme (talks, panels, exhibitors).
-An event noun must be there, named in the opening or in a sentence saying it happens, and three
-cues in all. Personnel news, funding notices,
-council agendas and statements name no gathering, or only in passing.
+An event noun must be there, named in the opening or in a sentence saying it happens, three cues in
+all, and one of them a fact of the event (a date, an audience, a format or a place). Personnel news,
+funding notices, council agendas and statements name no gathering, or only in passing.
 """
 
 from __future__ import annotations
@@ -106,7 +106,10 @@ class Evidence:
 
     @property
     def is_event(self) -> bool:
-        return self.noun is not None and (self.headline or self.happening) and self.score >= 3
+        """A gathering named where it counts, three cues, and at least one fact of its own (a text about
+        conferences in general names them and their programmes, but no date, audience or place)."""
+        facts = self.dated or self.attended or self.setting
+        return self.noun is not None and (self.headline or self.happening) and self.score >= 3 and facts
 
 
 def weigh(
