@@ -100,7 +100,7 @@ def test_next_edition_without_a_year_comes_after_the_event() -> None:
     ],
 )
 def test_event_nouns(text: str, nouns: list[str]) -> None:
-    assert event_nouns(text) == nouns
+    assert list(event_nouns(text)) == nouns
 
 
 def test_a_gathering_without_a_name_is_an_event() -> None:

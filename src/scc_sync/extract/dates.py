@@ -71,6 +71,14 @@ _PATTERNS: list[tuple[str, str]] = [
     ("en_dsingle", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})(?:,?\s*(?P<y1>{_Y}))?"),
 ]  # fmt: skip
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+# what each kind of pattern needs in the text, tested once per text: a month name, "dd.mm", "yyyy-mm-dd"
+_NEEDS = {"iso": "iso", "num_range": "numeric", "num_range_spaced": "numeric", "num_single_spaced": "numeric"}
+_NEEDS |= {"num_single": "numeric"}
+_HAS = {
+    "month": re.compile(rf"(?<![^\W\d_]){_MONTH}", re.IGNORECASE),
+    "numeric": re.compile(r"\d\.\s?[01]?\d\."),
+    "iso": re.compile(r"\d-[01]\d-"),
+}
 _WEEKDAY_BEFORE = re.compile(
     r"\b(?P<wd>" + "|".join(WEEKDAYS) + r")\s*,?\s*(?:den|dem|am|the)?\s*$", re.IGNORECASE
 )
@@ -137,14 +145,22 @@ def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=4096)
 def find_dates(text: str) -> tuple[DateMention, ...]:
     """All date phrases in `text`, in order; where phrases overlap, the earliest-listed pattern wins.
 
     Cached: several layers ask about the same sentence."""
+    if not _DIGIT.search(text):
+        return ()  # every date phrase has a digit
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
+    present = {need: bool(rx.search(text)) for need, rx in _HAS.items()}
     for kind, rx in _COMPILED:
+        if not present[_NEEDS.get(kind, "month")]:
+            continue
         for m in rx.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue

@@ -228,7 +228,11 @@ _NUMBER_WORD = re.compile(
 
 def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
     out = []
-    for rx in (_DAY_OF, _OF_BODY, _HEAD_FIRST):
+    genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
+    low = s.text.lower() if genitive else ""
+    day_of = genitive and any(w in low for w in ("tag", "nacht", "woche", "day", "week", "night"))
+    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, True))
+    for rx in [rx for rx, possible in shapes if possible]:
         for m in rx.finditer(s.text):
             name = _clean_name(m.group("name"))
             if name and not _CITY_END.search(name):
@@ -332,15 +336,19 @@ def edition_year(mentions: list[NameMention], sents: Sequence[Sentence], name: s
     return next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
 
 
+# a year and a title-case run right before a name: "The 2024 National Association of Counties (NACo) …"
+_YEAR_RUN = re.compile(r"\b((?:19|20)\d\d)\s+(?:(?:[A-ZÄÖÜ][\w&.'’-]*|of|for|and|&|\([A-Z]+\))\s+){0,6}$")
+
+
 def _year_before_name(sents: Sequence[Sentence], name: str) -> int | None:
     """'The 2022 Water Summit', 'The 2024 National Association of Counties (NACo) Annual Conference'."""
-    rx = re.compile(
-        r"\b((?:19|20)\d\d)\s+(?:(?:[A-ZÄÖÜ][\w&.'’-]*|of|for|and|&|\([A-Z]+\))\s+){0,6}?"
-        + name_rx(name).pattern,
-        re.IGNORECASE,
-    )
-    found = (rx.search(s.text) for s in sents if name_rx(name).search(s.text))
-    return next((int(m.group(1)) for m in found if m), None)
+    rx = name_rx(name)
+    for s in sents:
+        for m in rx.finditer(s.text):
+            run = _YEAR_RUN.search(s.text, max(0, m.start() - 120), m.start())
+            if run:
+                return int(run.group(1))
+    return None
 
 
 def other_edition_sentences(
@@ -728,6 +736,7 @@ def analyse_event(
     sents: Sequence[Sentence], published: date | None, jsonld: list[dict[str, Any]]
 ) -> EventAnalysis:
     result = EventAnalysis()
+    event_nouns.cache_clear()  # a cache for this page's sentences only: no page is seen twice
     ref = reference_date(published, sents)
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)
@@ -753,7 +762,7 @@ def analyse_event(
     cur_texts = [sents[i].text for i in current]
     fmt = detect_format(cur_texts, gathering=True)
     ld = _jsonld_event(jsonld)
-    recap = any(_RECAP_VERB.search(t) for t in cur_texts)
+    recap = span is None and next_span is not None and any(_RECAP_VERB.search(t) for t in cur_texts)
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
         fmt = fmt or detect_format([sents[i].text for i in next_idx])
@@ -766,19 +775,11 @@ def analyse_event(
         if ld_start:
             span = (ld_start, ld_end or ld_start)
         fmt = _ld_format(ld) or fmt
-    named = [t for t in cur_texts if name and name_rx(name).search(t)]
     dating = {sents[d.sentence].text for d in dated if span and d.span == span}  # where its dates are
-    placing = [t for t in cur_texts if t in named or t in dating or _EVENT_VERB.search(t)]
-    body = [
-        _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
-    ]
-    location = (
-        (_ld_location(ld) if ld else None)
-        or detect_location(placing, name, body)
-        or _dateline_place([sents[i] for i in current], name)
-    )
-    if fmt is None and location and not ld:
-        fmt = "in-person"  # a venue and no online word
+    location = None
+    if fmt is None:  # a venue stands for the format; otherwise it is looked for only on an event page
+        location = _locate(sents, current, dating, name, ld)
+        fmt = "in-person" if location and not ld else None
     if ld is None:
         evidence = weigh(
             sents,
@@ -791,6 +792,8 @@ def analyse_event(
         if not evidence.is_event:
             return result
         name = name or evidence.noun
+    if location is None:
+        location = _locate(sents, current, dating, name, ld)
     result.event = EventFacts(
         name=name or "",
         start=span[0] if span else None,
@@ -811,6 +814,28 @@ def analyse_event(
         result.next_event = _next_event(sents, next_idx, next_span, mentions, name)
     result.warnings += _date_warnings(result)
     return result
+
+
+def _locate(
+    sents: Sequence[Sentence],
+    current: list[int],
+    dating: set[str],
+    name: str | None,
+    ld: dict[str, Any] | None,
+) -> str | None:
+    """Where the event is: JSON-LD's place, else a venue or town in the sentences that name it, date it or
+    say it happens, else an agency dateline's place."""
+    cur_texts = [sents[i].text for i in current]
+    rx = name_rx(name) if name else None
+    placing = [t for t in cur_texts if (rx and rx.search(t)) or t in dating or _EVENT_VERB.search(t)]
+    body = [
+        _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
+    ]
+    return (
+        (_ld_location(ld) if ld else None)
+        or detect_location(placing, name, body)
+        or _dateline_place([sents[i] for i in current], name)
+    )
 
 
 def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:

@@ -17,18 +17,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
-_HEAD = re.compile(
-    r"(?P<head>kongress|kongreß|konferenz|tagung|messe|gipfel|forum|foren|festival|symposium|symposion|"
-    r"workshop|werkstatt|treffen|versammlung|veranstaltung|webinar|seminar|barcamp|hackathon|convention|"
-    r"summit|dialog|gespräch|woche|expo|kolloquium|festakt|empfang|tag|tage)(?:e?s|e?n|e)?$"
-)
+_HEADS = (
+    "kongress", "kongreß", "konferenz", "tagung", "messe", "gipfel", "forum", "foren", "festival",
+    "symposium", "symposion", "workshop", "werkstatt", "treffen", "versammlung", "veranstaltung",
+    "webinar", "seminar", "barcamp", "hackathon", "convention", "summit", "dialog", "gespräch", "woche",
+    "expo", "kolloquium", "festakt", "empfang", "tag", "tage",
+)  # fmt: skip
+_HEAD = re.compile(rf"(?P<head>{'|'.join(_HEADS)})(?:e?s|e?n|e)?$")
 # heads that are a gathering only inside a compound: "Gespräche" or "Tage" alone are not events
 _COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt"}
 _CAPITALISED = re.compile(r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*")
+_HEAD_ENDINGS = tuple(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e"))
 # gatherings that report or govern rather than meet: "Pressekonferenz", "Ratssitzung", "Vorstandstreffen",
 # and parliaments
 _NOT_EVENT_NOUN = re.compile(
@@ -51,21 +55,34 @@ _EN_NOUN = re.compile(
     r"\b[A-Z][a-z]+\s+(?:Meeting|Day|Days|Week|Fair|Show)s?\b"
 )
 
+_EN_HINTS = (
+    "conferen", "congress", "summit", "convention", "expo", "symposi", "workshop", "webinar", "seminar",
+    "hackathon", "meetup", "barcamp", "show", "festival", "fair", "event", "meeting", " day", " week",
+)  # fmt: skip
 
-def event_nouns(text: str) -> list[str]:
-    """The gatherings a sentence names: 'Themenworkshop', 'Drei-Länder-Treffen', 'Annual Meeting'."""
+
+@lru_cache(maxsize=4096)
+def event_nouns(text: str) -> tuple[str, ...]:
+    """The gatherings a sentence names: 'Themenworkshop', 'Drei-Länder-Treffen', 'Annual Meeting'.
+
+    Cached: recognition, dates and format ask about the same sentences."""
     found = []
-    for m in _CAPITALISED.finditer(text):
+    low = text.lower()
+    words = _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) else ()  # cheap tests first
+    for m in words:
         word = m.group(0)
         last = word.rsplit("-", 1)[-1].lower()
+        if not last.endswith(_HEAD_ENDINGS):
+            continue
         head = _HEAD.search(last)
         if not head or _NOT_EVENT_NOUN.match(word.lower()) or _TIME_WORD.match(last):
             continue
         if head.group("head") in _COMPOUND_ONLY and head.start() < 3 and "-" not in word:
             continue  # "Gespräche", "Tage": no compound
         found.append(word)
-    found += [m.group(0) for m in _EN_NOUN.finditer(text)]
-    return found
+    if any(h in low for h in _EN_HINTS):
+        found += [m.group(0) for m in _EN_NOUN.finditer(text)]
+    return tuple(found)
 
 
 # a sentence saying that the gathering takes place, took place or brought people together
@@ -128,7 +145,7 @@ def weigh(
     programme = False
     for i in current:
         s = sents[i]
-        nouns = event_nouns(s.text) + ([names[i]] if names and i in names else [])
+        nouns = [*event_nouns(s.text), *([names[i]] if names and i in names else [])]
         opening = s.kind in ("title", "kicker", "lead") or s.block == first_text
         if nouns and opening and headline_noun is None:
             headline_noun = nouns[0]

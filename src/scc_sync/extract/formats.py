@@ -129,9 +129,18 @@ _THERE = re.compile(
 )
 
 
+_VENUE_HINTS = (
+    "hall", "saal", "säle", "hotel", "zentrum", "center", "centre", "schloss", "museum", "haus", "stätte",
+    "akademie", "campus", "arena", "stadion", "theat", "kirche", "aula", "gelände", "pala", "kloster",
+    "straße", "ballroom", "auditorium", "stadium", "library", "velodrom",
+)  # fmt: skip
+
+
 def _placed(text: str) -> bool:
     """The sentence puts the gathering in a room or a town."""
-    if _VENUE.search(text) or _ON_SITE.search(text) or _THERE.search(text):
+    low = text.lower()
+    venue = any(h in low for h in _VENUE_HINTS) and _VENUE.search(text)  # a cheap test first
+    if venue or _ON_SITE.search(text) or ("vor ort" in low and _THERE.search(text)):
         return True
     if not (HAPPENS.search(text) or event_nouns(text)):
         return False
@@ -139,14 +148,31 @@ def _placed(text: str) -> bool:
     return any(m.group("acronym") or not _ABSTRACT.search(m.group("place").split()[-1]) for m in places)
 
 
+_GATHER_HINTS = ("kam", "komm", "traf", "treff", "versammel", "zusammen", "gathered", "came to", "met ")
+
+
+def _gathering_there(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _GATHER_HINTS) and bool(_GATHER.search(text)) and not _REMOTE.search(text)
+
+
 def has_format(text: str) -> bool:
-    return any(rx.search(text) for _, rx in _FORMATS)
+    return bool(_formats_in(text))
+
+
+# words one of which each format pattern needs: most sentences have none, and skip the patterns
+_ONLINE_HINTS = ("digital", "virtu", "online", "livestream", "remote", "video", "webinar", "tuned in")
+_PRESENT_HINTS = ("präsenz", "person", "site", "face-to-face", "vor ort", "wieder", "physisch")
 
 
 def _formats_in(text: str) -> set[EventFormat]:
-    if _CHOICE.search(text):
+    low = text.lower()
+    online = any(h in low for h in _ONLINE_HINTS)
+    present = any(h in low for h in _PRESENT_HINTS)
+    hinted = {"hybrid": "hybrid" in low or (online and present), "online": online, "in-person": present}
+    if not (online or present or hinted["hybrid"]) or _CHOICE.search(text):
         return set()
-    found = {fmt for fmt, rx in _FORMATS if rx.search(text)}
+    found = {fmt for fmt, rx in _FORMATS if hinted[fmt] and rx.search(text)}
     if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
         return {"in-person"}
     return found
@@ -157,7 +183,7 @@ def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat 
     place count as being there, and so does an event its sentences put somewhere, when no format word
     is written."""
     seen = {fmt for t in texts for fmt in _formats_in(t)}
-    if gathering and "hybrid" not in seen and any(_GATHER.search(t) and not _REMOTE.search(t) for t in texts):
+    if gathering and "hybrid" not in seen and any(_gathering_there(t) for t in texts):
         seen.add("in-person")  # with a stream elsewhere on the page this makes the event hybrid
     if "hybrid" in seen or {"online", "in-person"} <= seen:
         return "hybrid"

@@ -142,10 +142,23 @@ _KIND = (
     "|".join(f"(?P<k_{name}>{rx})" for name, rx in KINDS.items())
     + f"|(?P<k_people>{_GENERIC_PEOPLE})|(?P<k_orgs>{_ORGS})"
 )
-# qualifier? number +? up to two lower-case words (adjectives: "hochkarätige", "registered") kind
-_COUNT_RX = re.compile(
-    rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?:(?P<num>{NUMBER})|(?P<word>{WORD_NUMBER}))(?P<plus>\s?\+)?\s+"
-    rf"(?P<between>(?:[a-zäöüß][\w\-äöüß]*\s+){{0,2}})(?:{_KIND})(?![\wäöüß])"
+
+
+def _count_rx(word_number: str) -> re.Pattern[str]:
+    """qualifier? number +? up to two lower-case words (adjectives: "hochkarätige", "registered") kind"""
+    return re.compile(
+        rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?:(?P<num>{NUMBER})|(?P<word>{word_number}))(?P<plus>\s?\+)?\s+"
+        rf"(?P<between>(?:[a-zäöüß][\w\-äöüß]*\s+){{0,2}})(?:{_KIND})(?![\wäöüß])"
+    )
+
+
+_COUNT_RX = _count_rx(WORD_NUMBER)
+_DIGIT = re.compile(r"\d")
+_DIGIT_COUNT_RX = _count_rx("(?!)")  # most sentences have no number words: a lighter pattern for them
+# number words of at least ten ("zwanzig", "dreihundert", "fifteen", "two thousand")
+_TEN_OR_MORE_WORD = re.compile(
+    r"zehn|elf|zwölf|zig|ßig|hundert|tausend|dutzend|ten\b|eleven|twelve|teen|ty\b|hundred|thousand|dozen",
+    re.IGNORECASE,
 )
 # "die 1.615 Connecting through Cycling Teilnehmenden": a name between the number and the participants
 _NAMED_RX = re.compile(
@@ -232,10 +245,10 @@ def _value(m: re.Match[str]) -> int | None:
     return value if value is not None and value >= MIN_WORD_COUNT else None
 
 
-def _kind(m: re.Match[str], sentence: str, attended: bool) -> str | None:
+def _kind(m: re.Match[str], sentence: str) -> str | None:
     """What a number counts: a kind word, people who came, or companies presenting or partnering."""
     if m.group("k_people"):
-        return "participants" if attended else None
+        return "participants" if _ATTENDED.search(sentence) else None
     if m.group("k_orgs"):
         rest = sentence[m.end() :]
         if _AS_PARTNERS.search(rest):
@@ -268,24 +281,34 @@ def _brackets(sentence: str) -> list[tuple[int, int]]:
 
 def find_counts(sentence: str) -> list[CountMention]:
     """Counts of participants, speakers, exhibitors and partners in one sentence, in text order."""
+    words = _TEN_OR_MORE_WORD.search(sentence) is not None
+    if not words and not _DIGIT.search(sentence):
+        return []  # a cheap test first: a count needs a digit or a number word of at least ten
     found: list[CountMention] = []
-    attended = _ATTENDED.search(sentence) is not None
     parens = _brackets(sentence) if "(" in sentence else []
-    for m in _COUNT_RX.finditer(sentence):
+    for m in (_COUNT_RX if words else _DIGIT_COUNT_RX).finditer(sentence):
         value = _value(m)
-        kind = _kind(m, sentence, attended)
+        kind = _kind(m, sentence)
         if kind is None or value is None or value <= 0 or _side_figure(m, sentence, parens):
             continue
         qualifier = _qualifier(m)
         if qualifier == "exact" and re.search(r"(?i)dutzend|dozen", m.group("word") or ""):
             qualifier = "about"  # "zwei Dutzend" is a round figure
         found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
+    low = sentence.lower()
+    other_forms = [
+        (_NAMED_RX, ("teilnehm", "participants", "attendees")),
+        (_ATTENDANCE_RX, ("attendance",)),
+        (_ATTENDANCE_OF_RX, ("attendance",)),
+    ]
     extra = [
         (m, "participants")
-        for rx in (_NAMED_RX, _ATTENDANCE_RX, _ATTENDANCE_OF_RX)
+        for rx, needs in other_forms
+        if any(n in low for n in needs)
         for m in rx.finditer(sentence)
     ]
-    for m in _REVERSED_RX.finditer(sentence):
+    reversed_forms = any(n in low for n in ("zahl", "number", "count", "total", "("))
+    for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
         kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))
     for m, kind in extra:
