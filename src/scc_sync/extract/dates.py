@@ -290,7 +290,7 @@ def release_date(texts: Sequence[str]) -> date | None:
         if m:
             raw = m.group("date") or m.group("date_en")
             found = next((d for d in find_dates(raw) if d.y1), None)
-            if found:
+            if found and found.y1:
                 return _safe_date(found.y1, found.m1, found.d1)
     return None
 

@@ -685,9 +685,8 @@ def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, C
 
 def _jsonld_event(objs: list[dict[str, Any]]) -> dict[str, Any] | None:
     for obj in objs:
-        types = {
-            str(t) for t in (obj.get("@type") if isinstance(obj.get("@type"), list) else [obj.get("@type")])
-        }
+        declared = obj.get("@type")
+        types = {str(t) for t in (declared if isinstance(declared, list) else [declared])}
         if any(t.endswith("Event") for t in types) and obj.get("name"):
             return obj
     return None
@@ -841,8 +840,10 @@ def _locate(
 def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:
     """'Berlin (dpa) - … beim Digital-Gipfel …': an agency reports from where the event it names is."""
     opening = next((s for s in sents if s.kind in ("lead", "text")), None)
-    m = DATELINE.match(opening.text) if opening else None
-    return m.group("place") if m and name and name_rx(name).search(opening.text) else None
+    if opening is None or not name:
+        return None
+    m = DATELINE.match(opening.text)
+    return m.group("place") if m and name_rx(name).search(opening.text) else None
 
 
 def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:
@@ -874,7 +875,7 @@ def _next_event(
     )
     same = own and name and name_key(name) in name_key(own)
     return EventFacts(
-        name=name if same or not own else own,
+        name=(name if same or not own else own) or "",
         start=span[0] if span else None,
         end=span[1] if span else None,
         format=detect_format(texts),
