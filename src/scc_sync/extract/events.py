@@ -543,6 +543,19 @@ _RESCHEDULED = re.compile(
 )
 
 
+# a deadline, not the event: "Anmeldeschluss ist der 28. März", "early-bird rates end Oct. 1"
+_DEADLINE = re.compile(
+    r"\b(?:Anmeldeschluss|Anmeldefrist|Einsendeschluss|Bewerbungsschluss|Meldeschluss|Frist|Deadline|"
+    r"early[- ]bird|register(?:ed)? by|registration (?:closes|ends|deadline)|rates? (?:end|expire)s?|"
+    r"(?:anmelden|Anmeldung|bewerben|Bewerbung)\w* (?:bis|bis zum|until))\b[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def is_deadline(d: DatedMention, sents: Sequence[Sentence]) -> bool:
+    return bool(_DEADLINE.search(sents[d.sentence].text[: d.mention.start]))
+
+
 def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
     """'ursprünglich für den 22. bis 24. Februar geplant': the dates of a postponed plan."""
     return bool(_ORIGINAL.search(sents[d.sentence].text[: d.mention.start]))
@@ -750,7 +763,8 @@ def analyse_event(
             result.warnings.append(warning)
     current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
     original = [d for d in dated if is_original_date(d, sents)]
-    span = pick_span([d for d in dated if d.sentence in current and d not in original], sents, name)
+    candidates = [d for d in dated if d.sentence in current and d not in original]
+    span = pick_span([d for d in candidates if not is_deadline(d, sents)], sents, name)
     if span is None and published is not None:  # no date written: "am Donnerstag", "bis Freitag"
         by_weekday = weekday_mentions(sents, published)
         span = pick_span([d for d in by_weekday if d.sentence in current], sents, name)
