@@ -12,6 +12,7 @@ from scc_sync.extract.dates import find_dates, release_date, resolve, year_in_se
 from scc_sync.extract.evidence import event_nouns
 from scc_sync.extract.formats import detect_format
 from scc_sync.extract.numbers import find_counts
+from scc_sync.extract.text import split_sentences
 
 # ---- dates ---------------------------------------------------------------------------------------
 
@@ -367,3 +368,19 @@ def test_a_text_about_conferences_in_general_is_no_event() -> None:
         "Most said sessions and exhibitions matter less than talking to peers.",
     )
     assert event_of(html) is None
+
+
+def test_a_registration_deadline_is_no_event_date() -> None:
+    html = page(
+        "Digital Towns Forum comes back to Leeds",
+        "The Digital Towns Forum takes place at the Leeds Town Hall, with 300 delegates expected.",
+        "Register now: early-bird rates end Aug. 2. Council staff attend free of charge.",
+        published="2022-07-01",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] is None
+
+
+def test_an_abbreviated_month_keeps_its_year() -> None:
+    (m,) = find_dates(" ".join(split_sentences("9. Jun. - 10. Jun. 2021 | Gotha")[:1]))
+    assert resolve(m, None) == (date(2021, 6, 9), date(2021, 6, 10))
