@@ -384,3 +384,26 @@ def test_a_registration_deadline_is_no_event_date() -> None:
 def test_an_abbreviated_month_keeps_its_year() -> None:
     (m,) = find_dates(" ".join(split_sentences("9. Jun. - 10. Jun. 2021 | Gotha")[:1]))
     assert resolve(m, None) == (date(2021, 6, 9), date(2021, 6, 10))
+
+
+def test_the_usual_mode_is_not_this_editions() -> None:
+    texts = ["The 2021 Summit was a fully online event, the alternative to our traditional in-person summit."]
+    assert detect_format(texts, gathering=True) == "online"
+    german = ["Die Tagung fand digital statt, anstelle der gewohnten Präsenztagung in Fulda."]
+    assert detect_format(german, gathering=True) == "online"
+
+
+def test_a_term_that_ends_is_no_event_date() -> None:
+    html = page(
+        "Highlights of Water Week 2022",
+        "More than 900 utility managers gathered in Tulsa for Water Week 2022.",
+        "Attendees also heard from the association's president, who ended her term on May 20.",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] is None
+
+
+def test_drawing_people_counts_them() -> None:
+    assert counts("The fair opened Friday, drawing around 1,200 local leaders to Omaha.") == [
+        ("participants", 1200, "about")
+    ]

@@ -561,6 +561,12 @@ def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
     return bool(_ORIGINAL.search(sents[d.sentence].text[: d.mention.start]))
 
 
+# "who ended her presidency on November 18": a person's term, not the event, ends or begins
+_ABOUT_A_PERSON = re.compile(
+    r"\b(?:presidency|term|tenure|Amtszeit|Amt|Vorsitz|Präsidentschaft|retire\w*|Ruhestand)\b", re.IGNORECASE
+)
+
+
 def _names_a_gathering(text: str, name: str | None) -> bool:
     """A gathering of any name ("annual business meeting", "Breitbandgespräch"), but not another event
     named in title case ("July 13-14 Virtual Meeting" beside the conference the page is about)."""
@@ -575,7 +581,8 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
         score += 3
     if name and name_rx(name).search(text):
         score += 3
-    if _EVENT_VERB.search(text) or _EVENT_WORD.search(text) or _names_a_gathering(text, name):
+    gathering = _EVENT_WORD.search(text) or _names_a_gathering(text, name)
+    if gathering or (_EVENT_VERB.search(text) and not _ABOUT_A_PERSON.search(text)):
         score += 2
     if re.search(r"\b(?:vom|from|zwischen|between)\s*$", text[: d.mention.start]):
         score += 1

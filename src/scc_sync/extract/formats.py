@@ -165,6 +165,16 @@ _ONLINE_HINTS = ("digital", "virtu", "online", "livestream", "remote", "video", 
 _PRESENT_HINTS = ("präsenz", "person", "site", "face-to-face", "vor ort", "wieder", "physisch")
 
 
+# a mode named as what this edition is not: "the alternative to our traditional in-person conference",
+# "statt der gewohnten Präsenztagung"
+_USUAL_MODE = re.compile(
+    r"\b(?:traditional|usual|regular|normal|instead of|alternative to|replac\w+|gewohnt\w*|übliche\w*|"
+    r"sonst\w*|statt (?:der|des|dem|einer|eines)|anstelle|anstatt)\b(?:\W+\w+){0,3}?\W+"
+    r"(?:in[- ]person|Präsenz\w*|face-to-face|physisch\w*)",
+    re.IGNORECASE,
+)
+
+
 def _formats_in(text: str) -> set[EventFormat]:
     low = text.lower()
     online = any(h in low for h in _ONLINE_HINTS)
@@ -173,6 +183,8 @@ def _formats_in(text: str) -> set[EventFormat]:
     if not (online or present or hinted["hybrid"]) or _CHOICE.search(text):
         return set()
     found = {fmt for fmt, rx in _FORMATS if hinted[fmt] and rx.search(text)}
+    if "in-person" in found and online and _USUAL_MODE.search(text):
+        found -= {"in-person"} if "hybrid" in low else {"in-person", "hybrid"}
     if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
         return {"in-person"}
     return found

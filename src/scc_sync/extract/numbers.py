@@ -124,7 +124,8 @@ _ATTENDED = re.compile(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
     r"pilgerten|begrüßt\w*|erschienen|came|attended|joined|gathered|met|took part|turned out|flocked|"
-    r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|"
+    r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|drawing|drew|draws|"
+    r"attract\w*|lockte\w*|"
     r"(?:are|were) (?:in|at) [A-Z])",
     re.IGNORECASE,
 )
