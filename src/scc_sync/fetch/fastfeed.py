@@ -55,6 +55,8 @@ _SHORT_TYPES = {
     "html": "text/html",
     "xhtml": "application/xhtml+xml",
 }
+_UTF8_AS_LATIN1 = re.compile("[\xc2-\xf4][\x80-\xbf]")
+_C1 = re.compile("[\x80-\x9f]")
 _ENTITY_LIKE = re.compile(r"&([A-Za-z0-9_]+);")
 
 # Entry elements by feedparser's name → the field they fill; a field given twice is a doubt.
@@ -321,16 +323,23 @@ def _resolved(uri: str) -> str:
 
 
 def _popped(text: str) -> str:
-    """A text value after feedparser's repairs: stripped, double-encoded UTF-8 undone, cp1252 mapped."""
+    """A text value after feedparser's repairs: stripped, double-encoded UTF-8 undone, cp1252 mapped.
+
+    The searches only skip work: without a UTF-8 lead byte before a continuation byte, reading the
+    text's latin-1 bytes as UTF-8 fails or changes nothing; without C1 characters, nothing is mapped.
+    """
     text = text.strip()
-    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-        text = text.encode("iso-8859-1").decode("utf-8")
-    return text.translate(CP1252_FIXES)
+    if _UTF8_AS_LATIN1.search(text):
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            text = text.encode("iso-8859-1").decode("utf-8")
+    return text.translate(CP1252_FIXES) if _C1.search(text) else text
 
 
 def _attributes(element: Any) -> dict[str, str]:
     """Attributes without a namespace, by lowercased name, as feedparser's handlers see them."""
-    return {key.lower(): value for key, value in element.attrib.items() if not key.startswith("{")}
+    if not element.keys():
+        return {}
+    return {key.lower(): value for key, value in element.items() if not key.startswith("{")}
 
 
 def _name(element: Any) -> str:
