@@ -21,6 +21,7 @@ from scc_sync.store import open_store
 from scc_sync.store.schema import items
 from tests.conftest import scc
 from tests.usability.conftest import SECRET
+from tests.usability.test_newsletter_commands import write_config as newsletter_config
 
 WEST_OF_UTC = "America/Los_Angeles"
 TODAY = datetime.now(UTC).strftime("%a, %d %b %Y 08:00:00 +0000")
@@ -37,25 +38,9 @@ DATED_FEED = f"""<?xml version="1.0" encoding="utf-8"?>
 
 
 def write_config(tmp_path: Path, feed_url: str) -> str:
-    config = tmp_path / "scc.toml"
-    config.write_text(
-        f"""timezone = "{WEST_OF_UTC}"
-
-[state]
-database = "{tmp_path / "state.db"}"
-
-[[sources]]
-name = "verband"
-kind = "feed"
-url = "{feed_url}"
-fetch_articles = false
-
-[delivery]
-transport = "maildir"
-maildir = "{tmp_path / "maildir"}"
-""",
-        encoding="utf-8",
-    )
+    """The newsletter commands' configuration, in a time zone west of UTC."""
+    config = newsletter_config(tmp_path, feed_url=feed_url)
+    config.write_text(f'timezone = "{WEST_OF_UTC}"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
     return str(config)
 
 
