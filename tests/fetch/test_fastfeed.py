@@ -215,6 +215,16 @@ RSS_ITEMS = {
         "<wfw:commentRss>/a/feed</wfw:commentRss><source url='https://other.example/feed'>Andere</source>"
         "<media:content url='/b.jpg' medium='image'/></item>"
     ),
+    "WordPress item": rss2(
+        "<item><title>Wärmeplanung &#8211; was Kommunen jetzt tun</title>"
+        "<link>https://verband.example/2020/11/waermeplanung/</link>"
+        "<comments>https://verband.example/2020/11/waermeplanung/#respond</comments>"
+        "<dc:creator><![CDATA[Redaktion]]></dc:creator><pubDate>Mon, 02 Nov 2020 08:30:00 +0000</pubDate>"
+        "<category><![CDATA[Energie]]></category><guid isPermaLink=\"false\">https://verband.example/?p=123</guid>"
+        "<description><![CDATA[Kurz &#8230;]]></description><content:encoded><![CDATA[<p>Lang</p>]]>"
+        "</content:encoded><wfw:commentRss>https://verband.example/2020/11/waermeplanung/feed/</wfw:commentRss>"
+        '<post-id xmlns="com-wordpress:feed-additions:1">123</post-id></item>'
+    ),
     "unknown elements": rss2(
         "<item><title>A</title><guid>1</guid><foo:bar xmlns:foo='urn:foo'>x</foo:bar></item>"
         "<item><title>B</title><guid>2</guid><media:group><media:title>Anders</media:title>"
@@ -404,6 +414,7 @@ def test_variants_read_the_same(body: bytes, content_type: str) -> None:
 
 FAST = [
     "bench feed",
+    "WordPress item",
     "guid permalink, no link",
     "no guid",
     "guid before link, same text",

@@ -101,6 +101,7 @@ _INERT = {
     "media:thumbnail",
     "media:content",
     "feedburner:origlink",
+    "post-id",  # WordPress, in a namespace feedparser does not know
 }
 _TITLES = {"title", "dc:title", "media:title"}
 _FEED_ENTRIES = {"item", "entry"}
