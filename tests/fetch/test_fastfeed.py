@@ -220,7 +220,7 @@ RSS_ITEMS = {
         "<link>https://verband.example/2020/11/waermeplanung/</link>"
         "<comments>https://verband.example/2020/11/waermeplanung/#respond</comments>"
         "<dc:creator><![CDATA[Redaktion]]></dc:creator><pubDate>Mon, 02 Nov 2020 08:30:00 +0000</pubDate>"
-        "<category><![CDATA[Energie]]></category><guid isPermaLink=\"false\">https://verband.example/?p=123</guid>"
+        '<category><![CDATA[Energie]]></category><guid isPermaLink="false">https://verband.example/?p=123</guid>'
         "<description><![CDATA[Kurz &#8230;]]></description><content:encoded><![CDATA[<p>Lang</p>]]>"
         "</content:encoded><wfw:commentRss>https://verband.example/2020/11/waermeplanung/feed/</wfw:commentRss>"
         '<post-id xmlns="com-wordpress:feed-additions:1">123</post-id></item>'
@@ -393,7 +393,16 @@ VARIANTS = {
     "declared windows-1252, UTF-8 bytes": rss2(
         "<item><title>Grüße</title></item>", declaration="windows-1252"
     ),
+    # the XML around the feed
+    "XML 1.1": rss2("<item><title>A</title></item>").replace(b'version="1.0"', b'version="1.1"'),
+    "stylesheet and comment before the root": rss2("<item><title>A</title></item>").replace(
+        b"?>\n", b'?>\n<?xml-stylesheet href="a.xsl"?><!-- c -->'
+    ),
+    "CR LF and CR": rss2("<item><title>A\r\nB</title><description>x\ry</description></item>"),
+    "newline in an attribute": rss2('<item><title>A</title><atom:link rel="alternate" href="/a\nb"/></item>'),
+    "noncharacters": rss2("<item><title>A\ufdd0\ufffd</title></item>"),
     # malformed
+    "junk after the root": rss2("<item><title>A</title></item>") + b"<!-- x -->junk",
     "mismatched tag": rss2("<item><title>A</title></item><item><title>B</item>"),
     "bare ampersand": rss2("<item><title>A & B</title></item>"),
     "control characters": rss2("<item><title>Alarm\x1b[2J\x07</title></item>"),
