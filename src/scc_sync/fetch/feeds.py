@@ -172,7 +172,7 @@ def _published(raw: Any, now: datetime) -> tuple[datetime | None, str | None]:
     else None and the date it gave that cannot be right (see `plausible_item_date`)."""
     impossible = None
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = raw.get(name)
+        parsed = dict.get(raw, name)  # as stored: feedparser would answer `updated` with `published`
         if not parsed:
             continue
         when = _utc(parsed)
