@@ -15,13 +15,22 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
 from scc_sync.newsletter.tokens import MIN_KEY_BYTES
 
@@ -47,6 +56,11 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("not an http(s) URL")
+    return value
+
+
+def _check_private_entry(value: str) -> str:
+    allow_private_entry(value)  # raises ValueError naming what is wrong
     return value
 
 
@@ -106,6 +120,9 @@ class HttpConfig(Section):
     user_agent: str = "scc-sync/0.1 (+https://github.com/scc-sync/scc-sync)"
     # Feeds parsed in this many worker processes (0: in the fetching threads). See bench/bench_sync.py.
     parse_processes: int = Field(0, ge=0, le=64)
+    # Hosts and networks that article links, redirects and refreshes may reach although they are not
+    # public (a source's own origin always may): see scc_sync.fetch.addresses.
+    allow_private: list[Annotated[str, AfterValidator(_check_private_entry)]] = []
 
 
 class SyncConfig(Section):
