@@ -37,7 +37,7 @@ def parse(name: str, headers: dict[str, str] | None = None) -> FeedResult:
 def test_rss2_items_in_every_encoding(name: str) -> None:
     feed = parse(name)
     assert feed.warnings == [
-        f"vku: {FEED_URL} dates 1 entries before 1990-01-01 or more than 2 days ahead, "
+        f"vku: {FEED_URL} dates 1 entry before 1990-01-01 or more than 2 days ahead, "
         "which cannot be right; stored them as undated: 'Ausblick: Smart Country Convention 2099' "
         "(2099-01-01)."
     ]

@@ -1,4 +1,4 @@
-"""RSS 0.9x/1.0/2.0 and Atom feeds to Items, via feedparser on the fetched bytes.
+"""RSS 0.9x/1.0/2.0 and Atom feeds to Items: `fastfeed` (lxml) reads the common feeds, feedparser the rest.
 
 Identity matters more than anything here: an item's `key` must stay the same across runs, or
 subscribers get the same news twice. It is the GUID, else the canonical link, else a content hash;
@@ -193,10 +193,11 @@ def _impossible_dates_warning(entries: list[_Entry], source: str, url: str) -> l
     impossible = [entry for entry in entries if entry.impossible_date]
     if not impossible:
         return []
+    count = f"{len(impossible)} {'entry' if len(impossible) == 1 else 'entries'}"
     named = ", ".join(f"{entry.title[:60]!r} ({entry.impossible_date})" for entry in impossible[:3])
     more = f" and {len(impossible) - 3} more" if len(impossible) > 3 else ""
     return [
-        f"{source}: {url} dates {len(impossible)} entries before {EARLIEST_ITEM_DATE:%Y-%m-%d} or more than "
+        f"{source}: {url} dates {count} before {EARLIEST_ITEM_DATE:%Y-%m-%d} or more than "
         f"{FUTURE_DATE_SLACK.days} days ahead, which cannot be right; stored them as undated: {named}{more}."
     ]
 
