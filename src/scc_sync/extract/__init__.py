@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from scc_sync.extract.article import Article, extract_article, parse
-from scc_sync.extract.dates import find_dates, resolve
+from scc_sync.extract.dates import find_dates, release_date, resolve
 from scc_sync.extract.events import analyse_event
 from scc_sync.extract.people import GAZETTEER, collect_people, find_organizations
 from scc_sync.extract.sessions import find_sessions
@@ -32,13 +32,15 @@ def extract_summary(
         return Summary(url=url, warnings=["no HTML document in the input"])
     article = extract_article(root, url)
     sents = _sentences(article)
-    analysis = analyse_event(sents, article.published, article.jsonld)
+    # a press release without a date line may say in its text when it was issued
+    published = article.published or release_date([s.text for s in sents if s.kind in ("lead", "text")])
+    analysis = analyse_event(sents, published, article.jsonld)
     body = [s.text for s in sents if s.kind != "heading"]
     people = _people([*body, *article.captions], gaz)
     orgs = _organizations(sents, people, gaz)
     sessions = []
     if analysis.event is not None:
-        ref = article.published or (analysis.span[0] if analysis.span else None)
+        ref = published or (analysis.span[0] if analysis.span else None)
 
         def dates_of(s: Sentence) -> list[tuple[date, date]]:
             return [span for m in find_dates(s.text) if (span := resolve(m, ref))]
@@ -48,7 +50,7 @@ def extract_summary(
         url=url,
         title=article.title,
         kicker=article.kicker,
-        published=article.published,
+        published=published,
         language=article.language,
         lead=article.lead,
         sections=article.sections,

@@ -8,6 +8,7 @@ date (normally the publication date).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -44,6 +45,7 @@ _WD = (
 )
 # "3. Mai bis 5. Mai", and with weekdays: "Dienstag, 3. Mai, bis Donnerstag, 5. Mai"
 _DASH = rf"\s*,?\s*(?:-|–|—|bis(?:\s+zum)?|to|through|until)\s*(?:{_WD}\s*,?\s*(?:den\s+)?)?"
+_AND = r"\s*(?:und|and|&|/)\s*"  # "am 19. und 20.11."
 _SEP = r"\s*(?:-|–|—|/|&|bis(?:\s+zum)?|und|to|through|and)\s*"
 
 # (name, pattern); named groups d1 m1 y1 d2 m2 y2 (numeric months: n1 n2; two-digit years: yy1 yy2).
@@ -52,8 +54,10 @@ _PATTERNS: list[tuple[str, str]] = [
     ("de_cross", rf"\b(?P<d1>{_D})\.\s*(?P<m1>{_MONTH})\s*(?P<y1>{_Y})?{_DASH}(?P<d2>{_D})\.\s*"
                  rf"(?P<m2>{_MONTH})(?:\s*(?P<y2>{_Y}))?"),
     ("de_range", rf"\b(?P<d1>{_D})\.?{_SEP}(?P<d2>{_D})\.\s*(?P<m2>{_MONTH})(?:\s*(?P<y2>{_Y}))?"),
-    ("num_range", rf"\b(?P<d1>{_D})\.(?:(?P<n1>[01]?\d)\.(?P<y1>{_Y})?)?{_DASH}(?P<d2>{_D})\."
+    ("num_range", rf"\b(?P<d1>{_D})\.(?:(?P<n1>[01]?\d)\.(?P<y1>{_Y})?)?(?:{_DASH}|{_AND})(?P<d2>{_D})\."
                   rf"(?P<n2>[01]?\d)\.(?:(?P<y2>{_Y})|(?P<yy2>\d\d)\b)?"),
+    # typed with spaces, "vom 18. bis 19. 5. 2022": only with its year, else "Platz 3. 4." would be a date
+    ("num_range_spaced", rf"\b(?P<d1>{_D})\.{_DASH}(?P<d2>{_D})\.\s(?P<n2>[01]?\d)\.\s?(?P<y2>{_Y})"),
     ("en_cross", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?{_DASH}(?P<m2>{_MONTH})\s*(?P<d2>{_D})"
                  rf"(?:st|nd|rd|th)?(?:,?\s*(?P<y2>{_Y}))?"),
     ("en_range", rf"\b(?P<m2>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?{_SEP}(?P<d2>{_D})(?:st|nd|rd|th)?\b"
@@ -61,11 +65,20 @@ _PATTERNS: list[tuple[str, str]] = [
     ("en_drange", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?{_SEP}(?P<d2>{_D})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})"
                   rf"(?:,?\s*(?P<y2>{_Y}))?"),
     ("de_single", rf"\b(?P<d1>{_D})\.\s*(?P<m1>{_MONTH})(?:\s*(?P<y1>{_Y}))?"),
+    ("num_single_spaced", rf"\b(?P<d1>{_D})\.\s(?P<n1>[01]?\d)\.\s?(?P<y1>{_Y})"),
     ("num_single", rf"\b(?P<d1>{_D})\.(?P<n1>[01]?\d)\.(?:(?P<y1>{_Y})|(?P<yy1>\d\d)\b)?(?![\d.])"),
     ("en_single", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s*(?P<y1>{_Y}))?"),
     ("en_dsingle", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})(?:,?\s*(?P<y1>{_Y}))?"),
 ]  # fmt: skip
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+# what each kind of pattern needs in the text, tested once per text: a month name, "dd.mm", "yyyy-mm-dd"
+_NEEDS = {"iso": "iso", "num_range": "numeric", "num_range_spaced": "numeric", "num_single_spaced": "numeric"}
+_NEEDS |= {"num_single": "numeric"}
+_HAS = {
+    "month": re.compile(rf"(?<![^\W\d_]){_MONTH}", re.IGNORECASE),
+    "numeric": re.compile(r"\d\.\s?[01]?\d\."),
+    "iso": re.compile(r"\d-[01]\d-"),
+}
 _WEEKDAY_BEFORE = re.compile(
     r"\b(?P<wd>" + "|".join(WEEKDAYS) + r")\s*,?\s*(?:den|dem|am|the)?\s*$", re.IGNORECASE
 )
@@ -132,14 +145,22 @@ def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=4096)
 def find_dates(text: str) -> tuple[DateMention, ...]:
     """All date phrases in `text`, in order; where phrases overlap, the earliest-listed pattern wins.
 
     Cached: several layers ask about the same sentence."""
+    if not _DIGIT.search(text):
+        return ()  # every date phrase has a digit
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
+    present = {need: bool(rx.search(text)) for need, rx in _HAS.items()}
     for kind, rx in _COMPILED:
+        if not present[_NEEDS.get(kind, "month")]:
+            continue
         for m in rx.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
@@ -168,12 +189,17 @@ def infer_year(month: int, day: int, ref: date) -> int:
     return best
 
 
-def resolve(m: DateMention, ref: date | None) -> tuple[date, date] | None:
-    """(start, end) of the mention; None when no year is written and there is no reference date."""
+def resolve(m: DateMention, ref: date | None, year: int | None = None) -> tuple[date, date] | None:
+    """(start, end) of the mention; None when no year is written and there is no reference date.
+
+    `year` is the year the context gives a year-less date ("Die Ausgabe 2024 … vom 18. bis 21. Juni");
+    without it the year closest to `ref` is taken."""
     y2 = m.y2 if m.is_range else None
     y1 = m.y1
     if y1 is None and y2 is not None:
         y1 = y2 - 1 if m.m1 > (m.m2 or m.m1) else y2  # "28. Dezember bis 2. Januar 2021"
+    if y1 is None and year is not None:
+        y1 = year
     if y1 is None:
         if ref is None:
             return None
@@ -190,11 +216,11 @@ def resolve(m: DateMention, ref: date | None) -> tuple[date, date] | None:
     return (start, end) if end is not None else None
 
 
-def weekday_mismatch(m: DateMention, ref: date | None) -> str | None:
+def weekday_mismatch(m: DateMention, ref: date | None, year: int | None = None) -> str | None:
     """A warning when the weekday written before a date is not that date's weekday."""
     if not m.weekday:
         return None
-    span = resolve(m, ref)
+    span = resolve(m, ref, year)
     if span is None:
         return None
     written = WEEKDAYS[m.weekday.lower()]
@@ -205,6 +231,68 @@ def weekday_mismatch(m: DateMention, ref: date | None) -> str | None:
         f"weekday mismatch: '{m.weekday} … {m.text}' but {span[0].isoformat()} is a "
         f"{WEEKDAY_NAMES_EN[actual]}"
     )
+
+
+# A year standing alone ("Die Ausgabe 2024", "The 2024 Annual Conference"), not a count ("2.024") or a span
+LONE_YEAR = re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)(?!\d|[.,]\d)")
+# ... and not one that names another time: "seit 2007", "bis 2030", "wie schon 2019", "than in 2019"
+_OTHER_TIME = re.compile(
+    r"\b(?:seit|since|bis|until|ab|vor|nach|by|before|after|wie|as|than|als|Vorjahr|zuletzt|last)"
+    r"(?:\s+(?:schon|bereits|in|im|dem|the|Jahr|year))*\s*$",
+    re.IGNORECASE,
+)
+
+
+def year_in_sentence(text: str, mention: DateMention) -> int | None:
+    """The year a sentence gives its year-less date: the standalone year nearest to it."""
+    taken = [(d.start, d.end) for d in find_dates(text)]
+    years = [
+        (abs(m.start() - mention.start), int(m.group(1)))
+        for m in LONE_YEAR.finditer(text)
+        if not any(s <= m.start() < e for s, e in taken) and not _OTHER_TIME.search(text[: m.start()])
+    ]
+    return min(years)[1] if years else None
+
+
+# A press release saying when it was issued: "Das teilte das Ministerium am Freitag, 3. Mai 2019, in Kiel
+# mit", "…, gab der Verband am 3.5.2019 bekannt", "the city announced on May 3, 2019"
+_RELEASE = re.compile(
+    r"\b(?:teilte|teilten|gab|gaben)\b[^.;]{0,80}?\bam\s+(?:(?P<wd>" + _WD + r")\s*,?\s*)?(?:de[nm]\s+)?"
+    r"(?P<date>[\w. ]{2,22}?\d{4})\b[^;]{0,60}?\b(?:mit|bekannt)\b|"
+    r"\b(?:announced|said in a (?:statement|press release))\s+on\s+(?:" + _WD + r"\s*,?\s*)?"
+    r"(?P<date_en>[A-Z][a-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})",
+    re.IGNORECASE,
+)
+
+
+# A press release's dateline: "München, 19. November 2013. Weit über 200 …", "(Kiel, May 3, 2019) — …"
+_DATELINE = re.compile(
+    r"^\(?[A-ZÄÖÜ][\w./ -]{1,40},\s*(?:den\s+)?(?P<date>[\w., ]{2,22}?\d{4})\)?\s*[.:–—-]\s"
+)
+
+
+def dateline_date(text: str) -> tuple[date, int] | None:
+    """The date of a dateline opening `text`, and where the dateline ends."""
+    m = _DATELINE.match(text)
+    found = next((d for d in find_dates(m.group("date")) if d.y1), None) if m else None
+    day = _safe_date(found.y1, found.m1, found.d1) if m and found and found.y1 else None
+    return (day, m.end()) if m and day else None
+
+
+def release_date(texts: Sequence[str]) -> date | None:
+    """The date a press release says it was issued on, with its year written: in its dateline (the
+    first text) or in a sentence saying who announced it when."""
+    opening = dateline_date(texts[0]) if texts else None
+    if opening:
+        return opening[0]
+    for text in texts:
+        m = _RELEASE.search(text)
+        if m:
+            raw = m.group("date") or m.group("date_en")
+            found = next((d for d in find_dates(raw) if d.y1), None)
+            if found and found.y1:
+                return _safe_date(found.y1, found.m1, found.d1)
+    return None
 
 
 def parse_date_text(text: str, ref: date | None = None) -> date | None:

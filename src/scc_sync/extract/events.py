@@ -14,13 +14,18 @@ from datetime import date, timedelta
 from typing import Any
 
 from scc_sync.extract.dates import (
+    LONE_YEAR,
     DateMention,
+    dateline_date,
     find_dates,
     find_weekdays,
     resolve,
     resolve_weekday,
     weekday_mismatch,
+    year_in_sentence,
 )
+from scc_sync.extract.evidence import event_nouns, weigh
+from scc_sync.extract.formats import detect_format, has_format
 from scc_sync.extract.numbers import CountMention, find_counts
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -72,66 +77,30 @@ _EVENT_VERB = re.compile(
 )
 _RECAP_VERB = re.compile(
     r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
-    r"wurde \w+ abgehalten|gathered|attended)\b",
+    r"wurde \w+ abgehalten|gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte\w*|"
+    r"begrüßte\w*|diskutierten|lockte\w*|zählte\w*|came|met|drew|welcomed|attracted)\b",
     re.IGNORECASE,
 )
 _NEXT = re.compile(
     r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
-    r"will return|returns)\b",
+    r"will return|returns)\b"
+    # "am kommenden Dienstag", "next week": a time, not the next edition
+    r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
+    r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
+    r"month|months|weekend)\b)",
     re.IGNORECASE,
 )
 _ANAPHORIC = re.compile(
     r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
     r"Again|There)\b[\s,]"
 )
+# an organisation's size ("vertritt rund 1.500 Stadtwerke", "its 2,000 members"), not an event's; a
+# genitive such as "Delegierte der Mitgliedskommunen" is no size
 _NOT_EVENT_CONTEXT = re.compile(
-    r"\b(?:vertritt|vertreten|Mitglied\w*|Beschäftigt\w*|Mitarbeit\w*|employ\w*|"
-    r"members?|represents?|Einwohner\w*|Kunden|customers)\b",
+    r"\b(?:vertritt|vertreten|represents?|employ\w*)\b|\d\s+(?:[\w-]+\s+)?(?:Mitglied\w*|Beschäftigt\w*|"
+    r"Mitarbeit\w*|Einwohner\w*|Kunden|members?|customers)\b",
     re.IGNORECASE,
 )
-_FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
-    (
-        "hybrid",
-        re.compile(
-            r"\bhybrid(?:e[nrsm]?)?\s+(?:\w+\s+)?(?:Veranstaltung|Format|Event|Konferenz|Kongress|"
-            r"Edition|Messe|Tagung|statt|abgehalten|durchgeführt|event|conference|format|"
-            r"edition|summit)|\bHybrid(?:veranstaltung|format|event|konferenz|-\w+)|"
-            r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
-            r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "online",
-        re.compile(
-            r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+"
-            r"(?:statt|abgehalten|übertragen|gestreamt|"
-            r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
-            r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
-            r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
-            r"(?:Konferenz|Veranstaltung|"
-            r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
-            r"\b(?:held|took place|takes place|will take place|"
-            r"was held|is held|hosted|went|goes|run|ran)\s+(?:\w+\s+){0,2}?(?:online|virtually|digitally)\b|"
-            r"\bvirtual (?:event|conference|edition|summit|format|convention)\b|\bonline-only\b|"
-            r"\bfully (?:online|virtual)\b|\bOnline-Format\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "in-person",
-        re.compile(
-            r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
-            r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
-            r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)|"
-            # being there ("vor Ort erleben", "48 Stunden lang vor Ort"); a bare „vor Ort“ means "locally"
-            r"\bvor Ort (?:zu )?(?:erleben|erlebt|mitzuerleben|miterleben|dabei|teilnehmen|mitmachen|"
-            r"mitzumachen|ausprobieren|auszuprobieren|besichtigen|kennenlernen|kennenzulernen)\b|"
-            r"\b(?:Stunden|Tage|Nächte|Wochenende)\s+(?:lang\s+)?vor Ort\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
 _CITIES = (
     "Berlin|Hamburg|München|Köln|Frankfurt am Main|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dortmund|Essen|"
     "Bremen|Dresden|Hannover|Nürnberg|Duisburg|Bochum|Wuppertal|Bielefeld|Bonn|Münster|Mannheim|Karlsruhe|"
@@ -164,16 +133,6 @@ _VENUE_WORD = re.compile(
     r"(?:center|centre|centrum|congress|kongresszentrum|messe|hotel|halle|arena|saal|palast|palais|"
     r"rathaus|kraftwerk|wasserwerk|station|cube|hub\d*|forum|zentrum|expo|fira|theater|"
     r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
-    re.IGNORECASE,
-)
-# People gathering somewhere: a physical event even when no format word is written
-_GATHER = re.compile(
-    r"\b(?:kamen|kommen|trafen sich|treffen sich|versammelten sich|zusammengekommen|gathered|came to|"
-    r"met at|met in)\b[^.]*?\b(?:in|im|ins|nach|at|to)\s+(?:die\s+|der\s+|den\s+|the\s+)?[A-ZÄÖÜa-z]\w*|"
-    r"\b(?:in|im|ins)\s+(?:die\s+|der\s+|den\s+)?[A-ZÄÖÜ][\w\s-]{0,40}?\s+(?:zusammen|kamen|kam)\b",
-)
-_REMOTE = re.compile(
-    r"\b(?:online|digital(?:e[nrsm]?)?|virtuell\w*|virtual(?:ly)?|livestream\w*|stream\w*|remote)\b",
     re.IGNORECASE,
 )
 _PREVIOUS = re.compile(
@@ -269,7 +228,11 @@ _NUMBER_WORD = re.compile(
 
 def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
     out = []
-    for rx in (_DAY_OF, _OF_BODY, _HEAD_FIRST):
+    genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
+    low = s.text.lower() if genitive else ""
+    day_of = genitive and any(w in low for w in ("tag", "nacht", "woche", "day", "week", "night"))
+    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, True))
+    for rx in [rx for rx, possible in shapes if possible]:
         for m in rx.finditer(s.text):
             name = _clean_name(m.group("name"))
             if name and not _CITY_END.search(name):
@@ -358,17 +321,44 @@ def best_event_name(sents: Sequence[Sentence], mentions: list[NameMention]) -> s
     return titled[0] if titled else max((n for _, n in ranked), key=[n for _, n in ranked].count)
 
 
+def edition_year(mentions: list[NameMention], sents: Sequence[Sentence], name: str | None) -> int | None:
+    """The year the page gives its event ("Kommunale 2015"): the headline's, else the earliest written."""
+    if not name:
+        return None
+    key = name_key(name)
+
+    def same(other: str) -> bool:  # "Demo Day 2025" dates the "DigitalService Demo Day"
+        return other == key or (" " in other and other in key) or (" " in key and key in other)
+
+    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and same(name_key(m.name))]
+    if not years:
+        return _year_before_name(sents, name)
+    return next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
+
+
+# a year and a title-case run right before a name: "The 2024 National Association of Counties (NACo) …"
+_YEAR_RUN = re.compile(r"\b((?:19|20)\d\d)\s+(?:(?:[A-ZÄÖÜ][\w&.'’-]*|of|for|and|&|\([A-Z]+\))\s+){0,6}$")
+
+
+def _year_before_name(sents: Sequence[Sentence], name: str) -> int | None:
+    """'The 2022 Water Summit', 'The 2024 National Association of Counties (NACo) Annual Conference'."""
+    rx = name_rx(name)
+    for s in sents:
+        for m in rx.finditer(s.text):
+            run = _YEAR_RUN.search(s.text, max(0, m.start() - 120), m.start())
+            if run:
+                return int(run.group(1))
+    return None
+
+
 def other_edition_sentences(
     mentions: list[NameMention], sents: Sequence[Sentence], name: str | None
 ) -> tuple[set[int], set[int]]:
     """(later, earlier): sentences naming the event with a later or an earlier year than the page's."""
-    if not name:
+    base = edition_year(mentions, sents, name)
+    if not name or base is None:
         return set(), set()
     key = name_key(name)
-    years = [(m.year, sents[m.sentence].kind) for m in mentions if m.year and name_key(m.name) == key]
-    if not years:
-        return set(), set()
-    base = next((y for y, kind in years if kind in ("title", "kicker", "lead")), min(y for y, _ in years))
     later = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year > base}
     earlier = {m.sentence for m in mentions if m.year and name_key(m.name) == key and m.year < base}
     return later, earlier
@@ -382,39 +372,12 @@ def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
     found: set[int] = set()
     for i, s in enumerate(sents):
         if _NEXT.search(s.text) and (
-            find_dates(s.text) or _has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
+            find_dates(s.text) or has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
         ):
             found.add(i)
             if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
                 found.add(i + 1)
     return found
-
-
-def _has_format(text: str) -> bool:
-    return any(rx.search(text) for _, rx in _FORMATS)
-
-
-# "Nach zwei digitalen Ausgaben fand die Tagung wieder in Präsenz statt": the online words are the past
-_BACK_IN_PERSON = re.compile(
-    r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE
-)
-
-
-def _formats_in(text: str) -> set[EventFormat]:
-    found = {fmt for fmt, rx in _FORMATS if rx.search(text)}
-    if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
-        return {"in-person"}
-    return found
-
-
-def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat | None:
-    """The written format; with `gathering`, people meeting at a place count as being there."""
-    seen = {fmt for t in texts for fmt in _formats_in(t)}
-    if gathering and "hybrid" not in seen and any(_GATHER.search(t) and not _REMOTE.search(t) for t in texts):
-        seen.add("in-person")  # with a stream elsewhere on the page this makes the event hybrid
-    if "hybrid" in seen or {"online", "in-person"} <= seen:
-        return "hybrid"
-    return next(iter(seen), None)
 
 
 _CITY_ADJ_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+er\s+[A-ZÄÖÜ][a-zäöüß]+$")
@@ -482,16 +445,36 @@ class DatedMention:
     mention: DateMention
     span: tuple[date, date]
     sentence: int
+    guessed_year: bool = False  # the year came from the page or the reference date, not the sentence
 
 
-def dated_mentions(sents: Sequence[Sentence], ref: date | None) -> list[DatedMention]:
+def dated_mentions(
+    sents: Sequence[Sentence], ref: date | None, page_year: int | None = None
+) -> list[DatedMention]:
+    """Every date with its days; a year-less date takes the year its sentence names, else the page's
+    year for its event, else the year closest to `ref`."""
     out = []
     for i, s in enumerate(sents):
+        dateline = dateline_date(s.text) if s.kind in ("lead", "text") else None
         for m in find_dates(s.text):
-            span = resolve(m, ref)
+            if dateline and m.start < dateline[1]:
+                continue  # "München, 19. November 2013. …": when the report was written
+            own = m.y1 or m.y2 or year_in_sentence(s.text, m)
+            span = resolve(m, ref, own or page_year)
             if span:
-                out.append(DatedMention(m, span, i))
+                out.append(DatedMention(m, span, i, guessed_year=not own))
     return out
+
+
+def after_event(d: DatedMention, span: tuple[date, date]) -> DatedMention:
+    """A next edition's year-less date ("die nächste Ausgabe am 18. Oktober") falls after the event."""
+    if not d.guessed_year:
+        return d
+    for year in (span[1].year, span[1].year + 1):
+        moved = resolve(d.mention, None, year)
+        if moved and moved[0] > span[1]:
+            return DatedMention(d.mention, moved, d.sentence, guessed_year=True)
+    return d
 
 
 # "Zu dem zweitägigen Treffen, das bis Freitag dauert": a length in days makes one weekday a span
@@ -525,6 +508,16 @@ def weekday_mentions(sents: Sequence[Sentence], published: date) -> list[DatedMe
     return out
 
 
+def _headline_year(sents: Sequence[Sentence]) -> int | None:
+    """A year the headline stands by ("Rückblick 2023: …"), for dates the text writes without one."""
+    for s in sents:
+        if s.kind == "title":
+            m = LONE_YEAR.search(s.text)
+            if m:
+                return int(m.group(1))
+    return None
+
+
 def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | None:
     """The publication date, else the first fully written date in the text."""
     if published:
@@ -550,9 +543,35 @@ _RESCHEDULED = re.compile(
 )
 
 
+# a deadline, not the event: "Anmeldeschluss ist der 28. März", "early-bird rates end Oct. 1"
+_DEADLINE = re.compile(
+    r"\b(?:Anmeldeschluss|Anmeldefrist|Einsendeschluss|Bewerbungsschluss|Meldeschluss|Frist|Deadline|"
+    r"early[- ]bird|register(?:ed)? by|registration (?:closes|ends|deadline)|rates? (?:end|expire)s?|"
+    r"(?:anmelden|Anmeldung|bewerben|Bewerbung)\w* (?:bis|bis zum|until))\b[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def is_deadline(d: DatedMention, sents: Sequence[Sentence]) -> bool:
+    return bool(_DEADLINE.search(sents[d.sentence].text[: d.mention.start]))
+
+
 def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
     """'ursprünglich für den 22. bis 24. Februar geplant': the dates of a postponed plan."""
     return bool(_ORIGINAL.search(sents[d.sentence].text[: d.mention.start]))
+
+
+# "who ended her presidency on November 18": a person's term, not the event, ends or begins
+_ABOUT_A_PERSON = re.compile(
+    r"\b(?:presidency|term|tenure|Amtszeit|Amt|Vorsitz|Präsidentschaft|retire\w*|Ruhestand)\b", re.IGNORECASE
+)
+
+
+def _names_a_gathering(text: str, name: str | None) -> bool:
+    """A gathering of any name ("annual business meeting", "Breitbandgespräch"), but not another event
+    named in title case ("July 13-14 Virtual Meeting" beside the conference the page is about)."""
+    key = name_key(name) if name else ""
+    return any(" " not in noun or not noun.istitle() or name_key(noun) in key for noun in event_nouns(text))
 
 
 def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) -> float:
@@ -562,7 +581,8 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
         score += 3
     if name and name_rx(name).search(text):
         score += 3
-    if _EVENT_VERB.search(text) or _EVENT_WORD.search(text):
+    gathering = _EVENT_WORD.search(text) or _names_a_gathering(text, name)
+    if gathering or (_EVENT_VERB.search(text) and not _ABOUT_A_PERSON.search(text)):
         score += 2
     if re.search(r"\b(?:vom|from|zwischen|between)\s*$", text[: d.mention.start]):
         score += 1
@@ -685,9 +705,8 @@ def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, C
 
 def _jsonld_event(objs: list[dict[str, Any]]) -> dict[str, Any] | None:
     for obj in objs:
-        types = {
-            str(t) for t in (obj.get("@type") if isinstance(obj.get("@type"), list) else [obj.get("@type")])
-        }
+        declared = obj.get("@type")
+        types = {str(t) for t in (declared if isinstance(declared, list) else [declared])}
         if any(t.endswith("Event") for t in types) and obj.get("name"):
             return obj
     return None
@@ -736,32 +755,34 @@ def analyse_event(
     sents: Sequence[Sentence], published: date | None, jsonld: list[dict[str, Any]]
 ) -> EventAnalysis:
     result = EventAnalysis()
+    event_nouns.cache_clear()  # a cache for this page's sentences only: no page is seen twice
     ref = reference_date(published, sents)
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)
     later, earlier = other_edition_sentences(mentions, sents, name)
     next_idx = next_edition_sentences(sents) | later
     result.next_sentences = next_idx
-    dated = dated_mentions(sents, ref)
+    page_year = edition_year(mentions, sents, name) or (None if published else _headline_year(sents))
+    dated = dated_mentions(sents, ref, page_year)
     for d in dated:
-        warning = weekday_mismatch(d.mention, ref)
+        warning = weekday_mismatch(d.mention, None, d.span[0].year)
         if warning and warning not in result.warnings:
             result.warnings.append(warning)
     current = [i for i in range(len(sents)) if i not in next_idx and i not in earlier]
     original = [d for d in dated if is_original_date(d, sents)]
-    span = pick_span([d for d in dated if d.sentence in current and d not in original], sents, name)
+    candidates = [d for d in dated if d.sentence in current and d not in original]
+    span = pick_span([d for d in candidates if not is_deadline(d, sents)], sents, name)
     if span is None and published is not None:  # no date written: "am Donnerstag", "bis Freitag"
         by_weekday = weekday_mentions(sents, published)
         span = pick_span([d for d in by_weekday if d.sentence in current], sents, name)
         dated += by_weekday
-    next_span = pick_span([d for d in dated if d.sentence in next_idx], sents, None) or next(
-        (d.span for d in dated if d.sentence in next_idx), None
-    )
+    next_dated = [after_event(d, span) if span else d for d in dated if d.sentence in next_idx]
+    next_span = pick_span(next_dated, sents, None) or next((d.span for d in next_dated), None)
     counts, count_warnings = merge_counts(counts_in(sents, _this_edition(sents, current, span)))
     cur_texts = [sents[i].text for i in current]
     fmt = detect_format(cur_texts, gathering=True)
     ld = _jsonld_event(jsonld)
-    recap = any(_RECAP_VERB.search(t) for t in cur_texts)
+    recap = span is None and next_span is not None and any(_RECAP_VERB.search(t) for t in cur_texts)
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
         fmt = fmt or detect_format([sents[i].text for i in next_idx])
@@ -774,19 +795,25 @@ def analyse_event(
         if ld_start:
             span = (ld_start, ld_end or ld_start)
         fmt = _ld_format(ld) or fmt
-    elif not _is_about_event(sents, name, span, counts, fmt, mentions):
-        return result
-    named = [t for t in cur_texts if name and name_rx(name).search(t)]
     dating = {sents[d.sentence].text for d in dated if span and d.span == span}  # where its dates are
-    placing = [t for t in cur_texts if t in named or t in dating or _EVENT_VERB.search(t)]
-    body = [
-        _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
-    ]
-    location = (
-        (_ld_location(ld) if ld else None)
-        or detect_location(placing, name, body)
-        or _dateline_place([sents[i] for i in current], name)
-    )
+    location = None
+    if fmt is None:  # a venue stands for the format; otherwise it is looked for only on an event page
+        location = _locate(sents, current, dating, name, ld)
+        fmt = "in-person" if location and not ld else None
+    if ld is None:
+        evidence = weigh(
+            sents,
+            current,
+            dated=span is not None,
+            attended=bool(counts),
+            setting=bool(fmt or location),
+            names={m.sentence: m.name for m in reversed(mentions)},
+        )
+        if not evidence.is_event:
+            return result
+        name = name or evidence.noun
+    if location is None:
+        location = _locate(sents, current, dating, name, ld)
     result.event = EventFacts(
         name=name or "",
         start=span[0] if span else None,
@@ -809,11 +836,35 @@ def analyse_event(
     return result
 
 
+def _locate(
+    sents: Sequence[Sentence],
+    current: list[int],
+    dating: set[str],
+    name: str | None,
+    ld: dict[str, Any] | None,
+) -> str | None:
+    """Where the event is: JSON-LD's place, else a venue or town in the sentences that name it, date it or
+    say it happens, else an agency dateline's place."""
+    cur_texts = [sents[i].text for i in current]
+    rx = name_rx(name) if name else None
+    placing = [t for t in cur_texts if (rx and rx.search(t)) or t in dating or _EVENT_VERB.search(t)]
+    body = [
+        _without_previous(t) for i in current if sents[i].kind == "text" and (t := sents[i].text) in placing
+    ]
+    return (
+        (_ld_location(ld) if ld else None)
+        or detect_location(placing, name, body)
+        or _dateline_place([sents[i] for i in current], name)
+    )
+
+
 def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:
     """'Berlin (dpa) - … beim Digital-Gipfel …': an agency reports from where the event it names is."""
     opening = next((s for s in sents if s.kind in ("lead", "text")), None)
-    m = DATELINE.match(opening.text) if opening else None
-    return m.group("place") if m and name and name_rx(name).search(opening.text) else None
+    if opening is None or not name:
+        return None
+    m = DATELINE.match(opening.text)
+    return m.group("place") if m and name_rx(name).search(opening.text) else None
 
 
 def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:
@@ -831,31 +882,6 @@ def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[dat
     return out
 
 
-def _is_about_event(
-    sents: Sequence[Sentence],
-    name: str | None,
-    span: tuple[date, date] | None,
-    counts: dict[str, Count],
-    fmt: EventFormat | None,
-    mentions: list[NameMention],
-) -> bool:
-    """An event page names its event prominently (or twice) and gives its dates, counts or format."""
-    if not name:
-        return False
-    key = name_key(name)
-    first_text = next((s.block for s in sents if s.kind == "text"), None)
-    prominent = any(
-        name_key(m.name) == key
-        and (
-            sents[m.sentence].kind in ("title", "kicker", "lead")
-            or (sents[m.sentence].block == first_text and find_dates(sents[m.sentence].text))
-        )
-        for m in mentions
-    )  # the headline, or the opening paragraph with the dates (a lead without a lead's markup)
-    repeated = len({m.sentence for m in mentions if key in name_key(m.name)}) >= 2
-    return (prominent or repeated) and bool(span or counts or fmt)
-
-
 def _next_event(
     sents: Sequence[Sentence],
     next_idx: set[int],
@@ -870,7 +896,7 @@ def _next_event(
     )
     same = own and name and name_key(name) in name_key(own)
     return EventFacts(
-        name=name if same or not own else own,
+        name=(name if same or not own else own) or "",
         start=span[0] if span else None,
         end=span[1] if span else None,
         format=detect_format(texts),

@@ -89,41 +89,110 @@ _QUAL = "(?i:" + "|".join(f"(?P<q_{name}>{rx})" for name, rx in QUALIFIERS) + ")
 KINDS: dict[str, str] = {
     "participants": r"(?:[A-ZÄÖÜ][a-zäöüß]+-?)?(?:Teilnehm|teilnehm|Besucher|besucher)\w*(?:[*:_/]innen)?|"
     r"[A-ZÄÖÜ][a-zäöüß]+gäste|Teilnehm\w*(?:[*:_/]innen)?|Besucher\w*(?:[*:_/]innen)?|Gäste|Gästen|"
-    r"Zuschauer\w*(?:[*:_/]innen)?|Zuhörer\w*(?:[*:_/]innen)?|participants?|attendees?|"
-    r"visitors?|delegates?|registrants?|Delegierten?|Gäste|Gästen",
+    r"Zuschauer\w*(?:[*:_/]innen)?|Zuhörer\w*(?:[*:_/]innen)?|(?i:participants?|attendees?|"
+    r"visitors?|delegates?|registrants?)|Delegierten?|Gäste|Gästen",
     "speakers": r"Redner\w*(?:[*:_/]innen)?|Referent\w*(?:[*:_/]innen)?|Referierende\w*|"
     r"Sprecher\w*(?:[*:_/]innen)?|"
     r"Speaker\w*(?:[*:_/]innen)?|Vortragende\w*|Panelist\w*(?:[*:_/]innen)?|"
-    r"Keynote-?Speaker\w*|speakers?|presenters?|panell?ists?",
+    r"Keynote-?Speaker\w*|(?i:speakers?|presenters?|panell?ists?)",
     "exhibitors": r"(?:[A-ZÄÖÜ][a-zäöüß]+-?)?(?:Aussteller|aussteller)\w*(?:[*:_/]innen)?|Ausstellende\w*|"
-    r"exhibitors?",
+    r"(?i:exhibitors?|vendors|exhibits)",
     "partners": r"Partner(?:innen|n|organisationen|unternehmen)?(?:[*:_/]innen)?|partners?|"
     r"Kooperationspartner\w*",
 }
-# People in general: participants only where the sentence says they came, met or took part
+# People in general: participants only where the sentence says they came, met or took part. German
+# nouns for people are an open class, so they are known by their endings ("Mobilitätsfachleute",
+# "Stadtrepräsentantinnen", "Gemeindeverantwortliche", "Akteure", "Kommunalpolitiker"); the things with
+# such endings that turn up next to numbers are named.
+_NOT_PEOPLE = (
+    r"(?:Länder|Zimmer|Meter|Kilometer|Liter|Container|Computer|Rechner|Bücher|Bilder|Felder|Gelder|Lieder|"
+    r"Dächer|Häuser|Räder|Wörter|Teller|Varianten|Prozent|Wochenende|Dutzende|Euro|Mitglieder|September|"
+    r"Oktober|October|November|Dezember|December|Center|Number|Quadratmeter)n?\b"
+)
+_DE_PEOPLE = (
+    rf"(?!{_NOT_PEOPLE})[A-ZÄÖÜ][a-zäöüß]{{2,}}(?:(?:er|ant|ent|eur|ist)(?:innen|en|e|n)?|"
+    r"(?:ierte|ende|liche|tragte|stellte|ordnete|dienstete)n?|leute|kräfte|räte|gäste)(?:[*:_/]innen)?"
+)
 _GENERIC_PEOPLE = (
-    r"Menschen|Personen|Leute|Fachleute|Expert(?:inn)?en|Expert\w*[*:_/]innen|Interessierte\w*|"
-    r"Bürgerinnen und Bürger|Bürger\w*[*:_/]innen|Studierende|Student(?:inn)?en|Schülerinnen und Schüler|"
-    r"Entscheider\w*|Fachkräfte|Unternehmerinnen und Unternehmer|Unternehmer|Vertreterinnen und Vertreter|"
-    r"people|professionals|experts|decision[- ]makers|students|residents|citizens"
+    r"Menschen|Personen|Leute|Expert(?:inn)?en|Expert\w*[*:_/]innen|Interessierte\w*|"
+    rf"Bürgerinnen und Bürger|Bürger\w*[*:_/]innen|{_DE_PEOPLE}|"
+    r"people|professionals|experts|decision[- ]makers|students|residents|citizens|officials|leaders|"
+    r"executives|managers|representatives|practitioners|stakeholders|mayors|council(?:l)?ors|"
+    r"commissioners|guests|planners|engineers|researchers|policy ?makers|staff"
 )
 _ATTENDED = re.compile(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
-    r"versammelten|diskutierten|tüftelten|informierten|tauschten|nutzten|erlebten|strömten|pilgerten|"
-    r"came|attended|joined|gathered|met|took part|turned out|flocked)\b",
+    r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
+    r"pilgerten|begrüßt\w*|erschienen|came|attended|joined|gathered|met|took part|turned out|flocked|"
+    r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|drawing|drew|draws|"
+    r"attract\w*|lockte\w*|"
+    r"(?:are|were) (?:in|at) [A-Z])",
     re.IGNORECASE,
 )
-_KIND = "|".join(f"(?P<k_{name}>{rx})" for name, rx in KINDS.items()) + f"|(?P<k_people>{_GENERIC_PEOPLE})"
-# qualifier? number +? up to two lower-case words (adjectives: "hochkarätige", "registered") kind
-_COUNT_RX = re.compile(
-    rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?:(?P<num>{NUMBER})|(?P<word>{WORD_NUMBER}))(?P<plus>\+)?\s+"
-    rf"(?:[a-zäöüß][\w\-äöüß]*\s+){{0,2}}(?:{_KIND})\b"
+# Companies and bodies: exhibitors where the sentence shows them presenting, partners where it names them so
+_ORGS = (
+    r"Unternehmen|Firmen|Vereine|Institutionen|Organisationen|Verbände|Verbänden|Betriebe|Hersteller|"
+    r"Anbieter|Start-?ups|Hochschulen|companies|organi[sz]ations|firms|institutions|businesses"
 )
-# "Teilnehmerzahl von rund 3.000", "number of attendees: 5,000"
+_AS_PARTNERS = re.compile(r"\bals\b[^.;]{0,40}[Pp]artner|\bas (?:\w+ )?(?:partners|sponsors)\b")
+_PRESENTING = re.compile(
+    r"Aussteller|Ausstellung|[Mm]esse|\bStand\b|Ständen|\bstellten\b[^.;]*\b(?:vor|aus)\b|präsentierten|"
+    r"zeigten|exhibit|booths?|showcased|trade show"
+)
+_KIND = (
+    "|".join(f"(?P<k_{name}>{rx})" for name, rx in KINDS.items())
+    + f"|(?P<k_people>{_GENERIC_PEOPLE})|(?P<k_orgs>{_ORGS})"
+)
+
+
+def _count_rx(word_number: str) -> re.Pattern[str]:
+    """qualifier? number +? up to two lower-case words (adjectives: "hochkarätige", "registered") kind"""
+    return re.compile(
+        rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?:(?P<num>{NUMBER})|(?P<word>{word_number}))(?P<plus>\s?\+)?\s+"
+        rf"(?P<between>(?:[a-zäöüß][\w\-äöüß]*\s+){{0,2}})(?:{_KIND})(?![\wäöüß])"
+    )
+
+
+_COUNT_RX = _count_rx(WORD_NUMBER)
+_DIGIT = re.compile(r"\d")
+_DIGIT_COUNT_RX = _count_rx("(?!)")  # most sentences have no number words: a lighter pattern for them
+# number words of at least ten ("zwanzig", "dreihundert", "fifteen", "two thousand")
+_TEN_OR_MORE_WORD = re.compile(
+    r"zehn|elf|zwölf|zig|ßig|hundert|tausend|dutzend|ten\b|eleven|twelve|teen|ty\b|hundred|thousand|dozen",
+    re.IGNORECASE,
+)
+# "die 1.615 Connecting through Cycling Teilnehmenden": a name between the number and the participants
+_NAMED_RX = re.compile(
+    rf"\b(?:die|den|der|the)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})\s+(?:[\w-]+\s+){{1,4}}?"
+    r"(?:Teilnehm\w*(?:[*:_/]innen)?|participants|attendees)"
+)
+# "more than 1,600 in attendance", "attendance of over 2,000"
+_ATTENDANCE_RX = re.compile(
+    rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?P<plus>\s?\+)?\s+(?:people\s+)?in attendance\b",
+    re.IGNORECASE,
+)
+_ATTENDANCE_OF_RX = re.compile(
+    rf"\battendance (?:of|reached|topped|was)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})", re.IGNORECASE
+)
+# a total for this edition's newcomers is no total: "280 first-time exhibitors", "500 joining us for the
+# first time", "davon 40 Erstaussteller"
+_FIRST_TIMERS = re.compile(r"\b(?:first|new|neue[nr]?|erstmalige[nr]?)\b|^(?:Erst|Neu)", re.IGNORECASE)
+_FOR_THE_FIRST_TIME = re.compile(r"^[^.;,()]{0,40}\b(?:for the first time|zum ersten Mal|erstmals)\b")
+# a year is never a count: "Kommunale 2015 Aussteller", "im Jahr 2019 Besucher"
+_YEAR_BEFORE = re.compile(
+    r"(?:\b(?!(?:Die|Der|Das|Den|Dem|The|Mit|With|Über|Rund|Insgesamt)\b)[A-ZÄÖÜ][\w-]*|"
+    r"\b(?:im|seit|Jahr|year|in|since|bis|of))\s*$"
+)
+_REVERSED_KINDS = (
+    r"Teilnehm|Besucher|Aussteller|Referent|Redner|participant|attendee|visitor|exhibitor|speaker"
+)
+# "Teilnehmerzahl von rund 3.000", "number of attendees: 5,000", "Anzahl der Teilnehmer: 120", "exhibitors
+# (over 900, a record)"
 _REVERSED_RX = re.compile(
-    r"(?P<kind>Teilnehm|Besucher|Aussteller|Referent|Redner|participant|attendee|visitor|exhibitor|speaker)"
-    rf"\w*(?:zahl|zahlen| numbers?| count)\w*\W+(?:\w+\W+){{0,3}}?(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})"
-    r"(?![\d.,]*\s*(?:Prozent|percent|%))",
+    rf"(?:(?P<kind>{_REVERSED_KINDS})\w*(?:zahl|zahlen| numbers?| count)\w*\W+(?:\w+\W+){{0,3}}?|"
+    rf"\b(?:Anzahl|Zahl|number|total)\s+(?:der|of)\s+(?P<kind2>{_REVERSED_KINDS})\w*\s*:?\s*|"
+    rf"(?P<kind3>{_REVERSED_KINDS})\w*\s*\(\s*)"
+    rf"(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?![\d.,]*\s*(?:Prozent|percent|%))",
     re.IGNORECASE,
 )
 _REVERSED_KIND = {
@@ -177,23 +246,93 @@ def _value(m: re.Match[str]) -> int | None:
     return value if value is not None and value >= MIN_WORD_COUNT else None
 
 
+def _kind(m: re.Match[str], sentence: str) -> str | None:
+    """What a number counts: a kind word, people who came, or companies presenting or partnering."""
+    if m.group("k_people"):
+        return "participants" if _ATTENDED.search(sentence) else None
+    if m.group("k_orgs"):
+        rest = sentence[m.end() :]
+        if _AS_PARTNERS.search(rest):
+            return "partners"
+        return "exhibitors" if _PRESENTING.search(sentence) else None
+    return next((k for k in KINDS if m.group(f"k_{k}")), None)
+
+
+def _side_figure(m: re.Match[str], sentence: str, parens: list[tuple[int, int]]) -> bool:
+    """A number that is not this edition's total: in brackets ("(189 Aussteller) im Vergleich …"),
+    of newcomers, of origins ("aus 28 Ländern"), or a year."""
+    if any(a < m.start() < b for a, b in parens):
+        return True
+    counted = m.group(0)[len(m.group(0).rstrip()) :] or m.group(0).split()[-1]
+    if _FIRST_TIMERS.search(m.group("between") or "") or _FIRST_TIMERS.search(counted):
+        return True
+    if _FOR_THE_FIRST_TIME.search(sentence[m.end() :]):
+        return True
+    before = sentence[: m.start()]
+    if re.search(r"\baus\s*$", before):
+        return True
+    raw = m.group("num") or ""
+    qualified = any(m.group(f"q_{name}") for name, _ in QUALIFIERS)
+    return bool(re.fullmatch(r"(?:19|20)\d\d", raw) and not qualified and _YEAR_BEFORE.search(before))
+
+
+def _brackets(sentence: str) -> list[tuple[int, int]]:
+    return [(b.start(), b.end()) for b in re.finditer(r"\([^()]*\)", sentence)]
+
+
 def find_counts(sentence: str) -> list[CountMention]:
-    """Counts of participants, speakers, exhibitors and partners in one sentence."""
+    """Counts of participants, speakers, exhibitors and partners in one sentence, in text order."""
+    words = _TEN_OR_MORE_WORD.search(sentence) is not None
+    if not words and not _DIGIT.search(sentence):
+        return []  # a cheap test first: a count needs a digit or a number word of at least ten
     found: list[CountMention] = []
-    attended = _ATTENDED.search(sentence) is not None
-    for m in _COUNT_RX.finditer(sentence):
+    parens = _brackets(sentence) if "(" in sentence else []
+    for m in (_COUNT_RX if words else _DIGIT_COUNT_RX).finditer(sentence):
         value = _value(m)
-        kind = next((k for k in KINDS if m.group(f"k_{k}")), "participants")
-        if m.group("k_people") and not attended:
+        kind = _kind(m, sentence)
+        if kind is None or value is None or value <= 0 or _side_figure(m, sentence, parens):
             continue
-        if value is not None and value > 0:
-            qualifier = _qualifier(m)
-            if qualifier == "exact" and re.search(r"(?i)dutzend|dozen", m.group("word") or ""):
-                qualifier = "about"  # "zwei Dutzend" is a round figure
-            found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
-    for m in _REVERSED_RX.finditer(sentence):
+        qualifier = _qualifier(m)
+        if qualifier == "exact" and re.search(r"(?i)dutzend|dozen", m.group("word") or ""):
+            qualifier = "about"  # "zwei Dutzend" is a round figure
+        found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
+    low = sentence.lower()
+    other_forms = [
+        (_NAMED_RX, ("teilnehm", "participants", "attendees")),
+        (_ATTENDANCE_RX, ("attendance",)),
+        (_ATTENDANCE_OF_RX, ("attendance",)),
+    ]
+    extra = [
+        (m, "participants")
+        for rx, needs in other_forms
+        if any(n in low for n in needs)
+        for m in rx.finditer(sentence)
+    ]
+    reversed_forms = any(n in low for n in ("zahl", "number", "count", "total", "("))
+    for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
+        kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
+        extra.append((m, _REVERSED_KIND[kind_word.lower()]))
+    for m, kind in extra:
         value = parse_number(m.group("num"))
-        kind = _REVERSED_KIND[m.group("kind").lower()]
-        if value is not None and value > 0 and not any(c.kind == kind for c in found):
+        overlaps = any(c.start <= m.start() < c.start + len(c.text) for c in found)
+        if value is not None and value > 0 and not overlaps:
             found.append(CountMention(kind, Count(value, _qualifier(m)), m.start(), m.group(0)))
-    return found
+    return _without_subgroups(sorted(found, key=lambda c: c.start), sentence)
+
+
+# "more than 1,600 in attendance, including 600 executives", "500 Gäste, darunter 80 Bürgermeister"
+_SUBGROUP = re.compile(
+    r"\b(?:including|among them|of whom|darunter|unter ihnen|inklusive)\s*$", re.IGNORECASE
+)
+
+
+def _without_subgroups(found: list[CountMention], sentence: str) -> list[CountMention]:
+    """Drop a part of a total already counted in the sentence (a part of another kind is that kind's
+    total: "280 Teilnehmer, davon 55 Aussteller")."""
+    kept: list[CountMention] = []
+    for c in found:
+        part = _SUBGROUP.search(sentence[: c.start])
+        if part and any(k.kind == c.kind for k in kept):
+            continue
+        kept.append(c)
+    return kept

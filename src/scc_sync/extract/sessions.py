@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from itertools import takewhile
+from typing import Literal
 
 from scc_sync.extract.text import Sentence
 from scc_sync.models import Session
@@ -121,7 +122,9 @@ def _session_date(
     return (_day_of(heading, dates_of, event) or None) if heading and heading not in block else None
 
 
-def _day_of(s: Sentence, dates_of: DateFinder, event: tuple[date, date] | None) -> date | bool | None:
+def _day_of(
+    s: Sentence, dates_of: DateFinder, event: tuple[date, date] | None
+) -> date | Literal[False] | None:
     """The one event day a sentence names (a date or 'am zweiten Tag'); False when it names none."""
     inside = [d for d, _ in dates_of(s) if event is None or event[0] <= d <= event[1]]
     if len(set(inside)) == 1:
