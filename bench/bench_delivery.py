@@ -37,7 +37,8 @@ from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import SmtpTransport, wire_bytes
-from scc_sync.pipeline import make_transport, run_digest
+from scc_sync.pipeline.deliver import make_transport
+from scc_sync.pipeline.digest import run_digest
 from scc_sync.store import open_store
 from scc_sync.store.items import save_item
 from scc_sync.store.sources import ensure_source

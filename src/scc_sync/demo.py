@@ -25,7 +25,9 @@ from apscheduler.triggers.cron import CronTrigger
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import DEMO_CONFIG, serve_site
 from scc_sync.fetch.http import client_for
-from scc_sync.pipeline import run_digest, run_remind, run_sync
+from scc_sync.pipeline.digest import run_digest
+from scc_sync.pipeline.remind import run_remind
+from scc_sync.pipeline.sync import run_sync
 from scc_sync.store import open_store
 from scc_sync.store.items import list_items
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from scc_sync.store.schema import outbox
 
 if TYPE_CHECKING:
+    from scc_sync.pipeline.sync import SyncReport
     from scc_sync.store import Store
-    from scc_sync.sync import SyncReport
 
 WAITING_STATES = ("queued", "deferred", "sending")
 SYNC_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)

@@ -33,15 +33,19 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Request, Response
 
-from scc_sync import pipeline, scheduler
+from scc_sync import scheduler
 from scc_sync.config import Config, ConfigError, parse_duration
 from scc_sync.fetch.http import HttpClient, client_for
 from scc_sync.logs import job_context
 from scc_sync.metrics import Metrics
-from scc_sync.newsletter.delivery import make_transport
 from scc_sync.newsletter.messages import build_plain_message, message_id
 from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.transports import SendResult, Transport, wire_bytes
+from scc_sync.pipeline.deliver import make_transport, run_retries
+from scc_sync.pipeline.digest import run_digest
+from scc_sync.pipeline.remind import run_remind
+from scc_sync.pipeline.runs import job, lock_owner
+from scc_sync.pipeline.sync import SyncReport, run_sync
 from scc_sync.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
 from scc_sync.status import check_health
 from scc_sync.store import Store
@@ -50,7 +54,6 @@ from scc_sync.store.locks import LockBusy
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, Heartbeat, put_meta, read_times, write_heartbeat
 from scc_sync.store.schema import items, job_runs, locks, outbox, outbox_payloads
 from scc_sync.store.sources import SourceState, list_sources
-from scc_sync.sync import SyncReport
 from scc_sync.web import create_app
 from scc_sync.web.serve import make_server
 
@@ -104,7 +107,7 @@ def sync_job(
 ) -> SyncReport:
     """A scheduled sync: only sources that are due (per-source back-off and feed TTLs are honoured)."""
     started = time.monotonic()
-    report = pipeline.run_sync(config, store, client, now=now, respect_schedule=True)
+    report = run_sync(config, store, client, now=now, respect_schedule=True)
     if metrics is not None:
         metrics.observe_sync(report, time.monotonic() - started)
     log.info("%s", report.line())
@@ -112,19 +115,19 @@ def sync_job(
 
 
 def digest_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
-    report = pipeline.run_digest(config, store, transport, now=now)  # type: ignore[attr-defined]
+    report = run_digest(config, store, transport, now=now)
     log.info("%s", report.line())
     return report
 
 
 def remind_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
-    report = pipeline.run_remind(config, store, transport, now=now)  # type: ignore[attr-defined]
+    report = run_remind(config, store, transport, now=now)
     log.info("%s", report.line())
     return report
 
 
 def retry_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
-    report = pipeline.run_retries(config, store, transport, now=now)
+    report = run_retries(config, store, transport, now=now)
     tried = report.sent + report.problems + report.suppressed
     log.log(logging.INFO if tried else logging.DEBUG, "%s", report.line())  # quiet when nothing was due
     return report
@@ -133,7 +136,7 @@ def retry_job(config: Config, store: Store, transport: Transport, *, now: Clock)
 def housekeeping(config: Config, store: Store, *, now: Clock) -> dict[str, int]:
     """Drop raw article pages, finished ledger rows, job records and given-up article failures older than
     `[state] retention_days`."""
-    with pipeline.job(store, "housekeeping", now=now) as detail:
+    with job(store, "housekeeping", now=now) as detail:
         cutoff = now() - timedelta(days=config.state.retention_days)
         with store.write() as conn:
             pruned = {
@@ -234,7 +237,7 @@ def _claim_alert(store: Store, ref: str, operator: str, msg: EmailMessage, *, no
     recipient = operator.lower()
     claim = {
         "state": "sending",
-        "lease_owner": pipeline.lock_owner()[:64],
+        "lease_owner": lock_owner()[:64],
         "lease_until": now + ALERT_LEASE,
         "updated_at": now,
     }
@@ -589,7 +592,7 @@ class Service:
                 .where(job_runs.c.run_id.in_(list(running.values())), job_runs.c.status == "running")
                 .values(status="failed", finished_at=moment, detail={"aborted": "service shutdown"})
             )
-            conn.execute(delete(locks).where(locks.c.owner == pipeline.lock_owner()))
+            conn.execute(delete(locks).where(locks.c.owner == lock_owner()))
 
     def _after_job(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:

@@ -12,9 +12,8 @@ import pytest
 from tests.conftest import REPO
 from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed
 
-from scc_sync.newsletter.digest import preview_digest
 from scc_sync.newsletter.transports import MaildirTransport
-from scc_sync.pipeline import run_digest
+from scc_sync.pipeline.digest import preview_digest, run_digest
 from scc_sync.store import Store, open_store
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed, parse
 
-from scc_sync.newsletter.digest import digest_period
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.pipeline import make_transport, run_digest, run_retries
+from scc_sync.pipeline.deliver import make_transport, run_retries
+from scc_sync.pipeline.digest import digest_period, run_digest
 from scc_sync.status import last_runs
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger

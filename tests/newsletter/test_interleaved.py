@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, parse
 
-from scc_sync.newsletter.delivery import RENDERED, DeliveryReport, deliver
 from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.pipeline import run_digest
+from scc_sync.pipeline.deliver import RENDERED, DeliveryReport, deliver
+from scc_sync.pipeline.digest import run_digest
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     FIRST_BATCH,

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from tests.newsletter.helpers import parse
 
 from scc_sync.config import parse_config
-from scc_sync.newsletter.delivery import DeliveryReport, deliver
 from scc_sync.newsletter.transports import SendResult, SmtpTransport
+from scc_sync.pipeline.deliver import DeliveryReport, deliver
 from scc_sync.service import housekeeping
 from scc_sync.store import Store
 from scc_sync.store.outbox import (

@@ -12,9 +12,8 @@ import pytest
 from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, parse
 
 from scc_sync.models import Event
-from scc_sync.newsletter.reminders import due_reminder, sync_events
 from scc_sync.newsletter.transports import MaildirTransport
-from scc_sync.pipeline import run_remind
+from scc_sync.pipeline.remind import due_reminder, run_remind, sync_events
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events
 

@@ -310,7 +310,7 @@ def test_invalid_security_setting_is_a_clear_error():
 
 def test_an_internal_certificate_authority_is_trusted_through_ca_file(starttls_server, certificate, tmp_path):
     from scc_sync.config import parse_config
-    from scc_sync.newsletter.delivery import make_transport
+    from scc_sync.pipeline.deliver import make_transport
 
     controller, handler = starttls_server
     smtp = {"host": "127.0.0.1", "port": controller.port, "security": "starttls", "timeout": 5.0}

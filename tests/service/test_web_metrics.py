@@ -12,10 +12,10 @@ from sqlalchemy import insert
 
 from scc_sync.config import parse_config
 from scc_sync.metrics import Metrics
+from scc_sync.pipeline.sync import SourceReport, SyncReport
 from scc_sync.service import WebServer, beat, wsgi_app
 from scc_sync.store import Store
 from scc_sync.store.schema import outbox
-from scc_sync.sync import SourceReport, SyncReport
 
 NOW = datetime(2021, 10, 19, 8, 0, tzinfo=UTC)
 

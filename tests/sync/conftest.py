@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from httpserver import http_server  # noqa: F401
 from scc_sync.config import Config, parse_config
 from scc_sync.fetch.http import HttpClient
+from scc_sync.pipeline.sync import SyncReport, sync
 from scc_sync.store import Store
 from scc_sync.store.sources import SourceState, get_source
-from scc_sync.sync import SyncReport, sync
 
 T0 = datetime(2021, 10, 19, 8, 0, tzinfo=UTC)
 

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from scc_sync.articles import (
+from scc_sync.fetch.http import FetchError
+from scc_sync.pipeline.failed_articles import (
     ArticleProblem,
     after_failure,
     article_warnings,
     due_retries,
     listing_item_allowed,
 )
-from scc_sync.fetch.http import FetchError
 from tests.sync.conftest import T0
 
 URL = "https://presse.example.org/a.html"

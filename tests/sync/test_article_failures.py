@@ -11,11 +11,11 @@ import pytest
 from httpserver import Reply, conditional
 from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import MaildirTransport
-from scc_sync.pipeline import run_digest
+from scc_sync.pipeline.digest import run_digest
+from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, RETRIES_PER_SOURCE
 from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.articles import remembered_failures
-from scc_sync.sync import RECHECKS_PER_SOURCE, RETRIES_PER_SOURCE
 from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, parse
 from tests.sync.conftest import Entry, config, feed, page, rss, run, state
 from tests.sync.test_feeds_sync import HTML, SEED, items

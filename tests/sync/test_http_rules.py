@@ -11,10 +11,10 @@ from sqlalchemy import event
 
 from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
 from scc_sync.fetch.robots import RobotsCache
+from scc_sync.pipeline.sync import Tools, _known, _parse_here, harvest_source
 from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
-from scc_sync.sync import Tools, _known, _parse_here, harvest_source
 from tests.sync.conftest import T0, Entry, config, feed, rss, run, state
 
 FEED = rss(
@@ -69,7 +69,7 @@ def test_permanent_redirect_is_adopted_after_three_syncs(
     old = http_server.route("/old", redirect("/new", status))
     new = http_server.route("/new", conditional(FEED))
     cfg = config(feed("f", old))
-    caplog.set_level(logging.INFO, logger="scc_sync.sync")
+    caplog.set_level(logging.INFO, logger="scc_sync.pipeline.sync")
     for sync_number in (1, 2):
         run(cfg, store, client, clock)
         assert state(store, "f").fetch_url == old, f"adopted after {sync_number} sync(s)"

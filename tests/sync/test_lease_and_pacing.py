@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from httpserver import Reply, wait_until
 from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.logs import RUN_ID
-from scc_sync.pipeline import job, lock_owner
+from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
 from scc_sync.store.locks import LEASE_TTL, LockBusy, acquire, hold, holder_is_dead
 from scc_sync.store.schema import job_runs, locks

@@ -13,11 +13,11 @@ from sqlalchemy import select, update
 from httpserver import Reply, conditional
 from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import MaildirTransport
-from scc_sync.pipeline import run_digest
+from scc_sync.pipeline.digest import run_digest
+from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, due_rechecks
 from scc_sync.store import Store
 from scc_sync.store.items import KnownArticle, content_hash
 from scc_sync.store.schema import items
-from scc_sync.sync import RECHECKS_PER_SOURCE, due_rechecks
 from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, parse
 from tests.sync.conftest import T0, Entry, config, feed, page, rss, run, state
 from tests.sync.test_feeds_sync import HTML, SEED
@@ -159,7 +159,7 @@ def test_a_vanished_article_ends_its_rechecks_without_failing_the_source(
     cfg = first_sync(http_server, store, client, clock)
     http_server.route(ARTICLE, Reply(status, b"weg"))
     clock.advance(days=1)
-    with caplog.at_level(logging.INFO, logger="scc_sync.sync"):
+    with caplog.at_level(logging.INFO, logger="scc_sync.pipeline.sync"):
         [report] = run(cfg, store, client, clock).sources
     assert not report.failed and report.warnings == () and state(store, "presse").last_error is None
     assert f"answered {status}" in caplog.text and "no longer re-checked" in caplog.text

@@ -84,8 +84,8 @@ def test_check_names_each_problem_and_exits_1(tmp_path: Path, http_server: Local
 
 
 def test_the_database_check_reads_the_schema_and_changes_nothing(store_url: str) -> None:
-    from scc_sync.check import check_database
     from scc_sync.config import parse_config
+    from scc_sync.pipeline.preflight import check_database
     from scc_sync.store import open_store
     from scc_sync.store.engine import head_revision
 
@@ -102,8 +102,8 @@ def test_the_database_check_reads_the_schema_and_changes_nothing(store_url: str)
 
 
 def test_an_unreachable_database_is_a_problem() -> None:
-    from scc_sync.check import check_database
     from scc_sync.config import parse_config
+    from scc_sync.pipeline.preflight import check_database
 
     found = check_database(
         parse_config({"state": {"database": "postgresql+psycopg://nobody@127.0.0.1:9/none"}})
@@ -112,8 +112,8 @@ def test_an_unreachable_database_is_a_problem() -> None:
 
 
 def test_a_maildir_must_be_creatable(tmp_path: Path) -> None:
-    from scc_sync.check import check_mail
     from scc_sync.config import parse_config
+    from scc_sync.pipeline.preflight import check_mail
 
     fine = check_mail(parse_config({"delivery": {"maildir": str(tmp_path / "new" / "maildir")}}))
     assert fine.ok and fine.detail == f"Maildir {tmp_path / 'new' / 'maildir'}"

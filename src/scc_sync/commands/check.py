@@ -22,8 +22,8 @@ def check_command(app: AppContext, sources: tuple[str, ...], no_mail: bool, no_s
     does (feeds parsed, pages searched with their link_selector). Nothing is stored. Exit 0 when all is
     ready, 1 when something is not, 2 for a config error.
     """
-    from scc_sync.check import check_database, check_mail, check_secret, check_sources
     from scc_sync.fetch.http import client_for
+    from scc_sync.pipeline.preflight import check_database, check_mail, check_secret, check_sources
 
     config = app.config
     require_sources(config, sources)

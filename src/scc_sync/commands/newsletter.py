@@ -28,12 +28,11 @@ from scc_sync.cli import (
 )
 from scc_sync.config import Config, ConfigError
 from scc_sync.models import Frequency
-from scc_sync.newsletter.delivery import DeliveryReport, make_transport
-from scc_sync.newsletter.digest import digest_period, preview_digest
-from scc_sync.newsletter.reminders import preview_reminder
 from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
-from scc_sync.pipeline import run_digest, run_remind
+from scc_sync.pipeline.deliver import DeliveryReport, make_transport
+from scc_sync.pipeline.digest import digest_period, preview_digest, run_digest
+from scc_sync.pipeline.remind import preview_reminder, run_remind
 from scc_sync.status import waiting_retries
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.subscribers import (

@@ -24,10 +24,9 @@ from scc_sync.cli import (
 )
 from scc_sync.config import ConfigError
 from scc_sync.fetch.http import client_for
-from scc_sync.pipeline import run_sync
+from scc_sync.pipeline.sync import SourceReport, run_sync
 from scc_sync.store.items import list_items
 from scc_sync.store.locks import LockBusy
-from scc_sync.sync import SourceReport
 
 
 @cli.command("sync")

@@ -8,7 +8,7 @@ import click
 
 from scc_sync.cli import EXIT_FAILED, EXIT_USAGE, AppContext, cli, fail, pass_app
 from scc_sync.config import ConfigError, with_listen
-from scc_sync.newsletter.delivery import make_transport
+from scc_sync.pipeline.deliver import make_transport
 from scc_sync.web import create_app
 from scc_sync.web.serve import make_server, server_urls
 

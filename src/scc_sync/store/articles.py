@@ -1,4 +1,4 @@
-"""The memory of article pages that could not be read (see `scc_sync.articles` for when to ask again)."""
+"""The memory of article pages that could not be read (`pipeline.failed_articles` says when to ask again)."""
 
 from __future__ import annotations
 

@@ -19,11 +19,12 @@ from sqlalchemy import Connection, select
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Event, Subscriber, Summary
-from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.newsletter.ics import event_calendar
 from scc_sync.newsletter.messages import build_reminder_message, message_id
 from scc_sync.newsletter.render import MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
+from scc_sync.pipeline.deliver import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
+from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
 from scc_sync.store.outbox import NewMessage, batches, queue_messages, queued_recipients
@@ -110,6 +111,16 @@ def render_reminder(
     return kit.renderer.reminder(
         person, due.event.event, days_before=due.days_before, links=links or kit.links(person)
     )
+
+
+def run_remind(
+    config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime], dry_run: bool = False
+) -> DeliveryReport:
+    """Queue the reminders that are due and deliver every reminder that is due."""
+    with job(store, "remind", now=now) as detail:
+        report = send_reminders(config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run)
+        detail.update(report.detail())
+    return report
 
 
 def send_reminders(

@@ -22,8 +22,8 @@ from scc_sync.fetch.feeds import FeedError, FeedResult, parse_feed
 from scc_sync.fetch.http import FetchError, HttpClient
 from scc_sync.fetch.pages import find_article_links
 from scc_sync.fetch.robots import RobotsCache
-from scc_sync.newsletter.delivery import make_transport
 from scc_sync.newsletter.transports import SmtpTransport, SmtpUnavailable
+from scc_sync.pipeline.deliver import make_transport
 from scc_sync.store import StoreError, open_store
 from scc_sync.store.engine import head_revision
 

@@ -20,10 +20,11 @@ from sqlalchemy import Connection
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Frequency, Subscriber, Summary
-from scc_sync.newsletter.delivery import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
+from scc_sync.pipeline.deliver import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
+from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
 from scc_sync.store.digests import (
     Issue,
@@ -155,6 +156,24 @@ def _entry(item: StoredItem, entries: dict[tuple[int, int], DigestEntry] | None)
     if key not in entries:
         entries[key] = to_entry(item)
     return entries[key]
+
+
+def run_digest(
+    config: Config,
+    store: Store,
+    transport: Transport,
+    *,
+    now: Callable[[], datetime],
+    dry_run: bool = False,
+    subscriber: str | None = None,
+) -> DeliveryReport:
+    """Queue the last closed period's digests (daily and weekly) and deliver every digest that is due."""
+    with job(store, "digest", now=now) as detail:
+        report = send_digests(
+            config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run, subscriber=subscriber
+        )
+        detail.update(report.detail())
+    return report
 
 
 def send_digests(

@@ -21,7 +21,7 @@ fails its source: a 404/410 ends the article's re-checks, other problems are log
 again after `recheck_every`.
 
 Failed articles: an article page that could not be read (an error, a bot wall, a cookie consent page)
-is remembered with a back-off (see `scc_sync.articles`): it is not asked for again until then, and not
+is remembered with a back-off (see `failed_articles`): it is not asked for again until then, and not
 at all after a 404/410. Those due are asked again on any sync, changed source or not, at most
 `RETRIES_PER_SOURCE` per source, before the re-checks. Re-checks leave such articles alone.
 """
@@ -41,13 +41,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from scc_sync.articles import (
-    HOST_TROUBLE,
-    ArticleProblem,
-    ArticleReads,
-    due_retries,
-    listing_item_allowed,
-)
 from scc_sync.config import Config, SourceConfig, parse_duration
 from scc_sync.extract import extract_summary
 from scc_sync.fetch.encoding import decode_html
@@ -57,6 +50,14 @@ from scc_sync.fetch.pages import article_item, article_links
 from scc_sync.fetch.robots import HostPacer, RobotsCache
 from scc_sync.fetch.sniff import consent_wall
 from scc_sync.models import FetchResult, Item
+from scc_sync.pipeline.failed_articles import (
+    HOST_TROUBLE,
+    ArticleProblem,
+    ArticleReads,
+    due_retries,
+    listing_item_allowed,
+)
+from scc_sync.pipeline.runs import job
 from scc_sync.store import Store
 from scc_sync.store.articles import ArticleFailure, forget_failures, remember_failures, remembered_failures
 from scc_sync.store.items import (
@@ -249,6 +250,32 @@ def sync(
             raise
         pool.shutdown()
     return SyncReport(sorted(done, key=lambda r: r.name))
+
+
+def run_sync(
+    config: Config,
+    store: Store,
+    client: HttpClient,
+    *,
+    now: Callable[[], datetime],
+    only: Iterable[str] = (),
+    respect_schedule: bool = False,
+    on_done: Callable[[SourceReport], None] | None = None,
+) -> SyncReport:
+    """`sync` as a job: under its lease, with its run recorded."""
+    with job(store, "sync", now=now) as detail:
+        report = sync(
+            config, store, client, now=now, only=only, respect_schedule=respect_schedule, on_done=on_done
+        )
+        detail.update(
+            summary=report.line(),
+            new=sum(s.new for s in report.sources),
+            updated=sum(s.updated for s in report.sources),
+            rechecked=sum(s.rechecked for s in report.sources),
+            failed=[s.name for s in report.failed],
+            attempted=sum(1 for s in report.sources if s.status != "skipped"),
+        )
+    return report
 
 
 def _not_fetched(

@@ -35,6 +35,7 @@ from scc_sync.newsletter.transports import (
     Transport,
     wire_bytes,
 )
+from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     Claimed,
@@ -346,3 +347,22 @@ def _send(transport: Transport, payload: bytes, *, while_waiting: Callable[[], N
     except Exception as exc:  # a broken message must not stop the others; the transports raise before sending
         log.exception("could not hand a message to the transport")
         return SendResult("failed", f"{type(exc).__name__}: {exc}")
+
+
+def run_retries(
+    config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime]
+) -> DeliveryReport:
+    """Send the digests and reminders that are due again (deferred, or left queued by a stopped run)."""
+    with job(store, "retry", now=now) as detail:
+        report = DeliveryReport("retry")
+        deliver(
+            store,
+            transport,
+            owner=lock_owner(),
+            now=now,
+            policy=retry_policy(config),
+            kinds=("digest", "reminder"),
+            report=report,
+        )
+        detail.update(report.detail())
+    return report
