@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.engine import make_url
 
 from scc_sync import __version__
 from scc_sync.config import Config, ConfigError, load_config, resolve_config_path
 from scc_sync.logs import setup_logging
 from scc_sync.store import Store, StoreError, open_store
+from scc_sync.store.engine import sqlite_file
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -65,14 +65,6 @@ class AppContext:
             store.close()
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The database file of an SQLite URL (None for other databases and in-memory SQLite)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
 def missing_database(file: Path, configured: str) -> str:
     relative = (
         ""
@@ -83,12 +75,6 @@ def missing_database(file: Path, configured: str) -> str:
         f"no database at {file.resolve()}{relative}. Run scc-sync where the state lives, make the "
         "path absolute, or run `scc-sync sync` to start a new database there"
     )
-
-
-def describe_database(url: str) -> str:
-    """Where the state lives, for `status`: a file path, or the URL without its password."""
-    file = sqlite_file(url)
-    return str(file.resolve()) if file else make_url(url).render_as_string(hide_password=True)
 
 
 def fail(message: str, code: int) -> NoReturn:

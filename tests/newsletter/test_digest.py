@@ -15,9 +15,9 @@ from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
 from scc_sync.pipeline.deliver import make_transport, run_retries
 from scc_sync.pipeline.digest import digest_period, run_digest
-from scc_sync.status import last_runs
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger
+from scc_sync.store.runs import last_runs
 from scc_sync.store.schema import digest_issues, job_runs
 from scc_sync.store.subscribers import (
     get_subscriber,

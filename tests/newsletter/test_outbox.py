@@ -13,7 +13,7 @@ from tests.newsletter.helpers import parse
 from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import SendResult, SmtpTransport
 from scc_sync.pipeline.deliver import DeliveryReport, deliver
-from scc_sync.service import housekeeping
+from scc_sync.pipeline.housekeeping import run_housekeeping
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     NewMessage,
@@ -282,6 +282,6 @@ def test_housekeeping_prunes_the_bytes_of_pruned_rows(store: Store) -> None:
     assert claimed.payload == raw_message(0, "user0@example.org")
     record_result(store, claimed, "sent", "250 ok", owner="a", now=T0, policy=POLICY)
     config = parse_config({"state": {"retention_days": 30}})
-    assert housekeeping(config, store, now=lambda: T0 + timedelta(days=31))["mails"] == 1
+    assert run_housekeeping(config, store, now=lambda: T0 + timedelta(days=31))["mails"] == 1
     with store.read() as conn:
         assert conn.execute(select(outbox_payloads.c.outbox_id)).scalars().all() == [waiting]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.service import send_alerts
+from scc_sync.pipeline.alerts import send_alerts
 from scc_sync.store import Store
 from scc_sync.store.schema import outbox
 from scc_sync.store.sources import ensure_source, update_source

@@ -8,11 +8,13 @@ from sqlalchemy import insert, select
 
 from scc_sync.config import parse_config
 from scc_sync.models import Item
-from scc_sync.service import beat, housekeeping
-from scc_sync.status import check_health, last_good_sync
+from scc_sync.pipeline.housekeeping import run_housekeeping
+from scc_sync.service.daemon import beat
+from scc_sync.service.health import check_health
 from scc_sync.store import Store
-from scc_sync.store.articles import ArticleFailure, remember_failures, remembered_failures
+from scc_sync.store.article_failures import ArticleFailure, remember_failures, remembered_failures
 from scc_sync.store.items import save_item
+from scc_sync.store.runs import last_good_sync
 from scc_sync.store.schema import items, job_runs, outbox
 from scc_sync.store.sources import ensure_source
 
@@ -74,7 +76,7 @@ def test_housekeeping_prunes_only_what_is_old_and_finished(store: Store) -> None
                 failure("waiting-old", failed=old, retry_at=NOW),  # still to be asked: never pruned
             ],
         )
-    assert housekeeping(CONFIG, store, now=lambda: NOW) == {
+    assert run_housekeeping(CONFIG, store, now=lambda: NOW) == {
         "raw_pages": 1,
         "mails": 2,
         "job_runs": 1,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import serve_site
-from scc_sync.service import Service
+from scc_sync.service.daemon import Service
 from scc_sync.store import open_store
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, read_heartbeat, read_times
 from scc_sync.store.schema import job_runs, locks

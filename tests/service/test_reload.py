@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import requests
 
-from scc_sync import scheduler
 from scc_sync.config import Config, ConfigError, parse_config
 from scc_sync.demo_site import serve_site
-from scc_sync.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
-from scc_sync.service import Service
+from scc_sync.service import scheduler
+from scc_sync.service.daemon import Service
+from scc_sync.service.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
 from scc_sync.store import Store
 from scc_sync.store.meta import NEXT_RUNS, read_times
 from tests.service.helpers import (

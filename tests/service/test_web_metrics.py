@@ -11,9 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
 from scc_sync.config import parse_config
-from scc_sync.metrics import Metrics
 from scc_sync.pipeline.sync import SourceReport, SyncReport
-from scc_sync.service import WebServer, beat, wsgi_app
+from scc_sync.service.daemon import beat
+from scc_sync.service.listener import WebServer, wsgi_app
+from scc_sync.service.metrics import Metrics
 from scc_sync.store import Store
 from scc_sync.store.schema import outbox
 

@@ -13,9 +13,9 @@ from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import MaildirTransport
 from scc_sync.pipeline.digest import run_digest
 from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, RETRIES_PER_SOURCE
-from scc_sync.status import source_health
 from scc_sync.store import Store
-from scc_sync.store.articles import remembered_failures
+from scc_sync.store.article_failures import remembered_failures
+from scc_sync.store.sources import source_health
 from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, parse
 from tests.sync.conftest import Entry, config, feed, page, rss, run, state
 from tests.sync.test_feeds_sync import HTML, SEED, items

@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from httpserver import Reply, conditional, fixture
-from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
+from scc_sync.store.sources import source_health
 from tests.sync.conftest import T0, Entry, config, feed, rss, run, state
 
 SEED = (

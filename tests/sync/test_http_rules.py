@@ -12,9 +12,9 @@ from sqlalchemy import event
 from httpserver import LocalServer, Reply, Request, conditional, ignores_validators, redirect, retry_after
 from scc_sync.fetch.robots import RobotsCache
 from scc_sync.pipeline.sync import Tools, _known, _parse_here, harvest_source
-from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
+from scc_sync.store.sources import source_health
 from tests.sync.conftest import T0, Entry, config, feed, rss, run, state
 
 FEED = rss(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from httpserver import Reply, conditional
-from scc_sync.status import source_health
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
-from scc_sync.store.sources import update_source
+from scc_sync.store.sources import source_health, update_source
 from tests.sync.conftest import config, page, run, state
 from tests.sync.test_feeds_sync import HTML, SEED
 

@@ -33,8 +33,8 @@ from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
 from scc_sync.pipeline.deliver import DeliveryReport, make_transport
 from scc_sync.pipeline.digest import digest_period, preview_digest, run_digest
 from scc_sync.pipeline.remind import preview_reminder, run_remind
-from scc_sync.status import waiting_retries
 from scc_sync.store.locks import LockBusy
+from scc_sync.store.outbox import waiting_retries
 from scc_sync.store.subscribers import (
     SubscriberError,
     SubscriberExists,

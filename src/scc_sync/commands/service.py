@@ -17,21 +17,23 @@ from scc_sync.cli import (
     EXIT_USAGE,
     AppContext,
     cli,
-    describe_database,
     echo_json,
     echo_table,
     fail,
     missing_database,
     pass_app,
-    sqlite_file,
     utc_now,
 )
 from scc_sync.config import ConfigError, resolve_config_path
-from scc_sync.status import check_health, last_runs, service_state, source_health
+from scc_sync.service.health import check_health
+from scc_sync.store.engine import describe_database, sqlite_file
+from scc_sync.store.meta import service_state
 from scc_sync.store.outbox import count_by_state
+from scc_sync.store.runs import last_runs
+from scc_sync.store.sources import source_health
 
 if TYPE_CHECKING:
-    from scc_sync.service import Service
+    from scc_sync.service.daemon import Service
 
 log = logging.getLogger("scc_sync.service")
 
@@ -48,8 +50,8 @@ def run_command(app: AppContext, listen: str | None) -> None:
     it: no new job starts, a running one gets [service] shutdown_grace to finish, then it exits 0. A
     second signal exits at once (code 1). Exit 1 when it cannot start (e.g. [web] listen is taken).
     """
-    from scc_sync.reload import ConfigFile
-    from scc_sync.service import Service  # the service pulls in the scheduler and the web server
+    from scc_sync.service.daemon import Service  # the service pulls in the scheduler and the web server
+    from scc_sync.service.reload import ConfigFile
 
     config_file = ConfigFile(resolve_config_path(app.config_path), listen)
     try:

@@ -17,7 +17,7 @@ from email import policy as email_policy
 from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UniqueAddressHeader, UnstructuredHeader
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -155,6 +155,11 @@ MAIL_POLICY = email_policy.SMTP.clone(header_factory=_registry)
 def clean_header(value: str) -> str:
     """Collapse line breaks (and runs of whitespace around them) into one space."""
     return " ".join(_LINE_BREAKS.sub(" ", value).split())
+
+
+def sender_domain(sender: str, fallback: str = "localhost") -> str:
+    """The domain of a `From` address (`Name <digest@news.example.org>`), for Message-IDs."""
+    return parseaddr(sender)[1].rpartition("@")[2] or fallback
 
 
 def message_id(kind: str, ref: str, recipient: str, domain: str) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.links import preferences_url, unsubscribe_url
+from scc_sync.newsletter.messages import sender_domain
 from scc_sync.newsletter.render import MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import (
@@ -67,6 +68,7 @@ class DeliveryReport:
     stopped: str | None = None  # why sending stopped early (the mail server could not be reached)
     dry_run: bool = False
     planned: list[str] = field(default_factory=list)  # dry run: "recipient: subject" of each message
+    sent_refs: list[str] | None = None  # the refs of the messages sent, when a caller asks for them
     _render_problems: set[str] = field(default_factory=set)
 
     def add(self, state: str, n: int = 1) -> None:
@@ -161,8 +163,7 @@ class MailKit:
 
     @cached_property
     def domain(self) -> str:
-        address = parseaddr(self.sender)[1]
-        return address.rpartition("@")[2] or self.config.delivery.list_id
+        return sender_domain(self.sender, fallback=self.config.delivery.list_id)
 
     def ledger_entry(self, kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> NewMessage:
         """`msg` for `person`, as the delivery ledger promises it: its final bytes and Message-ID."""
@@ -337,6 +338,8 @@ def _stop_sending(report: DeliveryReport, work: Interleaved, reply: str) -> Deli
 
 def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: str) -> None:
     report.add(state)
+    if state == "sent" and report.sent_refs is not None:
+        report.sent_refs.append(claimed.ref)
     level = logging.INFO if state == "sent" else logging.WARNING
     log.log(level, "%s to %s (%s): %s: %s", claimed.kind, claimed.recipient, claimed.ref, state, reply)
 

@@ -16,8 +16,6 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Frequency, Subscriber, Summary
 from scc_sync.newsletter.messages import build_digest_message, message_id
@@ -25,7 +23,7 @@ from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.deliver import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.pipeline.runs import job, lock_owner
-from scc_sync.store import Store
+from scc_sync.store import Connection, Store
 from scc_sync.store.digests import (
     Issue,
     delivered_revisions,

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from scc_sync.fetch.http import FetchError
-from scc_sync.store.articles import ArticleFailure
+from scc_sync.store.article_failures import ArticleFailure
 
 Reason = Literal["gone", "refused", "transient"]
 

@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
 from scc_sync.config import Config, ConfigError, SourceConfig
 from scc_sync.fetch.feeds import FeedError, FeedResult, parse_feed
 from scc_sync.fetch.http import FetchError, HttpClient
@@ -24,8 +21,8 @@ from scc_sync.fetch.pages import find_article_links
 from scc_sync.fetch.robots import RobotsCache
 from scc_sync.newsletter.transports import SmtpTransport, SmtpUnavailable
 from scc_sync.pipeline.deliver import make_transport
-from scc_sync.store import StoreError, open_store
-from scc_sync.store.engine import head_revision
+from scc_sync.store import StoreError
+from scc_sync.store.engine import head_revision, hide_password, read_schema_version, sqlite_file
 
 
 @dataclass(frozen=True)
@@ -37,17 +34,15 @@ class Finding:
 
 def check_database(config: Config) -> Finding:
     """Connect and read the schema version; nothing is created or upgraded (sync and run do that)."""
-    url = make_url(config.state.url)
-    shown = url.render_as_string(hide_password=True)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-        return Finding(
-            "database", True, f"{Path(url.database).resolve()} does not exist yet: sync creates it"
-        )
+    url = config.state.url
+    shown = hide_password(url)
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        return Finding("database", True, f"{file.resolve()} does not exist yet: sync creates it")
     try:
-        with open_store(config.state.url, migrate=False) as store:
-            version = store.schema_version()
-    except (StoreError, SQLAlchemyError) as exc:
-        return Finding("database", False, f"{shown}: {getattr(exc, 'orig', None) or exc}")
+        version = read_schema_version(url)
+    except StoreError as exc:
+        return Finding("database", False, f"{shown}: {exc}")
     head = head_revision()
     if version == head:
         return Finding("database", True, f"{shown} (schema {version})")

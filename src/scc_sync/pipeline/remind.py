@@ -15,8 +15,6 @@ from datetime import datetime, time
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
-
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Event, Subscriber, Summary
 from scc_sync.newsletter.ics import event_calendar
@@ -25,10 +23,10 @@ from scc_sync.newsletter.render import MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.deliver import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
 from scc_sync.pipeline.runs import job, lock_owner
-from scc_sync.store import Store
+from scc_sync.store import Connection, Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
+from scc_sync.store.items import stored_summaries
 from scc_sync.store.outbox import NewMessage, batches, queue_messages, queued_recipients
-from scc_sync.store.schema import items
 from scc_sync.store.subscribers import (
     SubscriberError,
     get_subscriber,
@@ -55,16 +53,16 @@ class DueReminder:
 def extracted_events(conn: Connection) -> list[tuple[Event, int]]:
     """Next editions announced in stored recaps (`next_event` with a start date), with the item's id."""
     found = []
-    for row in conn.execute(select(items.c.id, items.c.summary).where(items.c.summary.is_not(None))):
+    for item_id, summary in stored_summaries(conn):
         try:
-            facts = Summary.from_dict(row.summary).next_event
+            facts = Summary.from_dict(summary).next_event
         except (KeyError, TypeError, ValueError) as exc:
-            log.warning("item %s: stored summary unreadable: %s", row.id, exc)
+            log.warning("item %s: stored summary unreadable: %s", item_id, exc)
             continue
         if facts is None or facts.start is None or not facts.name:
             continue
         end = facts.end if facts.end and facts.end >= facts.start else facts.start
-        found.append((Event(facts.name, facts.start, end, facts.location, origin="extracted"), row.id))
+        found.append((Event(facts.name, facts.start, end, facts.location, origin="extracted"), item_id))
     return found
 
 

@@ -11,12 +11,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
-
 from scc_sync.logs import RUN_ID, current_run_id
 from scc_sync.store import Store
 from scc_sync.store.locks import hold
-from scc_sync.store.schema import job_runs
+from scc_sync.store.runs import finish_run, start_run
 
 
 def lock_owner() -> str:
@@ -29,9 +27,7 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
     with hold(store, name, lock_owner()):
         detail: dict[str, Any] = {}
         with store.write() as conn:
-            run = conn.execute(
-                insert(job_runs).values(run_id=current_run_id(), job=name, started_at=now(), status="running")
-            ).inserted_primary_key[0]
+            run = start_run(conn, run_id=current_run_id(), job=name, now=now())
         status = "failed"
         try:
             yield detail
@@ -44,8 +40,4 @@ def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dic
             raise
         finally:
             with store.write() as conn:
-                conn.execute(
-                    update(job_runs)
-                    .where(job_runs.c.id == run)
-                    .values(finished_at=now(), status=status, detail=detail)
-                )
+                finish_run(conn, run, now=now(), status=status, detail=detail)

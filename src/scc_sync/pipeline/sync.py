@@ -59,7 +59,12 @@ from scc_sync.pipeline.failed_articles import (
 )
 from scc_sync.pipeline.runs import job
 from scc_sync.store import Store
-from scc_sync.store.articles import ArticleFailure, forget_failures, remember_failures, remembered_failures
+from scc_sync.store.article_failures import (
+    ArticleFailure,
+    forget_failures,
+    remember_failures,
+    remembered_failures,
+)
 from scc_sync.store.items import (
     ArticleCheck,
     KnownArticle,

@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scc_sync.logs import RUN_ID
 from scc_sync.store.engine import Store
-from scc_sync.store.schema import job_runs, locks
+from scc_sync.store.runs import abandon_runs
+from scc_sync.store.schema import locks
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ def release(store: Store, name: str, owner: str) -> None:
         conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
 
 
+def release_all(conn: Connection, owner: str) -> None:
+    """Give up every lease `owner` holds (a shutdown that stops waiting for its jobs)."""
+    conn.execute(delete(locks).where(locks.c.owner == owner))
+
+
 @contextmanager
 def hold(store: Store, name: str, owner: str, *, renew_every: timedelta = RENEW_EVERY) -> Iterator[None]:
     """Hold the lease `name` while the block runs (renewed in the background); raise LockBusy if taken."""
@@ -133,12 +139,7 @@ def owner_is_me(owner: str) -> bool:
 def _mark_abandoned(store: Store, name: str) -> None:
     """The dead holder's job_runs row would say "running" forever: close it."""
     with store.write() as conn:
-        conn.execute(
-            update(job_runs)
-            # The lease makes one run of a job at a time, so every "running" row of it was the dead one's.
-            .where(job_runs.c.job == name, job_runs.c.status == "running")
-            .values(status="abandoned", finished_at=_wall(), detail={"error": "the process died mid-run"})
-        )
+        abandon_runs(conn, name, now=_wall())
 
 
 def _wall() -> datetime:

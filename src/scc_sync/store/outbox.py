@@ -29,6 +29,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    delete,
     false,
     func,
     insert,
@@ -529,6 +530,32 @@ def list_ledger(conn: Connection, *, kind: str | None = None, ref: str | None = 
 
 def count_by_state(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all())
+
+
+def count_by_kind_and_state(conn: Connection) -> dict[tuple[str, str], int]:
+    rows = conn.execute(
+        select(outbox.c.kind, outbox.c.state, func.count()).group_by(outbox.c.kind, outbox.c.state)
+    )
+    return {(kind, state): count for kind, state, count in rows}
+
+
+def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:
+    """Deferred messages of one kind (`digest`, `reminder`) and the earliest next attempt among them."""
+    row = conn.execute(
+        select(func.count(), func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.kind == kind, outbox.c.state == "deferred"
+        )
+    ).one()
+    return row[0], row[1]
+
+
+FINAL_STATES: tuple[DeliveryState, ...] = ("sent", "failed", "suppressed", "unknown")
+
+
+def prune_finished(conn: Connection, *, before: datetime) -> int:
+    """Forget messages settled before then (housekeeping); how many. Their payloads go with them."""
+    settled = outbox.c.state.in_(FINAL_STATES) & (outbox.c.updated_at < before)
+    return conn.execute(delete(outbox).where(settled)).rowcount
 
 
 def _row(row: Any) -> LedgerRow:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -18,7 +17,7 @@ from jinja2 import Environment
 
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, confirm_url, preferences_url, unsubscribe_url
-from scc_sync.newsletter.messages import build_plain_message, message_id
+from scc_sync.newsletter.messages import build_plain_message, message_id, sender_domain
 from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.web import i18n
@@ -101,12 +100,11 @@ def _message(
         text=settings.env.get_template("web/mail.txt").render(context),
         html=settings.env.get_template("web/mail.html").render(context),
     )
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
     ref = f"{subscriber.id}:{now.isoformat()}"  # every sign-up is a new message
     return build_plain_message(
         mail,
         sender=settings.sender,
         to=subscriber.email,
-        message_id=message_id(kind, ref, subscriber.email, domain),
+        message_id=message_id(kind, ref, subscriber.email, sender_domain(settings.sender)),
         date=now,
     )

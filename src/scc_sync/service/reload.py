@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scc_sync.config import Config, ConfigError, load_config, with_listen
-from scc_sync.scheduler import schedule_inputs
+from scc_sync.service.scheduler import schedule_inputs
 
 # Settings the running service took hold of at start: a new value needs a restart. Why, for the warning.
 RESTART_ONLY = {

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
-from scc_sync.store.schema import outbox
+from scc_sync.store.outbox import count_by_kind_and_state
 
 if TYPE_CHECKING:
     from scc_sync.pipeline.sync import SyncReport
@@ -79,13 +78,11 @@ class StoreCollector(Collector):
             "scc_sync_queue_depth", "Messages waiting to be sent (queued, deferred, sending)."
         )
         with self.store.read() as conn:
-            rows = conn.execute(
-                select(outbox.c.kind, outbox.c.state, func.count()).group_by(outbox.c.kind, outbox.c.state)
-            )
-            waiting = 0
-            for kind, state, count in rows:
-                mails.add_metric([kind, state], count)
-                waiting += count if state in WAITING_STATES else 0
+            counts = count_by_kind_and_state(conn)
+        waiting = 0
+        for (kind, state), count in counts.items():
+            mails.add_metric([kind, state], count)
+            waiting += count if state in WAITING_STATES else 0
         depth.add_metric([], waiting)
         yield mails
         yield depth

@@ -1,15 +1,13 @@
-"""The long-running service (`scc-sync run`): jobs, heartbeat, housekeeping, operator alerts, lifecycle.
+"""The long-running service (`scc-sync run`): its job runs, heartbeat and lifecycle.
 
-Job functions are plain functions of (config, store, clock, …) so tests and the CLI can call them directly;
-`scheduler.py` only decides when. `Service.run()` blocks until its stop event is set (by SIGTERM/SIGINT in
-the CLI), then lets no new job start and gives the running one `[service] shutdown_grace` to finish.
-`Service.request_reload()` (SIGHUP in the CLI) makes it read its config file again (see `reload.py`): each
-job run takes the config current at its start and keeps it to its end.
+The jobs are the pipeline's plain functions; `scheduler` only decides when they run. `Service.run()` blocks
+until its stop event is set (by SIGTERM/SIGINT in the CLI), then lets no new job start and gives the running
+one `[service] shutdown_grace` to finish. `Service.request_reload()` (SIGHUP in the CLI) makes it read its
+config file again (see `reload`): each job run takes the config current at its start and keeps it to its end.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -19,53 +17,38 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
-from prometheus_client import make_wsgi_app
-from sqlalchemy import Connection, delete, insert, update
-from sqlalchemy.exc import IntegrityError
-from waitress import wasyncore
-from werkzeug.exceptions import NotFound
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Request, Response
 
-from scc_sync import scheduler
 from scc_sync.config import Config, ConfigError, parse_duration
 from scc_sync.fetch.http import HttpClient, client_for
 from scc_sync.logs import job_context
-from scc_sync.metrics import Metrics
-from scc_sync.newsletter.messages import build_plain_message, message_id
-from scc_sync.newsletter.render import RenderedMail
-from scc_sync.newsletter.transports import SendResult, Transport, wire_bytes
+from scc_sync.newsletter.transports import Transport
+from scc_sync.pipeline.alerts import send_alerts
 from scc_sync.pipeline.deliver import make_transport, run_retries
 from scc_sync.pipeline.digest import run_digest
+from scc_sync.pipeline.housekeeping import run_housekeeping
 from scc_sync.pipeline.remind import run_remind
-from scc_sync.pipeline.runs import job, lock_owner
+from scc_sync.pipeline.runs import lock_owner
 from scc_sync.pipeline.sync import SyncReport, run_sync
-from scc_sync.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
-from scc_sync.status import check_health
+from scc_sync.service import scheduler
+from scc_sync.service.listener import SwitchableApp, WebServer, wsgi_app
+from scc_sync.service.metrics import Metrics
+from scc_sync.service.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
 from scc_sync.store import Store
-from scc_sync.store.articles import prune_failures
-from scc_sync.store.locks import LockBusy
+from scc_sync.store.locks import LockBusy, release_all
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, Heartbeat, put_meta, read_times, write_heartbeat
-from scc_sync.store.schema import items, job_runs, locks, outbox, outbox_payloads
-from scc_sync.store.sources import SourceState, list_sources
+from scc_sync.store.runs import abort_runs
 from scc_sync.web import create_app
-from scc_sync.web.serve import make_server
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger(__name__)
 
-ALERT_LEASE = timedelta(
-    minutes=10
-)  # a send cut off by a crash becomes "unknown" after this (as in the ledger)
-FINAL_MAIL_STATES = ("sent", "failed", "suppressed", "unknown")
 Clock = Callable[[], datetime]
 
 
@@ -131,239 +114,6 @@ def retry_job(config: Config, store: Store, transport: Transport, *, now: Clock)
     tried = report.sent + report.problems + report.suppressed
     log.log(logging.INFO if tried else logging.DEBUG, "%s", report.line())  # quiet when nothing was due
     return report
-
-
-def housekeeping(config: Config, store: Store, *, now: Clock) -> dict[str, int]:
-    """Drop raw article pages, finished ledger rows, job records and given-up article failures older than
-    `[state] retention_days`."""
-    with job(store, "housekeeping", now=now) as detail:
-        cutoff = now() - timedelta(days=config.state.retention_days)
-        with store.write() as conn:
-            pruned = {
-                "raw_pages": conn.execute(
-                    update(items)
-                    .where(items.c.raw.is_not(None), items.c.changed_at < cutoff)
-                    .values(raw=None)
-                ).rowcount,
-                "mails": conn.execute(
-                    delete(outbox).where(outbox.c.state.in_(FINAL_MAIL_STATES), outbox.c.updated_at < cutoff)
-                ).rowcount,
-                "job_runs": conn.execute(
-                    delete(job_runs).where(
-                        job_runs.c.finished_at.is_not(None), job_runs.c.finished_at < cutoff
-                    )
-                ).rowcount,
-                "article_failures": prune_failures(conn, before=cutoff),
-            }
-        detail.update(pruned)
-    log.info("housekeeping: pruned %s", ", ".join(f"{n} {what}" for what, n in pruned.items()))
-    return pruned
-
-
-# -- operator alerts -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Alert:
-    source: str
-    reason: str
-
-
-def due_alerts(conn: Connection, threshold: int) -> list[Alert]:
-    """Sources the operator should hear about: `threshold` failures in a row, gone, or a silent selector."""
-    found = []
-    for state in list_sources(conn):
-        reason = _alert_reason(state, threshold)
-        if reason:
-            found.append(Alert(state.name, reason))
-    return found
-
-
-def _alert_reason(state: SourceState, threshold: int) -> str | None:
-    if state.gone:
-        return f"is gone (HTTP {state.last_status}): {state.last_error}"
-    if state.failures >= threshold:
-        return f"has failed {state.failures} times in a row; last error: {state.last_error}"
-    if state.warning and "link_selector" in state.warning:
-        return f"has a link selector that went silent: {state.warning}"
-    return None
-
-
-def send_alerts(config: Config, store: Store, transport: Transport, *, now: Clock) -> list[str]:
-    """Mail the operator about broken sources, at most once per source and local day; returns those mailed.
-
-    The outbox row (kind "alert", ref "SOURCE:DATE") is committed before sending; its UNIQUE key is the
-    once-a-day guarantee across restarts and processes. A deferred alert is retried by a later check that day.
-    """
-    operator = config.delivery.operator
-    if not operator:
-        return []
-    moment = now()
-    today = moment.astimezone(config.zone).date().isoformat()
-    with store.read() as conn:
-        alerts = due_alerts(conn, config.service.alert_after_failures)
-    mailed = []
-    for alert in alerts:
-        ref = f"{alert.source}:{today}"
-        msg = alert_message(config, alert, operator, ref=ref, now=moment)
-        claimed = _claim_alert(store, ref, operator, msg, now=moment)
-        if claimed and _deliver_alert(store, transport, ref, operator, msg, now=now).state == "sent":
-            mailed.append(alert.source)
-    return mailed
-
-
-def alert_message(config: Config, alert: Alert, operator: str, *, ref: str, now: datetime) -> EmailMessage:
-    mail = RenderedMail(
-        subject=f"[scc-sync] source {alert.source} needs attention",
-        text=(
-            f"The source '{alert.source}' {alert.reason}\n\n"
-            f"Check it with `scc-sync status` and fix its entry in the configuration if the site moved.\n"
-            f"You get at most one such mail per source and day.\n"
-        ),
-        html="",
-    )
-    domain = config.delivery.sender.rpartition("@")[2].rstrip(">") or "localhost"
-    return build_plain_message(
-        mail,
-        sender=config.delivery.sender,
-        to=operator,
-        message_id=message_id("alert", ref, operator, domain),
-        date=now,
-    )
-
-
-def _claim_alert(store: Store, ref: str, operator: str, msg: EmailMessage, *, now: datetime) -> bool:
-    """Insert the alert's ledger row, or take over a deferred one; False when it was already handled."""
-    recipient = operator.lower()
-    claim = {
-        "state": "sending",
-        "lease_owner": lock_owner()[:64],
-        "lease_until": now + ALERT_LEASE,
-        "updated_at": now,
-    }
-    try:
-        with store.write() as conn:
-            row = conn.execute(
-                insert(outbox).values(
-                    kind="alert",
-                    ref=ref,
-                    recipient=recipient,
-                    message_id=str(msg["Message-ID"]),
-                    attempts=0,
-                    created_at=now,
-                    **claim,
-                )
-            )
-            conn.execute(
-                insert(outbox_payloads).values(outbox_id=row.inserted_primary_key.id, payload=wire_bytes(msg))
-            )
-        return True
-    except IntegrityError:
-        with store.write() as conn:
-            return bool(
-                conn.execute(
-                    update(outbox)
-                    .where(
-                        outbox.c.kind == "alert",
-                        outbox.c.ref == ref,
-                        outbox.c.recipient == recipient,
-                        outbox.c.state == "deferred",
-                    )
-                    .values(**claim)
-                ).rowcount
-            )
-
-
-def _deliver_alert(
-    store: Store, transport: Transport, ref: str, operator: str, msg: EmailMessage, *, now: Clock
-) -> SendResult:
-    result = transport.send(msg)
-    moment = now()
-    with store.write() as conn:
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.kind == "alert", outbox.c.ref == ref, outbox.c.recipient == operator.lower())
-            .values(
-                state=result.state,
-                attempts=outbox.c.attempts + 1,
-                last_reply=result.reply,
-                lease_owner=None,
-                lease_until=None,
-                updated_at=moment,
-                sent_at=moment if result.state == "sent" else None,
-            )
-        )
-    level = logging.INFO if result.state == "sent" else logging.WARNING
-    log.log(
-        level,
-        "operator alert %s to %s: %s (%s)",
-        ref,
-        operator,
-        result.state,
-        result.reply,
-        extra={"source": ref.rpartition(":")[0]},
-    )
-    return result
-
-
-# -- the web listener: /metrics, /healthz, and later the subscriber pages -----------------------------------
-
-
-def wsgi_app(
-    config: Config,
-    store: Store,
-    extra_app: WSGIApplication | None = None,
-    *,
-    metrics: Metrics | None = None,
-    clock: Clock = utc_now,
-) -> WSGIApplication:
-    """`/metrics` and `/healthz`; any other path goes to `extra_app` (the subscriber web app) or is a 404."""
-
-    @Request.application
-    def healthz(request: Request) -> Response:
-        with store.read() as conn:
-            health = check_health(conn, config, now=clock())
-        return Response(
-            json.dumps(health.as_json(), default=str, indent=2),
-            status=200 if health.ok else 503,
-            mimetype="application/json",
-        )
-
-    metrics = metrics or Metrics(store)
-    return DispatcherMiddleware(
-        extra_app or NotFound(), {"/metrics": make_wsgi_app(metrics.registry), "/healthz": healthz}
-    )
-
-
-class SwitchableApp:
-    """Forwards to `app`; a reload puts the app built from the new config there (one assignment)."""
-
-    def __init__(self, app: WSGIApplication) -> None:
-        self.app = app
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
-        return self.app(environ, start_response)
-
-
-class WebServer:
-    """A waitress server in a background thread; `close()` stops it and returns when its thread has ended."""
-
-    def __init__(self, app: WSGIApplication, host: str, port: int) -> None:
-        self._server = make_server(app, f"{host}:{port}")
-        self.port = int(self._server.effective_port)
-        self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
-        self._thread.start()
-
-    def close(self, timeout: float = 5.0) -> None:
-        # Close every socket from inside waitress's own loop thread; the loop ends when nothing is left.
-        server = self._server
-        try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
-        except OSError:  # the loop's wake-up pipe is already gone, so the loop is not running: close here
-            log.warning("web listener: its loop had already stopped; closing its sockets directly")
-            wasyncore.close_all(server._map)  # type: ignore[union-attr]
-        self._thread.join(timeout)
-        server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
 
 
 # -- the service -----------------------------------------------------------------------------------------
@@ -448,7 +198,7 @@ class Service:
         return body
 
     def _housekeeping(self, config: Config) -> None:
-        housekeeping(config, self.store, now=self.clock)
+        run_housekeeping(config, self.store, now=self.clock)
 
     def _run(self, name: str, body: Callable[[Config], None]) -> None:
         if self.stop_event.is_set():
@@ -585,14 +335,9 @@ class Service:
         log.error(
             "stopping without waiting longer for %s; it runs again after the restart", ", ".join(running)
         )
-        moment = self.clock()
         with suppress(Exception), self.store.write() as conn:
-            conn.execute(
-                update(job_runs)
-                .where(job_runs.c.run_id.in_(list(running.values())), job_runs.c.status == "running")
-                .values(status="failed", finished_at=moment, detail={"aborted": "service shutdown"})
-            )
-            conn.execute(delete(locks).where(locks.c.owner == lock_owner()))
+            abort_runs(conn, list(running.values()), now=self.clock(), why="service shutdown")
+            release_all(conn, lock_owner())
 
     def _after_job(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
