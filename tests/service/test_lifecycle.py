@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import tomllib
 import urllib.request
@@ -40,8 +41,8 @@ def test_service_syncs_beats_serves_and_stops_cleanly(
                 wait_for(lambda: service.web_port)
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{service.web_port}/healthz", timeout=5
-                ) as answer:
-                    assert answer.status == 200
+                ) as answer:  # the pages' own /healthz, as under `scc-sync web`
+                    assert answer.status == 200 and json.load(answer) == {"status": "ok"}
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{service.web_port}/metrics", timeout=5
                 ) as answer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -10,9 +9,7 @@ from datetime import UTC, datetime
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
-from scc_sync.config import parse_config
 from scc_sync.pipeline.sync import SourceReport, SyncReport
-from scc_sync.service.daemon import beat
 from scc_sync.service.listener import WebServer, wsgi_app
 from scc_sync.service.metrics import Metrics
 from scc_sync.store import Store
@@ -74,38 +71,31 @@ def test_metrics_from_syncs_and_the_delivery_ledger(store: Store) -> None:
     assert got[("scc_sync_queue_depth", ())] == 2  # queued + deferred
 
 
-def test_listener_serves_metrics_healthz_and_mounts_another_app(store: Store) -> None:
-    config = parse_config({"service": {"heartbeat": "30s"}})
-
-    def subscriber_pages(environ, start_response):  # stands in for the web app to come
+def test_listener_serves_metrics_and_mounts_the_pages(store: Store) -> None:
+    def subscriber_pages(environ, start_response):  # stands in for the subscriber pages
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [f"pages at {environ['PATH_INFO']}".encode()]
 
-    clock = [NOW]
-    app = wsgi_app(config, store, subscriber_pages, metrics=Metrics(store), clock=lambda: clock[0])
-    server = WebServer(app, "127.0.0.1", 0)
+    server = WebServer(wsgi_app(store, subscriber_pages, metrics=Metrics(store)), "127.0.0.1", 0)
     base = f"http://127.0.0.1:{server.port}"
     try:
-        status, body = get(f"{base}/healthz")
-        assert status == 503 and "no heartbeat" in json.loads(body)["problems"][0]
-        beat(store, started=NOW, now=NOW)
-        status, body = get(f"{base}/healthz")
-        assert status == 200 and json.loads(body)["ok"] is True
         status, body = get(f"{base}/metrics")
         assert status == 200 and b"scc_sync_queue_depth 0.0" in body
         assert get(f"{base}/subscribe?x=1") == (200, b"pages at /subscribe")
+        # One /healthz, the pages' own (as under `scc-sync web`): the listener does not answer it itself.
+        assert get(f"{base}/healthz") == (200, b"pages at /healthz")
     finally:
         server.close()
     assert not server._thread.is_alive()
     try:
-        urllib.request.urlopen(f"{base}/healthz", timeout=2)
+        urllib.request.urlopen(f"{base}/metrics", timeout=2)
         raise AssertionError("the listener still answers after close()")
     except urllib.error.URLError:
         pass
 
 
 def test_without_another_app_unknown_paths_are_404(store: Store) -> None:
-    server = WebServer(wsgi_app(parse_config({}), store), "127.0.0.1", 0)
+    server = WebServer(wsgi_app(store), "127.0.0.1", 0)
     try:
         assert get(f"http://127.0.0.1:{server.port}/nothing")[0] == 404
     finally:

@@ -367,7 +367,7 @@ class Service:
         # Transports are closed at shutdown, not at a reload: a request begun before it may still use one.
         transport = self._web_transports.enter_context(open_transport(config))  # for confirmation mails
         pages = create_app(config, self.store, transport, now=self.clock)
-        return wsgi_app(config, self.store, extra_app=pages, metrics=self.metrics, clock=self.clock)
+        return wsgi_app(self.store, pages, metrics=self.metrics)
 
     @contextmanager
     def _web_server(self) -> Iterator[WebServer | None]:
@@ -379,7 +379,7 @@ class Service:
             self._web_app = SwitchableApp(self._build_web_app(self.config))
             server = WebServer(self._web_app, host, port)
             self.web_port = server.port
-            log.info("serving subscriber pages, /metrics and /healthz on http://%s:%d", host, server.port)
+            log.info("serving the subscriber pages, /healthz and /metrics on http://%s:%d", host, server.port)
             try:
                 yield server
             finally:

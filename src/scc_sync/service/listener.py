@@ -1,4 +1,4 @@
-"""The service's web listener: the subscriber pages, `/metrics` and `/healthz`, on waitress in a thread.
+"""The service's web listener: the subscriber pages (with `/healthz`) and `/metrics`, on waitress in a thread.
 
 `SwitchableApp` lets a config reload put the pages built from the new config in place with one assignment;
 `WebServer.close()` returns once the listener's thread has ended.
@@ -6,21 +6,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import make_wsgi_app
 from waitress import wasyncore
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Request, Response
 
-from scc_sync.config import Config
-from scc_sync.service.health import check_health
 from scc_sync.service.metrics import Metrics
 from scc_sync.store import Store
 from scc_sync.web.serve import make_server
@@ -32,29 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def wsgi_app(
-    config: Config,
-    store: Store,
-    extra_app: WSGIApplication | None = None,
-    *,
-    metrics: Metrics | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    store: Store, pages: WSGIApplication | None = None, *, metrics: Metrics | None = None
 ) -> WSGIApplication:
-    """`/metrics` and `/healthz`; any other path goes to `extra_app` (the subscriber web app) or is a 404."""
-
-    @Request.application
-    def healthz(request: Request) -> Response:
-        with store.read() as conn:
-            health = check_health(conn, config, now=clock())
-        return Response(
-            json.dumps(health.as_json(), default=str, indent=2),
-            status=200 if health.ok else 503,
-            mimetype="application/json",
-        )
-
+    """`/metrics`; every other path goes to `pages` (the subscriber pages and `/healthz`), or is a 404."""
     metrics = metrics or Metrics(store)
-    return DispatcherMiddleware(
-        extra_app or NotFound(), {"/metrics": make_wsgi_app(metrics.registry), "/healthz": healthz}
-    )
+    return DispatcherMiddleware(pages or NotFound(), {"/metrics": make_wsgi_app(metrics.registry)})
 
 
 class SwitchableApp:

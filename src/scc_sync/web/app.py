@@ -440,6 +440,8 @@ class SubscriberPages:
         )
 
     def healthz(self) -> Response:
+        """Whether this process can serve: it answers, and so does its database. The one `/healthz`, under
+        `scc-sync web` and `run` alike; whether the service syncs is `scc-sync healthcheck`'s question."""
         try:
             self.store.ping()
         except Exception as exc:  # any database failure means "not healthy"; the log says which
