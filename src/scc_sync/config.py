@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import ssl
 import tomllib
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -23,7 +22,6 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scc_sync.models import Event, Subscriber
-from scc_sync.newsletter.tokens import MIN_KEY_BYTES
 
 DEFAULT_CONFIG_PATH = Path("config/scc-sync.toml")
 CONFIG_ENV = "SCC_SYNC_CONFIG"
@@ -68,12 +66,6 @@ def _check_cron(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"not a cron expression ({exc})") from None
     return value
-
-
-def _similar_variable(name: str) -> str:
-    """A hint for a misspelt variable name: a set variable whose name is close to it."""
-    close = difflib.get_close_matches(name, [k for k, v in os.environ.items() if v], n=1, cutoff=0.8)
-    return f" (but {close[0]} is: a typo in the config or in the variable's name?)" if close else ""
 
 
 def _check_email(value: str) -> str:
@@ -195,18 +187,6 @@ class SmtpConfig(Section):
             raise ValueError(f"no such file: {value!r}")
         return value
 
-    def tls_context(self) -> ssl.SSLContext:
-        """Verifies the server's certificate and host name, against `ca_file` too when it is set."""
-        context = ssl.create_default_context()
-        if self.ca_file:
-            try:
-                context.load_verify_locations(cafile=self.ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise ConfigError(
-                    f"delivery.smtp.ca_file: {self.ca_file}: not a PEM certificate ({exc})"
-                ) from exc
-        return context
-
     @model_validator(mode="after")
     def _login_pair(self) -> SmtpConfig:
         # Either alone would be ignored silently and the server would refuse the mail much later.
@@ -214,18 +194,6 @@ class SmtpConfig(Section):
             given, missing = ("username", "password_env") if self.username else ("password_env", "username")
             raise ValueError(f"{given} is set but {missing} is not: set both to log in, or neither")
         return self
-
-    def password(self) -> str | None:
-        if not self.password_env:
-            return None
-        value = os.environ.get(self.password_env)
-        if not value:
-            state = "is empty" if value == "" else "is not set"
-            raise ConfigError(
-                f"delivery.smtp.password_env: environment variable {self.password_env} {state}"
-                f"{_similar_variable(self.password_env)}"
-            )
-        return value
 
 
 class DeliveryConfig(Section):
@@ -347,25 +315,6 @@ class WebConfig(Section):
     def host_port(self) -> tuple[str, int]:
         host, _, port = self.listen.rpartition(":")
         return host.strip("[]"), int(port)
-
-    def secret_keys(self) -> list[bytes]:
-        """Signing keys, newest first: the variable may hold several, comma-separated, for key rotation."""
-        raw = os.environ.get(self.secret_env, "")
-        keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
-        if not keys:
-            raise ConfigError(
-                f"web.secret_env: environment variable {self.secret_env} is not set"
-                f"{_similar_variable(self.secret_env)}; "
-                "set it to a long random string (it signs unsubscribe and confirmation links)"
-            )
-        short = [n for n, key in enumerate(keys, start=1) if len(key) < MIN_KEY_BYTES]
-        if short:
-            raise ConfigError(
-                f"web.secret_env: key {short[0]} in {self.secret_env} is shorter than {MIN_KEY_BYTES} "
-                "characters; use a long random string: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'"
-            )
-        return keys
 
 
 class ServiceConfig(Section):

@@ -9,7 +9,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from scc_sync.config import Config, parse_config
+from scc_sync.effects import Effects
 from scc_sync.models import Item
+from scc_sync.newsletter.kit import MailKit
 from scc_sync.store import Store
 from scc_sync.store.items import save_item
 from scc_sync.store.sources import ensure_source
@@ -79,6 +81,11 @@ def parse(data: bytes) -> EmailMessage:
     msg = email.message_from_bytes(data, _class=EmailMessage, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     return msg
+
+
+def mail_kit(config: Config) -> MailKit:
+    """The kit a command builds: from the environment the test set, with ./templates if there is one."""
+    return Effects.here().mail_kit(config)
 
 
 def fixed(moment: datetime):

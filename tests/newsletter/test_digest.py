@@ -9,11 +9,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed, parse
+from tests.newsletter.helpers import (
+    SCC_2020_RECAP,
+    SECRET,
+    SECRET_ENV,
+    add_item,
+    config,
+    fixed,
+    mail_kit,
+    parse,
+)
 
+from scc_sync.effects import Effects
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.pipeline.deliver import make_transport, run_retries
+from scc_sync.pipeline.deliver import run_retries
 from scc_sync.pipeline.digest import digest_period, run_digest
 from scc_sync.store import Store
 from scc_sync.store.outbox import list_ledger
@@ -67,9 +77,11 @@ def test_weekly_digest_once_per_item_with_facts_and_update_marks(store: Store, t
     add_item(store, "next-week", at=MONDAY + timedelta(hours=1))  # not in the closed period
     box = tmp_path / "maildir"
     with MaildirTransport(box) as transport:
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
         assert report.line() == "digest: 2 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
-        assert run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(hours=2))).sent == 0
+        assert (
+            run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY + timedelta(hours=2))).sent == 0
+        )
     messages = maildir_messages(box)
     assert sorted(str(m["To"]) for m in messages) == [
         "Jörg ann <anna@example.org>",
@@ -98,13 +110,19 @@ def test_an_item_reaches_a_subscriber_once_even_after_switching_to_daily(
     add_item(store, "sunday", at=datetime(2021, 10, 24, 12, tzinfo=BERLIN))
     box = tmp_path / "maildir"
     with MaildirTransport(box) as transport:
-        assert run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1  # weekly, week 42
+        assert (
+            run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY)).sent == 1
+        )  # weekly, week 42
         daily = config(people("anna@example.org", frequency="daily"))
         # daily run on Monday covers Sunday: the same item, already delivered: no mail
-        assert run_digest(daily, store, transport, now=fixed(MONDAY + timedelta(hours=1))).sent == 0
+        assert (
+            run_digest(daily, store, transport, mail_kit(daily), now=fixed(MONDAY + timedelta(hours=1))).sent
+            == 0
+        )
         add_item(store, "sunday", at=datetime(2021, 10, 25, 12, tzinfo=BERLIN), text="geändert")
         assert (
-            run_digest(daily, store, transport, now=fixed(MONDAY + timedelta(days=1))).sent == 1
+            run_digest(daily, store, transport, mail_kit(daily), now=fixed(MONDAY + timedelta(days=1))).sent
+            == 1
         )  # revision 2
     assert len(maildir_messages(box)) == 2
 
@@ -121,7 +139,7 @@ def test_filters_window_and_empty_digests(store: Store, tmp_path: Path) -> None:
     add_item(store, "d", at=WEEK42, source="dst", title="Kassenkredite: Kommunen fordern Hilfe")
     box = tmp_path / "maildir"
     with MaildirTransport(box) as transport:
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     got = {str(m["To"]): m.get_body(("plain",)).get_content() for m in maildir_messages(box)}
     assert report.sent == 2 and set(got) == {"waerme@example.org", "dst@example.org"}
     assert "Wärmeplanung" in got["waerme@example.org"] and "Kassenkredite" not in got["waerme@example.org"]
@@ -133,7 +151,9 @@ def test_a_newcomer_gets_only_what_changed_within_the_window(store: Store, tmp_p
     add_item(store, "old", at=datetime(2021, 10, 18, 9, tzinfo=BERLIN))
     add_item(store, "recent", at=datetime(2021, 10, 24, 9, tzinfo=BERLIN))
     with MaildirTransport(tmp_path / "maildir") as transport:
-        run_digest(cfg, store, transport, now=fixed(MONDAY))  # subscribes at MONDAY: window reaches 23 Oct
+        run_digest(
+            cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY)
+        )  # subscribes at MONDAY: window reaches 23 Oct
     [msg] = maildir_messages(tmp_path / "maildir")
     text = msg.get_body(("plain",)).get_content()
     assert "Meldung recent" in text and "Meldung old" not in text
@@ -164,18 +184,26 @@ def test_smtp_refusals_slow_replies_and_drops_are_recorded_per_recipient(store: 
     handler.rcpt_replies["busy@example.org"] = "451 4.3.0 try later"
     handler.rcpt_replies["gone@example.org"] = "550 5.1.1 user unknown"
     with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=0.5) as transport:
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="busy@example.org")
+        report = run_digest(
+            cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY), subscriber="busy@example.org"
+        )
         assert (report.deferred, report.sent) == (1, 0)
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="gone@example.org")
+        report = run_digest(
+            cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY), subscriber="gone@example.org"
+        )
         assert report.failed == 1
         handler.drop_on_mail = 1  # the connection dies before the message: retried on a fresh one
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="ok1@example.org")
+        report = run_digest(
+            cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY), subscriber="ok1@example.org"
+        )
         assert report.sent == 1
         handler.data_delay = 1.5  # longer than the client's timeout: the outcome is unknown
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY), subscriber="slow@example.org")
+        report = run_digest(
+            cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY), subscriber="slow@example.org"
+        )
         assert report.unknown == 1
         handler.data_delay = 0
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
         assert report.line() == "digest: 1 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"  # ok2 only
     with store.read() as conn:
         states = {r.recipient: (r.state, r.last_reply) for r in list_ledger(conn)}
@@ -204,13 +232,13 @@ def test_deferred_mail_is_retried_later_or_suppressed_after_unsubscribe(store: S
     handler = smtp_server.handler
     handler.rcpt_replies_once.update({"a@example.org": "451 4.3.0 later", "b@example.org": "451 4.3.0 later"})
     with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
-        first = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        first = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
         with store.write() as conn:
             unsubscribe(conn, get_subscriber(conn, "b@example.org").id, now=MONDAY)
-        too_early = run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=4)))
-        later = run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=6)))
+        too_early = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY + timedelta(minutes=4)))
+        later = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY + timedelta(minutes=6)))
         assert (
-            run_digest(cfg, store, transport, now=fixed(MONDAY + timedelta(hours=1)))
+            run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY + timedelta(hours=1)))
             .line()
             .startswith("digest: 0 sent, 0 deferred")
         )
@@ -229,7 +257,7 @@ def test_turning_reminders_off_keeps_digests_coming(store: Store, tmp_path: Path
         update_preferences(conn, get_subscriber(conn, "anna@example.org").id, now=MONDAY, reminders=False)
     with MaildirTransport(tmp_path / "m") as transport:
         assert (
-            run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1
+            run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY)).sent == 1
         )  # reminders off: digests still come
 
 
@@ -271,8 +299,8 @@ def test_a_login_the_server_refuses_stops_the_run_after_one_try(store: Store, mo
             },
         )
         add_item(store, "news", at=WEEK42)
-        with make_transport(cfg) as transport:
-            report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        with Effects().transport(cfg) as transport:
+            report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     finally:
         controller.stop()
     assert tries and handler.ehlo_count == 1  # one session tried to log in, not one per message
@@ -295,8 +323,8 @@ def test_an_unreachable_server_stops_the_run_and_queues_the_rest(store: Store) -
         },
     )
     add_item(store, "news", at=WEEK42)
-    with make_transport(cfg) as transport:
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+    with Effects().transport(cfg) as transport:
+        report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     assert "stopped sending, the rest waits for the next run" in report.line()
     assert "ConnectionRefusedError" in report.line()
     assert report.problems and _pending_states(store) == [("queued", 0)] * 30  # all promised, none lost
@@ -316,9 +344,9 @@ def test_days_without_a_digest_run_are_caught_up_by_the_next_issue(store: Store,
     box = tmp_path / "maildir"
     with MaildirTransport(box) as transport:
         # day 1, 07:00 covers day 0; then nothing runs for days 1 to 4 (the service was down)
-        first = run_digest(cfg, store, transport, now=fixed(day + timedelta(days=1, hours=-5)))
+        first = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(day + timedelta(days=1, hours=-5)))
         # day 6, 07:00 covers day 5 and catches up the skipped days
-        later = run_digest(cfg, store, transport, now=fixed(day + timedelta(days=6, hours=-5)))
+        later = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(day + timedelta(days=6, hours=-5)))
     assert (first.sent, later.sent) == (1, 1)
     first_mail, caught_up = sorted(  # the catch-up issue is the one with day 5 in it
         maildir_messages(box), key=lambda m: "Tag 5" in m.get_body(("plain",)).get_content()
@@ -343,7 +371,7 @@ def test_the_first_issue_does_not_reach_back_into_the_archive(store: Store, tmp_
     add_item(store, "old", at=day - timedelta(days=3), title="Alte Meldung")
     add_item(store, "new", at=day, title="Neue Meldung")
     with MaildirTransport(tmp_path / "maildir") as transport:
-        run_digest(cfg, store, transport, now=fixed(day + timedelta(days=1, hours=-5)))
+        run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(day + timedelta(days=1, hours=-5)))
     [mail] = maildir_messages(tmp_path / "maildir")
     text = mail.get_body(("plain",)).get_content()
     assert "Neue Meldung" in text and "Alte Meldung" not in text
@@ -354,7 +382,7 @@ def test_the_retry_job_sends_what_is_due_again_between_digest_runs(store: Store,
     add_item(store, "news", at=WEEK42)
     smtp_server.handler.rcpt_replies_once["a@example.org"] = "451 4.3.0 later"
     with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
-        digest = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        digest = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
         early = run_retries(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=4)))
         due = run_retries(cfg, store, transport, now=fixed(MONDAY + timedelta(minutes=6)))
     assert (digest.sent, digest.deferred) == (1, 1)
@@ -374,7 +402,7 @@ def test_an_address_refused_three_times_in_a_row_is_marked_bounced(store: Store,
     with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
         for n in range(4):
             add_item(store, f"day{n}", at=day + timedelta(days=n))
-            run_digest(cfg, store, transport, now=fixed(day + timedelta(days=n + 1, hours=-5)))
+            run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(day + timedelta(days=n + 1, hours=-5)))
             with store.read() as conn:
                 statuses.append(get_subscriber(conn, "picky@example.org").status)
     assert statuses == ["confirmed", "confirmed", "bounced", "bounced"]  # a spam verdict alone is no proof

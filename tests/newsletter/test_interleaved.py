@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, parse
+from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
@@ -62,7 +62,7 @@ def test_a_large_mailing_starts_sending_before_it_is_fully_queued(store: Store, 
 
     handler.handle_DATA = count_queued
     with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     assert report.line() == f"digest: {n} sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
     assert queued_at_first_message == [FIRST_BATCH]  # the rest was rendered while mail went out
     received = sorted(m.rcpt_tos[0] for m in handler.messages)
@@ -91,7 +91,7 @@ def test_a_mail_that_cannot_be_built_costs_only_its_subscriber(
     add_item(store, "net", at=WEEK42, title="Breitband für alle")
     box = tmp_path / "maildir"
     with caplog.at_level(logging.ERROR), MaildirTransport(box) as transport:
-        report = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        report = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     assert report.line() == (
         "digest: 3 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown; 1 not built (see the log)"
     )
@@ -108,7 +108,7 @@ def test_a_mail_that_cannot_be_built_costs_only_its_subscriber(
 
     _user_template(tmp_path, "digest.txt", "")  # the user fixes the template; the next run catches up
     with MaildirTransport(box) as transport:
-        again = run_digest(cfg, store, transport, now=fixed(MONDAY))
+        again = run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     assert (again.sent, again.not_rendered) == (1, 0)
     stored = mailbox.Maildir(box)
     mails = [parse(stored.get_bytes(key)) for key in stored.iterkeys()]
@@ -127,7 +127,8 @@ def test_a_template_syntax_error_stops_the_run_before_anything_is_queued(
     _user_template(tmp_path, "digest.html", "{% if %}")
     add_item(store, "news", at=WEEK42)
     with MaildirTransport(tmp_path / "maildir") as transport, pytest.raises(RenderError) as raised:
-        run_digest(config(weekly("anna@example.org")), store, transport, now=fixed(MONDAY))
+        cfg = config(weekly("anna@example.org"))
+        run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY))
     assert str(raised.value).startswith("mail template templates/digest.html, line 2: ")
     with store.read() as conn:
         assert list_ledger(conn) == []

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, parse
+from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 from scc_sync.models import Event
 from scc_sync.newsletter.transports import MaildirTransport
@@ -89,10 +89,10 @@ def test_remind_sends_one_seven_day_reminder_with_a_calendar_and_only_once(
     now = datetime(2021, 10, 19, 10, 0, tzinfo=BERLIN)
     box = tmp_path / "maildir"
     with MaildirTransport(box) as transport:
-        assert run_remind(cfg, store, transport, now=fixed(now)).line() == (
+        assert run_remind(cfg, store, transport, mail_kit(cfg), now=fixed(now)).line() == (
             "remind: 2 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
         )
-        assert run_remind(cfg, store, transport, now=fixed(now + timedelta(hours=3))).sent == 0
+        assert run_remind(cfg, store, transport, mail_kit(cfg), now=fixed(now + timedelta(hours=3))).sent == 0
     maildir = mailbox.Maildir(box, factory=None, create=False)
     messages = {
         str(m["To"].addresses[0].addr_spec): m

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import serve_site
+from scc_sync.effects import Effects
 from scc_sync.service.daemon import Service
 from scc_sync.store import open_store
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, read_heartbeat, read_times
@@ -35,7 +36,7 @@ def test_service_syncs_beats_serves_and_stops_cleanly(
     with serve_site() as base_url:
         config = config_for(base_url, tmp_path)
         with open_store(config.state.url) as store:
-            service = Service(config, store)
+            service = Service(config, store, Effects())
             with running(service) as outcome:
                 wait_for(lambda: any(status == "ok" for status, _ in sync_runs(store)))
                 wait_for(lambda: service.web_port)
@@ -71,7 +72,7 @@ def test_shutdown_does_not_wait_longer_than_the_grace(tmp_path: Path) -> None:
     with hanging_site() as (base_url, release):
         config = config_for(base_url, tmp_path, grace="2s")
         with open_store(config.state.url) as store:
-            service = Service(config, store, web=False)
+            service = Service(config, store, Effects(), web=False)
             with running(service) as outcome:
                 wait_for(lambda: sync_runs(store) == [("running", None)])
                 stop_at = time.monotonic()
@@ -96,7 +97,7 @@ def test_restart_does_not_repeat_a_digest(tmp_path: Path, monkeypatch: pytest.Mo
         config = parse_config(tomllib.loads(text))
         with open_store(config.state.url) as store:
             for start in (1, 2):  # start, let it catch up, stop; then start again at once
-                with running(Service(config, store, web=False)) as outcome:
+                with running(Service(config, store, Effects(), web=False)) as outcome:
                     # Start-up submits sync, remind and a caught-up digest together: once this start's sync
                     # has finished, a digest run (had there been one) would have recorded its start too.
                     wait_for(lambda n=start: [s for s, _ in sync_runs(store)].count("ok") == n)

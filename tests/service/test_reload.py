@@ -20,6 +20,7 @@ import requests
 
 from scc_sync.config import Config, ConfigError, parse_config
 from scc_sync.demo_site import serve_site
+from scc_sync.effects import Effects
 from scc_sync.service import scheduler
 from scc_sync.service.daemon import Service
 from scc_sync.service.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
@@ -177,7 +178,7 @@ def test_config_file_checks_like_the_start(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("SCC_SYNC_SECRET", SECRET)
     monkeypatch.delenv("SCC_SYNC_RELOAD_UNSET", raising=False)
     path.write_text('[web]\nlisten = "127.0.0.1:8080"\n')
-    assert ConfigFile(path, listen="127.0.0.1:9999").load().web.listen == "127.0.0.1:9999"
+    assert ConfigFile(path, listen="127.0.0.1:9999").load(Effects()).web.listen == "127.0.0.1:9999"
     for text, problem in [
         ("[sync\n", "not valid TOML"),
         ('[sync]\ninterval = "soon"\n', "sync.interval: not a duration like '30m', '6h' or '7d': 'soon'"),
@@ -185,7 +186,7 @@ def test_config_file_checks_like_the_start(tmp_path: Path, monkeypatch: pytest.M
     ]:
         path.write_text(text)
         with pytest.raises(ConfigError, match=re.escape(f"{path}: {problem}")):
-            ConfigFile(path).load()
+            ConfigFile(path).load(Effects())
 
 
 # -- the service applying a reload (in a thread of the test, on SQLite and PostgreSQL) -------------------
@@ -199,7 +200,7 @@ def demo_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def service_from_file(path: Path, text: str, store: Store, *, web: bool = False) -> Service:
     path.write_text(text)
     config_file = ConfigFile(path)
-    return Service(config_file.load(), store, web=web, config_file=config_file)
+    return Service(config_file.load(Effects()), store, Effects(), web=web, config_file=config_file)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, RETRIES_PER_SOURCE
 from scc_sync.store import Store
 from scc_sync.store.article_failures import remembered_failures
 from scc_sync.store.sources import source_health
-from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, parse
+from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, mail_kit, parse
 from tests.sync.conftest import Entry, config, feed, page, rss, run, state
 from tests.sync.test_feeds_sync import HTML, SEED, items
 from tests.sync.test_pages_sync import listing
@@ -223,7 +223,10 @@ def test_items_whose_article_failed_are_delivered_with_the_feed_text(
     )
     run(cfg, store, client, clock)
     with MaildirTransport(tmp_path / "maildir") as transport:
-        assert run_digest(cfg, store, transport, now=fixed(clock.now + timedelta(days=1))).sent == 1
+        assert (
+            run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(clock.now + timedelta(days=1))).sent
+            == 1
+        )
     box = mailbox.Maildir(tmp_path / "maildir")
     [key] = box.keys()
     text = parse(box.get_bytes(key)).get_body(("plain",)).get_content()

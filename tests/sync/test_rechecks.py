@@ -18,7 +18,7 @@ from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, due_rechecks
 from scc_sync.store import Store
 from scc_sync.store.items import KnownArticle, content_hash
 from scc_sync.store.schema import items
-from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, parse
+from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, mail_kit, parse
 from tests.sync.conftest import T0, Entry, config, feed, page, rss, run, state
 from tests.sync.test_feeds_sync import HTML, SEED
 from tests.sync.test_pages_sync import listing, stored
@@ -323,7 +323,12 @@ def test_the_next_digest_marks_a_rechecked_article_as_updated(
 
         def next_daily_digest() -> str:
             before = set(box.keys())
-            assert run_digest(cfg, store, transport, now=fixed(clock.now + timedelta(days=1))).sent == 1
+            assert (
+                run_digest(
+                    cfg, store, transport, mail_kit(cfg), now=fixed(clock.now + timedelta(days=1))
+                ).sent
+                == 1
+            )
             [new] = set(box.keys()) - before
             return parse(box.get_bytes(new)).get_body(("plain",)).get_content()
 

@@ -113,11 +113,14 @@ def test_an_unreachable_database_is_a_problem() -> None:
 
 def test_a_maildir_must_be_creatable(tmp_path: Path) -> None:
     from scc_sync.config import parse_config
+    from scc_sync.effects import Effects
     from scc_sync.pipeline.preflight import check_mail
 
-    fine = check_mail(parse_config({"delivery": {"maildir": str(tmp_path / "new" / "maildir")}}))
+    fine = check_mail(parse_config({"delivery": {"maildir": str(tmp_path / "new" / "maildir")}}), Effects())
     assert fine.ok and fine.detail == f"Maildir {tmp_path / 'new' / 'maildir'}"
     (tmp_path / "a-file").write_text("")
-    blocked = check_mail(parse_config({"delivery": {"maildir": str(tmp_path / "a-file" / "maildir")}}))
+    blocked = check_mail(
+        parse_config({"delivery": {"maildir": str(tmp_path / "a-file" / "maildir")}}), Effects()
+    )
     assert not blocked.ok and blocked.detail.endswith("a-file is not a folder")
     assert not (tmp_path / "new").exists()  # the check creates nothing

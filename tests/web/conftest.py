@@ -17,6 +17,7 @@ import pytest
 from werkzeug.test import Client, TestResponse
 
 from scc_sync.config import Config, parse_config
+from scc_sync.effects import Effects
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, Transport
 from scc_sync.store import Store
@@ -126,8 +127,10 @@ def make_site(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
             signup_per_ip=RateLimit(burst=100, per_seconds=1),
             signup_per_address=RateLimit(burst=100, per_seconds=1),
         )
-        app = create_app(config, store, transport, now=clock, limits=limits)
-        return Site(Client(app), store, clock, transport, maildir, TokenSigner(config.web.secret_keys()))
+        app = create_app(config, store, transport, Effects(clock=clock), limits=limits)
+        return Site(
+            Client(app), store, clock, transport, maildir, TokenSigner(Effects().secret_keys(config.web))
+        )
 
     yield build
     for transport in transports:

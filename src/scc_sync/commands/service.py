@@ -6,24 +6,21 @@ import logging
 import os
 import signal
 import sys
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from scc_sync.cli import (
+from scc_sync.commands.app import (
     EXIT_FAILED,
     EXIT_USAGE,
     AppContext,
-    cli,
-    echo_json,
-    echo_table,
     fail,
     missing_database,
     pass_app,
-    utc_now,
 )
+from scc_sync.commands.output import echo_json, echo_table
 from scc_sync.config import ConfigError, resolve_config_path
 from scc_sync.service.health import check_health
 from scc_sync.store.engine import describe_database, sqlite_file
@@ -38,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("scc_sync.service")
 
 
-@cli.command("run")
+@click.command("run")
 @click.option("--listen", metavar="HOST:PORT", help="Where the web listener binds [default: [web] listen].")
 @pass_app
 def run_command(app: AppContext, listen: str | None) -> None:
@@ -55,13 +52,13 @@ def run_command(app: AppContext, listen: str | None) -> None:
 
     config_file = ConfigFile(resolve_config_path(app.config_path), listen)
     try:
-        config = config_file.prepare(app.config)
+        config = config_file.prepare(app.config, app.effects)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     if app.verbosity == 0:
         logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
     with app.store() as store:
-        service = Service(config, store, config_file=config_file)
+        service = Service(config, store, app.effects, config_file=config_file)
         _on_signals(service)
         try:
             clean = service.run()
@@ -94,7 +91,7 @@ def _on_signals(service: Service) -> None:
         signal.signal(signal.SIGHUP, lambda _signum, _frame: service.request_reload())
 
 
-@cli.command("healthcheck")
+@click.command("healthcheck")
 @click.option(
     "--max-age",
     type=click.IntRange(min=1),
@@ -114,18 +111,18 @@ def healthcheck_command(app: AppContext, max_age: int | None) -> None:
         click.echo(f"unhealthy: {missing_database(file, app.config.state.database)}")
         sys.exit(EXIT_FAILED)
     with app.store() as store, store.read() as conn:
-        health = check_health(conn, app.config, now=utc_now(), max_age=limit)
+        health = check_health(conn, app.config, now=app.effects.clock(), max_age=limit)
     if not health.ok:
         for problem in health.problems:
             click.echo(f"unhealthy: {problem}")
         sys.exit(EXIT_FAILED)
     beat = health.heartbeat
-    age = int((utc_now() - beat.at).total_seconds()) if beat else 0
+    age = int((app.effects.clock() - beat.at).total_seconds()) if beat else 0
     last = health.last_sync.isoformat(timespec="seconds") if health.last_sync else "none yet (starting)"
     click.echo(f"ok: heartbeat {age}s old (pid {beat.pid if beat else '?'}), last successful sync {last}")
 
 
-@cli.command("status")
+@click.command("status")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
 def status_command(app: AppContext, fmt: str) -> None:
@@ -143,7 +140,7 @@ def status_command(app: AppContext, fmt: str) -> None:
         echo_json(report)
         return
     click.echo(f"Database: {report['database']}")
-    _echo_service(report["service"], app.config.zone)
+    _echo_service(report["service"], app.config.zone, now=app.effects.clock())
     click.echo("\nSources")
     columns = ["name", "kind", "last_attempt", "last_success", "last_status", "failures", "next_due", "items"]
     columns.append("last_error")
@@ -154,12 +151,12 @@ def status_command(app: AppContext, fmt: str) -> None:
     click.echo(f"\nDelivery queue: {queue or 'empty'}")
 
 
-def _echo_service(service: dict[str, Any], zone: tzinfo) -> None:
+def _echo_service(service: dict[str, Any], zone: tzinfo, *, now: datetime) -> None:
     beat = service["heartbeat"]
     if beat is None:
         click.echo("Service: never ran against this database (start it with `scc-sync run`)")
     else:
-        age = int((utc_now() - beat["at"]).total_seconds())
+        age = int((now - beat["at"]).total_seconds())
         state = "stopped" if beat["stopped"] else "running"
         click.echo(
             f"Service: {state} (pid {beat['pid']} on {beat['host']}, heartbeat {age}s ago, "

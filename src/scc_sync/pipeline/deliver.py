@@ -1,4 +1,4 @@
-"""The delivery loop over the ledger, plus what digests and reminders share: links, sender, transport.
+"""Delivery: the send loop over the ledger, shared by every mailing (digests, reminders, alerts, sign-ups).
 
 `deliver()` claims one due ledger row at a time, sends its stored bytes (the same bytes, the same
 Message-ID, on every attempt) and records the outcome before claiming the next, so a crash loses at most
@@ -18,24 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import parseaddr
-from functools import cached_property
-from pathlib import Path
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Subscriber
-from scc_sync.newsletter.links import preferences_url, unsubscribe_url
-from scc_sync.newsletter.messages import sender_domain
-from scc_sync.newsletter.render import MailLinks, Renderer
-from scc_sync.newsletter.tokens import TokenSigner
-from scc_sync.newsletter.transports import (
-    MaildirTransport,
-    SendResult,
-    SmtpTransport,
-    StoredMessage,
-    Transport,
-    wire_bytes,
-)
+from scc_sync.newsletter.transports import SendResult, StoredMessage, Transport, wire_bytes
 from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
@@ -50,7 +36,6 @@ from scc_sync.store.outbox import (
 
 log = logging.getLogger(__name__)
 STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
-USER_TEMPLATES = Path("templates")
 
 
 @dataclass
@@ -112,23 +97,9 @@ class DeliveryReport:
         )
 
 
-def make_transport(config: Config) -> Transport:
-    """SMTP or Maildir, as `[delivery] transport` says."""
-    delivery = config.delivery
-    if delivery.transport == "maildir":
-        return MaildirTransport(Path(delivery.maildir))
-    smtp = delivery.smtp
-    password = smtp.password()
-    return SmtpTransport(
-        smtp.host,
-        smtp.port,
-        security=smtp.security,
-        username=smtp.username if password is not None else None,
-        password=password if smtp.username is not None else None,
-        timeout=smtp.timeout,
-        max_per_second=delivery.max_per_second,
-        ssl_context=smtp.tls_context(),
-    )
+def ledger_entry(kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> NewMessage:
+    """`msg` for `person`, as the delivery ledger promises it: its final bytes and Message-ID."""
+    return NewMessage(kind, ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
 
 
 def retry_policy(config: Config) -> RetryPolicy:
@@ -136,55 +107,6 @@ def retry_policy(config: Config) -> RetryPolicy:
     return RetryPolicy(
         d.max_attempts, parse_duration(d.retry_after), parse_duration(d.lease), d.retry_unknown
     )
-
-
-@dataclass
-class MailKit:
-    """What every mail of a run needs: renderer, link signer, sender, Message-ID domain."""
-
-    config: Config
-    renderer: Renderer
-    signer: TokenSigner
-
-    @classmethod
-    def from_config(cls, config: Config) -> MailKit:
-        renderer = Renderer(
-            USER_TEMPLATES if USER_TEMPLATES.is_dir() else None,
-            timezone=config.timezone,
-            list_name=_display_name(config.delivery.sender) or config.delivery.list_id,
-            full_items=config.digest.full_items,
-        )
-        renderer.check_templates()  # a syntax error stops the run before anything is queued
-        return cls(config, renderer, TokenSigner(config.web.secret_keys()))
-
-    @property
-    def sender(self) -> str:
-        return self.config.delivery.sender
-
-    @cached_property
-    def domain(self) -> str:
-        return sender_domain(self.sender, fallback=self.config.delivery.list_id)
-
-    def ledger_entry(self, kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> NewMessage:
-        """`msg` for `person`, as the delivery ledger promises it: its final bytes and Message-ID."""
-        return NewMessage(kind, ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
-
-    def links(self, subscriber: Subscriber) -> MailLinks:
-        base = self.config.web.base_url
-        ident = subscriber.id if subscriber.id is not None else subscriber.email
-        return MailLinks(
-            unsubscribe_url=unsubscribe_url(self.signer, base, ident),
-            preferences_url=preferences_url(self.signer, base, ident),
-        )
-
-
-def _display_name(address: str) -> str:
-    return parseaddr(address)[0]
-
-
-def parse_payload(payload: bytes) -> StoredMessage:
-    """The stored wire bytes as a message that transports send byte for byte."""
-    return StoredMessage.from_bytes(payload)
 
 
 QUEUED = "queued"  # what a queueing step yields once it committed messages to the ledger
@@ -299,14 +221,13 @@ def deliver(
 
 
 def send_mailing(
-    config: Config,
     store: Store,
     transport: Transport,
     queueing: Iterator[str],
     *,
     kind: str,
     report: DeliveryReport,
-    owner: str,
+    policy: RetryPolicy,
     now: Callable[[], datetime],
     recipient: str | None = None,
 ) -> DeliveryReport:
@@ -317,9 +238,9 @@ def send_mailing(
     return deliver(
         store,
         transport,
-        owner=owner,
+        owner=lock_owner(),
         now=now,
-        policy=retry_policy(config),
+        policy=policy,
         kinds=(kind,),
         report=report,
         recipient=recipient,
@@ -346,7 +267,7 @@ def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: st
 
 def _send(transport: Transport, payload: bytes, *, while_waiting: Callable[[], None]) -> SendResult:
     try:
-        return transport.send(parse_payload(payload), while_waiting=while_waiting)
+        return transport.send(StoredMessage.from_bytes(payload), while_waiting=while_waiting)
     except Exception as exc:  # a broken message must not stop the others; the transports raise before sending
         log.exception("could not hand a message to the transport")
         return SendResult("failed", f"{type(exc).__name__}: {exc}")

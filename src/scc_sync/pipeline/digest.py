@@ -18,11 +18,19 @@ from zoneinfo import ZoneInfo
 
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Frequency, Subscriber, Summary
+from scc_sync.newsletter.kit import MailKit
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
-from scc_sync.pipeline.deliver import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
-from scc_sync.pipeline.runs import job, lock_owner
+from scc_sync.pipeline.deliver import (
+    QUEUED,
+    RENDERED,
+    DeliveryReport,
+    ledger_entry,
+    retry_policy,
+    send_mailing,
+)
+from scc_sync.pipeline.runs import job
 from scc_sync.store import Connection, Store
 from scc_sync.store.digests import (
     Issue,
@@ -160,51 +168,41 @@ def run_digest(
     config: Config,
     store: Store,
     transport: Transport,
+    kit: MailKit,
     *,
     now: Callable[[], datetime],
     dry_run: bool = False,
     subscriber: str | None = None,
 ) -> DeliveryReport:
-    """Queue the last closed period's digests (daily and weekly) and deliver every digest that is due."""
+    """Queue the last closed period's digests (daily and weekly) and deliver every digest that is due.
+
+    `subscriber`: only this (confirmed) subscriber's digest.
+    """
     with job(store, "digest", now=now) as detail:
-        report = send_digests(
-            config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run, subscriber=subscriber
+        report = DeliveryReport("digest", dry_run=dry_run)
+        with store.write() as conn:
+            sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
+            if subscriber is not None:
+                _require_confirmed(conn, subscriber)
+        queueing = chain.from_iterable(
+            queue_period(
+                config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber
+            )
+            for frequency in FREQUENCIES
+        )
+        policy = retry_policy(config)
+        send_mailing(
+            store,
+            transport,
+            queueing,
+            kind="digest",
+            report=report,
+            policy=policy,
+            now=now,
+            recipient=subscriber,
         )
         detail.update(report.detail())
     return report
-
-
-def send_digests(
-    config: Config,
-    store: Store,
-    transport: Transport,
-    *,
-    now: Callable[[], datetime],
-    owner: str,
-    dry_run: bool = False,
-    subscriber: str | None = None,
-) -> DeliveryReport:
-    report = DeliveryReport("digest", dry_run=dry_run)
-    kit = MailKit.from_config(config)
-    with store.write() as conn:
-        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
-        if subscriber is not None:
-            _require_confirmed(conn, subscriber)
-    queueing = chain.from_iterable(
-        queue_period(config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber)
-        for frequency in FREQUENCIES
-    )
-    return send_mailing(
-        config,
-        store,
-        transport,
-        queueing,
-        kind="digest",
-        report=report,
-        owner=owner,
-        now=now,
-        recipient=subscriber,
-    )
 
 
 def _require_confirmed(conn: Connection, address: str) -> None:
@@ -285,11 +283,11 @@ def _digest_message(
         sender=kit.sender,
         recipient=person,
         message_id=message_id("digest", period.ref, person.email, kit.domain),
-        list_id=kit.config.delivery.list_id,
+        list_id=kit.list_id,
         unsubscribe_url=links.unsubscribe_url,
         date=at,
     )
-    return mail.subject, kit.ledger_entry("digest", period.ref, person, msg)
+    return mail.subject, ledger_entry("digest", period.ref, person, msg)
 
 
 def _queue(
@@ -319,7 +317,9 @@ def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool, catch_
         return preview_issue(conn, **key) if dry_run else freeze_issue(conn, **key, now=now)
 
 
-def preview_digest(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:
+def preview_digest(
+    config: Config, store: Store, kit: MailKit, address: str, *, now: datetime
+) -> RenderedMail | None:
     """The digest `address` would get for the period before `now` (ignoring what was already sent)."""
     with store.read() as conn:
         person = get_subscriber(conn, address)
@@ -331,4 +331,4 @@ def preview_digest(config: Config, store: Store, address: str, *, now: datetime)
     chosen = select_items(issue.items, person, delivered=set(), window=parse_duration(config.digest.window))
     if not chosen:
         return None
-    return render_digest(MailKit.from_config(config), person, chosen, period)
+    return render_digest(kit, person, chosen, period)

@@ -11,16 +11,16 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from scc_sync.config import Config, ConfigError, SourceConfig
+from scc_sync.effects import Effects
 from scc_sync.fetch.feeds import FeedError, FeedResult, parse_feed
 from scc_sync.fetch.http import FetchError, HttpClient
 from scc_sync.fetch.pages import find_article_links
 from scc_sync.fetch.robots import RobotsCache
 from scc_sync.newsletter.transports import SmtpTransport, SmtpUnavailable
-from scc_sync.pipeline.deliver import make_transport
 from scc_sync.store import StoreError
 from scc_sync.store.engine import head_revision, hide_password, read_schema_version, sqlite_file
 
@@ -51,20 +51,20 @@ def check_database(config: Config) -> Finding:
     return Finding("database", True, f"{shown}: schema {version}, upgraded to {head} by the next run")
 
 
-def check_secret(config: Config) -> Finding:
+def check_secret(config: Config, effects: Effects) -> Finding:
     try:
-        keys = config.web.secret_keys()
+        keys = effects.secret_keys(config.web)
     except ConfigError as exc:
         return Finding("secret", False, str(exc))
     return Finding("secret", True, f"{config.web.secret_env}: {len(keys)} signing key(s)")
 
 
-def check_mail(config: Config) -> Finding:
+def check_mail(config: Config, effects: Effects) -> Finding:
     """Open and close a session with the mail server (no mail is sent); for a Maildir, its folder."""
     if config.delivery.transport == "maildir":
         return _check_maildir(Path(config.delivery.maildir))
     try:
-        transport = make_transport(config)
+        transport = effects.transport(config)
     except ConfigError as exc:
         return Finding("mail", False, str(exc))
     assert isinstance(transport, SmtpTransport)
@@ -83,21 +83,23 @@ def _check_maildir(path: Path) -> Finding:
     return Finding("mail", True, f"Maildir {path.resolve()}")
 
 
-def check_sources(config: Config, client: HttpClient, names: Iterable[str] = ()) -> list[Finding]:
+def check_sources(
+    config: Config, client: HttpClient, names: Iterable[str] = (), *, now: datetime
+) -> list[Finding]:
     """Fetch each chosen (else each enabled) source once, several at a time, as sync would."""
     wanted = set(names)
     chosen = [s for s in config.sources if (s.name in wanted if wanted else s.enabled)]
     robots = RobotsCache(client)
     with ThreadPoolExecutor(max_workers=max(1, config.http.concurrency)) as pool:
-        return list(pool.map(lambda source: check_source(source, client, robots), chosen))
+        return list(pool.map(lambda source: check_source(source, client, robots, now=now), chosen))
 
 
-def check_source(source: SourceConfig, client: HttpClient, robots: RobotsCache) -> Finding:
+def check_source(source: SourceConfig, client: HttpClient, robots: RobotsCache, *, now: datetime) -> Finding:
     part = f"source {source.name}"
     try:
         result = client.fetch_source(source.url, source.kind)
         if source.kind == "feed":
-            return Finding(part, True, _feed_summary(parse_feed(result, source.name, now=datetime.now(UTC))))
+            return Finding(part, True, _feed_summary(parse_feed(result, source.name, now=now)))
         assert source.link_selector is not None
         links = find_article_links(result, source.link_selector, allow_domains=source.allow_domains)
     except (FetchError, FeedError) as exc:

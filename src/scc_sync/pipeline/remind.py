@@ -18,11 +18,19 @@ from zoneinfo import ZoneInfo
 from scc_sync.config import Config, parse_duration
 from scc_sync.models import Event, Subscriber, Summary
 from scc_sync.newsletter.ics import event_calendar
+from scc_sync.newsletter.kit import MailKit
 from scc_sync.newsletter.messages import build_reminder_message, message_id
 from scc_sync.newsletter.render import MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
-from scc_sync.pipeline.deliver import QUEUED, RENDERED, DeliveryReport, MailKit, send_mailing
-from scc_sync.pipeline.runs import job, lock_owner
+from scc_sync.pipeline.deliver import (
+    QUEUED,
+    RENDERED,
+    DeliveryReport,
+    ledger_entry,
+    retry_policy,
+    send_mailing,
+)
+from scc_sync.pipeline.runs import job
 from scc_sync.store import Connection, Store
 from scc_sync.store.events import StoredEvent, list_events, upsert_event
 from scc_sync.store.items import stored_summaries
@@ -112,37 +120,29 @@ def render_reminder(
 
 
 def run_remind(
-    config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime], dry_run: bool = False
-) -> DeliveryReport:
-    """Queue the reminders that are due and deliver every reminder that is due."""
-    with job(store, "remind", now=now) as detail:
-        report = send_reminders(config, store, transport, now=now, owner=lock_owner(), dry_run=dry_run)
-        detail.update(report.detail())
-    return report
-
-
-def send_reminders(
     config: Config,
     store: Store,
     transport: Transport,
+    kit: MailKit,
     *,
     now: Callable[[], datetime],
-    owner: str,
     dry_run: bool = False,
 ) -> DeliveryReport:
-    report = DeliveryReport("remind", dry_run=dry_run)
-    kit = MailKit.from_config(config)
-    at = now()
-    with store.write() as conn:
-        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
-        stored = sync_events(conn, config, now=at)
-    queueing = chain.from_iterable(
-        queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
-        for due in _due_reminders(stored, at, config)
-    )
-    return send_mailing(
-        config, store, transport, queueing, kind="reminder", report=report, owner=owner, now=now
-    )
+    """Queue the reminders that are due and deliver every reminder that is due."""
+    with job(store, "remind", now=now) as detail:
+        report = DeliveryReport("remind", dry_run=dry_run)
+        at = now()
+        with store.write() as conn:
+            sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
+            stored = sync_events(conn, config, now=at)
+        queueing = chain.from_iterable(
+            queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
+            for due in _due_reminders(stored, at, config)
+        )
+        policy = retry_policy(config)
+        send_mailing(store, transport, queueing, kind="reminder", report=report, policy=policy, now=now)
+        detail.update(report.detail())
+    return report
 
 
 def _due_reminders(events: list[StoredEvent], at: datetime, config: Config) -> Iterator[DueReminder]:
@@ -211,15 +211,17 @@ def _reminder_message(
         sender=kit.sender,
         recipient=person,
         message_id=message_id("reminder", due.ref, person.email, kit.domain),
-        list_id=kit.config.delivery.list_id,
+        list_id=kit.list_id,
         unsubscribe_url=links.unsubscribe_url,
         date=at,
         ics_filename=f"{due.event.event.key}.ics",
     )
-    return mail.subject, kit.ledger_entry("reminder", due.ref, person, msg)
+    return mail.subject, ledger_entry("reminder", due.ref, person, msg)
 
 
-def preview_reminder(config: Config, store: Store, address: str, *, now: datetime) -> RenderedMail | None:
+def preview_reminder(
+    config: Config, store: Store, kit: MailKit, address: str, *, now: datetime
+) -> RenderedMail | None:
     """The reminder `address` would get for the next event (as if its nearest offset were due)."""
     with store.read() as conn:
         person = get_subscriber(conn, address)
@@ -235,4 +237,4 @@ def preview_reminder(config: Config, store: Store, address: str, *, now: datetim
     event = min(upcoming, key=lambda e: e.event.start)
     days = (event.event.start - today).days
     due = DueReminder(event, "preview", now, days)
-    return render_reminder(MailKit.from_config(config), person, due)
+    return render_reminder(kit, person, due)

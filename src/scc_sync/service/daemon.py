@@ -15,25 +15,24 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scc_sync.config import Config, ConfigError, parse_duration
-from scc_sync.fetch.http import HttpClient, client_for
+from scc_sync.effects import Effects
 from scc_sync.logs import job_context
-from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.alerts import send_alerts
-from scc_sync.pipeline.deliver import make_transport, run_retries
+from scc_sync.pipeline.deliver import DeliveryReport, run_retries
 from scc_sync.pipeline.digest import run_digest
 from scc_sync.pipeline.housekeeping import run_housekeeping
 from scc_sync.pipeline.remind import run_remind
 from scc_sync.pipeline.runs import lock_owner
-from scc_sync.pipeline.sync import SyncReport, run_sync
+from scc_sync.pipeline.sync import run_sync
 from scc_sync.service import scheduler
 from scc_sync.service.listener import SwitchableApp, WebServer, wsgi_app
 from scc_sync.service.metrics import Metrics
@@ -49,15 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# -- meta: heartbeat, next runs, last fire times ----------------------------------------------------------
-
 
 def beat(store: Store, *, started: datetime, now: datetime, stopped: bool = False) -> None:
     with store.write() as conn:
@@ -67,53 +57,6 @@ def beat(store: Store, *, started: datetime, now: datetime, stopped: bool = Fals
 def save_times(store: Store, key: str, times: Mapping[str, datetime | None], *, now: datetime) -> None:
     with store.write() as conn:
         put_meta(conn, key, dict(times), now=now)
-
-
-# -- external effects, opened per job run -------------------------------------------------------------------
-
-
-@contextmanager
-def open_transport(config: Config) -> Iterator[Transport]:
-    """The configured transport; an SMTP connection is opened on first use and closed afterwards."""
-    transport = make_transport(config)
-    try:
-        yield transport
-    finally:
-        transport.close()
-
-
-# -- the jobs --------------------------------------------------------------------------------------------
-
-
-def sync_job(
-    config: Config, store: Store, client: HttpClient, *, now: Clock, metrics: Metrics | None = None
-) -> SyncReport:
-    """A scheduled sync: only sources that are due (per-source back-off and feed TTLs are honoured)."""
-    started = time.monotonic()
-    report = run_sync(config, store, client, now=now, respect_schedule=True)
-    if metrics is not None:
-        metrics.observe_sync(report, time.monotonic() - started)
-    log.info("%s", report.line())
-    return report
-
-
-def digest_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
-    report = run_digest(config, store, transport, now=now)
-    log.info("%s", report.line())
-    return report
-
-
-def remind_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
-    report = run_remind(config, store, transport, now=now)
-    log.info("%s", report.line())
-    return report
-
-
-def retry_job(config: Config, store: Store, transport: Transport, *, now: Clock) -> Any:
-    report = run_retries(config, store, transport, now=now)
-    tried = report.sent + report.problems + report.suppressed
-    log.log(logging.INFO if tried else logging.DEBUG, "%s", report.line())  # quiet when nothing was due
-    return report
 
 
 # -- the service -----------------------------------------------------------------------------------------
@@ -139,29 +82,31 @@ _STOP, _RELOAD = "stop", "reload"
 
 
 class Service:
-    """Scheduler + heartbeat + web listener around the job functions.
+    """Scheduler + heartbeat + web listener around the pipeline's jobs.
 
-    `clock` and the `open_*` factories are the test hooks: the service opens an HTTP client per sync and a
-    transport per delivery job, so a stuck SMTP connection never outlives its job. `config_file` is where
-    `request_reload()` reads the config again (without one, a reload request only logs that it cannot).
+    `effects` are the test hooks: the clock, and where HTTP clients, transports and mail kits come from.
+    The service opens an HTTP client per sync and a transport per delivering job, so a stuck SMTP connection
+    never outlives its job. `config_file` is where `request_reload()` reads the config again (without one,
+    a reload request only logs that it cannot).
     """
 
     def __init__(
         self,
         config: Config,
         store: Store,
+        effects: Effects,
         *,
-        clock: Clock = utc_now,
         metrics: Metrics | None = None,
         web: bool = True,
         config_file: ConfigFile | None = None,
     ) -> None:
-        self.config, self.store, self.clock = config, store, clock
+        self.config, self.store, self.effects = config, store, effects
+        self.clock = effects.clock
         self.config_file = config_file
         self.metrics = metrics or Metrics(store)
         self.web = web
         self.running = _Running()
-        self.started = clock()
+        self.started = self.clock()
         self.stop_event = threading.Event()
         self.web_port: int | None = None  # the port actually bound (tests listen on port 0)
         # What wakes the main loop before its next heartbeat. A SimpleQueue's put() may be called from a
@@ -175,27 +120,39 @@ class Service:
     def jobs(self) -> dict[str, Callable[[], None]]:
         return {
             "sync": lambda: self._run("sync", self._sync),
-            "digest": lambda: self._run("digest", self._mailing(digest_job)),
-            "remind": lambda: self._run("remind", self._mailing(remind_job)),
-            "retry": lambda: self._run("retry", self._mailing(retry_job)),
+            "digest": lambda: self._run("digest", self._mailing(run_digest)),
+            "remind": lambda: self._run("remind", self._mailing(run_remind)),
+            "retry": lambda: self._run("retry", self._retry),
             "housekeeping": lambda: self._run("housekeeping", self._housekeeping),
         }
 
     def _sync(self, config: Config) -> None:
-        with client_for(config.http) as client:
-            sync_job(config, self.store, client, now=self.clock, metrics=self.metrics)
+        """Only the sources that are due (per-source back-off and feed TTLs are honoured); then the alerts."""
+        started = time.monotonic()
+        with self.effects.http_client(config.http) as client:
+            report = run_sync(config, self.store, client, now=self.clock, respect_schedule=True)
+        self.metrics.observe_sync(report, time.monotonic() - started)
+        log.info("%s", report.line())
         if config.delivery.operator:
-            with open_transport(config) as transport:
+            with closing(self.effects.transport(config)) as transport:
                 send_alerts(config, self.store, transport, now=self.clock)
 
-    def _mailing(self, job: Callable[..., Any]) -> Callable[[Config], None]:
-        """A delivering job's body: one transport (one SMTP connection) for the run."""
+    def _mailing(self, job: Callable[..., DeliveryReport]) -> Callable[[Config], None]:
+        """A mailing job's body: one transport (one SMTP connection) and one mail kit for the run."""
 
         def body(config: Config) -> None:
-            with open_transport(config) as transport:
-                job(config, self.store, transport, now=self.clock)
+            kit = self.effects.mail_kit(config)
+            with closing(self.effects.transport(config)) as transport:
+                report = job(config, self.store, transport, kit, now=self.clock)
+            log.info("%s", report.line())
 
         return body
+
+    def _retry(self, config: Config) -> None:
+        with closing(self.effects.transport(config)) as transport:
+            report = run_retries(config, self.store, transport, now=self.clock)
+        tried = report.sent + report.problems + report.suppressed
+        log.log(logging.INFO if tried else logging.DEBUG, "%s", report.line())  # quiet when nothing was due
 
     def _housekeeping(self, config: Config) -> None:
         run_housekeeping(config, self.store, now=self.clock)
@@ -283,7 +240,7 @@ class Service:
             return
         path = self.config_file.path
         try:
-            plan = plan_reload(self.config, self.config_file.load())
+            plan = plan_reload(self.config, self.config_file.load(self.effects))
             for key in plan.needs_restart:
                 log.warning("%s", restart_warning(key, path))
             if plan.changed:
@@ -365,8 +322,8 @@ class Service:
 
     def _build_web_app(self, config: Config) -> WSGIApplication:
         # Transports are closed at shutdown, not at a reload: a request begun before it may still use one.
-        transport = self._web_transports.enter_context(open_transport(config))  # for confirmation mails
-        pages = create_app(config, self.store, transport, now=self.clock)
+        transport = self._web_transports.enter_context(closing(self.effects.transport(config)))  # sign-ups
+        pages = create_app(config, self.store, transport, self.effects)
         return wsgi_app(self.store, pages, metrics=self.metrics)
 
     @contextmanager

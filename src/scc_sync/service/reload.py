@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scc_sync.config import Config, ConfigError, load_config, with_listen
+from scc_sync.effects import Effects
 from scc_sync.service.scheduler import schedule_inputs
 
 # Settings the running service took hold of at start: a new value needs a restart. Why, for the warning.
@@ -30,25 +31,19 @@ class ConfigFile:
     path: Path
     listen: str | None = None  # `run --listen`, which replaces [web] listen at start and at every reload
 
-    def load(self) -> Config:
+    def load(self, effects: Effects) -> Config:
         """The file's config, checked; raises ConfigError (`FILE: key.path: problem`)."""
-        return self.prepare(load_config(self.path))
+        return self.prepare(load_config(self.path), effects)
 
-    def prepare(self, config: Config) -> Config:
-        """`config` (read from `path`) as the service runs it: with `--listen`, and its secrets present."""
+    def prepare(self, config: Config, effects: Effects) -> Config:
+        """`config` (read from `path`) as the service runs it: with `--listen`, and its secrets present in
+        the environment of `effects`."""
         config = with_listen(config, self.listen)
         try:
-            check_secrets(config)
+            effects.check_secrets(config)
         except ConfigError as exc:
             raise ConfigError(f"{self.path}: {exc}") from None
         return config
-
-
-def check_secrets(config: Config) -> None:
-    """Every digest and reminder needs these: better to refuse a config than to fail each job for days."""
-    config.web.secret_keys()
-    if config.delivery.transport == "smtp":
-        config.delivery.smtp.password()
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scc_sync.clock import utc_now
 from scc_sync.logs import RUN_ID
 from scc_sync.store.engine import Store
 from scc_sync.store.runs import abandon_runs
@@ -103,10 +104,10 @@ def hold(store: Store, name: str, owner: str, *, renew_every: timedelta = RENEW_
 def take(store: Store, name: str, owner: str, *, ttl: timedelta = LEASE_TTL) -> None:
     """Acquire the lease, taking it over from a holder on this host whose process has died."""
     try:
-        acquire(store, name, owner, now=_wall(), ttl=ttl)
+        acquire(store, name, owner, now=utc_now(), ttl=ttl)
     except LockBusy as busy:
         if not holder_is_dead(busy.owner) or not take_over(
-            store, name, busy.owner, owner, now=_wall(), ttl=ttl
+            store, name, busy.owner, owner, now=utc_now(), ttl=ttl
         ):
             raise
         log.warning(
@@ -139,11 +140,7 @@ def owner_is_me(owner: str) -> bool:
 def _mark_abandoned(store: Store, name: str) -> None:
     """The dead holder's job_runs row would say "running" forever: close it."""
     with store.write() as conn:
-        abandon_runs(conn, name, now=_wall())
-
-
-def _wall() -> datetime:
-    return datetime.now(UTC)
+        abandon_runs(conn, name, now=utc_now())
 
 
 class _Keeper:
@@ -162,7 +159,7 @@ class _Keeper:
     def _run(self) -> None:
         while not self._stopped.wait(self._every.total_seconds()):
             try:
-                if not renew(self._store, self._name, self._owner, now=_wall(), ttl=LEASE_TTL):
+                if not renew(self._store, self._name, self._owner, now=utc_now(), ttl=LEASE_TTL):
                     log.error("%s: lost the lease (it expired and was taken); finishing this run", self._name)
             except Exception:  # a database hiccup: try again next time; the lease has slack
                 log.exception("%s: renewing the lease failed", self._name)

@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
@@ -31,8 +29,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 
 from scc_sync.config import Config
+from scc_sync.effects import Effects
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
-from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
+from scc_sync.newsletter.tokens import InvalidToken
 from scc_sync.newsletter.transports import Transport
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
@@ -76,29 +75,23 @@ class WebLimits:
     signup_per_address: RateLimit = field(default_factory=lambda: RateLimit(burst=3, per_seconds=3600))
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(
     config: Config,
     store: Store,
     transport: Transport,
+    effects: Effects,
     *,
-    now: Callable[[], datetime] = _utc_now,
     limits: WebLimits = WebLimits(),
-    templates_dir: Path | None = None,
     site_name: str = "SCC-Digest",
 ) -> WSGIApplication:
     """The subscriber pages as a WSGI callable.
 
-    `now` is the only clock (tokens, consent times and the rate limits' buckets); `templates_dir` is the
-    user's template folder, whose `web/` files override the package's. With `[web] trusted_proxies = N`
-    the app believes the last N `X-Forwarded-For/-Proto/-Host/-Prefix` entries (werkzeug's ProxyFix).
+    `effects.clock` is the only clock (tokens, consent times and the rate limits' buckets);
+    `effects.templates_dir` is the user's template folder, whose `web/` files override the package's. With
+    `[web] trusted_proxies = N` the app believes the last N `X-Forwarded-For/-Proto/-Host/-Prefix` entries
+    (werkzeug's ProxyFix).
     """
-    pages = SubscriberPages(
-        config, store, transport, now=now, limits=limits, templates_dir=templates_dir, site_name=site_name
-    )
+    pages = SubscriberPages(config, store, transport, effects, limits=limits, site_name=site_name)
     hops = config.web.trusted_proxies
     if hops:
         return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[arg-type]
@@ -124,25 +117,25 @@ class SubscriberPages:
         config: Config,
         store: Store,
         transport: Transport,
+        effects: Effects,
         *,
-        now: Callable[[], datetime],
         limits: WebLimits,
-        templates_dir: Path | None,
         site_name: str,
     ) -> None:
         self.config = config
         self.store = store
         self.transport = transport
-        self.now = now
+        self.now = now = effects.clock
         self.limits = limits
         self.site_name = site_name
         self.base_url = config.web.base_url
-        self.signer = TokenSigner(config.web.secret_keys())
+        self.signer = effects.signer(config.web)
         self.csrf = Csrf(self.signer, now)
         clock = lambda: now().timestamp()  # noqa: E731
         self.per_ip = TokenBuckets(limits.signup_per_ip, clock)
         self.per_address = TokenBuckets(limits.signup_per_address, clock)
         self._send_lock = threading.Lock()  # one transport (one SMTP connection) shared by all threads
+        templates_dir = effects.templates_dir
         loaders: list[Any] = [FileSystemLoader(templates_dir)] if templates_dir else []
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("scc_sync", "templates")]),

@@ -1,160 +1,29 @@
-"""`scc-sync digest`, `remind`, `preview` and `subscribers` (the newsletter side)."""
+"""`scc-sync subscribers`: list, add, remove, import from CSV, unsubscribe by token."""
 
 from __future__ import annotations
 
 import csv
 import io
 import sys
-from collections.abc import Callable
-from contextlib import closing
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from apscheduler.triggers.cron import CronTrigger
 
-from scc_sync.cli import (
-    EXIT_BUSY,
-    EXIT_FAILED,
-    EXIT_USAGE,
-    AppContext,
-    cli,
-    echo_json,
-    echo_table,
-    fail,
-    parse_when,
-    pass_app,
-    utc_now,
-)
-from scc_sync.config import Config, ConfigError
-from scc_sync.models import Frequency
-from scc_sync.newsletter.render import RenderError
-from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
-from scc_sync.pipeline.deliver import DeliveryReport, make_transport
-from scc_sync.pipeline.digest import digest_period, preview_digest, run_digest
-from scc_sync.pipeline.remind import preview_reminder, run_remind
-from scc_sync.store.locks import LockBusy
-from scc_sync.store.outbox import waiting_retries
+from scc_sync.commands.app import EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
+from scc_sync.commands.output import echo_json, echo_table
+from scc_sync.config import ConfigError
+from scc_sync.newsletter.tokens import InvalidToken
 from scc_sync.store.subscribers import (
     SubscriberError,
     SubscriberExists,
     add_subscriber,
-    get_subscriber,
     list_subscribers,
     remove_subscriber,
     unsubscribe,
 )
 
-EXIT_CODES = """Exit codes: 0 every message was sent (or nothing was due); 1 a message failed, was deferred
-for a later retry, has an unknown outcome, could not be built (see the log), or sending stopped because the
-mail server could not be reached (see `status`); 2 usage or config error, or a broken mail template; 3 another
-run of the same job is in progress."""
 
-
-def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) -> None:
-    config = app.config
-    try:
-        transport = make_transport(config)
-    except (ConfigError, OSError) as exc:
-        fail(str(exc), EXIT_USAGE)
-    try:
-        with app.store() as store, closing(transport):
-            report = job(config, store, transport, **kwargs)
-            with store.read() as conn:
-                waiting, next_try = waiting_retries(conn, "digest" if job is run_digest else "reminder")
-    except (ConfigError, SubscriberError, RenderError) as exc:
-        fail(str(exc), EXIT_USAGE)
-    except LockBusy as exc:
-        fail(f"{exc}; try again when it has finished", EXIT_BUSY)
-    for line in report.planned:
-        click.echo(f"  would send to {line}")
-    click.echo(report.line())
-    earlier = waiting - report.deferred
-    if earlier > 0 and next_try is not None:  # else a rerun that found nothing due looks like all is well
-        at = next_try.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z")
-        click.echo(f"  {earlier} deferred from earlier runs wait for a retry, the next at {at} (`status`)")
-    sys.exit(EXIT_FAILED if report.problems else 0)
-
-
-@cli.command("digest", epilog=EXIT_CODES)
-@click.option(
-    "--as-of", metavar="DATETIME", help="Run as if it were this time (ISO; local zone if no offset)."
-)
-@click.option("--dry-run", is_flag=True, help="Show who would get a digest; queue and send nothing.")
-@click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest.")
-@pass_app
-def digest_command(app: AppContext, as_of: str | None, dry_run: bool, subscriber: str | None) -> None:
-    """Mail the digest of the last closed period: yesterday (daily) and last week (weekly).
-
-    Each item reaches each subscriber once; every message is recorded before it is sent, so a rerun after
-    a crash never sends it twice. Deferred messages from earlier runs are retried when due.
-    """
-    now = parse_when(as_of, app.config)
-    _run(app, run_digest, now=now, dry_run=dry_run, subscriber=subscriber)
-
-
-@cli.command("remind", epilog=EXIT_CODES)
-@click.option(
-    "--as-of", metavar="DATETIME", help="Run as if it were this time (ISO; local zone if no offset)."
-)
-@click.option("--dry-run", is_flag=True, help="Show who would get a reminder; queue and send nothing.")
-@pass_app
-def remind_command(app: AppContext, as_of: str | None, dry_run: bool) -> None:
-    """Mail the event reminders that are due (with a calendar file), once per subscriber and offset."""
-    _run(app, run_remind, now=parse_when(as_of, app.config), dry_run=dry_run)
-
-
-@cli.command("preview")
-@click.argument("kind", type=click.Choice(["digest", "reminder"]))
-@click.option("--subscriber", "address", required=True, metavar="EMAIL")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write."
-)
-@click.option("--as-of", metavar="DATETIME", help="Preview as of this time (default: now).")
-@pass_app
-def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: str | None) -> None:
-    """Write the HTML of the digest or reminder this subscriber would get, for a browser. Sends nothing.
-
-    Exit 1 when there is nothing to show (no items in the period, no upcoming event).
-    """
-    config = app.config
-    now = parse_when(as_of, config)()
-    render = preview_digest if kind == "digest" else preview_reminder
-    try:
-        with app.store(must_exist=True) as store:
-            mail = render(config, store, address, now=now)
-            if mail is None and kind == "digest":
-                with store.read() as conn:
-                    person = get_subscriber(conn, address)
-    except (ConfigError, SubscriberError, RenderError) as exc:
-        fail(str(exc), EXIT_USAGE)
-    if mail is None:
-        what = _empty_digest(config, person.frequency, now) if kind == "digest" else "no upcoming event"
-        fail(f"{address}: nothing to preview: {what}", EXIT_FAILED)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(mail.html, encoding="utf-8")
-    except OSError as exc:
-        fail(f"--out {out}: cannot write: {exc.strerror or exc}", EXIT_USAGE)
-    click.echo(f"{mail.subject}\nwritten to {out}")
-
-
-def _empty_digest(config: Config, frequency: Frequency, now: datetime) -> str:
-    """Why a digest preview is empty, and the `--as-of` that shows what the next run will send."""
-    zone = config.zone
-    period = digest_period(frequency, now, zone)
-    first_day = period.start.astimezone(zone).date()
-    last_day = (period.end.astimezone(zone) - timedelta(days=1)).date()
-    covered = f"{first_day}" if first_day == last_day else f"{first_day} to {last_day}"
-    cron = config.digest.daily if frequency == "daily" else config.digest.weekly
-    upcoming = CronTrigger.from_crontab(cron, timezone=zone).get_next_fire_time(None, now.astimezone(zone))
-    return (
-        f"no items for this {frequency} subscriber in the last closed period ({covered}); "
-        f"items found since go out with the next digest: try --as-of {upcoming.isoformat(timespec='minutes')}"
-    )
-
-
-@cli.group("subscribers")
+@click.group("subscribers")
 def subscribers_group() -> None:
     """Manage subscribers (config `[[subscribers]]` are added automatically on each digest/remind run)."""
 
@@ -203,7 +72,7 @@ def subscribers_add(
             sub = add_subscriber(
                 conn,
                 email,
-                now=utc_now(),
+                now=app.effects.clock(),
                 origin="cli",
                 name=name,
                 locale=locale,
@@ -252,7 +121,7 @@ def subscribers_import(app: AppContext, file: Path) -> None:
                     add_subscriber(
                         conn,
                         row.get("email", ""),
-                        now=utc_now(),
+                        now=app.effects.clock(),
                         origin="import",
                         name=row.get("name") or None,
                         locale=(row.get("locale") or "de").lower(),
@@ -310,14 +179,14 @@ def subscribers_unsubscribe(app: AppContext, token: str) -> None:
     """Apply an unsubscribe link's token (the last part of the link), as the web page would."""
     config = app.config
     try:
-        subject = TokenSigner(config.web.secret_keys()).verify(token, "unsubscribe", now=utc_now())
+        subject = app.effects.signer(config.web).verify(token, "unsubscribe", now=app.effects.clock())
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     except InvalidToken as exc:
         fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
     try:
         with app.store(must_exist=True) as store, store.write() as conn:
-            sub = unsubscribe(conn, int(subject), now=utc_now())
+            sub = unsubscribe(conn, int(subject), now=app.effects.clock())
     except (SubscriberError, ValueError) as exc:
         fail(f"token for subscriber {subject}: {exc}", EXIT_FAILED)
     click.echo(f"unsubscribed {sub.email}")

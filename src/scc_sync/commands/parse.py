@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from scc_sync.cli import EXIT_FAILED, AppContext, cli, echo_json, fail, pass_app
+from scc_sync.commands.app import EXIT_FAILED, AppContext, fail, pass_app
+from scc_sync.commands.output import echo_json
 from scc_sync.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, HttpConfig
 from scc_sync.extract import extract_summary, summary_as_text
 from scc_sync.fetch.encoding import decode_html
-from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError, client_for
+from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError
 
 # What people hand `parse` by mistake: the first bytes of common non-HTML files.
 _NOT_HTML = (
@@ -24,7 +25,7 @@ _NOT_HTML = (
 )
 
 
-@cli.command("parse")
+@click.command("parse")
 @click.argument("target", metavar="PATH_OR_URL")
 @click.option("--url", help="The page's address, when PATH_OR_URL is a file (for links and the url field).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
@@ -54,7 +55,7 @@ def parse_command(app: AppContext, target: str, url: str | None, fmt: str) -> No
 def _fetch(app: AppContext, url: str) -> str:
     http = app.config.http if _has_config(app) else HttpConfig()
     try:
-        with client_for(http) as client:
+        with app.effects.http_client(http) as client:
             result = client.fetch(url, accept=HTML_ACCEPT)
     except FetchError as exc:
         fail(str(exc), EXIT_FAILED)
