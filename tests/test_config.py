@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -147,10 +148,10 @@ def test_durations() -> None:
 
 
 def test_article_rechecks_default_to_two_weeks_and_zero_turns_them_off() -> None:
-    assert parse_config({}).sync.recheck_window == parse_duration("14d")
-    assert parse_config({}).sync.recheck_every == "1d"
-    assert parse_config({"sync": {"recheck_articles": "0"}}).sync.recheck_window.total_seconds() == 0
-    assert parse_config({"sync": {"recheck_articles": 0}}).sync.recheck_window.total_seconds() == 0
+    assert parse_config({}).sync.recheck_articles == parse_duration("14d")
+    assert parse_config({}).sync.recheck_every == timedelta(days=1)
+    assert parse_config({"sync": {"recheck_articles": "0"}}).sync.recheck_articles.total_seconds() == 0
+    assert parse_config({"sync": {"recheck_articles": 0}}).sync.recheck_articles.total_seconds() == 0
 
 
 def test_listen_override_is_validated_like_the_file() -> None:

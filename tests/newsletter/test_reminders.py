@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mailbox
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,7 +49,7 @@ def scc(offsets=("30d", "7d", "1d")) -> StoredEvent:
     ],
 )
 def test_only_the_latest_due_offset_and_never_once_started(now, expected) -> None:
-    due = due_reminder(scc(), now, BERLIN, "09:00")
+    due = due_reminder(scc(), now, BERLIN, time(9, 0))
     assert (due and (due.offset, due.days_before, due.skipped)) == expected
 
 

@@ -226,7 +226,7 @@ def test_reload_reschedules_the_sync_and_stores_the_next_runs(
         path.write_text(text.replace('interval = "1m"', 'interval = "2h"'))
         service.request_reload()
         wait_for(lambda: next_sync(store) >= asked + timedelta(hours=2))
-        assert service.config.sync.interval == "2h"
+        assert service.config.sync.interval == timedelta(hours=2)
     assert outcome == {"clean": True, "stopped_in_time": True}
     [line] = messages(caplog, logging.INFO, RELOADED)
     assert line.startswith(f"{RELOADED} {path}: changed sync; rescheduled sync; next runs: ")
@@ -288,7 +288,7 @@ def test_a_broken_config_is_logged_and_the_running_one_kept(
             path.write_text(text.replace('interval = "1m"', 'interval = "5m"'))  # a good one still works
             service.request_reload()
             wait_for(lambda: messages(caplog, logging.INFO, RELOADED))
-            assert service.config.sync.interval == "5m"
+            assert service.config.sync.interval == timedelta(minutes=5)
     assert outcome == {"clean": True, "stopped_in_time": True}
     assert messages(caplog, logging.ERROR, NOT_RELOADED) == [
         f"{NOT_RELOADED}{path}: sync.interval: not a duration like '30m', '6h' or '7d': 'soon'",
@@ -317,7 +317,7 @@ def test_settings_that_need_a_restart_are_named_and_kept(
         f"{path}: web.listen: changed",
     ]
     assert service.config.state == started_with.state and service.config.web == started_with.web
-    assert service.config.sync.interval == "5m"
+    assert service.config.sync.interval == timedelta(minutes=5)
 
 
 def test_reload_requests_coalesce(
@@ -333,7 +333,7 @@ def test_reload_requests_coalesce(
             wait_for(lambda: messages(caplog, logging.INFO, RELOADED))
             path.write_text(text.replace('interval = "1m"', 'interval = "7m"'))
             service.request_reload()
-            wait_for(lambda: service.config.sync.interval == "7m")
+            wait_for(lambda: service.config.sync.interval == timedelta(minutes=7))
     assert outcome == {"clean": True, "stopped_in_time": True}
     assert len(messages(caplog, logging.INFO, RELOADED)) == 2
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 
-from scc_sync.config import Config, parse_duration
+from scc_sync.config import Config
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.transports import SendResult, StoredMessage, Transport, wire_bytes
 from scc_sync.pipeline.runs import job, lock_owner
@@ -104,9 +104,7 @@ def ledger_entry(kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> 
 
 def retry_policy(config: Config) -> RetryPolicy:
     d = config.delivery
-    return RetryPolicy(
-        d.max_attempts, parse_duration(d.retry_after), parse_duration(d.lease), d.retry_unknown
-    )
+    return RetryPolicy(d.max_attempts, d.retry_after, d.lease, d.retry_unknown)
 
 
 QUEUED = "queued"  # what a queueing step yields once it committed messages to the ledger

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from scc_sync.config import Config, parse_duration
+from scc_sync.config import Config
 from scc_sync.models import Frequency, Subscriber, Summary
 from scc_sync.newsletter.kit import MailKit
 from scc_sync.newsletter.messages import build_digest_message, message_id
@@ -240,9 +240,9 @@ def queue_period(
     people = [s for s in people if s.email.lower() not in already]
     if not people:
         return
-    issue = _issue(store, period, at, dry_run=dry_run, catch_up=parse_duration(config.digest.catch_up))
+    issue = _issue(store, period, at, dry_run=dry_run, catch_up=config.digest.catch_up)
     period = replace(period, start=issue.start)  # earlier when skipped periods are caught up
-    window = parse_duration(config.digest.window)
+    window = config.digest.window
     entries: dict[tuple[int, int], DigestEntry] = {}
     for batch in batches(people):
         with store.read() as conn:
@@ -326,9 +326,9 @@ def preview_digest(
         if person is None:
             raise SubscriberError(f"{address}: no such subscriber")
     period = digest_period(person.frequency, now, config.zone)
-    issue = _issue(store, period, now, dry_run=True, catch_up=parse_duration(config.digest.catch_up))
+    issue = _issue(store, period, now, dry_run=True, catch_up=config.digest.catch_up)
     period = replace(period, start=issue.start)
-    chosen = select_items(issue.items, person, delivered=set(), window=parse_duration(config.digest.window))
+    chosen = select_items(issue.items, person, delivered=set(), window=config.digest.window)
     if not chosen:
         return None
     return render_digest(kit, person, chosen, period)

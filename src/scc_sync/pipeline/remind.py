@@ -88,23 +88,17 @@ def sync_events(conn: Connection, config: Config, *, now: datetime) -> list[Stor
 
 
 def due_reminder(
-    stored: StoredEvent, now: datetime, zone: ZoneInfo, reminder_time: str
+    stored: StoredEvent, now: datetime, zone: ZoneInfo, reminder_time: time
 ) -> DueReminder | None:
     """The latest offset of this event that is due at `now`, unless the event has started."""
     event = stored.event
     local_now = now.astimezone(zone)
     if local_now.date() >= event.start:
         return None
-    hour, minute = (int(part) for part in reminder_time.split(":"))
-    start_at = datetime.combine(event.start, time(hour, minute), tzinfo=zone)
-    due = sorted(
-        (
-            (start_at - parse_duration(offset), offset)
-            for offset in event.reminders
-            if start_at - parse_duration(offset) <= local_now
-        ),
-        reverse=True,
-    )
+    start_at = datetime.combine(event.start, reminder_time, tzinfo=zone)
+    # An event's offsets are its reminders' names ("7d"), stored as written: read as durations here.
+    times = ((start_at - parse_duration(offset), offset) for offset in event.reminders)
+    due = sorted(((at, offset) for at, offset in times if at <= local_now), reverse=True)
     if not due:
         return None
     (due_at, offset), missed = due[0], tuple(o for _, o in due[1:])

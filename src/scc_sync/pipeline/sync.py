@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from scc_sync.config import Config, SourceConfig, parse_duration
+from scc_sync.config import Config, SourceConfig
 from scc_sync.extract import extract_summary
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.feeds import FeedError, FeedResult, cache_ttl_seconds, parse_feed
@@ -761,7 +761,7 @@ def _success_values(
     ttl = harvest.ttl_seconds
     if harvest.unchanged and ttl is None:
         ttl = state.min_interval  # a 304 has no <ttl>: the feed's last one still holds
-    interval = max(_interval(config), timedelta(seconds=ttl or 0))
+    interval = max(config.sync.interval, timedelta(seconds=ttl or 0))
     values: dict[str, Any] = {
         "last_attempt_at": now,
         "last_success_at": now,
@@ -845,7 +845,7 @@ def _record_failure(
         # No next due time: scheduled syncs leave it alone until the config's URL changes.
         update_source(conn, state.name, **common, gone=True, failures=failures, next_due_at=None)
         return SourceReport(state.name, "gone", error=str(error))
-    cap = parse_duration(config.sync.max_backoff)
+    cap = config.sync.max_backoff
     delay = backoff_delay(failures, base=BACKOFF_BASE, cap=cap, jitter=random.random())
     retry_after = getattr(error, "retry_after", None)
     if retry_after:  # the server said when; capped so a silly value cannot silence a source
@@ -886,10 +886,10 @@ def _memory(store: Store, source: SourceConfig, now: datetime) -> ArticleMemory:
 
 def _rechecks(store: Store, source: SourceConfig, config: Config, now: datetime) -> list[Recheck]:
     """A page source's known articles due for a re-check, with their stored bytes to compare against."""
-    window = config.sync.recheck_window
+    window = config.sync.recheck_articles
     if source.kind != "page" or window <= timedelta(0):
         return []
-    every = parse_duration(config.sync.recheck_every)
+    every = config.sync.recheck_every
     with store.read() as conn:
         known = known_articles(conn, source.name, first_seen_since=now - window)
         due = due_rechecks(known, now=now, window=window, every=every, limit=RECHECKS_PER_SOURCE)
@@ -910,10 +910,6 @@ def _same_content(result: FetchResult, state: SourceState) -> bool:
 
 def _hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def _interval(config: Config) -> timedelta:
-    return parse_duration(config.sync.interval) if config.sync.interval else timedelta(minutes=30)
 
 
 def _log_report(report: SourceReport) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scc_sync.config import Config, ConfigError, parse_duration
+from scc_sync.config import Config, ConfigError
 from scc_sync.effects import Effects
 from scc_sync.logs import job_context
 from scc_sync.pipeline.alerts import send_alerts
@@ -205,7 +205,7 @@ class Service:
     def _main_loop(self, sched: BackgroundScheduler) -> None:
         """Beat every `[service] heartbeat`, reload when asked, until stopped."""
         while True:
-            wakeups = self._wakeups_within(parse_duration(self.config.service.heartbeat).total_seconds())
+            wakeups = self._wakeups_within(self.config.service.heartbeat.total_seconds())
             if self.stop_event.is_set():
                 return
             if _RELOAD in wakeups:  # however many requests came in meanwhile: one reload reads the file once
@@ -276,7 +276,7 @@ class Service:
             log.exception("cannot write the heartbeat")
 
     def _wait_for_jobs(self) -> bool:
-        grace = parse_duration(self.config.service.shutdown_grace).total_seconds()
+        grace = self.config.service.shutdown_grace.total_seconds()
         margin = min(2.0, grace / 5)  # time left to record the aborted run and exit within the grace
         running = dict(self.running.jobs)
         if running:

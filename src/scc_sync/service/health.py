@@ -9,7 +9,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from scc_sync.config import Config, parse_duration
+from scc_sync.config import Config
 from scc_sync.store import Connection
 from scc_sync.store.meta import Heartbeat, read_heartbeat
 from scc_sync.store.runs import last_good_sync
@@ -41,7 +41,7 @@ def check_health(
     A service that started less than `max_age` ago and has not finished its first sync yet is healthy.
     """
     max_age = max_age or default_sync_max_age(config, now=now)
-    beat_limit = HEARTBEAT_MISSES * parse_duration(config.service.heartbeat)
+    beat_limit = HEARTBEAT_MISSES * config.service.heartbeat
     beat = read_heartbeat(conn)
     last = last_good_sync(conn)
     problems = []
@@ -62,14 +62,14 @@ def check_health(
 
 
 def default_sync_max_age(config: Config, *, now: datetime) -> timedelta:
-    jitter = parse_duration(config.sync.jitter)
+    jitter = config.sync.jitter
     if config.sync.cron:
         trigger = CronTrigger.from_crontab(config.sync.cron, timezone=config.zone)
         first = trigger.get_next_fire_time(None, now.astimezone(config.zone))
         second = trigger.get_next_fire_time(first, first) if first else None
         period = (second - first) if first and second else timedelta(hours=1)
     else:
-        period = parse_duration(config.sync.interval or "30m")
+        period = config.sync.interval
     return 3 * period + jitter
 
 

@@ -21,7 +21,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scc_sync.config import Config, parse_duration
+from scc_sync.config import Config
 
 JOB_IDS = ("sync", "digest", "remind", "housekeeping")
 DIGEST_GRACE = timedelta(hours=6)  # a 07:00 digest still makes sense by lunch; later, wait for the next one
@@ -85,11 +85,11 @@ class JobSpec:
 
 def job_specs(config: Config) -> list[JobSpec]:
     zone = config.zone
-    jitter = int(parse_duration(config.sync.jitter).total_seconds()) or None
+    jitter = int(config.sync.jitter.total_seconds()) or None
     if config.sync.cron:
         sync = JobSpec("sync", cron_trigger(config.sync.cron, zone, jitter=jitter), SYNC_CRON_GRACE)
     else:
-        every = parse_duration(config.sync.interval or "30m")
+        every = config.sync.interval
         sync = JobSpec(
             "sync",
             IntervalTrigger(seconds=int(every.total_seconds()), jitter=jitter, timezone=zone),
@@ -102,8 +102,8 @@ def job_specs(config: Config) -> list[JobSpec]:
             cron_trigger(config.digest.weekly, zone, once_per_wall_time=True),
         ]
     )
-    remind_every = parse_duration(config.service.reminder_check)
-    retry_every = parse_duration(config.service.retry_check)
+    remind_every = config.service.reminder_check
+    retry_every = config.service.retry_check
     return [
         sync,
         JobSpec("digest", digests, DIGEST_GRACE, catch_up=True),
@@ -130,7 +130,7 @@ def schedule_inputs(config: Config) -> dict[str, tuple[object, ...]]:
     Keep in step with `job_specs`.
     """
     zone = config.timezone
-    sync = ("cron", config.sync.cron) if config.sync.cron else ("interval", config.sync.interval or "30m")
+    sync = ("cron", config.sync.cron) if config.sync.cron else ("interval", config.sync.interval)
     return {
         "sync": (zone, *sync, config.sync.jitter),
         "digest": (zone, config.digest.daily, config.digest.weekly),
