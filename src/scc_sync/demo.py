@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
-
 from scc_sync.clock import Clock
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import DEMO_CONFIG, serve_site
 from scc_sync.effects import Effects
+from scc_sync.models import FREQUENCIES
 from scc_sync.pipeline.digest import run_digest
 from scc_sync.pipeline.remind import run_remind
 from scc_sync.pipeline.sync import run_sync
+from scc_sync.service.scheduler import next_digest_run
 from scc_sync.store import open_store
 from scc_sync.store.items import list_items
 
@@ -119,12 +119,9 @@ def demo_effects(effects: Effects, config: Config, clock: Clock) -> Effects:
 
 
 def next_digest_runs(config: Config, after: datetime) -> list[tuple[str, datetime]]:
-    """The next scheduled daily and weekly digest times after `after` (`[digest] daily`/`weekly` crons)."""
-    runs = []
-    for frequency, cron in (("daily", config.digest.daily), ("weekly", config.digest.weekly)):
-        trigger = CronTrigger.from_crontab(cron, timezone=config.zone)
-        runs.append((frequency, trigger.get_next_fire_time(None, after)))
-    return runs
+    """The next daily and weekly digest times after `after`, as the service would send them."""
+    runs = [(frequency, next_digest_run(config, frequency, after)) for frequency in FREQUENCIES]
+    return [(frequency, at) for frequency, at in runs if at is not None]
 
 
 def write_previews(maildir: Path, out: Path) -> list[Path]:

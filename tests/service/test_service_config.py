@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from scc_sync.config import ConfigError, parse_config, parse_duration
+from scc_sync.config import ConfigError, parse_config
 
 
 def test_service_defaults() -> None:
     service = parse_config({}).service
-    assert parse_duration(service.shutdown_grace) == timedelta(seconds=30)
-    assert parse_duration(service.heartbeat) == timedelta(seconds=30)
-    assert parse_duration(service.reminder_check) == timedelta(minutes=15)
+    assert service.shutdown_grace == timedelta(seconds=30)
+    assert service.heartbeat == timedelta(seconds=30)
+    assert service.reminder_check == timedelta(minutes=15)
     assert service.alert_after_failures == 3
     assert parse_config({"web": {"listen": "0.0.0.0:9000"}}).web.host_port == ("0.0.0.0", 9000)
     assert parse_config({"web": {"listen": "[::1]:9000"}}).web.host_port == ("::1", 9000)

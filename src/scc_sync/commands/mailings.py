@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from apscheduler.triggers.cron import CronTrigger
 
 from scc_sync.commands.app import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
 from scc_sync.config import Config, ConfigError
@@ -18,6 +17,7 @@ from scc_sync.newsletter.render import RenderError
 from scc_sync.pipeline.deliver import DeliveryReport
 from scc_sync.pipeline.digest import digest_period, preview_digest, run_digest
 from scc_sync.pipeline.remind import preview_reminder, run_remind
+from scc_sync.service.scheduler import next_digest_run
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.outbox import waiting_retries
 from scc_sync.store.subscribers import SubscriberError, get_subscriber
@@ -125,8 +125,8 @@ def _empty_digest(config: Config, frequency: Frequency, now: datetime) -> str:
     first_day = period.start.astimezone(zone).date()
     last_day = (period.end.astimezone(zone) - timedelta(days=1)).date()
     covered = f"{first_day}" if first_day == last_day else f"{first_day} to {last_day}"
-    cron = config.digest.daily if frequency == "daily" else config.digest.weekly
-    upcoming = CronTrigger.from_crontab(cron, timezone=zone).get_next_fire_time(None, now.astimezone(zone))
+    upcoming = next_digest_run(config, frequency, now)
+    assert upcoming is not None  # a cron expression that was valid at load fires again
     return (
         f"no items for this {frequency} subscriber in the last closed period ({covered}); "
         f"items found since go out with the next digest: try --as-of {upcoming.isoformat(timespec='minutes')}"

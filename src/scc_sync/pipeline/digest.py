@@ -17,7 +17,7 @@ from itertools import chain
 from zoneinfo import ZoneInfo
 
 from scc_sync.config import Config
-from scc_sync.models import Frequency, Subscriber, Summary
+from scc_sync.models import FREQUENCIES, Frequency, Subscriber, Summary
 from scc_sync.newsletter.kit import MailKit
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
@@ -50,7 +50,6 @@ from scc_sync.store.subscribers import (
 )
 
 log = logging.getLogger(__name__)
-FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-
 from scc_sync.config import Config
+from scc_sync.service.scheduler import sync_period
 from scc_sync.store import Connection
 from scc_sync.store.meta import Heartbeat, read_heartbeat
 from scc_sync.store.runs import last_good_sync
@@ -36,11 +35,12 @@ class Health:
 def check_health(
     conn: Connection, config: Config, *, now: datetime, max_age: timedelta | None = None
 ) -> Health:
-    """Alive (a fresh heartbeat, not stopped) and synced recently enough (default: three sync periods).
+    """Alive (a fresh heartbeat, not stopped) and synced recently enough (default: three sync periods and
+    the jitter).
 
     A service that started less than `max_age` ago and has not finished its first sync yet is healthy.
     """
-    max_age = max_age or default_sync_max_age(config, now=now)
+    max_age = max_age or 3 * sync_period(config, now=now) + config.sync.jitter
     beat_limit = HEARTBEAT_MISSES * config.service.heartbeat
     beat = read_heartbeat(conn)
     last = last_good_sync(conn)
@@ -59,18 +59,6 @@ def check_health(
         since = f"since {_local(last, config)}" if last else "ever"
         problems.append(f"no successful sync {since} (limit {_age(max_age)}); see `scc-sync status`")
     return Health(not problems, problems, beat, last)
-
-
-def default_sync_max_age(config: Config, *, now: datetime) -> timedelta:
-    jitter = config.sync.jitter
-    if config.sync.cron:
-        trigger = CronTrigger.from_crontab(config.sync.cron, timezone=config.zone)
-        first = trigger.get_next_fire_time(None, now.astimezone(config.zone))
-        second = trigger.get_next_fire_time(first, first) if first else None
-        period = (second - first) if first and second else timedelta(hours=1)
-    else:
-        period = config.sync.interval
-    return 3 * period + jitter
 
 
 def _age(delta: timedelta) -> str:

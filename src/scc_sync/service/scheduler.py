@@ -1,9 +1,12 @@
-"""APScheduler wiring only: which job runs when. The jobs themselves are plain functions in `service.py`.
+"""APScheduler wiring: which job runs when. The jobs are the pipeline's plain functions (see `daemon`).
 
 Jobs are built from the config at every start into the in-memory job store (nothing is pickled); a
 config reload (SIGHUP) gives the jobs whose schedule changed their new trigger (`reschedule`). A digest
 that fell due while the service was down is caught up once after start-up when it is still within its
 grace; whether it was already sent is the store's business (digest issue keys), not the scheduler's.
+
+The triggers are built here alone: `next_digest_run` (for `preview` and the demo) and `sync_period` (for
+the health check) ask the very triggers the service runs on.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scc_sync.config import Config
+from scc_sync.models import FREQUENCIES, Frequency
 
 JOB_IDS = ("sync", "digest", "remind", "housekeeping")
 DIGEST_GRACE = timedelta(hours=6)  # a 07:00 digest still makes sense by lunch; later, wait for the next one
@@ -96,12 +100,7 @@ def job_specs(config: Config) -> list[JobSpec]:
             every,
             run_at_start=True,
         )
-    digests = OrTrigger(
-        [
-            cron_trigger(config.digest.daily, zone, once_per_wall_time=True),
-            cron_trigger(config.digest.weekly, zone, once_per_wall_time=True),
-        ]
-    )
+    digests = OrTrigger([digest_trigger(config, frequency) for frequency in FREQUENCIES])
     remind_every = config.service.reminder_check
     retry_every = config.service.retry_check
     return [
@@ -122,6 +121,27 @@ def job_specs(config: Config) -> list[JobSpec]:
             HOUSEKEEPING_GRACE,
         ),
     ]
+
+
+def digest_trigger(config: Config, frequency: Frequency) -> CronTrigger:
+    """When one frequency's digests go out: `[digest] daily` or `weekly`, once per wall-clock time."""
+    cron = config.digest.daily if frequency == "daily" else config.digest.weekly
+    return cron_trigger(cron, config.zone, once_per_wall_time=True)
+
+
+def next_digest_run(config: Config, frequency: Frequency, after: datetime) -> datetime | None:
+    """The first time after `after` that the service sends this frequency's digests."""
+    return digest_trigger(config, frequency).get_next_fire_time(None, after.astimezone(config.zone))
+
+
+def sync_period(config: Config, *, now: datetime) -> timedelta:
+    """The time between two scheduled syncs: `[sync] interval`, or the gap between the cron's next two."""
+    if not config.sync.cron:
+        return config.sync.interval
+    trigger = cron_trigger(config.sync.cron, config.zone)
+    first = trigger.get_next_fire_time(None, now.astimezone(config.zone))
+    second = trigger.get_next_fire_time(first, first) if first else None
+    return (second - first) if first and second else timedelta(hours=1)
 
 
 def schedule_inputs(config: Config) -> dict[str, tuple[object, ...]]:

@@ -14,12 +14,10 @@ from typing import Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, delete, insert, select, update
 
-from scc_sync.models import Subscriber, SubscriberStatus
+from scc_sync.models import FREQUENCIES, LOCALES, Subscriber, SubscriberStatus
 from scc_sync.store.schema import subscribers
 
 Origin = Literal["config", "cli", "import", "web"]
-LOCALES = ("de", "en")
-FREQUENCIES = ("daily", "weekly")
 
 
 class SubscriberError(ValueError):
