@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -13,14 +11,14 @@ from scc_sync.commands.app import EXIT_FAILED, EXIT_USAGE, AppContext, fail, pas
 from scc_sync.commands.output import echo_json, echo_table
 from scc_sync.config import ConfigError
 from scc_sync.newsletter.tokens import InvalidToken
-from scc_sync.store.subscribers import (
-    SubscriberError,
-    SubscriberExists,
-    add_subscriber,
-    list_subscribers,
-    remove_subscriber,
+from scc_sync.pipeline.subscriptions import (
+    CsvError,
+    import_subscribers,
+    link_subscriber,
+    read_subscriber_csv,
     unsubscribe,
 )
+from scc_sync.store.subscribers import SubscriberError, add_subscriber, list_subscribers, remove_subscriber
 
 
 @click.group("subscribers")
@@ -109,67 +107,21 @@ def subscribers_import(app: AppContext, file: Path) -> None:
     the database are left as they are (an unsubscribed person stays unsubscribed). Exit 1 when any row
     was bad.
     """
-    reader = _csv_rows(file)
-    added, known, bad = 0, 0, 0
-    with app.store() as store:
-        for row in reader:
-            row = {_column(k): (v or "").strip() for k, v in row.items() if k is not None}
-            if not any(row.values()):
-                continue  # Excel leaves empty rows (";;;") at the end
-            try:
-                with store.write() as conn:
-                    add_subscriber(
-                        conn,
-                        row.get("email", ""),
-                        now=app.effects.clock(),
-                        origin="import",
-                        name=row.get("name") or None,
-                        locale=(row.get("locale") or "de").lower(),
-                        frequency=(row.get("frequency") or "weekly").lower(),
-                        status="confirmed",
-                        consent_source=f"import {file.name}",
-                    )
-                added += 1
-            except SubscriberExists:
-                known += 1
-            except SubscriberError as exc:
-                bad += 1
-                click.echo(f"{file}: line {reader.line_num}: {exc}", err=True)
-    kept = f", {known} already subscribed (left as they are)" if known else ""
-    click.echo(f"subscribers import: {added} added, {bad} rejected{kept}")
-    sys.exit(EXIT_FAILED if bad else 0)
-
-
-def _csv_rows(file: Path) -> csv.DictReader[str]:
-    """A reader over the file's rows, whatever Excel made of it: BOM, Windows-1252, `;` as separator."""
     try:
-        raw = file.read_bytes()
+        rows = read_subscriber_csv(file.read_bytes())
     except OSError as exc:
         fail(f"{file}: cannot read: {exc.strerror}", EXIT_USAGE)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            fail(f'{file}: neither UTF-8 nor Windows-1252 text; save it as "CSV UTF-8"', EXIT_USAGE)
+    except CsvError as exc:
+        fail(f"{file}: {exc}", EXIT_USAGE)
+    if rows.read_as_cp1252:
         click.echo(f"{file}: not UTF-8; read as Windows-1252 (Excel's default)", err=True)
-    header = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=header.count)
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if "email" not in [_column(f) for f in reader.fieldnames or []]:
-        fail(
-            f"{file}: line 1: the first line must name the columns email,name,locale,frequency "
-            f"(found: {header.strip()[:80]!r})",
-            EXIT_USAGE,
-        )
-    return reader
-
-
-def _column(name: str) -> str:
-    """Header cells as people type them: `Email`, ` E-Mail `."""
-    key = name.strip().lower()
-    return "email" if key in ("e-mail", "mail") else key
+    with app.store() as store:
+        done = import_subscribers(store, rows, consent_source=f"import {file.name}", now=app.effects.clock)
+    for line, problem in done.rejected:
+        click.echo(f"{file}: line {line}: {problem}", err=True)
+    kept = f", {done.known} already subscribed (left as they are)" if done.known else ""
+    click.echo(f"subscribers import: {done.added} added, {len(done.rejected)} rejected{kept}")
+    sys.exit(EXIT_FAILED if done.rejected else 0)
 
 
 @subscribers_group.command("unsubscribe")
@@ -177,16 +129,16 @@ def _column(name: str) -> str:
 @pass_app
 def subscribers_unsubscribe(app: AppContext, token: str) -> None:
     """Apply an unsubscribe link's token (the last part of the link), as the web page would."""
-    config = app.config
+    now = app.effects.clock()
     try:
-        subject = app.effects.signer(config.web).verify(token, "unsubscribe", now=app.effects.clock())
+        subscriber_id = link_subscriber(app.effects.signer(app.config.web), token, "unsubscribe", now=now)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     except InvalidToken as exc:
         fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
     try:
-        with app.store(must_exist=True) as store, store.write() as conn:
-            sub = unsubscribe(conn, int(subject), now=app.effects.clock())
-    except (SubscriberError, ValueError) as exc:
-        fail(f"token for subscriber {subject}: {exc}", EXIT_FAILED)
+        with app.store(must_exist=True) as store:
+            sub = unsubscribe(store, subscriber_id, now=now)
+    except SubscriberError as exc:
+        fail(f"token for subscriber {subscriber_id}: {exc}", EXIT_FAILED)
     click.echo(f"unsubscribed {sub.email}")

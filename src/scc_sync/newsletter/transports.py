@@ -18,6 +18,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,6 +124,22 @@ class MaildirTransport:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class OneAtATime:
+    """A transport shared by threads (the web listener's): one message at a time over its connection."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._lock = threading.Lock()
+
+    def send(self, msg: EmailMessage, *, while_waiting: Callable[[], None] | None = None) -> SendResult:
+        with self._lock:
+            return self._transport.send(msg, while_waiting=while_waiting)
+
+    def close(self) -> None:
+        with self._lock:
+            self._transport.close()
 
 
 class RateLimiter:

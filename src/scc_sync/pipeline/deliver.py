@@ -20,7 +20,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from scc_sync.config import Config
-from scc_sync.models import Subscriber
+from scc_sync.models import DeliveryState, Subscriber
 from scc_sync.newsletter.transports import SendResult, StoredMessage, Transport, wire_bytes
 from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
@@ -28,7 +28,9 @@ from scc_sync.store.outbox import (
     Claimed,
     NewMessage,
     RetryPolicy,
+    claim_row,
     expire_stale,
+    queue_messages,
     record_and_claim,
     record_result,
     release_claim,
@@ -216,6 +218,28 @@ def deliver(
             )
             _report_sent(report, done, state, outcome.reply)
             raise work.failure
+
+
+def send_now(
+    store: Store,
+    transport: Transport,
+    message: NewMessage,
+    *,
+    now: Callable[[], datetime],
+    policy: RetryPolicy,
+) -> tuple[DeliveryState, str]:
+    """Promise one message in the ledger and try it at once, for someone waiting for it (a sign-up's
+    confirmation). Recorded before it is sent; its outcome is stored as any attempt's is. Returns the
+    state recorded and the reply."""
+    with store.write() as conn:
+        [row_id] = queue_messages(conn, [message], now=now())
+    owner = lock_owner()
+    claimed = None if row_id is None else claim_row(store, row_id, owner=owner, now=now(), policy=policy)
+    if claimed is None:  # a ref promised before: the caller made it twice
+        return "failed", f"{message.kind} {message.ref} to {message.recipient} was promised already"
+    outcome = _send(transport, claimed.payload, while_waiting=lambda: None)
+    state = record_result(store, claimed, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy)
+    return state, outcome.reply
 
 
 def send_mailing(

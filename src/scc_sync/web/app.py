@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,12 +31,13 @@ from scc_sync.config import Config
 from scc_sync.effects import Effects
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
 from scc_sync.newsletter.tokens import InvalidToken
-from scc_sync.newsletter.transports import Transport
+from scc_sync.newsletter.transports import OneAtATime, Transport
+from scc_sync.pipeline.subscriptions import SignUp, link_subscriber, sign_up, unsubscribe
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
 from scc_sync.web import i18n
 from scc_sync.web.forms import FREQUENCIES, PreferencesForm, SignupForm, read_preferences, read_signup
-from scc_sync.web.mails import MailSettings, confirmation_mail, known_subscriber_mail
+from scc_sync.web.mails import SignUpMails
 from scc_sync.web.security import (
     Csrf,
     RateLimit,
@@ -124,7 +124,7 @@ class SubscriberPages:
     ) -> None:
         self.config = config
         self.store = store
-        self.transport = transport
+        self.transport = OneAtATime(transport)  # the listener's threads share its one connection
         self.now = now = effects.clock
         self.limits = limits
         self.site_name = site_name
@@ -134,7 +134,6 @@ class SubscriberPages:
         clock = lambda: now().timestamp()  # noqa: E731
         self.per_ip = TokenBuckets(limits.signup_per_ip, clock)
         self.per_address = TokenBuckets(limits.signup_per_address, clock)
-        self._send_lock = threading.Lock()  # one transport (one SMTP connection) shared by all threads
         templates_dir = effects.templates_dir
         loaders: list[Any] = [FileSystemLoader(templates_dir)] if templates_dir else []
         self.env = Environment(
@@ -144,7 +143,7 @@ class SubscriberPages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.mail_settings = MailSettings(
+        self.mails = SignUpMails(
             self.env, self.signer, self.base_url, config.delivery.sender, site_name, config.zone
         )
         self.stylesheet = self.env.loader.get_source(self.env, "web/style.css")[0]  # type: ignore[union-attr]
@@ -288,29 +287,21 @@ class SubscriberPages:
             # Same answer as always: the limit protects the mailbox's owner, it must not inform the sender.
             log.warning("web: sign-up for a recently requested address from %s; no mail sent", ip)
             return sent_page
-        now = self.now()
-        with self.store.write() as conn:
-            subscriber, created = subs.request_subscription(
-                conn,
-                form.email,
-                now=now,
-                origin="web",
-                name=form.name or None,
-                locale=form.locale,
-                frequency=form.frequency,
-                reminders=form.reminders,
-                consent_source=f"web:{ip} sign-up at {self.base_url}/",
-            )
-        assert subscriber.id is not None
-        if subscriber.status == "confirmed":
-            msg = known_subscriber_mail(self.mail_settings, subscriber, now=now)
-        else:
-            msg = confirmation_mail(self.mail_settings, subscriber, now=now)
-        with self._send_lock:
-            result = self.transport.send(msg)
-        log.info("web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, created, result.state)
-        if result.state != "sent":
-            log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, result.reply)
+        request = SignUp(
+            form.email,
+            form.name or None,
+            form.locale,
+            form.frequency,
+            form.reminders,
+            consent_source=f"web:{ip} sign-up at {self.base_url}/",
+        )
+        done = sign_up(self.config, self.store, self.transport, self.mails, request, now=self.now)
+        subscriber = done.subscriber
+        log.info(
+            "web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, done.created, done.mail_state
+        )
+        if done.mail_state != "sent":
+            log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, done.mail_reply)
             self.per_address.give_back(form.email.lower())  # "try again in a few minutes" must then work
             return self.message(ctx, "mail_failed_title", [ctx.t["mail_failed_body"]], status=503)
         return sent_page
@@ -351,8 +342,7 @@ class SubscriberPages:
         # The form's POST and the RFC 8058 one-click POST (no cookies, no CSRF field by design): the
         # signed token is the permission. Idempotent, and 200 whether or not the subscriber still exists.
         try:
-            with self.store.write() as conn:
-                subs.unsubscribe(conn, subscriber_id, now=self.now())
+            unsubscribe(self.store, subscriber_id, now=self.now())
         except subs.SubscriberError:
             log.info("web: unsubscribe for subscriber %s, who is no longer stored", subscriber_id)
         log.info("web: subscriber %s unsubscribed", subscriber_id)
@@ -410,11 +400,10 @@ class SubscriberPages:
 
     def verify(self, ctx: PageContext, token: str, purpose: str) -> int | None:
         try:
-            subject = self.signer.verify(token, purpose, now=self.now())
+            return link_subscriber(self.signer, token, purpose, now=self.now())
         except InvalidToken as exc:
             log.info("web: rejected %s link: %s", purpose, exc)
             return None
-        return int(subject) if subject.isdigit() else None
 
     def local(self, url: str, ctx: PageContext) -> str:
         """A link built with an empty base URL, made relative to wherever the app is mounted."""

@@ -26,7 +26,9 @@ _UNTIL = {"de": "d. MMMM y, HH:mm 'Uhr'", "en": "d MMMM y, h:mm a"}
 
 
 @dataclass(frozen=True)
-class MailSettings:
+class SignUpMails:
+    """Builds them (see `pipeline.subscriptions.SignUpMails`) with the pages' templates and words."""
+
     env: Environment
     signer: TokenSigner
     base_url: str
@@ -34,8 +36,17 @@ class MailSettings:
     site_name: str
     zone: ZoneInfo
 
+    def build(self, kind: str, subscriber: Subscriber, *, ref: str, now: datetime) -> EmailMessage:
+        if kind == "confirm":
+            return confirmation_mail(self, subscriber, ref=ref, now=now)
+        if kind == "signup-known":
+            return known_subscriber_mail(self, subscriber, ref=ref, now=now)
+        raise ValueError(f"no sign-up mail of kind {kind!r}")
 
-def confirmation_mail(settings: MailSettings, subscriber: Subscriber, *, now: datetime) -> EmailMessage:
+
+def confirmation_mail(
+    settings: SignUpMails, subscriber: Subscriber, *, ref: str, now: datetime
+) -> EmailMessage:
     assert subscriber.id is not None
     t = i18n.strings(subscriber.locale)
     expires = now + CONFIRM_VALIDITY
@@ -45,6 +56,7 @@ def confirmation_mail(settings: MailSettings, subscriber: Subscriber, *, now: da
     return _message(
         settings,
         subscriber,
+        ref=ref,
         now=now,
         kind="confirm",
         subject=t["confirm_mail_subject"].format(list=settings.site_name),
@@ -55,13 +67,16 @@ def confirmation_mail(settings: MailSettings, subscriber: Subscriber, *, now: da
     )
 
 
-def known_subscriber_mail(settings: MailSettings, subscriber: Subscriber, *, now: datetime) -> EmailMessage:
+def known_subscriber_mail(
+    settings: SignUpMails, subscriber: Subscriber, *, ref: str, now: datetime
+) -> EmailMessage:
     assert subscriber.id is not None
     t = i18n.strings(subscriber.locale)
     leave = unsubscribe_url(settings.signer, settings.base_url, subscriber.id)
     return _message(
         settings,
         subscriber,
+        ref=ref,
         now=now,
         kind="signup-known",
         subject=t["known_mail_subject"].format(list=settings.site_name),
@@ -73,9 +88,10 @@ def known_subscriber_mail(settings: MailSettings, subscriber: Subscriber, *, now
 
 
 def _message(
-    settings: MailSettings,
+    settings: SignUpMails,
     subscriber: Subscriber,
     *,
+    ref: str,
     now: datetime,
     kind: str,
     subject: str,
@@ -100,7 +116,6 @@ def _message(
         text=settings.env.get_template("web/mail.txt").render(context),
         html=settings.env.get_template("web/mail.html").render(context),
     )
-    ref = f"{subscriber.id}:{now.isoformat()}"  # every sign-up is a new message
     return build_plain_message(
         mail,
         sender=settings.sender,
