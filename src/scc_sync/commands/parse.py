@@ -13,16 +13,7 @@ from scc_sync.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, HttpConfig
 from scc_sync.extract import extract_summary, summary_as_text
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.http import HTML_ACCEPT, HTML_TYPES, FetchError
-
-# What people hand `parse` by mistake: the first bytes of common non-HTML files.
-_NOT_HTML = (
-    (b"%PDF-", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive or Office document"),
-    (b"\xd0\xcf\x11\xe0", "an old Office document"),
-)
+from scc_sync.fetch.sniff import not_html
 
 
 @click.command("parse")
@@ -68,10 +59,7 @@ def _fetch(app: AppContext, url: str) -> str:
 
 def _require_html(target: str, content: bytes) -> None:
     """A PDF or an image would come out as a page of garbage text: say what it is instead."""
-    head = content[:1024]
-    kind = next((what for magic, what in _NOT_HTML if head.startswith(magic)), None)
-    if kind is None and b"\x00" in head:
-        kind = "a binary file"
+    kind = not_html(content)
     if kind:
         fail(
             f"{target}: this is {kind}, not an HTML page; `parse` reads web pages (save the article "
