@@ -14,6 +14,9 @@ from sqlalchemy import create_engine, text
 
 from scc_sync.store import Store, open_store
 
+# Test helpers shared by the folders (`httpserver`, `smtpserver`) import by their own name from any test file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 PG_ENV = "SCC_SYNC_TEST_DATABASE_URL"
 PG_URL = os.environ.get(PG_ENV)
 REPO = Path(__file__).resolve().parents[1]

@@ -18,6 +18,7 @@ In a test folder, import the fixture into its conftest.py (see tests/fetch/conft
 from __future__ import annotations
 
 import gzip as gzip_module
+import socket
 import ssl
 import threading
 import time
@@ -41,6 +42,7 @@ class Request:
     query: str
     headers: dict[str, str]  # names lowercased
     client_port: int = 0  # tells connections apart (keep-alive reuses one)
+    nodelay: bool = False  # whether the server's socket for this connection has TCP_NODELAY set
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,18 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
 
+        def setup(self) -> None:
+            # Headers and body go out in two writes: with Nagle's algorithm, the body of every answer
+            # after the first on a kept-alive connection would wait for the client's delayed ACK
+            # (~40 ms), which would measure the harness rather than the client.
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().setup()
+
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            request = Request("GET", parts.path, parts.query, headers, self.client_address[1])
+            nodelay = bool(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            request = Request("GET", parts.path, parts.query, headers, self.client_address[1], nodelay)
             reply = server._answer(request)
             try:
                 self._send(reply)

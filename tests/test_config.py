@@ -42,7 +42,7 @@ def test_misspelled_key_names_path_and_suggests() -> None:
 
 
 def test_unknown_key_without_close_match_lists_known_keys() -> None:
-    assert "http.zzz: unknown key; known keys: concurrency" in errors_of({"http": {"zzz": 1}})
+    assert "http.zzz: unknown key; known keys: allow_private, concurrency" in errors_of({"http": {"zzz": 1}})
 
 
 def test_bad_url_names_index() -> None:
@@ -90,6 +90,12 @@ def test_bad_url_names_index() -> None:
         ({"events": [{"name": "E", "start": "2021-10-26"}]}, "events[0].end: required key is missing"),
         ({"delivery": {"smtp": {"security": "ssl"}}}, "delivery.smtp.security"),
         ({"sources": [{"name": "a", "kind": "feed", "url": "https://a.example/"}] * 2}, "repeated: a"),
+        (
+            {"http": {"allow_private": ["10.0.0.0/8", "http://intranet.example/"]}},
+            "config/scc-sync.toml: http.allow_private[1]: 'http://intranet.example/' is not a host name, "
+            "an address or a network",
+        ),
+        ({"http": {"allow_private": "10.0.0.0/8"}}, "http.allow_private: Input should be a valid list"),
     ],
 )
 def test_invalid_values_are_reported_with_their_key(data: dict, expected: str) -> None:

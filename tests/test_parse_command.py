@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from httpserver import LocalServer, redirect
 from scc_sync.cli import cli
 from scc_sync.demo_site import SEED_PAGE, serve_site
 from scc_sync.extract import SUMMARY_SCHEMA_PATH
@@ -55,6 +56,16 @@ def test_parse_missing_file_and_unreachable_url_fail_with_exit_1(tmp_path: Path)
     with serve_site() as base_url:
         code, _, err = parse(f"{base_url}/missing.html", cwd=tmp_path)
     assert code == 1 and "missing.html" in err and "404" in err
+
+
+def test_parse_trusts_the_url_given_but_not_a_redirect_to_another_private_origin(tmp_path: Path) -> None:
+    with serve_site() as base_url, LocalServer() as typed:
+        url = typed.route(
+            "/moved", redirect(f"{base_url}/presse/smart-country-convention-digital-erfolgreich.html")
+        )
+        code, _, err = parse(url, cwd=tmp_path)
+    assert code == 1
+    assert f"{url} redirected to {base_url}/presse/" in err and "[http] allow_private" in err
 
 
 def test_parse_with_an_explicit_missing_config_is_a_usage_error(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
 
 DEFAULT_CONFIG_PATH = Path("config/scc-sync.toml")
@@ -108,6 +110,11 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_private_entry(value: str) -> str:
+    allow_private_entry(value)  # raises ValueError naming what is wrong
+    return value
+
+
 def _check_link_base(value: str) -> str:
     """Links in mails: https, as mail providers honour one-click unsubscribe only over https; plain http
     only on this machine (the demo, local tests)."""
@@ -158,6 +165,9 @@ class HttpConfig(Section):
     user_agent: str = "scc-sync/0.1 (+https://github.com/scc-sync/scc-sync)"
     # Feeds parsed in this many worker processes (0: in the fetching threads). See bench/bench_sync.py.
     parse_processes: int = Field(0, ge=0, le=64)
+    # Hosts and networks that article links, redirects and refreshes may reach although they are not
+    # public (a source's own origin always may): see scc_sync.fetch.addresses.
+    allow_private: list[Annotated[str, AfterValidator(_check_private_entry)]] = []
 
 
 class SyncConfig(Section):

@@ -690,6 +690,15 @@ def test_connections_are_kept_alive_across_304s_redirects_and_errors(http_server
     assert len({request.client_port for request in http_server.requests}) == 1
 
 
+def test_the_test_server_sends_without_waiting_for_acks(http_server, client) -> None:
+    # Its headers and body are two writes; with Nagle's algorithm on, each answer after the first on a
+    # kept-alive connection would wait ~40 ms for the client's delayed ACK and benchmarks would measure that.
+    url = http_server.route("/feed", conditional(b"<rss/>"))
+    client.fetch(url)
+    client.fetch(url)
+    assert [request.nodelay for request in http_server.requests] == [True, True]
+
+
 def test_failure_after_a_redirect_is_reported_for_the_url_asked_for(http_server, client) -> None:
     http_server.route("/new", Reply(410, b""))
     url = http_server.route("/old", redirect("/new", 301))
@@ -766,6 +775,22 @@ def test_many_fetches_with_some_stuck_servers_all_return(http_server) -> None:
     assert not timers()
 
 
+def test_one_thread_watches_the_deadlines_of_all_requests(http_server) -> None:
+    # Each answer waits until all six requests have arrived, so six deadlines are armed at once.
+    barrier = threading.Barrier(6, timeout=5)
+    watchers: list[int] = []
+
+    def meet(_request: Request) -> Reply:
+        barrier.wait()
+        watchers.append(len(timers()) + sum(t.name == "http-deadlines" for t in threading.enumerate()))
+        return Reply(body=b"met")
+
+    url = http_server.route("/x", meet)
+    with HttpClient(user_agent=UA, per_host=6) as client, ThreadPoolExecutor(6) as pool:
+        assert [r.content for r in pool.map(client.fetch, [url] * 6)] == [b"met"] * 6
+    assert watchers == [1] * 6
+
+
 @pytest.fixture
 def tls_server(tmp_path, monkeypatch):
     """A LocalServer speaking HTTPS with a certificate for 127.0.0.1 that the client trusts."""
@@ -796,3 +821,12 @@ def test_the_deadline_holds_over_https(tls_server) -> None:
         assert client.fetch(ok).content == b"sicher"
     assert wait_until(lambda: tls_server.hung_up == 1)
     assert not timers()
+
+
+def test_a_redirect_to_a_private_https_origin_is_refused(http_server, tls_server) -> None:
+    tls_server.route("/secret", Reply(body=b"intern"))
+    url = http_server.route("/feed", redirect(tls_server.url("/secret")))
+    with HttpClient(user_agent=UA, timeout=2.0) as client:
+        error = fetch_error(client, url)
+    assert error.kind == "private_address" and "[http] allow_private" in str(error)
+    assert tls_server.requests == []

@@ -64,17 +64,50 @@ def test_missing_robots_allows_everything(http_server, client, status) -> None:
     assert RobotsCache(client).allowed(http_server.url("/anything"))
 
 
-@pytest.mark.parametrize("reply", [Reply(500, b""), Reply(503, b""), Reply(429, b"")])
-def test_server_error_closes_the_site_for_this_run(http_server, client, reply) -> None:
+def test_robots_that_redirects_in_a_loop_counts_as_missing(http_server, client) -> None:
+    http_server.route("/robots.txt", Reply(302, b"", headers={"Location": "/robots.txt"}))
+    assert RobotsCache(client).allowed(http_server.url("/anything"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [(Reply(500, b""), "http_status"), (Reply(503, b""), "rate_limited"), (Reply(429, b""), "rate_limited")],
+)
+def test_server_error_closes_the_site_for_this_run_and_says_so(http_server, client, reply, kind) -> None:
     http_server.route("/robots.txt", reply)
     robots = RobotsCache(client)
     url = http_server.url("/presse/a")
     assert not robots.allowed(url)
+    error = robots_error(robots, url)
+    # The failure's own kind and status, so the article is asked for again like one whose server failed.
+    assert (error.kind, error.status) == (kind, reply.status)
+    assert f"HTTP {reply.status}" in str(error) or f"answered {reply.status}" in str(error)
+    assert http_server.hits("/robots.txt") == 1  # not asked again this run
+
+
+def test_unreachable_robots_is_reported_as_unreachable(client) -> None:
+    with LocalServer() as gone:
+        url = gone.url("/presse/a")
+    error = robots_error(RobotsCache(client), url)
+    assert error.kind == "connection"
+    assert "could not connect" in str(error)
+
+
+def test_robots_that_never_answers_is_reported_as_a_timeout(http_server) -> None:
+    http_server.route("/robots.txt", Reply(body=b"User-agent: *\n", delay=1.0))
+    with HttpClient(user_agent="scc-sync/0.1", timeout=0.2) as client:
+        error = robots_error(RobotsCache(client), http_server.url("/presse/a"))
+    assert error.kind == "timeout"
+
+
+def robots_error(robots: RobotsCache, url: str) -> FetchError:
+    """What `check` says about a site whose robots.txt could not be read."""
     with pytest.raises(FetchError) as info:
         robots.check(url)
-    assert info.value.kind == "robots"
-    assert url in str(info.value) and "could not be read" in str(info.value)
-    assert http_server.hits("/robots.txt") == 1  # not asked again this run
+    message = str(info.value)
+    assert f"not fetching {url} for now: the site's robots.txt could not be read" in message
+    assert "disallow" not in message
+    return info.value
 
 
 def test_check_names_the_rule(http_server, client) -> None:
@@ -99,8 +132,7 @@ def test_bot_wall_in_front_of_robots_closes_the_site_and_says_why(http_server, c
     http_server.route("/robots.txt", Reply(403, page, "text/html", {"cf-mitigated": "challenge"}))
     robots = RobotsCache(client)
     url = http_server.url("/presse/a")
-    with pytest.raises(FetchError) as info:
-        robots.check(url)
-    assert info.value.kind == "robots"
-    assert f"not fetching {url}: " in str(info.value) and "refused automated access" in str(info.value)
+    error = robots_error(robots, url)
+    assert (error.kind, error.protection) == ("blocked", "Cloudflare")
+    assert "refused automated access" in str(error)
     assert http_server.hits("/presse/a") == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from httpserver import Reply, conditional
+from scc_sync.fetch.http import HttpClient
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
 from scc_sync.store.sources import source_health, update_source
@@ -59,13 +60,18 @@ def test_selector_finds_same_site_links_and_only_new_articles_are_fetched(
     ]
 
 
-def test_other_domains_only_when_allowed(http_server, store: Store, client, clock) -> None:
+def test_other_domains_only_when_allowed(http_server, store: Store, clock) -> None:
     http_server.route("/a.html", article("Eigener"))
     other = http_server.url("/b.html").replace("127.0.0.1", "localhost")
     http_server.route("/b.html", article("Partner"))
     url = http_server.route("/", Reply(200, listing("/a.html", other), HTML))
-    assert run(config(page("p", url)), store, client, clock).sources[0].new == 1
-    assert run(config(page("q", url, allow_domains=["localhost"])), store, client, clock).sources[0].new == 2
+    # localhost is another site on a private address: it must be allowed as a site and as an address.
+    with HttpClient(user_agent="scc-sync-test/1.0", timeout=2, allow_private=["localhost"]) as client:
+        assert run(config(page("p", url)), store, client, clock).sources[0].new == 1
+        assert http_server.hits("/b.html") == 0
+        [report] = run(config(page("q", url, allow_domains=["localhost"])), store, client, clock).sources
+        assert report.new == 2
+        assert http_server.hits("/b.html") == 1
 
 
 def test_article_redirect_keeps_the_listed_key_and_the_final_url(

@@ -83,6 +83,25 @@ def test_check_names_each_problem_and_exits_1(tmp_path: Path, http_server: Local
     assert unknown.returncode == 2 and "--source: " in unknown.stderr and "alt" in unknown.stderr
 
 
+def test_check_names_article_links_on_another_private_origin(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    with LocalServer() as inside:
+        listing = (
+            f"<html><body><ul class='news'><li><a href='{inside.url('/admin')}'>x</a></li></ul></body></html>"
+        )
+        page = http_server.route("/presse/", Reply(200, listing.encode(), HTML))
+        write_config(tmp_path, source("presse", "page", page, "ul.news a"), smtp_port=9)
+        result = scc("--config", "scc.toml", "check", "--no-mail", cwd=tmp_path, env=SECRET)
+    assert result.returncode == 1
+    assert (
+        f"page: 1 article links, but not fetching {inside.url('/admin')}: 127.0.0.1 is a loopback"
+        in result.stdout
+    )
+    assert "add '127.0.0.1' to [http] allow_private" in result.stdout
+    assert inside.requests == []
+
+
 def test_the_database_check_reads_the_schema_and_changes_nothing(store_url: str) -> None:
     from scc_sync.config import parse_config
     from scc_sync.pipeline.preflight import check_database

@@ -12,7 +12,7 @@ from pathlib import Path
 from scc_sync.extract.article import Article, extract_article, parse
 from scc_sync.extract.dates import find_dates, resolve
 from scc_sync.extract.events import analyse_event
-from scc_sync.extract.people import GAZETTEER, find_organizations, find_people, merge_people
+from scc_sync.extract.people import GAZETTEER, collect_people, find_organizations
 from scc_sync.extract.sessions import find_sessions
 from scc_sync.extract.text import Sentence, split_sentences
 from scc_sync.models import EventFacts, Person, Summary
@@ -34,7 +34,7 @@ def extract_summary(
     sents = _sentences(article)
     analysis = analyse_event(sents, article.published, article.jsonld)
     body = [s.text for s in sents if s.kind != "heading"]
-    people = _people(body, gaz)
+    people = _people([*body, *article.captions], gaz)
     orgs = _organizations(sents, people, gaz)
     sessions = []
     if analysis.event is not None:
@@ -80,10 +80,7 @@ def _sentences(article: Article) -> list[Sentence]:
 
 
 def _people(texts: Sequence[str], gazetteer: Mapping[str, str]) -> list[Person]:
-    found: list[Person] = []
-    for text in dict.fromkeys(texts):
-        found.extend(p for _, p in find_people(text, gazetteer))
-    return merge_people(found)
+    return collect_people(texts, gazetteer)
 
 
 def _organizations(

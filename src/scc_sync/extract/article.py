@@ -159,6 +159,7 @@ class Article:
     links: list[str] = field(default_factory=list)
     site_name: str | None = None
     jsonld: list[dict[str, Any]] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)  # image captions, one entry per line or list item
 
 
 def clean(text: str | None) -> str:
@@ -725,6 +726,25 @@ def _clean_links(links: list[str], base_url: str | None) -> list[str]:
     return out
 
 
+_PHOTO_CREDIT = re.compile(
+    r"\(?\s*(?:Fotos?|Bilder?|Photos?|Image|Credit|Quelle|Source)\s*[:©].*$|©.*$", re.IGNORECASE
+)
+
+
+def _captions(root: Any) -> list[str]:
+    """The text of image captions outside the site's chrome, without photo credits: they name people
+    that the text may not (figures are dropped with the boilerplate)."""
+    out: list[str] = []
+    for caption in root.iter("figcaption"):
+        if _in_site_chrome(caption):
+            continue
+        for block in blocks(caption):
+            text = _PHOTO_CREDIT.sub("", block.text).strip()
+            if text:
+                out.append(text)
+    return out
+
+
 def _dateline_lead(sections: list[Section]) -> tuple[str | None, list[Section]]:
     """An agency report's opening paragraph ('Berlin (dpa) - …') is its lead, marked up or not."""
     if not sections or sections[0].heading is not None:
@@ -749,6 +769,7 @@ def extract_article(root: Any, url: str | None = None) -> Article:
     for el in (kicker_el, lead_el):
         if el is not None and el.getparent() is not None and not _contains(el, h1):
             el.drop_tree()
+    captions = _captions(root)
     _strip_boilerplate(root, None)
     container = _main_container(root)
     skip = {t for t in (title, kicker, lead) if t}
@@ -772,4 +793,5 @@ def extract_article(root: Any, url: str | None = None) -> Article:
         links=links,
         site_name=site,
         jsonld=objs,
+        captions=captions,
     )

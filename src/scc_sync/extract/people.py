@@ -13,6 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
+from scc_sync.extract.context_roles import (
+    ROLE_ADJECTIVE,
+    in_list,
+    plural_role_before,
+    role_after,
+    role_as,
+    role_before,
+    role_by_appointment,
+)
+from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
+from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
+from scc_sync.extract.roles import base_role, is_role_word
 from scc_sync.models import Person
 
 GAZETTEER: dict[str, str] = {
@@ -33,19 +45,6 @@ GAZETTEER: dict[str, str] = {
     "EU": "Europäische Union",
 }
 
-# Role words: a German compound ending in one of these (plus feminine/inflection), or an English title.
-_ROLE_STEMS = (
-    "geschäftsführer", "geschäftsführender", "vorsitzender", "vorsitzende", "präsident", "minister",
-    "staatssekretär", "bürgermeister", "beigeordneter", "beigeordnete", "direktor", "vorstand",
-    "vorständin", "leiter", "referent", "sprecher", "dezernent", "landrat", "landrätin", "abgeordneter",
-    "abgeordnete", "beauftragter", "beauftragte", "kanzler", "senator", "kämmerer", "stadtrat",
-    "stadträtin", "gründer", "chef", "chefin", "moderator", "professor", "ceo", "cio", "cdo", "cto",
-    "coo", "cfo", "mayor", "director", "president", "chair", "chairman", "chairwoman", "founder",
-    "manager", "officer", "chancellor", "senator", "premier", "secretary",
-    "commissioner", "head", "governor", "partner", "consultant",
-    "berater", "beraterin", "koordinator", "geschäftsstellenleiter", "amtsleiter", "justiziar", "mitglied",
-    "rektor", "dekan",
-)  # fmt: skip
 # Prefixes that form a role rather than name an organization ("Bundes-CIO", "Vize-Präsidentin").
 _ROLE_PREFIXES = {
     "bundes",
@@ -69,7 +68,6 @@ _ROLE_PREFIXES = {
     "junior",
     "vice",
 }
-_ROLE_SUFFIX = re.compile(r"(?:in|innen|en|e|s)?$")
 TITLE = r"(?:(?:Prof\.|Dr\.|Dipl\.-[A-Z][a-zäöü]*\.|Dr\.-Ing\.|Dr\. h\.\s?c\.|PD)\s+)*"
 _NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?"
 NAME = rf"{_NAME_WORD}(?:\s+(?:von der|von|van der|van|de|zu|vom|di|da|le))?\s+{_NAME_WORD}"
@@ -181,17 +179,6 @@ _NEUT = re.compile(
 _GENITIVE_S = re.compile(r"(?<=[a-zäöü])(?:es|s)$")
 
 
-@lru_cache(maxsize=8192)
-def is_role_word(word: str) -> bool:
-    """'VKU-Hauptgeschäftsführer', 'Staatsministerin', 'Bundes-CIO', 'Mayor' are role words."""
-    base = word.rsplit("-", 1)[-1].lower()
-    for stem in _ROLE_STEMS:
-        idx = base.rfind(stem)
-        if idx >= 0 and _ROLE_SUFFIX.fullmatch(base[idx + len(stem) :]):
-            return True
-    return False
-
-
 def _plausible_name(name: str) -> bool:
     words = name.split()
     if words[0].lower() in _NOT_NAME or any(
@@ -204,7 +191,7 @@ def _plausible_name(name: str) -> bool:
 def _nounish(word: str) -> bool:
     """Ends like a common noun ('Verwaltung'), unless the ending is most of the word ('Jung')."""
     m = _NOUNISH.search(word)
-    return bool(m) and len(word) >= len(m.group(0)) + 3
+    return m is not None and len(word) >= len(m.group(0)) + 3
 
 
 def _gender(head: str) -> str:
@@ -303,7 +290,7 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     words = phrase.split()
     if not words:
         return None, None
-    adjective = _ADJ.match(words[0]) or re.fullmatch(r"[a-zäöü]+(?:ische|liche|ige|ale)[rn]?", words[0])
+    adjective = _ADJ.match(words[0]) or ROLE_ADJECTIVE.match(words[0])
     first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
@@ -318,6 +305,9 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
             article = _PREP_ARTICLE.get(dept.group("prep").lower(), "")
             org = base_organization(f"{article} {dept.group('org')}".strip(), gazetteer)
         return f"{role} {dept.group('unit')}", org
+    field = _FIELD_BEFORE_ORG.match(rest)
+    if field and field.group(1) not in gazetteer and not is_role_word(field.group(1)):
+        role, rest = f"{role} {field.group(1)}", rest[field.end() :]  # "Vorstand Vertrieb der Beispiel AG"
     unit = _UNIT_AT_ORG.match(rest)
     if unit:  # "Leiterin des Lehrstuhls für Städtebau an der RWTH Aachen": the unit belongs to the role
         article = _PREP_ARTICLE.get(unit.group("prep").lower(), "")
@@ -353,6 +343,7 @@ def _english_title_end(words: list[str]) -> int:
     return 0
 
 
+_FIELD_BEFORE_ORG = re.compile(r"^([A-ZÄÖÜ][a-zäöüß-]+)\s+(?=(?:der|des|of the|at the)\s)")
 _UNIT_AT_ORG = re.compile(
     r"^(?P<unit>(?:des|der)\s+[A-ZÄÖÜ]\S*(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)\s+"
     r"(?P<prep>an der|am|beim|bei der)\s+(?P<org>[A-ZÄÖÜ].*)$"
@@ -398,12 +389,146 @@ def _title(raw: str) -> str | None:
 
 
 def _starts_with_person(phrase: str) -> bool:
+    """The phrase is the next person: a role and a name ('Vice Mayor De Rosa', 'Landrat Max Muster')."""
     m = _ROLE_BEFORE.match(phrase.strip())
-    return bool(m and is_role_word(m.group("role")) and _plausible_name(m.group("name")))
+    if m and is_role_word(m.group("role")) and _plausible_name(m.group("name")):
+        return True
+    words = phrase.split()
+    last_role = max((k for k, w in enumerate(words) if is_role_word(w)), default=None)
+    tail = words[last_role + 1 :] if last_role is not None else []
+    return len(tail) >= 2 and all(re.fullmatch(r"[A-ZÄÖÜ][\w'’-]+", w) for w in tail[:2])
 
 
 def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, Person]]:
-    """(offset, person) for every person vouched for by a role or a title, in text order."""
+    """(offset, person) for every person in text order: names vouched for by a role, a title or an
+    organization, and names known as names by their first name."""
+    names = find_names(text, _surname_rejected)
+    found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
+    found = [
+        (pos, p)
+        for pos, p in found
+        if _credible(text, pos, p) and not _byline(text, NameSpan(pos, pos + len(p.name), p.name))
+    ]
+    taken = [(pos, pos + len(p.name)) for pos, p in found]
+    for span in names:
+        if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
+            found.append((span.start, Person(span.name, _title_before(text, span.start))))
+    found = sorted(found, key=lambda p: p[0])
+    found = _list_roles(text, [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found])
+    if len({p.name for _, p in found}) == 1 and not found[0][1].role:
+        # a sentence about one person: "… wirkte als Moderatorin mit"
+        role = role_as(text, lambda phrase: _split_role_org(phrase, gazetteer))
+        found = [(pos, replace(p, role=role)) for pos, p in found]
+    return found
+
+
+def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[str, str]) -> Person:
+    """The person with its role in base form, or with the role its sentence gives it around the name."""
+    gender = person_gender(person.name)
+
+    def split(phrase: str) -> tuple[str | None, str | None]:
+        return _split_role_org(phrase, gazetteer)
+
+    if person.role:
+        head, _, rest = person.role.partition(" ")
+        role = " ".join(x for x in (base_role(head, gender), rest) if x)
+        fuller, _ = role_before(text, pos, gender, split)
+        if fuller and fuller != role and fuller.endswith(role.split()[0]):
+            role = fuller  # the same role with its adjectives: "Bayerischer Umweltminister"
+        return replace(person, role=role)
+
+    end = pos + len(person.name)
+    context_role, org = role_before(text, pos, gender, split)
+    context_role = context_role or role_by_appointment(text, end, gender)
+    if not context_role:
+        context_role, org = role_after(text, end, split, _surname_rejected)
+    return replace(person, role=context_role, organization=person.organization or org)
+
+
+def _list_roles(text: str, found: list[tuple[int, Person]]) -> list[tuple[int, Person]]:
+    """People listed after a plural role ('die Landrätinnen A und B') share it where they have none."""
+    out = list(found)
+    i = 0
+    while i < len(out):
+        j = i
+        while j + 1 < len(out) and in_list(text, out[j][0] + len(out[j][1].name), out[j + 1][0]):
+            j += 1
+        role = plural_role_before(text, out[i][0]) if j > i else None
+        for k in range(i, j + 1):
+            pos, person = out[k]
+            if role and not person.role:
+                out[k] = (pos, replace(person, role=base_role(role, person_gender(person.name))))
+        i = j + 1
+    return out
+
+
+_TITLE_BEFORE = re.compile(rf"(?<![\w-]){TITLE}$")
+
+
+def _title_before(text: str, start: int) -> str | None:
+    """The academic title right before a name ('Prof. Dr. Lars P. Muster')."""
+    m = _TITLE_BEFORE.search(text[max(0, start - 40) : start])
+    return _title(m.group(0)) if m else None
+
+
+def _surname_rejected(word: str) -> bool:
+    """A word that cannot end a name: a role, a common noun by its ending, a function word."""
+    lower = word.lower()
+    return (
+        is_role_word(word)
+        or (_nounish(word) and not lower.endswith("land"))  # "Weiland", "Copeland" are surnames
+        or lower in _NOT_NAME
+        or bool(_NOUNISH.fullmatch(lower) or _EN_ORG_WORD.fullmatch(word))
+    )
+
+
+def _widened(text: str, pos: int, person: Person, names: list[NameSpan]) -> tuple[int, Person]:
+    """The whole name where a pattern caught only part of it ('Ruhe Madsen' of 'Claus Ruhe Madsen')."""
+    end = pos + len(person.name)
+    for span in names:
+        if span.start <= pos and end <= span.end and (span.start, span.end) != (pos, end):
+            return span.start, replace(person, name=span.name)
+    return pos, person
+
+
+_ADJECTIVE_LIKE = re.compile(r"(?:isch|lich|ig|al|ell|iv|är|sch|ar)(?:e|er|en|es|em)$")
+
+
+def _credible(text: str, pos: int, person: Person) -> bool:
+    """A name without a known first name needs a role or an academic title, and must not read as an
+    adjective and a noun ('Deutsche Verkehrswissenschaftliche', 'Kommunaler Klimaschutz')."""
+    first = person.name.split()[0]
+    if is_first_name(first):
+        return True
+    if not (person.role or person.title) or _ADJECTIVE_LIKE.search(first):
+        return False
+    if re.match(r" [A-ZÄÖÜ]", text[pos + len(person.name) :]):
+        return False  # "Ehrenvorsitzender Pro Bahn Deutschland": the words go on as an organization's name
+    return not any(_surname_rejected(w) for w in person.name.split()[1:])
+
+
+_BYLINE_START = re.compile(r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|Written by)\s*:?\s*$", re.IGNORECASE)
+
+
+_CREDIT_BEFORE = re.compile(
+    r"(?:©|\b(?:Fotos?|Bild(?:er)?|Photos?|Credits?|Quelle|Source)\s*:)\s*$", re.IGNORECASE
+)
+
+
+def _byline(text: str, span: NameSpan) -> bool:
+    """A line that is only a name, perhaps after 'Von' / 'By' and before a short job line, is an author's
+    byline, not a person of the story ('Von Max Muster', 'By Jane Roe, Staff Writer'); so is a photo
+    credit ('© Max Muster', 'Foto: Jane Roe')."""
+    before, after = text[: span.start], text[span.end :].strip(" .")
+    if _CREDIT_BEFORE.search(before[-20:]):
+        return True
+    if not before.strip():
+        return not after
+    return bool(_BYLINE_START.match(before)) and (not after or (after[0] in ",|–-" and len(after) < 60))
+
+
+def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
+    """(offset, person) for every person vouched for by a role, a title or an organization."""
     found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
     for m in _ROLE_AFTER.finditer(text):
         name = m.group("name")
@@ -429,7 +554,7 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
             )
-    return sorted(found, key=lambda p: p[0])
+    return found
 
 
 def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
@@ -460,8 +585,8 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
         pre = m.group("pre").split()
         if m.group("role") in _FUNCTION_TITLES and not any(_EN_ROLE_MODIFIER.match(w) for w in pre):
             continue  # "Press Officer", "Acme Officer": the word before may be a field or a company
-        role, org = _english_role_before(pre, m.group("role"))
-        found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), role, org)))
+        en_role, en_org = _english_role_before(pre, m.group("role"))
+        found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), en_role, en_org)))
     for m in _NAME_PAREN_ORG.finditer(text):
         name, org = m.group("name"), m.group("org").strip()
         if not _plausible_name(name) or _EVENTISH.search(name) or is_role_word(org.split()[0]):
@@ -505,6 +630,17 @@ def _english_role_before(pre: list[str], head: str) -> tuple[str, str | None]:
     return " ".join([*pre[start:], head]), org
 
 
+def collect_people(texts: Iterable[str], gazetteer: Mapping[str, str] = GAZETTEER) -> list[Person]:
+    """The people of an article's texts (sentences, captions) in order of first mention, one entry each;
+    short mentions ('Prof. Muster') join the full name they stand for."""
+    found: list[Person] = []
+    short: list[ShortMention] = []
+    for text in dict.fromkeys(texts):
+        found.extend(p for _, p in find_people(text, gazetteer))
+        short.extend(short_mentions(text, _surname_rejected))
+    return join_short_mentions(fold_variants(merge_people(found)), short)
+
+
 def merge_people(people: Iterable[Person]) -> list[Person]:
     """One entry per name, filling missing title/role/organization from later mentions."""
     merged: dict[str, Person] = {}
@@ -536,7 +672,7 @@ def _name_pattern(base: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\wäöü])" + r"\s+".join(parts) + r"(?![\wäöü])")
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=256)
 def _gazetteer_rx(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     """One pattern for all abbreviations and base names; group `g<i>` names entry i."""
     alts = []
@@ -548,7 +684,12 @@ def _gazetteer_rx(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
 
 def find_organizations(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tuple[int, str]]:
     """(offset, base name) of every gazetteer organization mentioned by abbreviation or by name."""
-    entries = tuple(gazetteer.items())
+    # only the entries whose abbreviation or head noun occurs: one small pattern instead of all of them
+    entries = tuple(
+        (abbr, base) for abbr, base in gazetteer.items() if abbr in text or base.split()[-1] in text
+    )
+    if not entries:
+        return []
     first: dict[str, int] = {}
     for m in _gazetteer_rx(entries).finditer(text):
         base = entries[int(m.lastgroup[1:])][1] if m.lastgroup else None

@@ -11,6 +11,7 @@ _ABBREVIATIONS = {
     "dr", "prof", "ca", "bzw", "nr", "st", "mio", "mrd", "inkl", "ggf", "sog", "vgl", "evtl", "str", "tel",
     "abs", "max", "min", "mr", "mrs", "ms", "jr", "sr", "vs", "etc", "u.a", "z.b", "d.h", "u", "o", "z",
     "e.v", "i", "dipl", "ing", "h.c", "no", "jan", "feb", "aug", "sept", "okt", "nov", "dez", "bspw", "usw",
+    "u.s", "ph.d", "ald", "alds", "dist", "gov", "sen", "rep", "hon", "cllr",
 }  # fmt: skip
 _BOUNDARY = re.compile(r"[.!?]+[\"“”»«']?\s+(?=[„\"“»A-ZÄÖÜ0-9])")
 

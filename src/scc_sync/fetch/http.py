@@ -5,13 +5,16 @@ should learn) from a temporary one (302/303/307, which it must not), and so loop
 rather than by a bare counter; an HTML page that only forwards (<meta http-equiv="refresh">) counts as
 a temporary redirect. Bodies are streamed with a size cap, and every request has a total deadline
 (connecting, status line, headers and body; see watchdog.py): the read timeout alone would let a
-server that drips one byte every few seconds hold a worker forever.
+server that drips one byte every few seconds hold a worker forever. A fetch reaches private network
+addresses only on the origin it acts for (see addresses.py and `HttpClient.trusting`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import http.client
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,10 +27,22 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3.exceptions
 
+from scc_sync.fetch.addresses import (
+    AddressPolicy,
+    AddressRefused,
+    Origin,
+    PrivateAllowList,
+    current_policy,
+    describe,
+    enforcing,
+    origin_of,
+    shown,
+)
+from scc_sync.fetch.connections import ClientAdapter
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.sniff import bot_protection, meta_refresh
 from scc_sync.fetch.text import page_title
-from scc_sync.fetch.watchdog import Watchdog, WatchedAdapter
+from scc_sync.fetch.watchdog import Watchdog
 from scc_sync.models import FetchResult
 
 if TYPE_CHECKING:
@@ -46,6 +61,7 @@ FetchErrorKind = Literal[
     "content_type",
     "bad_answer",
     "blocked",
+    "private_address",
 ]
 
 FEED_ACCEPT = (
@@ -59,6 +75,9 @@ _CHUNK = 64 * 1024
 _DRAIN_LIMIT = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
+
+# The origin whose fetches may reach private addresses, while a `with client.trusting(url)` block runs.
+_trusted: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("trusted_origin", default=None)
 
 
 class FetchError(Exception):
@@ -91,6 +110,13 @@ class _Answer:
     location: str | None = None  # where a redirect points, decoded
 
 
+@dataclass(frozen=True)
+class _Environment:
+    proxies: dict[str, str]  # scheme -> proxy URL; empty when no proxy applies (no_proxy)
+    auth: tuple[str, str] | None  # login and password from ~/.netrc for the host
+    proxied: bool  # the request goes through a proxy
+
+
 class _Session(requests.Session):
     """A Session that leaves redirects to HttpClient.
 
@@ -108,7 +134,8 @@ class HttpClient:
 
     `timeout` bounds connecting and each read; `deadline` (default 3 × timeout) bounds one whole
     request, from connecting to the last byte of the body. At most `per_host` requests run against
-    one host at a time.
+    one host at a time. `allow_private` (see `PrivateAllowList`) lists the hosts and networks that
+    redirects and links may reach although they are not public.
     """
 
     def __init__(
@@ -120,6 +147,7 @@ class HttpClient:
         max_redirects: int = 5,
         per_host: int = 2,
         deadline: float | None = None,
+        allow_private: Sequence[str] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if timeout <= 0 or max_bytes <= 0 or max_redirects < 0 or per_host < 1:
@@ -134,13 +162,20 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.per_host = per_host
+        self._allow_private = PrivateAllowList.parse(allow_private)
         self._clock = clock
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
         self._session = _Session()
         self._session.headers["User-Agent"] = user_agent
+        # requests would read the environment (proxies, no_proxy, ~/.netrc, a CA bundle) on every request,
+        # a good part of a small request's CPU: it is read here once, and per origin in `_environment`.
+        self._session.trust_env = False
+        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        self._session.verify = ca_bundle or True
+        self._environments: dict[str, _Environment] = {}
         # Pools are per host and never need more connections than the per-host limit allows.
-        adapter = WatchedAdapter(pool_connections=64, pool_maxsize=per_host)
+        adapter = ClientAdapter(pool_connections=64, pool_maxsize=per_host)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
@@ -152,6 +187,20 @@ class HttpClient:
 
     def close(self) -> None:
         self._session.close()
+
+    @contextlib.contextmanager
+    def trusting(self, url: str) -> Iterator[None]:
+        """Fetches in this block (in this thread) act for the configured source at `url`.
+
+        Only its origin may be on a private address; where it leads (article links, their robots.txt,
+        redirects, refreshes) must be public, or allowed by `allow_private`. Outside such a block a
+        fetch trusts the origin of the URL it was asked for (a URL someone typed).
+        """
+        token = _trusted.set(origin_of(url))
+        try:
+            yield
+        finally:
+            _trusted.reset(token)
 
     def fetch_source(
         self, url: str, kind: str, *, etag: str | None = None, last_modified: str | None = None
@@ -182,6 +231,27 @@ class HttpClient:
         given, rejects other media types before their body is downloaded.
         """
         headers = _request_headers(etag, last_modified, accept)
+        with enforcing(AddressPolicy(_trusted.get() or origin_of(url), self._allow_private)):
+            current, answer, permanent = self._follow(url, headers, content_types)
+        self._raise_for_status(url, current, answer)
+        return FetchResult(
+            url=url,
+            final_url=current,
+            status=answer.status,
+            headers=answer.headers,
+            content=answer.content,
+            etag=answer.headers.get("etag", etag if answer.status == 304 else None),
+            last_modified=answer.headers.get(
+                "last-modified", last_modified if answer.status == 304 else None
+            ),
+            permanent_redirect=permanent,
+        )
+
+    def _follow(
+        self, url: str, headers: dict[str, str], content_types: Sequence[str]
+    ) -> tuple[str, _Answer, str | None]:
+        """Ask for `url` and follow its redirects: the final URL, its answer, and where `url` moved for
+        good (if an unbroken run of permanent redirects from the start says so)."""
         chain = [url]
         permanent: str | None = None
         moved_for_good = True  # still on an unbroken run of permanent redirects from the start
@@ -196,24 +266,11 @@ class HttpClient:
                 target = self._redirect_target(url, current, replace(answer, location=refresh), chain)
                 moved_for_good = False
             else:
-                break
+                return current, answer, permanent
             if moved_for_good:
                 permanent = target
             chain.append(target)
             current = target
-        self._raise_for_status(url, current, answer)
-        return FetchResult(
-            url=url,
-            final_url=current,
-            status=answer.status,
-            headers=answer.headers,
-            content=answer.content,
-            etag=answer.headers.get("etag", etag if answer.status == 304 else None),
-            last_modified=answer.headers.get(
-                "last-modified", last_modified if answer.status == 304 else None
-            ),
-            permanent_redirect=permanent,
-        )
 
     # -- one request/response -------------------------------------------------------------------
 
@@ -247,10 +304,21 @@ class HttpClient:
 
     def _request(self, url: str, headers: dict[str, str], watchdog: Watchdog) -> requests.Response:
         """Send the request and read the status line and headers, all before the deadline."""
+        environment = self._environment(url)
         try:
+            if environment.proxied and (policy := current_policy()) is not None:
+                policy.check_written_address(url)  # the proxy resolves names: only an address can be checked
             response = self._session.get(
-                url, headers=headers, stream=True, allow_redirects=False, timeout=self.timeout
+                url,
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                timeout=self.timeout,
+                proxies=environment.proxies,
+                auth=environment.auth,
             )
+        except AddressRefused as exc:
+            raise private_address_error(url, exc) from exc
         except requests.RequestException as exc:
             if watchdog.expired:
                 raise self._headers_too_slow(url) from exc
@@ -279,6 +347,19 @@ class HttpClient:
         _check_content_encoding(url, answer_headers)
         content = self._read_body(url, response, started, watchdog)
         return _Answer(200, response.reason or "", answer_headers, content)
+
+    def _environment(self, url: str) -> _Environment:
+        """The proxies and netrc login for `url`, read from the environment as requests reads it, once per
+        origin (no_proxy and netrc depend on the host)."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found = self._environments.get(origin)
+        if found is None:
+            proxies = requests.utils.get_environ_proxies(url)
+            proxied = requests.utils.select_proxy(url, proxies) is not None
+            found = _Environment(proxies, requests.utils.get_netrc_auth(url), proxied)
+            self._environments[origin] = found
+        return found
 
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         host = urlsplit(url).netloc.lower()
@@ -540,6 +621,23 @@ class HttpClient:
         )
 
 
+def private_address_error(url: str, refused: AddressRefused) -> FetchError:
+    """The error for a fetch of `url` that `refused` kept from a private address: what, why, what to do."""
+    host, address = refused.host, str(refused.address)
+    where = f"{host} is {describe(refused.address)}"
+    if host != address:
+        where = f"{host} is at {address}, {describe(refused.address)}"
+    entries = repr(host) if host == address else f"{host!r} or '{address}'"
+    return FetchError(
+        url,
+        "private_address",
+        f"not fetching {url}: {where}. Only the trusted origin {shown(refused.trusted)} (a configured "
+        "source's, or a URL given on the command line) may be on such an address, not the links, "
+        f"redirects and refreshes it leads to. If {host} is yours and meant to be read, add {entries} "
+        "to [http] allow_private in the config.",
+    )
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110 10.2.3)."""
     if not value:
@@ -659,5 +757,9 @@ def _root_cause(exc: BaseException) -> str:
 def client_for(http: HttpConfig) -> HttpClient:
     """The client `[http]` describes: one per run, shared by every fetch."""
     return HttpClient(
-        timeout=http.timeout, user_agent=http.user_agent, max_bytes=http.max_bytes, per_host=http.per_host
+        timeout=http.timeout,
+        user_agent=http.user_agent,
+        max_bytes=http.max_bytes,
+        per_host=http.per_host,
+        allow_private=http.allow_private,
     )

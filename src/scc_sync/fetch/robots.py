@@ -1,7 +1,10 @@
 """robots.txt, fetched once per host and run, read with urllib.robotparser.
 
-RFC 9309: a missing robots.txt (any 4xx) allows everything; a server error or an unreachable host
-means "assume nothing is allowed" for now, so this run leaves the host alone.
+As RFC 9309 says and well-behaved crawlers do: a robots.txt that is missing (4xx other than 429) or
+redirects too often allows everything. One that cannot be read (a timeout, a refused connection, 5xx,
+429, a bot wall) means "assume nothing is allowed for now": this run leaves the site's articles alone,
+and the error says what happened (not that robots.txt disallows them), so that they are asked for again
+later like any article whose server had trouble.
 """
 
 from __future__ import annotations
@@ -13,14 +16,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
+from scc_sync.fetch.addresses import AddressRefused
 from scc_sync.fetch.encoding import decode_text
-from scc_sync.fetch.http import FetchError, HttpClient
+from scc_sync.fetch.http import FetchError, HttpClient, private_address_error
 
 
 @dataclass(frozen=True)
 class _Rules:
-    parser: RobotFileParser | None  # None: nothing is allowed (see `reason`)
-    reason: str = ""
+    parser: RobotFileParser | None  # None: nothing is allowed for now, because of `problem`
+    problem: FetchError | None = None  # why robots.txt could not be read
 
 
 class RobotsCache:
@@ -33,19 +37,35 @@ class RobotsCache:
         self._lock = threading.Lock()
 
     def allowed(self, url: str) -> bool:
+        """Raises FetchError(kind="private_address") if the site is on an address the fetch may not reach."""
         rules = self._rules_for(url)
         return rules.parser is not None and rules.parser.can_fetch(self._client.user_agent, url)
 
     def check(self, url: str) -> None:
-        """Raise FetchError(kind="robots") with the reason if `url` may not be fetched."""
-        if self.allowed(url):
-            return
-        rules = self._rules_for(url)
-        why = rules.reason or f"its robots.txt disallows this path for {self._client.user_agent!r}"
+        """Raise FetchError if `url` may not be fetched: kind "robots" if robots.txt disallows it, else the
+        kind (and status, Retry-After) of the failure that kept robots.txt from being read."""
+        try:
+            if self.allowed(url):
+                return
+        except FetchError as exc:
+            if isinstance(exc.__cause__, AddressRefused):  # so is the page, next to its robots.txt
+                raise private_address_error(url, exc.__cause__) from exc.__cause__
+            raise
+        problem = self._rules_for(url).problem
+        if problem is not None:
+            raise FetchError(
+                url,
+                problem.kind,
+                f"not fetching {url} for now: the site's robots.txt could not be read, and until it can "
+                f"the site counts as closed (RFC 9309). {problem}",
+                status=problem.status,
+                retry_after=problem.retry_after,
+                protection=problem.protection,
+            )
         raise FetchError(
             url,
             "robots",
-            f"not fetching {url}: {why}. "
+            f"not fetching {url}: its robots.txt disallows this path for {self._client.user_agent!r}. "
             "Ask the site owner to allow it, or remove the source from the config.",
         )
 
@@ -70,17 +90,22 @@ class RobotsCache:
         try:
             result = self._client.fetch(robots_url, accept="text/plain")
         except FetchError as exc:
-            if exc.kind == "blocked":  # a bot wall in front of robots.txt stands in front of the rest too
-                return _Rules(None, str(exc).rstrip("."))
-            if exc.status is not None and 400 <= exc.status < 500 and exc.kind != "rate_limited":
-                parser.allow_all = True  # no robots.txt: everything is allowed
+            if exc.kind == "private_address":  # says nothing about the site: not kept for other sources
+                raise
+            if _missing(exc):
+                parser.allow_all = True
                 return _Rules(parser)
-            return _Rules(
-                None,
-                f"{robots_url} could not be read ({exc.kind}), so the site counts as closed for this run",
-            )
+            return _Rules(None, exc)  # a bot wall in front of robots.txt stands in front of the rest too
         parser.parse(decode_text(result.content, result.headers).splitlines())
         return _Rules(parser)
+
+
+def _missing(error: FetchError) -> bool:
+    """No robots.txt to obey: a 4xx (but 429, which asks to wait), or redirects that lead nowhere."""
+    if error.kind in ("redirect_loop", "too_many_redirects"):
+        return True
+    status = error.status or 0
+    return 400 <= status < 500 and error.kind not in ("rate_limited", "blocked")
 
 
 MAX_CRAWL_DELAY = 10.0  # seconds; a site asking for more still gets its articles, only slower than asked

@@ -2,10 +2,13 @@
 
 Socket timeouts bound each single read, so a server that sends one byte of its status line or headers
 just before every timeout can hold a request (and the worker thread running it) for as long as it
-likes. A `Watchdog` is a timer started before the request; the connection that serves the request
-registers itself with the watchdog of its thread (`WatchedAdapter` makes the pools use such
-connections). When the deadline passes, the watchdog shuts the connection's socket down, which wakes
-the blocked read at once; `expired` then tells the caller that whatever it got is incomplete.
+likes. A `Watchdog` is armed before the request; the connection that serves the request registers
+itself with the watchdog of its thread (connections.py makes the pools use such connections). When
+the deadline passes, the watchdog shuts the connection's socket down, which wakes the blocked read at
+once; `expired` then tells the caller that whatever it got is incomplete.
+
+One thread (`_Deadlines`) watches the deadlines of all requests, however many run at once: a thread
+per request would cost more CPU than the rest of a small request together.
 
 A connection belongs to the watchdog that registered it last, so a watchdog that fires late never
 touches a connection that has since gone back to the pool and on to another request; and a connection
@@ -16,13 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import heapq
+import itertools
+import os
 import socket
 import threading
+import time
 from typing import Any
-
-import urllib3.connection
-import urllib3.connectionpool
-from requests.adapters import HTTPAdapter
 
 _current: contextvars.ContextVar[Watchdog | None] = contextvars.ContextVar("watchdog", default=None)
 _lock = threading.Lock()  # guards which watchdog owns which connection, and their shutdowns
@@ -36,15 +39,14 @@ class Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        self._seconds = seconds
         self._done = False
-        self._connection: _Watched | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._connection: Watched | None = None
         self._token: contextvars.Token[Watchdog | None] | None = None
 
     def __enter__(self) -> Watchdog:
         self._token = _current.set(self)
-        self._timer.start()
+        _deadlines.watch(self, time.monotonic() + self._seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,10 +59,8 @@ class Watchdog:
         with _lock:
             self._done = True
             self._connection = None
-        self._timer.cancel()
-        self._timer.join()  # no timer thread outlives its request
 
-    def _attach(self, connection: _Watched) -> None:
+    def _attach(self, connection: Watched) -> None:
         with _lock:
             if self._done:
                 return
@@ -83,7 +83,60 @@ class Watchdog:
                 _shut_down(connection)
 
 
-def _shut_down(connection: _Watched) -> None:
+class _Deadlines:
+    """The one thread that expires every armed watchdog when its time has come.
+
+    Watchdogs wait in a heap by deadline. A disarmed one stays there until its time and is then
+    dropped: cheaper than searching the heap on every disarm, and most requests end long before.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Watchdog]] = []
+        self._order = itertools.count()  # ties by deadline never compare watchdogs
+        self._changed = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def watch(self, watchdog: Watchdog, deadline: float) -> None:
+        with self._changed:
+            heapq.heappush(self._heap, (deadline, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is watchdog:  # earlier than what the thread sleeps towards
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                due = self._pop_due()
+                while not due:
+                    self._changed.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                    due = self._pop_due()
+            for watchdog in due:  # outside the heap's lock: expiring takes the connections' lock
+                watchdog._expire()
+
+    def _pop_due(self) -> list[Watchdog]:
+        now = time.monotonic()
+        due = []
+        while self._heap and self._heap[0][0] <= now:
+            due.append(heapq.heappop(self._heap)[2])
+        return due
+
+
+_deadlines = _Deadlines()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has no deadlines thread, and must not wait on locks copied while held."""
+    global _deadlines, _lock
+    _deadlines = _Deadlines()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _shut_down(connection: Watched) -> None:
     """Wake whoever reads from the connection; only the reading thread closes it (closing is not thread-safe).
 
     Called with _lock held. Without a socket yet (still connecting, or in a TLS handshake, where
@@ -98,7 +151,7 @@ def _shut_down(connection: _Watched) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-class _Watched:
+class Watched:
     """Mixin for urllib3 connections: register with the watchdog of the requesting thread."""
 
     sock: socket.socket | None
@@ -116,36 +169,3 @@ class _Watched:
     def request(self, *args: Any, **kwargs: Any) -> None:
         self._register()
         super().request(*args, **kwargs)  # type: ignore[misc]
-
-
-class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):  # type: ignore[misc]
-    pass
-
-
-class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):  # type: ignore[misc]
-    pass
-
-
-class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class WatchedAdapter(HTTPAdapter):
-    """An HTTPAdapter whose connections (also through an HTTP proxy) answer to a `Watchdog`."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if not proxy.lower().startswith("socks"):  # SOCKS pools have their own connection classes
-            manager.pool_classes_by_scheme = _POOLS
-        return manager

@@ -1,13 +1,14 @@
 """Article pages that could not be read: what went wrong, when to ask again, what to tell the user.
 
 Feeds with `fetch_articles` and page sources read article pages for their facts. One that fails is
-remembered (`store.articles`), so that the same failing URL is not asked for on every sync:
+remembered (`store.article_failures`), so that the same failing URL is not asked for on every sync:
 
 - gone: 404/410, or not an HTML page, or too large: not asked for again;
 - refused: a bot wall, a cookie consent or login page instead of the article, 401/403 and other
-  refusals, redirect loops: asked again after 1, 2 and 4 days, then no more (a week in all);
-- transient: 5xx, 429, timeouts, broken connections and answers: asked again after 15 minutes,
-  then 30, 60, 120 and 240, at least as long as a Retry-After says (capped at a day), then no more.
+  refusals, redirect loops, a private address: asked again after 1, 2 and 4 days, then no more;
+- transient: 5xx, 429, timeouts, broken connections and answers (of the page or of its site's
+  robots.txt): asked again after 15 minutes, then 30, 60, 120 and 240, at least as long as a
+  Retry-After says (capped at a day), then no more.
 
 A failure for another reason than the last one starts its count afresh; nothing is asked again once
 its first failure is GIVE_UP_AFTER old. robots.txt refusals are not remembered: they cost no request.
@@ -47,7 +48,7 @@ MAX_RETRY_AFTER = timedelta(days=1)  # a server's Retry-After is honoured up to 
 HOST_TROUBLE = ("rate_limited", "timeout", "connection")  # a host that answers so is struggling
 
 _GONE_KINDS = ("gone", "content_type", "too_large")
-_REFUSED_KINDS = ("blocked", "consent", "login", "redirect_loop", "too_many_redirects")
+_REFUSED_KINDS = ("blocked", "consent", "login", "redirect_loop", "too_many_redirects", "private_address")
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ _SUMMARIES = {
     "bad_answer": "sent broken answers",
     "redirect_loop": "redirect in a loop",
     "too_many_redirects": "redirect too often",
+    "private_address": "lead to private network addresses, which [http] allow_private does not allow",
 }
 _CONSEQUENCES: dict[Reason, str] = {
     "gone": "they are not asked for again",

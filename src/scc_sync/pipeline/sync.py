@@ -319,11 +319,12 @@ def harvest_source(
     """
     memory = memory or ArticleMemory()
     reads = ArticleReads(source.name, tools.now, memory.failures)
-    harvest = _harvest_safely(tools, source, state, known, reads)
-    if harvest.error is not None:
-        return harvest
-    harvest = _with_reads(_retry_safely(tools, harvest, memory.due, known, reads), reads)
-    return _recheck(tools, harvest, rechecks) if rechecks else harvest
+    with tools.client.trusting(source.url):  # only the configured URL's origin may be on a private address
+        harvest = _harvest_safely(tools, source, state, known, reads)
+        if harvest.error is not None:
+            return harvest
+        harvest = _with_reads(_retry_safely(tools, harvest, memory.due, known, reads), reads)
+        return _recheck(tools, harvest, rechecks) if rechecks else harvest
 
 
 def _with_reads(harvest: Harvest, reads: ArticleReads) -> Harvest:
