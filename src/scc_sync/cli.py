@@ -1,19 +1,31 @@
 """The command line: parse arguments, load config, call the pipeline, print. No business logic here.
 
-The commands live in `commands/`, one module per area; this module makes them one `scc-sync` group.
+The commands live in `commands/`, one module per area; this module makes them one `scc-sync` group, which
+ends a command that raised one of our errors (`scc_sync.errors`) with its message and its exit code.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from scc_sync import __version__
 from scc_sync.commands import check, demo, mailings, parse, service, subscribers, sync, web
-from scc_sync.commands.app import AppContext
+from scc_sync.commands.app import AppContext, fail
+from scc_sync.errors import SccSyncError
 from scc_sync.logs import setup_logging
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SccSyncError as exc:
+            fail(str(exc), exc.exit_code)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="scc-sync")
 @click.option(
     "--config",

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from scc_sync.errors import InputError
 from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
 
@@ -39,7 +40,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """A configuration problem; the message names the file and the key."""
 
 

@@ -24,6 +24,7 @@ from scc_sync.clock import Clock
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import DEMO_CONFIG, serve_site
 from scc_sync.effects import Effects
+from scc_sync.errors import InputError
 from scc_sync.models import FREQUENCIES
 from scc_sync.pipeline.digest import run_digest
 from scc_sync.pipeline.remind import run_remind
@@ -36,8 +37,8 @@ DEMO_AS_OF = datetime.fromisoformat("2021-10-19T10:00:00+02:00")
 MARKER = ".scc-sync-demo"
 
 
-class DemoError(Exception):
-    pass
+class DemoError(InputError):
+    """The demo cannot run where it was asked to (a state folder it did not make)."""
 
 
 @dataclass

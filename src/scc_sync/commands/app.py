@@ -2,7 +2,8 @@
 options several commands parse alike.
 
 Exit codes: 0 success; 1 the command ran but something failed (a source, a delivery; each command says);
-2 usage or configuration error; 3 another process holds the lock for the same work.
+2 usage or configuration error; 3 another process holds the lock for the same work. An error of ours
+(`scc_sync.errors`) that a command lets through ends it with its kind's code (see `scc_sync.cli`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import click
 from scc_sync.clock import Clock
 from scc_sync.config import Config, ConfigError, load_config, resolve_config_path
 from scc_sync.effects import Effects
-from scc_sync.store import Store, StoreError, open_store
+from scc_sync.store import Store, open_store
 from scc_sync.store.engine import sqlite_file
 
 EXIT_FAILED = 1
@@ -40,10 +41,7 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            try:
-                self._config = load_config(resolve_config_path(self.config_path))
-            except ConfigError as exc:
-                fail(str(exc), EXIT_USAGE)
+            self._config = load_config(resolve_config_path(self.config_path))
         return self._config
 
     @contextmanager
@@ -56,14 +54,8 @@ class AppContext:
                 fail(missing_database(file, self.config.state.database), EXIT_USAGE)
             if self.verbosity >= 0:
                 click.echo(f"scc-sync: creating a new database at {file.resolve()}", err=True)
-        try:
-            store = open_store(self.config.state.url)
-        except StoreError as exc:
-            fail(str(exc), EXIT_FAILED)
-        try:
+        with open_store(self.config.state.url) as store:
             yield store
-        finally:
-            store.close()
 
     def clock(self, as_of: str | None) -> Clock:
         """`--as-of`: an ISO date or datetime (local to the configured zone when it has no offset), as a

@@ -11,16 +11,15 @@ from pathlib import Path
 import click
 
 from scc_sync.commands.app import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
-from scc_sync.config import Config, ConfigError
+from scc_sync.config import Config
 from scc_sync.models import Frequency
-from scc_sync.newsletter.render import RenderError
 from scc_sync.pipeline.deliver import DeliveryReport
 from scc_sync.pipeline.digest import digest_period, preview_digest, run_digest
 from scc_sync.pipeline.remind import preview_reminder, run_remind
 from scc_sync.service.scheduler import next_digest_run
 from scc_sync.store.locks import LockBusy
 from scc_sync.store.outbox import waiting_retries
-from scc_sync.store.subscribers import SubscriberError, get_subscriber
+from scc_sync.store.subscribers import get_subscriber
 
 EXIT_CODES = """Exit codes: 0 every message was sent (or nothing was due); 1 a message failed, was deferred
 for a later retry, has an unknown outcome, could not be built (see the log), or sending stopped because the
@@ -32,7 +31,7 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
     config = app.config
     try:
         transport = app.effects.transport(config)
-    except (ConfigError, OSError) as exc:
+    except OSError as exc:  # a Maildir that cannot be made
         fail(str(exc), EXIT_USAGE)
     try:
         with closing(transport):
@@ -41,8 +40,6 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
                 report = job(config, store, transport, kit, **kwargs)
                 with store.read() as conn:
                     waiting, next_try = waiting_retries(conn, "digest" if job is run_digest else "reminder")
-    except (ConfigError, SubscriberError, RenderError) as exc:
-        fail(str(exc), EXIT_USAGE)
     except LockBusy as exc:
         fail(f"{exc}; try again when it has finished", EXIT_BUSY)
     for line in report.planned:
@@ -98,15 +95,12 @@ def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: 
     config = app.config
     now = app.clock(as_of)()
     render = preview_digest if kind == "digest" else preview_reminder
-    try:
-        kit = app.effects.mail_kit(config)
-        with app.store(must_exist=True) as store:
-            mail = render(config, store, kit, address, now=now)
-            if mail is None and kind == "digest":
-                with store.read() as conn:
-                    person = get_subscriber(conn, address)
-    except (ConfigError, SubscriberError, RenderError) as exc:
-        fail(str(exc), EXIT_USAGE)
+    kit = app.effects.mail_kit(config)
+    with app.store(must_exist=True) as store:
+        mail = render(config, store, kit, address, now=now)
+        if mail is None and kind == "digest":
+            with store.read() as conn:
+                person = get_subscriber(conn, address)
     if mail is None:
         what = _empty_digest(config, person.frequency, now) if kind == "digest" else "no upcoming event"
         fail(f"{address}: nothing to preview: {what}", EXIT_FAILED)

@@ -14,14 +14,13 @@ import click
 
 from scc_sync.commands.app import (
     EXIT_FAILED,
-    EXIT_USAGE,
     AppContext,
     fail,
     missing_database,
     pass_app,
 )
 from scc_sync.commands.output import echo_json, echo_table
-from scc_sync.config import ConfigError, resolve_config_path
+from scc_sync.config import resolve_config_path
 from scc_sync.service.health import check_health
 from scc_sync.store.engine import describe_database, sqlite_file
 from scc_sync.store.meta import service_state
@@ -51,10 +50,7 @@ def run_command(app: AppContext, listen: str | None) -> None:
     from scc_sync.service.reload import ConfigFile
 
     config_file = ConfigFile(resolve_config_path(app.config_path), listen)
-    try:
-        config = config_file.prepare(app.config, app.effects)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+    config = config_file.prepare(app.config, app.effects)
     if app.verbosity == 0:
         logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
     with app.store() as store:

@@ -9,7 +9,6 @@ import click
 
 from scc_sync.commands.app import EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
 from scc_sync.commands.output import echo_json, echo_table
-from scc_sync.config import ConfigError
 from scc_sync.newsletter.tokens import InvalidToken
 from scc_sync.pipeline.subscriptions import (
     CsvError,
@@ -65,21 +64,18 @@ def subscribers_add(
     app: AppContext, email: str, name: str | None, locale: str, frequency: str, no_reminders: bool
 ) -> None:
     """Add a confirmed subscriber (you, the operator, vouch for their consent)."""
-    try:
-        with app.store() as store, store.write() as conn:
-            sub = add_subscriber(
-                conn,
-                email,
-                now=app.effects.clock(),
-                origin="cli",
-                name=name,
-                locale=locale,
-                frequency=frequency,
-                reminders=not no_reminders,
-                status="confirmed",
-            )
-    except SubscriberError as exc:
-        fail(str(exc), EXIT_USAGE)
+    with app.store() as store, store.write() as conn:
+        sub = add_subscriber(
+            conn,
+            email,
+            now=app.effects.clock(),
+            origin="cli",
+            name=name,
+            locale=locale,
+            frequency=frequency,
+            reminders=not no_reminders,
+            status="confirmed",
+        )
     click.echo(f"added {sub.email} ({sub.frequency}, {sub.locale})")
 
 
@@ -130,10 +126,9 @@ def subscribers_import(app: AppContext, file: Path) -> None:
 def subscribers_unsubscribe(app: AppContext, token: str) -> None:
     """Apply an unsubscribe link's token (the last part of the link), as the web page would."""
     now = app.effects.clock()
+    signer = app.effects.signer(app.config.web)
     try:
-        subscriber_id = link_subscriber(app.effects.signer(app.config.web), token, "unsubscribe", now=now)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+        subscriber_id = link_subscriber(signer, token, "unsubscribe", now=now)
     except InvalidToken as exc:
         fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
     try:

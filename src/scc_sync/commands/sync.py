@@ -19,7 +19,6 @@ from scc_sync.commands.app import (
     require_sources,
 )
 from scc_sync.commands.output import echo_json, echo_table
-from scc_sync.config import ConfigError
 from scc_sync.pipeline.sync import SourceReport, run_sync
 from scc_sync.store.items import list_items
 from scc_sync.store.locks import LockBusy
@@ -51,8 +50,6 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
         ):
             try:
                 report = run_sync(config, store, client, now=app.effects.clock, only=sources, on_done=on_done)
-            except ConfigError as exc:
-                fail(str(exc), 2)
             except LockBusy as exc:
                 fail(f"{exc}; try again when it has finished", EXIT_BUSY)
     except KeyboardInterrupt:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from scc_sync.commands.app import EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
-from scc_sync.config import ConfigError, with_listen
+from scc_sync.commands.app import EXIT_FAILED, AppContext, fail, pass_app
+from scc_sync.config import with_listen
 from scc_sync.web import create_app
 from scc_sync.web.serve import make_server, server_urls
 
@@ -17,12 +17,9 @@ from scc_sync.web.serve import make_server, server_urls
 def web_command(app: AppContext, listen: str | None, threads: int) -> None:
     """Serve the subscriber pages (sign-up, confirm, unsubscribe, preferences, /healthz) on their own."""
     effects = app.effects
-    try:
-        config = with_listen(app.config, listen)
-        effects.secret_keys(config.web)
-        transport = effects.transport(config)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+    config = with_listen(app.config, listen)
+    effects.secret_keys(config.web)
+    transport = effects.transport(config)
     where = config.web.listen
     with app.store() as store:
         wsgi = create_app(config, store, transport, effects)

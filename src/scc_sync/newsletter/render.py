@@ -36,6 +36,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from scc_sync.errors import InputError
 from scc_sync.models import Event, EventFacts, Locale, Person, Subscriber, Summary
 from scc_sync.newsletter import i18n
 
@@ -55,7 +56,7 @@ _BLOCK_END = re.compile(r"<\s*(?:br|hr|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>
 MAIL_TEMPLATES = tuple(f"{kind}.{ext}" for kind in ("digest", "reminder") for ext in ("txt", "html"))
 
 
-class RenderError(ValueError):
+class RenderError(InputError, ValueError):
     """A mail template is broken or failed for some data: names the template file and line."""
 
 

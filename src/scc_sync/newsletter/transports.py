@@ -32,6 +32,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, Self
 
+from scc_sync.errors import SccSyncError
+
 SendState = Literal["sent", "deferred", "failed", "unknown"]
 Security = Literal["none", "starttls", "tls"]
 
@@ -184,7 +186,7 @@ class _NoSession(_Retry):
     """No usable session could be opened at all."""
 
 
-class SmtpUnavailable(Exception):
+class SmtpUnavailable(SccSyncError):
     """`SmtpTransport.check`: no session could be opened; the message says why and what to check."""
 
 

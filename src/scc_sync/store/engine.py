@@ -15,11 +15,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from scc_sync.errors import SccSyncError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-class StoreError(Exception):
+class StoreError(SccSyncError):
     """The state database cannot be opened or used; the message names the database."""
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scc_sync.clock import utc_now
+from scc_sync.errors import BusyError
 from scc_sync.logs import RUN_ID
 from scc_sync.store.engine import Store
 from scc_sync.store.runs import abandon_runs
@@ -31,7 +32,7 @@ LEASE_TTL = timedelta(minutes=2)
 RENEW_EVERY = LEASE_TTL / 4
 
 
-class LockBusy(Exception):
+class LockBusy(BusyError):
     def __init__(self, name: str, owner: str, expires: datetime) -> None:
         super().__init__(
             f"'{name}' is already running (held by {owner} until {expires:%Y-%m-%d %H:%M:%S} UTC)"

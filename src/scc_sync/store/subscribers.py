@@ -14,13 +14,14 @@ from typing import Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, delete, insert, select, update
 
+from scc_sync.errors import InputError
 from scc_sync.models import FREQUENCIES, LOCALES, Subscriber, SubscriberStatus
 from scc_sync.store.schema import subscribers
 
 Origin = Literal["config", "cli", "import", "web"]
 
 
-class SubscriberError(ValueError):
+class SubscriberError(InputError, ValueError):
     """Bad subscriber data or an unknown subscriber; the message names the address or id."""
 
 
