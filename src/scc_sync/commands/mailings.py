@@ -96,13 +96,14 @@ def preview_command(app: AppContext, kind: str, address: str, out: Path, as_of: 
     now = app.clock(as_of)()
     render = preview_digest if kind == "digest" else preview_reminder
     kit = app.effects.mail_kit(config)
+    person = None
     with app.store(must_exist=True) as store:
         mail = render(config, store, kit, address, now=now)
         if mail is None and kind == "digest":
             with store.read() as conn:
                 person = get_subscriber(conn, address)
     if mail is None:
-        what = _empty_digest(config, person.frequency, now) if kind == "digest" else "no upcoming event"
+        what = _empty_digest(config, person.frequency, now) if person else "no upcoming event"
         fail(f"{address}: nothing to preview: {what}", EXIT_FAILED)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

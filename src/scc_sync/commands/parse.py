@@ -27,6 +27,7 @@ def parse_command(app: AppContext, target: str, url: str | None, fmt: str) -> No
     Reads HTML pages only. Exit 1 when the page cannot be read or fetched, or is not HTML (a PDF, an
     image).
     """
+    html: str | bytes
     if target.startswith(("http://", "https://")):
         html, url = _fetch(app, target), url or target
     else:

@@ -125,7 +125,7 @@ def status_command(app: AppContext, fmt: str) -> None:
     """Show the service's heartbeat and next runs, each source's health, the last run of each job and
     the delivery queue."""
     with app.store(must_exist=True) as store, store.read() as conn:
-        report = {
+        report: dict[str, Any] = {
             "database": describe_database(app.config.state.url),
             "service": service_state(conn),
             "sources": source_health(conn),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
 from scc_sync.commands.app import EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
 from scc_sync.commands.output import echo_json, echo_table
+from scc_sync.models import SubscriberStatus
 from scc_sync.newsletter.tokens import InvalidToken
 from scc_sync.pipeline.subscriptions import (
     CsvError,
@@ -32,7 +34,7 @@ def subscribers_group() -> None:
 def subscribers_list(app: AppContext, status: str | None, fmt: str) -> None:
     """List subscribers."""
     with app.store(must_exist=True) as store, store.read() as conn:
-        found = list_subscribers(conn, status=status)  # type: ignore[arg-type]
+        found = list_subscribers(conn, status=cast(SubscriberStatus | None, status))  # a click.Choice
     rows = [
         {
             "email": s.email,

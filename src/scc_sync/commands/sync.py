@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
@@ -70,7 +71,7 @@ def _interrupted(finished: int, total: int) -> NoReturn:
     os._exit(EXIT_INTERRUPTED)
 
 
-def _progress(total: int):  # type: ignore[no-untyped-def]
+def _progress(total: int) -> Callable[[SourceReport], None]:
     """A progress line on a terminal; otherwise one plain line per source, for logs and cron mail."""
     if not sys.stderr.isatty():
         return _plain_line

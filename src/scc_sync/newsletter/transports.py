@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy as email_policy
-from email.generator import NLCRE, BytesGenerator
+from email.generator import NLCRE, BytesGenerator  # type: ignore[attr-defined]  # NLCRE: its line-end pattern
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -82,7 +82,7 @@ class _WireGenerator(BytesGenerator):
     """`BytesGenerator` with one write per body instead of two per line; the same bytes, ~4x faster."""
 
     def _write_lines(self, lines: str) -> None:
-        self.write(NLCRE.sub(self._NL, lines))
+        self.write(NLCRE.sub(self._NL, lines))  # type: ignore[attr-defined]  # private to BytesGenerator
 
 
 def wire_bytes(msg: EmailMessage) -> bytes:

@@ -312,8 +312,13 @@ def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool, catch_
     """The period's issue: frozen (or, for a dry run, previewed), starting earlier after skipped periods."""
     with store.read() if dry_run else store.write() as conn:
         start = issue_start(conn, frequency=period.frequency, start=period.start, limit=catch_up)
-        key = {"frequency": period.frequency, "period_key": period.key, "start": start, "end": period.end}
-        return preview_issue(conn, **key) if dry_run else freeze_issue(conn, **key, now=now)
+        if dry_run:
+            return preview_issue(
+                conn, frequency=period.frequency, period_key=period.key, start=start, end=period.end
+            )
+        return freeze_issue(
+            conn, frequency=period.frequency, period_key=period.key, start=start, end=period.end, now=now
+        )
 
 
 def preview_digest(

@@ -460,7 +460,8 @@ def _read_into(
 ) -> Article | ArticleProblem:
     """Read one article page and note in `reads` how that went (a failure is remembered there)."""
     page, problem = _read_article(tools, url)
-    if problem is not None:
+    if page is None:
+        assert problem is not None  # one or the other, never both
         failure = reads.failed(key, problem, title)
         _log_problem(reads.source, problem, failure)
         return problem

@@ -56,8 +56,8 @@ def check_health(
         )
     since = [t for t in (last, beat.started if beat else None) if t is not None]
     if not since or now - max(since) > max_age:
-        since = f"since {_local(last, config)}" if last else "ever"
-        problems.append(f"no successful sync {since} (limit {_age(max_age)}); see `scc-sync status`")
+        when = f"since {_local(last, config)}" if last else "ever"
+        problems.append(f"no successful sync {when} (limit {_age(max_age)}); see `scc-sync status`")
     return Health(not problems, problems, beat, last)
 
 

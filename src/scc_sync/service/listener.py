@@ -56,9 +56,9 @@ class WebServer:
         # Close every socket from inside waitress's own loop thread; the loop ends when nothing is left.
         server = self._server
         try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         except OSError:  # the loop's wake-up pipe is already gone, so the loop is not running: close here
             log.warning("web listener: its loop had already stopped; closing its sockets directly")
-            wasyncore.close_all(server._map)  # type: ignore[union-attr]
+            wasyncore.close_all(server._map)
         self._thread.join(timeout)
-        server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
+        server.task_dispatcher.shutdown(timeout=timeout)

@@ -57,7 +57,8 @@ def _is_repeated_wall_time(moment: datetime) -> bool:
     second = wall.replace(tzinfo=zone, fold=1)
     if first.utcoffset() == second.utcoffset():
         return False  # an ordinary time
-    is_ambiguous = first.utcoffset() > second.utcoffset()  # type: ignore[operator]  # (a gap has it reversed)
+    # (A gap has the offsets the other way round.)
+    is_ambiguous = first.utcoffset() > second.utcoffset()  # type: ignore[operator]  # aware: never None
     return is_ambiguous and moment.timestamp() == second.timestamp()
 
 

@@ -20,7 +20,7 @@ RECENT_SYNC_RUNS = 50  # how far back `last_good_sync` looks
 def start_run(conn: Connection, *, run_id: str, job: str, now: datetime) -> int:
     """A new `running` row; its id, for `finish_run`."""
     values = {"run_id": run_id, "job": job, "started_at": now, "status": "running"}
-    return int(conn.execute(insert(job_runs).values(**values)).inserted_primary_key[0])
+    return int(conn.execute(insert(job_runs).values(**values).returning(job_runs.c.id)).scalar_one())
 
 
 def finish_run(conn: Connection, run: int, *, now: datetime, status: str, detail: dict[str, Any]) -> None:

@@ -94,7 +94,7 @@ def create_app(
     pages = SubscriberPages(config, store, transport, effects, limits=limits, site_name=site_name)
     hops = config.web.trusted_proxies
     if hops:
-        return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[arg-type]
+        return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return pages
 
 
@@ -137,7 +137,7 @@ class SubscriberPages:
         templates_dir = effects.templates_dir
         loaders: list[Any] = [FileSystemLoader(templates_dir)] if templates_dir else []
         self.env = Environment(
-            loader=ChoiceLoader([*loaders, PackageLoader("scc_sync", "templates")]),
+            loader=(loader := ChoiceLoader([*loaders, PackageLoader("scc_sync", "templates")])),
             autoescape=select_autoescape(["html", "htm"], default_for_string=True, default=False),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -146,7 +146,7 @@ class SubscriberPages:
         self.mails = SignUpMails(
             self.env, self.signer, self.base_url, config.delivery.sender, site_name, config.zone
         )
-        self.stylesheet = self.env.loader.get_source(self.env, "web/style.css")[0]  # type: ignore[union-attr]
+        self.stylesheet = loader.get_source(self.env, "web/style.css")[0]
 
     # -- WSGI -----------------------------------------------------------------------------------------
 
@@ -287,7 +287,7 @@ class SubscriberPages:
             # Same answer as always: the limit protects the mailbox's owner, it must not inform the sender.
             log.warning("web: sign-up for a recently requested address from %s; no mail sent", ip)
             return sent_page
-        request = SignUp(
+        wish = SignUp(
             form.email,
             form.name or None,
             form.locale,
@@ -295,7 +295,7 @@ class SubscriberPages:
             form.reminders,
             consent_source=f"web:{ip} sign-up at {self.base_url}/",
         )
-        done = sign_up(self.config, self.store, self.transport, self.mails, request, now=self.now)
+        done = sign_up(self.config, self.store, self.transport, self.mails, wish, now=self.now)
         subscriber = done.subscriber
         log.info(
             "web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, done.created, done.mail_state

@@ -202,9 +202,9 @@ def page_language(request: Request) -> Lang:
     """`?lang=` (the switch on every page), else a `lang` form field, else Accept-Language, else German."""
     for value in (request.args.get("lang"), _form_lang(request)):
         if value in LANGS:
-            return value  # type: ignore[return-value]
+            return value
     best = request.accept_languages.best_match(LANGS)
-    return best if best in LANGS else DEFAULT_LANG  # type: ignore[return-value]
+    return best if best in LANGS else DEFAULT_LANG
 
 
 def _form_lang(request: Request) -> str | None:
