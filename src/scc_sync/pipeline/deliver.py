@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
+from typing import TypeVar
 
 from scc_sync.config import Config
 from scc_sync.models import DeliveryState, Subscriber
@@ -37,6 +38,7 @@ from scc_sync.store.outbox import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
 
 
@@ -107,6 +109,31 @@ def ledger_entry(kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> 
 def retry_policy(config: Config) -> RetryPolicy:
     d = config.delivery
     return RetryPolicy(d.max_attempts, d.retry_after, d.lease, d.retry_unknown)
+
+
+def render_batch(
+    people: Iterable[Subscriber],
+    build: Callable[[Subscriber], tuple[str, T] | None],
+    report: DeliveryReport,
+    pending: list[T],
+) -> Iterator[str]:
+    """Build each person's message with `build` (its subject and what to queue, or None: nothing for them)
+    into `pending`, yielding RENDERED after each; a dry run only notes the subject. A message that cannot
+    be built (a template or address problem) costs only its subscriber."""
+    for person in people:
+        try:
+            built = build(person)
+        except ValueError as exc:
+            report.render_failed(person.email, exc)
+            continue
+        if built is None:
+            continue
+        subject, entry = built
+        yield RENDERED
+        if report.dry_run:
+            report.planned.append(f"{person.email}: {subject}")
+        else:
+            pending.append(entry)
 
 
 QUEUED = "queued"  # what a queueing step yields once it committed messages to the ledger

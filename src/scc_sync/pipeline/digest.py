@@ -24,9 +24,9 @@ from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.deliver import (
     QUEUED,
-    RENDERED,
     DeliveryReport,
     ledger_entry,
+    render_batch,
     retry_policy,
     send_mailing,
 )
@@ -247,20 +247,18 @@ def queue_period(
         with store.read() as conn:
             delivered = delivered_revisions(conn, (p.id or 0 for p in batch), (i.id for i in issue.items))
         pending: list[tuple[NewMessage, list[tuple[int, int]]]] = []
-        for person in batch:
+
+        def build(
+            person: Subscriber,
+            delivered: dict[int, set[tuple[int, int]]] = delivered,  # this batch's
+        ) -> tuple[str, tuple[NewMessage, list[tuple[int, int]]]] | None:
             chosen = select_items(issue.items, person, delivered=delivered[person.id or 0], window=window)
             if not chosen:
-                continue
-            try:
-                subject, new = _digest_message(kit, person, chosen, period, at, entries)
-            except ValueError as exc:  # a template or address problem: this subscriber only
-                report.render_failed(person.email, exc)
-                continue
-            yield RENDERED
-            if dry_run:
-                report.planned.append(f"{person.email}: {subject}")
-            else:
-                pending.append((new, [(i.id, i.revision) for i in chosen]))
+                return None
+            subject, new = _digest_message(kit, person, chosen, period, at, entries)
+            return subject, (new, [(i.id, i.revision) for i in chosen])
+
+        yield from render_batch(batch, build, report, pending)
         if pending:
             _queue(store, pending, now=at, report=report)
             yield QUEUED

@@ -24,9 +24,9 @@ from scc_sync.newsletter.render import MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.deliver import (
     QUEUED,
-    RENDERED,
     DeliveryReport,
     ledger_entry,
+    render_batch,
     retry_policy,
     send_mailing,
 )
@@ -130,7 +130,7 @@ def run_remind(
             sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
             stored = sync_events(conn, config, now=at)
         queueing = chain.from_iterable(
-            queue_due(config, store, kit, due, now=at, report=report, dry_run=dry_run)
+            queue_due(config, store, kit, due, now=at, report=report)
             for due in _due_reminders(stored, at, config)
         )
         policy = retry_policy(config)
@@ -162,7 +162,6 @@ def queue_due(
     *,
     now: datetime,
     report: DeliveryReport,
-    dry_run: bool,
 ) -> Iterator[str]:
     """Queue one reminder per confirmed subscriber who wants reminders; steps as `digest.queue_period`."""
     with store.read() as conn:
@@ -175,17 +174,9 @@ def queue_due(
     people = [p for p in people if p.email.lower() not in already]
     for batch in batches(people):
         pending: list[NewMessage] = []
-        for person in batch:
-            try:
-                subject, new = _reminder_message(kit, person, due, ics, now)
-            except ValueError as exc:  # a template or address problem: this subscriber only
-                report.render_failed(person.email, exc)
-                continue
-            yield RENDERED
-            if dry_run:
-                report.planned.append(f"{person.email}: {subject}")
-            else:
-                pending.append(new)
+        yield from render_batch(
+            batch, lambda person: _reminder_message(kit, person, due, ics, now), report, pending
+        )
         if pending:
             with store.write() as conn:  # one transaction per batch
                 rows = queue_messages(conn, pending, now=now)
