@@ -9,12 +9,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import REPO
-from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed, mail_kit
 
 from scc_sync.newsletter.transports import MaildirTransport
 from scc_sync.pipeline.digest import preview_digest, run_digest
 from scc_sync.store import Store, open_store
+from tests.conftest import REPO
+from tests.pipeline.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed, mail_kit
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,11 +22,6 @@ from scc_sync.newsletter.transports import MaildirTransport, Transport
 from scc_sync.store import Store
 from scc_sync.store.schema import subscribers
 from scc_sync.web import RateLimit, WebLimits, create_app
-
-# tests/smtpserver.py is shared between test folders; make it importable however pytest is started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from smtpserver import smtp_server  # noqa: F401
 
 SECRET_ENV = "SCC_SYNC_TEST_WEB_SECRET"
 SECRET = "web-test-secret-0123456789abcdef"

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from httpserver import http_server  # noqa: F401
 from scc_sync.config import Config, parse_config
 from scc_sync.fetch.http import HttpClient
 from scc_sync.pipeline.sync import SyncReport, sync

@@ -18,10 +18,10 @@ from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, due_rechecks
 from scc_sync.store import Store
 from scc_sync.store.items import KnownArticle, content_hash
 from scc_sync.store.schema import items
-from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, mail_kit, parse
-from tests.sync.conftest import T0, Entry, config, feed, page, rss, run, state
-from tests.sync.test_feeds_sync import HTML, SEED
-from tests.sync.test_pages_sync import listing, stored
+from tests.pipeline.helpers import SECRET, SECRET_ENV, fixed, mail_kit, parse
+from tests.pipeline.sync.conftest import T0, Entry, config, feed, page, rss, run, state
+from tests.pipeline.sync.test_feeds_sync import HTML, SEED
+from tests.pipeline.sync.test_pages_sync import listing, stored
 
 ARTICLE = "/presse/scc.html"
 OLDER_TITLE = "Wie ein älterer Extraktor las"

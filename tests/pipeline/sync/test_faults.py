@@ -8,7 +8,7 @@ from httpserver import Reply, conditional, fixture, redirect, retry_after
 from scc_sync.fetch.http import HttpClient
 from scc_sync.pipeline.sync import sync
 from scc_sync.store import Store
-from tests.sync.conftest import T0, Entry, config, feed, page, rss, state
+from tests.pipeline.sync.conftest import T0, Entry, config, feed, page, rss, state
 
 GOOD = rss(Entry("Gut", "https://example.org/gut", "gut", published=T0))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands.conftest import SECRET
 from tests.conftest import scc
-from tests.usability.conftest import SECRET
 
 
 @pytest.fixture

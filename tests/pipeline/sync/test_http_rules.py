@@ -15,7 +15,7 @@ from scc_sync.pipeline.sync import Tools, _known, _parse_here, harvest_source
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
 from scc_sync.store.sources import source_health
-from tests.sync.conftest import T0, Entry, config, feed, rss, run, state
+from tests.pipeline.sync.conftest import T0, Entry, config, feed, rss, run, state
 
 FEED = rss(
     Entry("Erste Meldung", "https://example.org/a", "a", published=T0 - timedelta(days=1)),

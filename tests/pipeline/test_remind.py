@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 from scc_sync.models import Event
 from scc_sync.newsletter.transports import MaildirTransport
 from scc_sync.pipeline.remind import due_reminder, run_remind, sync_events
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events
+from tests.pipeline.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SCC = {"name": "Smart Country Convention 2021", "start": "2021-10-26", "end": "2021-10-28",

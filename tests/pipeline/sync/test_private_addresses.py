@@ -9,9 +9,9 @@ from httpserver import LocalServer, Reply, conditional, redirect
 from scc_sync.fetch.http import HttpClient
 from scc_sync.store import Store
 from scc_sync.store.article_failures import remembered_failures
-from tests.sync.conftest import Entry, config, feed, page, rss, run, state
-from tests.sync.test_feeds_sync import HTML, SEED, items
-from tests.sync.test_pages_sync import listing
+from tests.pipeline.sync.conftest import Entry, config, feed, page, rss, run, state
+from tests.pipeline.sync.test_feeds_sync import HTML, SEED, items
+from tests.pipeline.sync.test_pages_sync import listing
 
 
 @pytest.fixture

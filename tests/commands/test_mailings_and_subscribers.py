@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from httpserver import LocalServer, Reply
 from scc_sync.store import open_store
 from smtpserver import SmtpServer
+from tests.commands.conftest import SECRET
 from tests.conftest import scc
-from tests.newsletter.helpers import add_item
-from tests.usability.conftest import SECRET
+from tests.pipeline.helpers import add_item
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RSS = """<?xml version="1.0" encoding="utf-8"?>

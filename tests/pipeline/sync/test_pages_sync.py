@@ -7,8 +7,8 @@ from scc_sync.fetch.http import HttpClient
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
 from scc_sync.store.sources import source_health, update_source
-from tests.sync.conftest import config, page, run, state
-from tests.sync.test_feeds_sync import HTML, SEED
+from tests.pipeline.sync.conftest import config, page, run, state
+from tests.pipeline.sync.test_feeds_sync import HTML, SEED
 
 
 def listing(*hrefs: str, wrapper: str = "ul class='news'") -> bytes:

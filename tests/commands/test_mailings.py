@@ -19,13 +19,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
-from tests.conftest import REPO
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, parse
 
 from scc_sync.store import open_store
 from scc_sync.store.outbox import FIRST_BATCH
 from scc_sync.store.schema import outbox
 from smtpserver import MisbehavingHandler, SmtpServer, _free_port
+from tests.conftest import REPO
+from tests.pipeline.helpers import SECRET, SECRET_ENV, add_item, parse
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("scc_sync.fetch.http") is None,

@@ -14,7 +14,7 @@ from scc_sync.pipeline.failed_articles import (
     due_retries,
     listing_item_allowed,
 )
-from tests.sync.conftest import T0
+from tests.pipeline.sync.conftest import T0
 
 URL = "https://presse.example.org/a.html"
 

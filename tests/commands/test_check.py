@@ -6,8 +6,8 @@ from pathlib import Path
 
 from httpserver import LocalServer, Reply
 from smtpserver import SmtpServer
+from tests.commands.conftest import SECRET
 from tests.conftest import scc
-from tests.usability.conftest import SECRET
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Verband</title><link>{base}/</link><description>d</description>

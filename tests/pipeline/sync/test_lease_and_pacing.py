@@ -19,7 +19,7 @@ from scc_sync.store import Store
 from scc_sync.store.locks import LEASE_TTL, LockBusy, acquire, hold, holder_is_dead
 from scc_sync.store.schema import job_runs, locks
 from scc_sync.store.sources import backoff_delay
-from tests.sync.conftest import T0, Clock
+from tests.pipeline.sync.conftest import T0, Clock
 
 
 def dead_pid() -> int:

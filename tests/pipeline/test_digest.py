@@ -9,16 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from tests.newsletter.helpers import (
-    SCC_2020_RECAP,
-    SECRET,
-    SECRET_ENV,
-    add_item,
-    config,
-    fixed,
-    mail_kit,
-    parse,
-)
 
 from scc_sync.effects import Effects
 from scc_sync.newsletter.tokens import TokenSigner
@@ -34,6 +24,16 @@ from scc_sync.store.subscribers import (
     sync_config_subscribers,
     unsubscribe,
     update_preferences,
+)
+from tests.pipeline.helpers import (
+    SCC_2020_RECAP,
+    SECRET,
+    SECRET_ENV,
+    add_item,
+    config,
+    fixed,
+    mail_kit,
+    parse,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

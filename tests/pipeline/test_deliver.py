@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from tests.newsletter.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
@@ -26,6 +25,7 @@ from scc_sync.store.outbox import (
     queue_messages,
 )
 from scc_sync.store.schema import outbox
+from tests.pipeline.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = datetime(2021, 10, 25, 7, 0, tzinfo=BERLIN)  # weekly run: covers ISO week 42 (18-24 Oct)

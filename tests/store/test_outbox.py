@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from tests.newsletter.helpers import parse
 
 from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import SendResult, SmtpTransport
@@ -28,6 +27,7 @@ from scc_sync.store.outbox import (
 )
 from scc_sync.store.schema import outbox_payloads
 from scc_sync.store.subscribers import add_subscriber, unsubscribe
+from tests.pipeline.helpers import parse
 
 T0 = datetime(2021, 10, 19, 8, tzinfo=UTC)
 POLICY = RetryPolicy(max_attempts=3, retry_after=timedelta(minutes=5), lease=timedelta(minutes=5))

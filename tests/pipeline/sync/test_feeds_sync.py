@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from httpserver import Reply, conditional, fixture
+from scc_sync.demo_site import SEED_PAGE
 from scc_sync.store import Store
 from scc_sync.store.items import list_items
 from scc_sync.store.sources import source_health
-from tests.sync.conftest import T0, Entry, config, feed, rss, run, state
+from tests.pipeline.sync.conftest import T0, Entry, config, feed, rss, run, state
 
-SEED = (
-    Path(__file__).resolve().parents[2]
-    / "src/scc_sync/demo_site/site/presse/smart-country-convention-digital-erfolgreich.html"
-).read_bytes()
+SEED = SEED_PAGE.read_bytes()
 HTML = "text/html; charset=utf-8"
 
 

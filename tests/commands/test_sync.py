@@ -20,9 +20,9 @@ from scc_sync.store.items import count_items
 from scc_sync.store.schema import items, job_runs, locks
 from scc_sync.store.sources import get_source
 from tests.conftest import REPO
-from tests.sync.conftest import T0, Entry, rss
-from tests.sync.test_pages_sync import listing
-from tests.sync.test_rechecks import EDITED, HTML, SEED
+from tests.pipeline.sync.conftest import T0, Entry, rss
+from tests.pipeline.sync.test_pages_sync import listing
+from tests.pipeline.sync.test_rechecks import EDITED, HTML, SEED
 
 FAST = rss(*[Entry(f"Schnell {n}", f"https://example.org/s{n}", f"s{n}", published=T0) for n in range(3)])
 SLOW = rss(*[Entry(f"Langsam {n}", f"https://example.org/l{n}", f"l{n}", published=T0) for n in range(2)])

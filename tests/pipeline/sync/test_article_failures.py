@@ -16,10 +16,10 @@ from scc_sync.pipeline.sync import RECHECKS_PER_SOURCE, RETRIES_PER_SOURCE
 from scc_sync.store import Store
 from scc_sync.store.article_failures import remembered_failures
 from scc_sync.store.sources import source_health
-from tests.newsletter.helpers import SECRET, SECRET_ENV, fixed, mail_kit, parse
-from tests.sync.conftest import Entry, config, feed, page, rss, run, state
-from tests.sync.test_feeds_sync import HTML, SEED, items
-from tests.sync.test_pages_sync import listing
+from tests.pipeline.helpers import SECRET, SECRET_ENV, fixed, mail_kit, parse
+from tests.pipeline.sync.conftest import Entry, config, feed, page, rss, run, state
+from tests.pipeline.sync.test_feeds_sync import HTML, SEED, items
+from tests.pipeline.sync.test_pages_sync import listing
 
 CHALLENGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
