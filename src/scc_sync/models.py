@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 SourceKind = Literal["feed", "page"]
@@ -21,6 +21,18 @@ EventFormat = Literal["online", "in-person", "hybrid"]
 CountQualifier = Literal["exact", "more_than", "about", "at_least", "up_to"]
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed", "bounced"]
 DeliveryState = Literal["queued", "sending", "sent", "deferred", "failed", "unknown", "suppressed"]
+
+
+# An item date outside these bounds is a publisher's or a CMS's fault (0001-01-01, 1970-01-01, a year
+# typed as 2202), never news: such a date counts as unknown. A date up to FUTURE_DATE_SLACK ahead is a
+# wrong time zone or a post scheduled a little early, and is taken as now.
+EARLIEST_ITEM_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_DATE_SLACK = timedelta(days=2)
+
+
+def plausible_item_date(when: datetime, now: datetime | None = None) -> bool:
+    """Whether `when` can be an item's publication date (fetched at `now`, if known)."""
+    return when >= EARLIEST_ITEM_DATE and (now is None or when <= now + FUTURE_DATE_SLACK)
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,23 @@ def test_article_item_in_every_encoding(name: str) -> None:
     assert item.html is not None and "<article>" in item.html and "Wärmewende" in item.html
 
 
+@pytest.mark.parametrize(
+    ("meta", "published"),
+    [
+        ("2020-11-02T09:30:00+01:00", datetime(2020, 11, 2, 8, 30, tzinfo=UTC)),
+        ("0001-01-01T00:00:00+01:00", None),  # before year 1 in UTC
+        ("0001-01-01T00:00:00Z", None),
+        ("1970-01-01T00:00:00Z", None),
+        ("2020-11-02T09:30:00", None),  # no zone
+    ],
+)
+def test_article_date_must_be_plausible(meta: str, published: datetime | None) -> None:
+    html = f'<html><head><meta property="article:published_time" content="{meta}"></head><p>x</p></html>'
+    url = "https://x.example/a"
+    result = FetchResult(url, url, 200, {"content-type": "text/html"}, html.encode())
+    assert article_item(result, "x").published == published
+
+
 def test_article_title_falls_back_to_h1_then_title() -> None:
     h1 = FetchResult(
         "https://x.example/a",

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from scc_sync.models import Item
 from scc_sync.store import Store, StoreError, open_store
 from scc_sync.store.engine import head_revision
-from scc_sync.store.items import known_articles, list_items, save_item
+from scc_sync.store.items import known_articles, list_items, record_article_reads, save_item
 from scc_sync.store.locks import LockBusy, acquire, release, renew
 from scc_sync.store.schema import items, meta, metadata, sources
 from scc_sync.store.sources import backoff_delay, ensure_source, get_source
@@ -94,6 +94,38 @@ def test_item_without_date_uses_first_seen_and_future_dates_are_clamped(store: S
         )
     with store.read() as conn:
         assert {i.key: i.published for i in list_items(conn)} == {"a": T0, "b": T0}
+
+
+def test_impossible_dates_are_stored_as_first_seen_and_old_ones_read_as_first_seen(store: Store) -> None:
+    with store.write() as conn:
+        ensure_source(conn, name="presse", kind="feed", url="https://example.org/feed", now=T0)
+        year_one = datetime(1, 1, 1, tzinfo=UTC)
+        save_item(conn, Item("presse", "a", "https://example.org/a", "A", published=year_one), now=T0)
+        save_item(conn, Item("presse", "b", "https://example.org/b", "B", published=T0), now=T0)
+        conn.execute(update(items).where(items.c.key == "b").values(published_at=year_one))  # from before
+    with store.read() as conn:
+        assert {i.key: i.published for i in list_items(conn)} == {"a": T0, "b": T0}
+
+
+def test_control_characters_never_enter_the_store(store: Store) -> None:
+    summary = {"title": "Rat\x1b[2Jhaus", "people": [{"name": "Jörg\x07 Müller", "role": None}], "n": 3}
+    with store.write() as conn:
+        ensure_source(conn, name="presse", kind="feed", url="https://example.org/feed", now=T0)
+        item = Item(
+            "presse", "k\x1b", "https://example.org/a", "\x1b]0;weg\x07Titel\x00", text="a\tb\nc\x9bd"
+        )
+        save_item(conn, item, now=T0, summary=summary)
+        record_article_reads(conn, "presse", [("k\x1b", {"lead": "\x1b[31mrot"}, b"<html>")])
+    with store.read() as conn:
+        [stored] = list_items(conn)
+    assert (stored.key, stored.title, stored.text) == ("k\x1b", "Titel", "a\tb\ncd")  # the key is identity
+    assert stored.summary == {"lead": "rot"}
+    with store.write() as conn:
+        save_item(conn, item, now=T0 + timedelta(days=1), summary=summary)  # same printable text: unchanged
+    with store.read() as conn:
+        [again] = list_items(conn)
+    assert again.revision == 1
+    assert again.summary == {"title": "Rathaus", "people": [{"name": "Jörg Müller", "role": None}], "n": 3}
 
 
 def test_items_filtered_by_source_and_since(store: Store) -> None:

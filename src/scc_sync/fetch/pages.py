@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup, Tag
 from scc_sync.fetch.encoding import decode_html
 from scc_sync.fetch.text import element_text, normalize_space
 from scc_sync.fetch.urls import canonical_url, host_of
-from scc_sync.models import FetchResult, Item
+from scc_sync.models import FetchResult, Item, plausible_item_date
 
 _NOT_ARTICLES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "#")
 # Page chrome that is never the article, removed before taking the text. Headers and footers
@@ -163,11 +163,12 @@ def _published(soup: BeautifulSoup) -> datetime | None:
         if not value:
             continue
         try:
-            when = datetime.fromisoformat(value.strip())
-        except ValueError:
+            parsed = datetime.fromisoformat(value.strip())
+            when = parsed.astimezone(UTC) if parsed.tzinfo else None  # no zone: guesswork
+        except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 lies before year 1 in UTC
             continue
-        if when.tzinfo is not None:  # a bare date or local time without zone would be guesswork
-            return when.astimezone(UTC)
+        if when is not None and plausible_item_date(when):  # and 0001-01-01 is no date
+            return when
     return None
 
 

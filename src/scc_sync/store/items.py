@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from scc_sync.models import Item
+from scc_sync.models import Item, plausible_item_date
 from scc_sync.store.schema import article_failures, items
 
 Outcome = Literal["new", "updated", "unchanged"]
@@ -44,6 +44,30 @@ class StoredItem:
         }
 
 
+# What a terminal or a mail client would act on instead of showing: whole ANSI escape sequences (CSI
+# "ESC [ ... m", OSC "ESC ] ... BEL" that sets a terminal's title), then any other C0 or C1 control
+# character but tab and newline. Feeds and pages carry them by accident or on purpose (`scc-sync
+# items` once cleared the screen); no reader ever needs one.
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def printable(text: str) -> str:
+    """The text without control characters (see `_CONTROLS`): stored text is shown as it is."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
+def _printable_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable_json(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_printable_json(inner) for inner in value]
+    return value
+
+
 def content_hash(title: str, text: str) -> str:
     """A hash of what a reader would notice: whitespace and case-only differences do not count."""
     normal = re.sub(r"\s+", " ", f"{title}\n{text}").strip().casefold()
@@ -71,7 +95,13 @@ def save_items(
     now: datetime,
 ) -> list[Outcome]:
     """`save_item` for a source's whole harvest: one look-up and one bulk insert instead of two statements
-    per item (storing dominated a sync's CPU time). Returns one outcome per entry, in order."""
+    per item (storing dominated a sync's CPU time). Returns one outcome per entry, in order.
+
+    Every title, text and summary enters the store here, and leaves its control characters behind."""
+    entries = [
+        (replace(item, title=printable(item.title), text=printable(item.text)), _printable_json(summary), raw)
+        for item, summary, raw in entries
+    ]
     keys = list({item.key for item, _, _ in entries})
     stored = {
         row.key: row
@@ -107,7 +137,7 @@ def _new_row(
         "url": item.url,
         "title": item.title,
         "text": item.text,
-        "published_at": min(item.published or now, now),
+        "published_at": _publication_date(item, now),
         "first_seen_at": now,
         "changed_at": now,
         "revision": 1,
@@ -117,6 +147,13 @@ def _new_row(
     if summary is not None:  # left out otherwise: the column's SQL NULL, not the JSON value 'null'
         row["summary"] = summary
     return row
+
+
+def _publication_date(item: Item, now: datetime) -> datetime:
+    """The item's date, not after now; a missing or impossible one is the first-seen time."""
+    if item.published is None or not plausible_item_date(item.published, now):
+        return now
+    return min(item.published, now)
 
 
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -255,7 +292,7 @@ def record_article_reads(
     for key, summary, raw in reads:
         values: dict[str, Any] = {"raw": raw}
         if summary is not None:
-            values["summary"] = summary
+            values["summary"] = _printable_json(summary)
         conn.execute(update(items).where(items.c.source == source, items.c.key == key).values(**values))
 
 
@@ -284,7 +321,9 @@ def _stored(row: Any) -> StoredItem:
         url=row.url,
         title=row.title,
         text=row.text,
-        published=row.published_at,
+        # Rows stored before dates were checked may hold 0001-01-01, which no time zone west of UTC
+        # can show: such a date was never known, and the first-seen time stands in as for new items.
+        published=row.published_at if plausible_item_date(row.published_at) else row.first_seen_at,
         first_seen=row.first_seen_at,
         changed=row.changed_at,
         revision=row.revision,
