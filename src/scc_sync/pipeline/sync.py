@@ -130,7 +130,7 @@ class ArticleMemory:
 
 
 @dataclass(frozen=True)
-class Article:
+class ArticleRead:
     """An article page that was read, with its facts (None if extraction failed, `note` says why)."""
 
     page: FetchResult
@@ -457,7 +457,7 @@ def _article(page: FetchResult, source: str, summary: dict[str, Any] | None) -> 
 
 def _read_into(
     tools: Tools, reads: ArticleReads, key: str, url: str, title: str | None = None
-) -> Article | ArticleProblem:
+) -> ArticleRead | ArticleProblem:
     """Read one article page and note in `reads` how that went (a failure is remembered there)."""
     page, problem = _read_article(tools, url)
     if page is None:
@@ -467,7 +467,7 @@ def _read_into(
         return problem
     reads.succeeded(key)
     summary, note = _summarize(tools, page)
-    return Article(page, summary, note)
+    return ArticleRead(page, summary, note)
 
 
 def _read_article(tools: Tools, url: str) -> tuple[FetchResult, None] | tuple[None, ArticleProblem]:

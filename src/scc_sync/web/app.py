@@ -35,7 +35,7 @@ from scc_sync.newsletter.transports import OneAtATime, Transport
 from scc_sync.pipeline.subscriptions import SignUp, link_subscriber, sign_up, unsubscribe
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
-from scc_sync.web import i18n
+from scc_sync.web import page_text
 from scc_sync.web.forms import FREQUENCIES, PreferencesForm, SignupForm, read_preferences, read_signup
 from scc_sync.web.mails import SignUpMails
 from scc_sync.web.security import (
@@ -103,7 +103,7 @@ class PageContext:
     """What every page of one request needs: its language and, if it shows a form, the CSRF nonce."""
 
     request: Request
-    lang: i18n.Lang
+    lang: page_text.Lang
     t: dict[str, str]
     csrf_nonce: str
     csrf_new: bool
@@ -181,9 +181,9 @@ class SubscriberPages:
         return response
 
     def context(self, request: Request) -> PageContext:
-        lang = i18n.page_language(request)
+        lang = page_text.page_language(request)
         nonce, new = self.csrf.nonce(request)
-        return PageContext(request, lang, i18n.strings(lang), nonce, new)
+        return PageContext(request, lang, page_text.strings(lang), nonce, new)
 
     # -- rendering ------------------------------------------------------------------------------------
 
@@ -200,8 +200,8 @@ class SubscriberPages:
             css_url=f"{root}/static/style.css",
             home_url=f"{root}/?lang={ctx.lang}",
             languages=[
-                (code, i18n.strings(code)["lang_name"], f"{root}{request.path}?lang={code}")
-                for code in i18n.LANGS
+                (code, page_text.strings(code)["lang_name"], f"{root}{request.path}?lang={code}")
+                for code in page_text.LANGS
             ],
             action=f"{root}{request.path}",
         )
@@ -257,7 +257,7 @@ class SubscriberPages:
             csrf=self.csrf_field(ctx, "/subscribe"),
             action=f"{ctx.request.script_root}/subscribe",
             frequencies=FREQUENCIES,
-            locales=[(code, i18n.strings(code)["lang_name"]) for code in i18n.LANGS],
+            locales=[(code, page_text.strings(code)["lang_name"]) for code in page_text.LANGS],
         )
 
     def page_signup(self, ctx: PageContext) -> Response:
@@ -392,7 +392,7 @@ class SubscriberPages:
             saved=saved,
             csrf=self.csrf_field(ctx),
             frequencies=FREQUENCIES,
-            locales=[(code, i18n.strings(code)["lang_name"]) for code in i18n.LANGS],
+            locales=[(code, page_text.strings(code)["lang_name"]) for code in page_text.LANGS],
             unsubscribe_url=self.local(unsubscribe_url(self.signer, "", subscriber_id), ctx),
         )
 

@@ -20,7 +20,7 @@ from scc_sync.newsletter.links import CONFIRM_VALIDITY, confirm_url, preferences
 from scc_sync.newsletter.messages import build_plain_message, message_id, sender_domain
 from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.tokens import TokenSigner
-from scc_sync.web import i18n
+from scc_sync.web import page_text
 
 _UNTIL = {"de": "d. MMMM y, HH:mm 'Uhr'", "en": "d MMMM y, h:mm a"}
 
@@ -48,7 +48,7 @@ def confirmation_mail(
     settings: SignUpMails, subscriber: Subscriber, *, ref: str, now: datetime
 ) -> EmailMessage:
     assert subscriber.id is not None
-    t = i18n.strings(subscriber.locale)
+    t = page_text.strings(subscriber.locale)
     expires = now + CONFIRM_VALIDITY
     until = format_datetime(
         expires.astimezone(settings.zone), _UNTIL[subscriber.locale], locale=subscriber.locale
@@ -71,7 +71,7 @@ def known_subscriber_mail(
     settings: SignUpMails, subscriber: Subscriber, *, ref: str, now: datetime
 ) -> EmailMessage:
     assert subscriber.id is not None
-    t = i18n.strings(subscriber.locale)
+    t = page_text.strings(subscriber.locale)
     leave = unsubscribe_url(settings.signer, settings.base_url, subscriber.id)
     return _message(
         settings,
@@ -100,7 +100,7 @@ def _message(
     action_url: str,
     notes: list[str],
 ) -> EmailMessage:
-    t = i18n.strings(subscriber.locale)
+    t = page_text.strings(subscriber.locale)
     context = {
         "lang": subscriber.locale,
         "subject": subject,

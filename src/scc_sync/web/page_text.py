@@ -1,4 +1,5 @@
-"""The words of the subscriber pages and of the confirmation mails: German by default, English on request."""
+"""The words of the subscriber pages and of the sign-up mails: German by default, English on request.
+(The digests' and reminders' words are `newsletter.mail_text`.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The few words the mails need, in German (default) and English, plus Babel-backed formatting."""
+"""The words of the digests and reminders, in German (default) and English, and their dates and numbers
+formatted with Babel. (The pages' words, and the sign-up mails', are `web.page_text`.)"""
 
 from __future__ import annotations
 
