@@ -130,8 +130,8 @@ def run_remind(
             sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
             stored = sync_events(conn, config, now=at)
         queueing = chain.from_iterable(
-            queue_due(config, store, kit, due, now=at, report=report)
-            for due in _due_reminders(stored, at, config)
+            queue_due(store, kit, due, now=at, report=report)
+            for due in _due_reminders(stored, at, config.zone, config.digest.reminder_time)
         )
         policy = retry_policy(config)
         send_mailing(store, transport, queueing, kind="reminder", report=report, policy=policy, now=now)
@@ -139,9 +139,11 @@ def run_remind(
     return report
 
 
-def _due_reminders(events: list[StoredEvent], at: datetime, config: Config) -> Iterator[DueReminder]:
+def _due_reminders(
+    events: list[StoredEvent], at: datetime, zone: ZoneInfo, reminder_time: time
+) -> Iterator[DueReminder]:
     for event in events:
-        due = due_reminder(event, at, config.zone, config.digest.reminder_time)
+        due = due_reminder(event, at, zone, reminder_time)
         if due is None:
             continue
         if due.skipped:
@@ -155,7 +157,6 @@ def _due_reminders(events: list[StoredEvent], at: datetime, config: Config) -> I
 
 
 def queue_due(
-    config: Config,
     store: Store,
     kit: MailKit,
     due: DueReminder,
@@ -168,9 +169,7 @@ def queue_due(
         people = [s for s in list_subscribers(conn, status="confirmed") if s.reminders]
         already = queued_recipients(conn, "reminder", due.ref)
     event = due.event.event
-    ics = event_calendar(
-        event, uid=f"{event.key}@{config.delivery.list_id}", sequence=due.event.sequence, stamp=now
-    )
+    ics = event_calendar(event, uid=f"{event.key}@{kit.list_id}", sequence=due.event.sequence, stamp=now)
     people = [p for p in people if p.email.lower() not in already]
     for batch in batches(people):
         pending: list[NewMessage] = []
