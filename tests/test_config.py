@@ -32,6 +32,20 @@ def test_defaults_when_empty() -> None:
     assert config.delivery.transport == "maildir"
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "scc-sync <scc-sync@localhost>",  # the default: mail into a local Maildir
+        "SCC-Digest Städtetag <digest@news.example.org>",
+        '"Städtetag, Digest" <digest@news.example.org>',
+        "digest@xn--stdtetag-4za.example",
+        "digest@städtetag.example",
+    ],
+)
+def test_the_sender_may_have_a_display_name_in_any_script(sender: str) -> None:
+    assert parse_config({"delivery": {"from": sender}}).delivery.sender == sender
+
+
 def test_misspelled_key_names_path_and_suggests() -> None:
     message = errors_of(
         {"sources": [{"name": "a", "kind": "page", "url": "https://x.example/", "link_selectr": "a"}]}
@@ -83,6 +97,11 @@ def test_bad_url_names_index() -> None:
             "config/scc-sync.toml: sync.recheck_every: must be longer than 0",
         ),
         ({"subscribers": [{"email": "not-an-address"}]}, "subscribers[0].email: not an email address"),
+        ({"delivery": {"from": "digest at example"}}, "delivery.from: 'digest at example' is not an address"),
+        ({"delivery": {"from": "a@x.org, b@x.org"}}, "delivery.from: 'a@x.org, b@x.org' is not an address"),
+        ({"delivery": {"from": "Jörg <jörg@x.org>"}}, "delivery.from: 'Jörg <jörg@x.org>' is not an address"),
+        ({"delivery": {"from": "News\r\nBcc: x@y.org <n@x.org>"}}, r"delivery.from: 'News\r\nBcc"),
+        ({"delivery": {"operator": "Ops <ops@x.org>"}}, "delivery.operator: 'Ops <ops@x.org>' is not an email"),
         (
             {"events": [{"name": "E", "start": "2021-10-28", "end": "2021-10-26"}]},
             "end (2021-10-26) is before start",

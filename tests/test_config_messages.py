@@ -61,6 +61,18 @@ def edited(old: str, new: str) -> str:
             "mine.toml: subscribers[0].frequency: Input should be 'daily' or 'weekly'; found 'woechentlich'",
         ),
         (
+            'from = "SCC-Digest <digest@kommunalverband.example>"',
+            'from = "digest at example"',
+            "mine.toml: delivery.from: 'digest at example' is not an address like 'digest@example.org' or "
+            "'SCC-Digest <digest@example.org>' (addr-spec local part with no domain)",
+        ),
+        (
+            'operator = "betrieb@kommunalverband.example"',
+            'operator = "betrieb@kommunalverband"',
+            "mine.toml: delivery.operator: 'betrieb@kommunalverband' is not an email address "
+            "(the domain has no dot)",
+        ),
+        (
             'password_env = "SCC_SYNC_SMTP_PASSWORD"\n',
             "",
             "mine.toml: delivery.smtp: username is set but password_env is not: "

@@ -11,6 +11,7 @@ import difflib
 import os
 import re
 import tomllib
+from email.headerregistry import HeaderRegistry
 from collections.abc import Mapping
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -142,6 +144,39 @@ def _check_email(value: str) -> str:
     return value
 
 
+_FROM_FORM = "an address like 'digest@example.org' or 'SCC-Digest <digest@example.org>'"
+
+
+def _check_mailbox(value: str, *, display_name: bool) -> str:
+    """One address, checked by email-validator (no DNS lookups): `digest@example.org`, or with
+    `display_name` also `SCC-Digest <digest@example.org>` (any characters in the name). The domain needs a
+    dot, but `localhost` (the default sender's: mail into a local Maildir) will do, and the part before the
+    @ must be ASCII: scc-sync does not speak SMTPUTF8."""
+    form = _FROM_FORM if display_name else "an email address"
+    address = value
+    if display_name:
+        try:
+            header = HeaderRegistry()("From", value)
+        except ValueError as exc:  # a line break, say
+            raise ValueError(f"{value!r} is not {form} ({exc})") from None
+        if header.defects or len(header.addresses) != 1:
+            why = str(header.defects[0]) if header.defects else "give exactly one"
+            raise ValueError(f"{value!r} is not {form} ({why})")
+        address = header.addresses[0].addr_spec
+    local, _, domain = address.rpartition("@")
+    if domain.lower() == "localhost":
+        address = f"{local}@localhost.example"  # email-validator refuses special-use names
+    try:
+        valid = validate_email(
+            address, allow_smtputf8=False, check_deliverability=False, globally_deliverable=False
+        )
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not {form} ({exc})") from None
+    if "." not in valid.ascii_domain:
+        raise ValueError(f"{value!r} is not {form} (the domain has no dot)")
+    return value
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -249,6 +284,11 @@ class DeliveryConfig(Section):
     smtp: SmtpConfig = SmtpConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    _from = field_validator("from_")(classmethod(lambda cls, v: _check_mailbox(v, display_name=True)))
+    _operator = field_validator("operator")(
+        classmethod(lambda cls, v: v if v is None else _check_mailbox(v, display_name=False))
+    )
 
     @property
     def sender(self) -> str:
