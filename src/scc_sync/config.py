@@ -11,9 +11,9 @@ import difflib
 import os
 import re
 import tomllib
-from email.headerregistry import HeaderRegistry
 from collections.abc import Mapping
 from datetime import date, time, timedelta
+from email.headerregistry import HeaderRegistry
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
