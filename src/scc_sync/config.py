@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, time, timedelta
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import AddressHeader, HeaderRegistry
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -159,6 +159,7 @@ def _check_mailbox(value: str, *, display_name: bool) -> str:
             header = HeaderRegistry()("From", value)
         except ValueError as exc:  # a line break, say
             raise ValueError(f"{value!r} is not {form} ({exc})") from None
+        assert isinstance(header, AddressHeader)  # what the registry makes of a From header
         if header.defects or len(header.addresses) != 1:
             why = str(header.defects[0]) if header.defects else "give exactly one"
             raise ValueError(f"{value!r} is not {form} ({why})")

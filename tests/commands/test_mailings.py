@@ -156,9 +156,10 @@ def test_sigkill_mid_run_then_rerun_never_sends_a_message_twice(
             promised = conn.scalar(select(func.count()).select_from(outbox))
         assert promised == min(n, FIRST_BATCH)  # the rest was not queued yet when the run died
         server.handler.data_delay = 0
-        # two hours later: the dead run's job lock (1 h) and row lease (5 min) have expired
+        # At once, on the same --as-of: the dead run's job lease and the row it was sending are both
+        # recognised as a gone process's (this host, its pid), although neither lease has expired.
         rerun = subprocess.run(
-            [*args, "2021-10-20T09:00:00+02:00"],
+            [*args, "2021-10-20T07:00:00+02:00"],
             cwd=tmp_path,
             env=_env(),
             text=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mailbox
+import threading
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from scc_sync.clock import utc_now
 from scc_sync.newsletter.render import RenderError
 from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
-from scc_sync.pipeline.deliver import RENDERED, DeliveryReport, deliver
+from scc_sync.pipeline.deliver import RENDERED, DeliveryReport, deliver, run_retries
 from scc_sync.pipeline.digest import run_digest
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
@@ -174,3 +176,44 @@ def _mail(address: str) -> bytes:
     return (
         f"From: alerts@example.org\r\nTo: {address}\r\nSubject: test\r\nMessage-ID: <{address}>\r\n\r\nhi\r\n"
     ).encode()
+
+
+def test_a_run_on_an_as_of_clock_leases_rows_on_the_wall_clock(store: Store, smtp_server) -> None:
+    """A digest `--as-of` 2021 is mid-send when the service's retry job (the real clock, resending unknown
+    outcomes) looks at the ledger: the row's lease must still run, or the retry would send it twice."""
+    cfg = config(
+        weekly("anna@example.org"),
+        delivery={
+            "transport": "smtp",
+            "retry_unknown": True,
+            "smtp": {"host": smtp_server.host, "port": smtp_server.port, "security": "none", "timeout": 10},
+        },
+    )
+    add_item(store, "news", at=WEEK42)
+    handler = smtp_server.handler
+    handler.data_delay = 1.0
+    in_data = threading.Event()
+    original = handler.handle_DATA
+
+    async def signal_data(server, session, envelope):
+        in_data.set()
+        return await original(server, session, envelope)
+
+    handler.handle_DATA = signal_data
+    result: list[DeliveryReport] = []
+
+    def time_travel() -> None:
+        with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=10) as transport:
+            result.append(run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY)))
+
+    worker = threading.Thread(target=time_travel)
+    worker.start()
+    try:
+        assert in_data.wait(10)
+        with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=10) as transport:
+            retry = run_retries(cfg, store, transport, now=utc_now)
+    finally:
+        worker.join(15)
+    assert retry.line() == "retry: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
+    assert result[0].sent == 1
+    assert [m.rcpt_tos for m in handler.messages] == [["anna@example.org"]]

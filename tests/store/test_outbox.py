@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +16,7 @@ from scc_sync.config import parse_config
 from scc_sync.newsletter.transports import SendResult, SmtpTransport
 from scc_sync.pipeline.deliver import DeliveryReport, deliver
 from scc_sync.pipeline.housekeeping import run_housekeeping
+from scc_sync.pipeline.runs import lock_owner
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     NewMessage,
@@ -90,8 +94,8 @@ def test_a_message_is_queued_once_per_kind_ref_recipient(store: Store) -> None:
 
 def test_a_claimed_row_is_leased_to_one_worker(store: Store) -> None:
     queue(store, 1)
-    first, _ = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
-    second, _ = claim_next(store, owner="b", now=T0, policy=POLICY, kinds=["digest"])
+    first, _ = claim_next(store, owner="a", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
+    second, _ = claim_next(store, owner="b", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
     assert first is not None and first.attempts == 1 and second is None
     assert record_result(store, first, "sent", "250 ok", owner="a", now=T0, policy=POLICY) == "sent"
     with store.read() as conn:
@@ -103,7 +107,7 @@ def test_4xx_backs_off_exponentially_then_fails(store: Store) -> None:
     queue(store, 1)
     now = T0
     for attempt, delay in ((1, 5), (2, 10)):
-        claimed, _ = claim_next(store, owner="a", now=now, policy=POLICY, kinds=["digest"])
+        claimed, _ = claim_next(store, owner="a", now=now, wall=T0, policy=POLICY, kinds=["digest"])
         assert claimed.attempts == attempt
         assert (
             record_result(store, claimed, "deferred", "451 later", owner="a", now=now, policy=POLICY)
@@ -113,12 +117,17 @@ def test_4xx_backs_off_exponentially_then_fails(store: Store) -> None:
             assert list_ledger(conn)[0].next_attempt_at == now + timedelta(minutes=delay)
         assert (
             claim_next(
-                store, owner="a", now=now + timedelta(minutes=delay - 1), policy=POLICY, kinds=["digest"]
+                store,
+                owner="a",
+                now=now + timedelta(minutes=delay - 1),
+                wall=T0,
+                policy=POLICY,
+                kinds=["digest"],
             )[0]
             is None
         )
         now += timedelta(minutes=delay)
-    claimed, _ = claim_next(store, owner="a", now=now, policy=POLICY, kinds=["digest"])
+    claimed, _ = claim_next(store, owner="a", now=now, wall=T0, policy=POLICY, kinds=["digest"])
     assert (
         record_result(store, claimed, "deferred", "451 later", owner="a", now=now, policy=POLICY) == "failed"
     )
@@ -129,23 +138,52 @@ def test_4xx_backs_off_exponentially_then_fails(store: Store) -> None:
 
 def test_a_row_left_sending_becomes_unknown_and_is_only_resent_when_allowed(store: Store) -> None:
     queue(store, 1)
-    claimed, _ = claim_next(store, owner="dead", now=T0, policy=POLICY, kinds=["digest"])
+    claimed, _ = claim_next(store, owner="dead", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
     with store.write() as conn:
-        assert expire_stale(conn, now=T0 + timedelta(minutes=4)) == []  # lease still running
-        [stale] = expire_stale(conn, now=T0 + timedelta(minutes=5))
+        assert expire_stale(conn, wall=T0 + timedelta(minutes=4)) == []  # lease still running
+        [stale] = expire_stale(conn, wall=T0 + timedelta(minutes=5))
     assert stale.id == claimed.id
     later = T0 + timedelta(hours=1)
-    assert claim_next(store, owner="a", now=later, policy=POLICY, kinds=["digest"])[0] is None
+    assert claim_next(store, owner="a", now=later, wall=T0, policy=POLICY, kinds=["digest"])[0] is None
     at_least_once = RetryPolicy(max_attempts=3, retry_unknown=True)
-    again, _ = claim_next(store, owner="a", now=later, policy=at_least_once, kinds=["digest"])
+    again, _ = claim_next(store, owner="a", now=later, wall=T0, policy=at_least_once, kinds=["digest"])
     assert again.id == claimed.id and again.message_id == claimed.message_id and again.attempts == 2
+
+
+def test_a_row_of_a_dead_process_on_this_host_is_unknown_at_once_not_after_its_lease(store: Store) -> None:
+    """Row leases are owned like job leases ("host:pid:run", plus the send loop's number): a process on this
+    host that is gone is recognised by its pid; another host's, or a live one's, only by the lease."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead_pid = int(gone.stdout)  # that process has exited: its pid names no one (or someone else later)
+    here = socket.gethostname()
+    owners = {
+        "dead": f"{here}:{dead_pid}:0123abcd:1",
+        "alive": f"{lock_owner()}:7",  # this very process, another send loop
+        "elsewhere": f"other-host.example:{dead_pid}:0123abcd:1",
+        "confirmation": f"{here}:{dead_pid}:0123abcd",  # a sign-up's confirmation is sent without a number
+    }
+    queue(store, len(owners))
+    for owner in owners.values():
+        claim_next(store, owner=owner, now=T0, wall=T0, policy=POLICY, kinds=["digest"])
+    with store.write() as conn:
+        stale = expire_stale(conn, wall=T0 + timedelta(minutes=1))  # every lease still runs
+    assert [row.recipient for row in stale] == ["user0@example.org", "user3@example.org"]
+    with store.read() as conn:
+        rows = list_ledger(conn)
+    assert [r.state for r in rows] == ["unknown", "sending", "sending", "unknown"]
+    assert rows[0].last_reply == (
+        f"the sending process stopped mid-attempt (process {dead_pid} on this host is gone); outcome unknown"
+    )
+    with store.write() as conn:
+        late = expire_stale(conn, wall=T0 + POLICY.lease)  # the others' once their leases are over
+    assert [row.recipient for row in late] == ["user1@example.org", "user2@example.org"]
 
 
 def test_unsubscribing_after_queueing_suppresses_at_send_time(store: Store) -> None:
     queue(store, 2)
     with store.write() as conn:
         unsubscribe(conn, 1, now=T0)
-    claimed, suppressed = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    claimed, suppressed = claim_next(store, owner="a", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
     assert [r.recipient for r in suppressed] == ["user0@example.org"]
     assert claimed.recipient == "user1@example.org"
     with store.read() as conn:
@@ -184,7 +222,7 @@ def states(store: Store) -> list[str]:
 
 def test_recording_one_outcome_and_claiming_the_next_share_one_transaction(store: Store) -> None:
     queue(store, 3)
-    first = record_and_claim(store, None, None, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    first = record_and_claim(store, None, None, owner="a", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
     assert first.recorded is None and first.claimed is not None and states(store)[0] == "sending"
     second = record_and_claim(
         store,
@@ -192,6 +230,7 @@ def test_recording_one_outcome_and_claiming_the_next_share_one_transaction(store
         SendResult("deferred", "451 later"),
         owner="a",
         now=T0,
+        wall=T0,
         policy=POLICY,
         kinds=["digest"],
     )
@@ -203,6 +242,7 @@ def test_recording_one_outcome_and_claiming_the_next_share_one_transaction(store
         SendResult("sent", "250 ok"),
         owner="a",
         now=T0,
+        wall=T0,
         policy=POLICY,
         kinds=["digest"],
     )
@@ -215,6 +255,7 @@ def test_recording_one_outcome_and_claiming_the_next_share_one_transaction(store
         SendResult("sent", "250 ok"),
         owner="a",
         now=later,
+        wall=T0,
         policy=POLICY,
         kinds=["digest"],
     )
@@ -226,16 +267,23 @@ def test_a_crash_between_record_and_claim_loses_both_never_one(store: Store) -> 
     """The database refuses the lease (a trigger, standing in for a crash mid-transaction): the outcome of
     the previous message is rolled back with it, so the row stays `sending`, then turns `unknown`."""
     queue(store, 2)
-    claimed, _ = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    claimed, _ = claim_next(store, owner="a", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
     with store.write() as conn:
         _refuse_leases(conn)
     with pytest.raises(DBAPIError, match="no more leases"):
         record_and_claim(
-            store, claimed, SendResult("sent", "250 ok"), owner="a", now=T0, policy=POLICY, kinds=["digest"]
+            store,
+            claimed,
+            SendResult("sent", "250 ok"),
+            owner="a",
+            now=T0,
+            wall=T0,
+            policy=POLICY,
+            kinds=["digest"],
         )
     assert states(store) == ["sending", "queued"]
     with store.write() as conn:
-        [stale] = expire_stale(conn, now=T0 + POLICY.lease)
+        [stale] = expire_stale(conn, wall=T0 + POLICY.lease)
     assert stale.id == claimed.id and states(store) == ["unknown", "queued"]
 
 
@@ -277,7 +325,7 @@ def test_queueing_a_batch_returns_each_new_id_in_order_and_none_for_repeats(stor
 
 def test_housekeeping_prunes_the_bytes_of_pruned_rows(store: Store) -> None:
     sent, waiting = queue(store, 2)
-    claimed, _ = claim_next(store, owner="a", now=T0, policy=POLICY, kinds=["digest"])
+    claimed, _ = claim_next(store, owner="a", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
     assert claimed is not None and claimed.id == sent
     assert claimed.payload == raw_message(0, "user0@example.org")
     record_result(store, claimed, "sent", "250 ok", owner="a", now=T0, policy=POLICY)

@@ -20,6 +20,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import TypeVar
 
+from scc_sync.clock import utc_now
 from scc_sync.config import Config
 from scc_sync.models import DeliveryState, Subscriber
 from scc_sync.newsletter.transports import SendResult, StoredMessage, Transport, wire_bytes
@@ -187,30 +188,35 @@ def deliver(
     report: DeliveryReport,
     recipient: str | None = None,
     queueing: Iterator[str] | None = None,
+    wall: Callable[[], datetime] = utc_now,
 ) -> DeliveryReport:
     """Send every due row of `kinds` (or only `recipient`'s) through `transport`, one claim at a time.
 
     The outcome of message k and the claim of message k+1 share one write transaction. `queueing`: the
     steps that render and queue the rest of a mailing (see `Interleaved`); they run while each message
-    waits for the server's reply, and whenever nothing is due.
+    waits for the server's reply, and whenever nothing is due. `now` says what is due (it may stand still
+    at an `--as-of`); row leases run on the `wall` clock, as other processes see it.
     """
     kinds = tuple(kinds)
     with _worker_lock:
         owner = f"{owner}:{next(_worker_ids)}"  # threads of one process never share a lease
     with store.write() as conn:
-        for row in expire_stale(conn, now=now()):
-            if row.kind in kinds and policy.retry_unknown:
-                log.warning(
-                    "%s to %s (%s) was cut off mid-send: sending it again (retry_unknown)",
-                    row.kind,
-                    row.recipient,
-                    row.ref,
-                )
-            elif row.kind in kinds:
-                log.warning(
-                    "%s to %s (%s) was cut off mid-send: outcome unknown", row.kind, row.recipient, row.ref
-                )
-                report.add("unknown")
+        stale = expire_stale(conn, wall=wall())
+    for row in stale:  # whichever job sent it: this run found it, so this run reports it
+        if policy.retry_unknown:
+            again = "this run" if row.kind in kinds else f"the next run that sends {row.kind} mail"
+            log.warning(
+                "%s to %s (%s) was cut off mid-send: %s sends it again (retry_unknown)",
+                row.kind,
+                row.recipient,
+                row.ref,
+                again,
+            )
+        else:
+            log.warning(
+                "%s to %s (%s) was cut off mid-send: outcome unknown", row.kind, row.recipient, row.ref
+            )
+            report.add("unknown")
     work = Interleaved(queueing)
     done, outcome = None, None
     while True:
@@ -221,6 +227,7 @@ def deliver(
             outcome,
             owner=owner,
             now=now(),
+            wall=wall(),
             policy=policy,
             kinds=kinds,
             recipient=recipient,
@@ -261,7 +268,11 @@ def send_now(
     with store.write() as conn:
         [row_id] = queue_messages(conn, [message], now=now())
     owner = lock_owner()
-    claimed = None if row_id is None else claim_row(store, row_id, owner=owner, now=now(), policy=policy)
+    claimed = (
+        None
+        if row_id is None
+        else claim_row(store, row_id, owner=owner, now=now(), wall=utc_now(), policy=policy)
+    )
     if claimed is None:  # a ref promised before: the caller made it twice
         return "failed", f"{message.kind} {message.ref} to {message.recipient} was promised already"
     outcome = _send(transport, claimed.payload, while_waiting=lambda: None)

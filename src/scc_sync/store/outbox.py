@@ -6,7 +6,9 @@ came; never resent unless `retry_unknown`) | `suppressed` (the recipient unsubsc
 
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`; on SQLite the write transaction itself (BEGIN
 IMMEDIATE) serialises claimers, and the UPDATE re-checks the row is still claimable. Either way, two workers
-never send the same row. A row left `sending` by a dead worker becomes `unknown` once its lease expires.
+never send the same row. A row left `sending` by a dead worker becomes `unknown`: at once when that worker
+was a process on this host that is gone (its owner names host and pid, as job leases do), else once its
+lease expires. Leases run on the wall clock (`wall`), never on a run's business clock (`--as-of`).
 
 The message bytes live in `outbox_payloads`, inserted in the row's own transaction and read when it is
 claimed: the frequent state and lease updates then rewrite a small row, not the whole message.
@@ -42,6 +44,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from scc_sync.models import DeliveryState
 from scc_sync.store.engine import Store
+from scc_sync.store.locks import holder_is_dead
 from scc_sync.store.schema import outbox, outbox_payloads, subscribers
 from scc_sync.store.subscribers import mark_bounced
 
@@ -171,25 +174,40 @@ def queued_recipients(conn: Connection, kind: str, ref: str) -> set[str]:
     return set(conn.scalars(select(outbox.c.recipient).where(outbox.c.kind == kind, outbox.c.ref == ref)))
 
 
-def expire_stale(conn: Connection, *, now: datetime) -> list[LedgerRow]:
-    """Rows whose sender died mid-attempt: nobody knows whether they arrived, so they become `unknown`."""
-    stale = [
-        _row(r)
-        for r in conn.execute(select(outbox).where(outbox.c.state == "sending", outbox.c.lease_until <= now))
-    ]
-    if stale:
+def expire_stale(conn: Connection, *, wall: datetime) -> list[LedgerRow]:
+    """Rows whose sender died mid-attempt: nobody knows whether they arrived, so they become `unknown`.
+
+    A sender is known dead when its process on this host is gone, or when its lease expired on the wall
+    clock (another host's process, which only the lease can tell about).
+    """
+    stale = []
+    for row in conn.execute(select(outbox).where(outbox.c.state == "sending")):
+        if row.lease_until is not None and row.lease_until <= wall:
+            why = "its lease expired"
+        elif row.lease_owner is not None and holder_is_dead(_process_of(row.lease_owner)):
+            why = f"process {row.lease_owner.split(':')[1]} on this host is gone"
+        else:
+            continue
+        stale.append(replace(_row(row), state="unknown"))
         conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_([r.id for r in stale]), outbox.c.state == "sending")
+            .where(
+                outbox.c.id == row.id, outbox.c.state == "sending", outbox.c.lease_owner == row.lease_owner
+            )
             .values(
                 state="unknown",
                 lease_owner=None,
                 lease_until=None,
-                updated_at=now,
-                last_reply="the sending process stopped mid-attempt (lease expired); outcome unknown",
+                updated_at=wall,
+                last_reply=f"the sending process stopped mid-attempt ({why}); outcome unknown",
             )
         )
     return stale
+
+
+def _process_of(owner: str) -> str:
+    """A row lease's owner is a job lease's ("host:pid:run"), plus ":worker" for each send loop."""
+    return ":".join(owner.split(":")[:3])
 
 
 # The statements of the claim/record loop are built once, with bind parameters: building and hashing a
@@ -317,6 +335,7 @@ def record_and_claim(
     *,
     owner: str,
     now: datetime,
+    wall: datetime,
     policy: RetryPolicy,
     kinds: Iterable[str],
     recipient: str | None = None,
@@ -325,13 +344,14 @@ def record_and_claim(
 
     One commit per message instead of two. Crash safety is unchanged: the transaction either records `done`
     and leases the next row, or does neither, so at most one row is ever `sending` for this owner.
+    `now` is the run's clock (what is due), `wall` the wall clock's time (how long the lease lasts).
     """
     with store.write() as conn:
         recorded = None
         if done is not None and outcome is not None:
             recorded = _record(conn, done, outcome.state, outcome.reply, owner=owner, now=now, policy=policy)
         claimed, suppressed = _claim(
-            conn, owner=owner, now=now, policy=policy, kinds=tuple(kinds), recipient=recipient
+            conn, owner=owner, now=now, wall=wall, policy=policy, kinds=tuple(kinds), recipient=recipient
         )
     return Step(recorded, claimed, suppressed)
 
@@ -341,6 +361,7 @@ def claim_next(
     *,
     owner: str,
     now: datetime,
+    wall: datetime,
     policy: RetryPolicy,
     kinds: Iterable[str],
     recipient: str | None = None,
@@ -351,15 +372,17 @@ def claim_next(
     (or turned reminders off) is marked `suppressed` here, at send time, not when it was queued.
     """
     step = record_and_claim(
-        store, None, None, owner=owner, now=now, policy=policy, kinds=kinds, recipient=recipient
+        store, None, None, owner=owner, now=now, wall=wall, policy=policy, kinds=kinds, recipient=recipient
     )
     return step.claimed, step.suppressed
 
 
-def claim_row(store: Store, row_id: int, *, owner: str, now: datetime, policy: RetryPolicy) -> Claimed | None:
+def claim_row(
+    store: Store, row_id: int, *, owner: str, now: datetime, wall: datetime, policy: RetryPolicy
+) -> Claimed | None:
     """Lease this one row, if it is still claimable: a message sent right after it was promised."""
     with store.write() as conn:
-        lease = {"b_id": row_id, "b_owner": owner, "b_lease_until": now + policy.lease, "b_now": now}
+        lease = {"b_id": row_id, "b_owner": owner, "b_lease_until": wall + policy.lease, "b_now": now}
         lease["b_max_attempts"] = policy.max_attempts
         if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
             return None
@@ -376,6 +399,7 @@ def _claim(
     *,
     owner: str,
     now: datetime,
+    wall: datetime,
     policy: RetryPolicy,
     kinds: tuple[str, ...],
     recipient: str | None,
@@ -402,7 +426,7 @@ def _claim(
             _settle(conn, row.id, "failed", reply, now)
             log.warning("%s %s to %s: %s", row.kind, row.ref, row.recipient, reply)
             continue
-        lease = {**params, "b_id": row.id, "b_owner": owner, "b_lease_until": now + policy.lease}
+        lease = {**params, "b_id": row.id, "b_owner": owner, "b_lease_until": wall + policy.lease}
         if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
             continue  # only possible if another claimer won the row in between; try the next
         return _claimed(row, attempts=row.attempts + 1), suppressed
