@@ -20,7 +20,7 @@ FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")
 EventFormat = Literal["online", "in-person", "hybrid"]
 CountQualifier = Literal["exact", "more_than", "about", "at_least", "up_to"]
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed", "bounced"]
-DeliveryState = Literal["queued", "sending", "sent", "deferred", "failed", "unknown", "suppressed"]
+DeliveryState = Literal["queued", "sending", "sent", "deferred", "failed", "unknown", "suppressed", "expired"]
 
 
 # An item date outside these bounds is a publisher's or a CMS's fault (0001-01-01, 1970-01-01, a year

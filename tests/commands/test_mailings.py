@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from scc_sync.store import open_store
-from scc_sync.store.outbox import FIRST_BATCH
+from scc_sync.store.outbox import FIRST_BATCH, list_ledger
 from scc_sync.store.schema import outbox
 from smtpserver import MisbehavingHandler, SmtpServer, _free_port
 from tests.conftest import REPO
@@ -255,3 +255,54 @@ def test_subscribers_import_list_unsubscribe_and_dry_run(tmp_path: Path) -> None
     assert preview.exit_code == 0, preview.output
     assert "Meldung a" in (tmp_path / "p.html").read_text(encoding="utf-8")
     assert "Exit codes: 0 every message was sent" in scc("digest", "--help", cwd=tmp_path).stdout
+
+
+def smtp_at(port: int) -> str:
+    return f'transport = "smtp"\n[delivery.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+
+
+def ledger(tmp_path: Path) -> list:
+    with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store, store.read() as conn:
+        return list_ledger(conn)
+
+
+def test_a_date_only_as_of_means_reminder_time_and_its_mail_is_never_sent_by_a_later_real_run(
+    tmp_path: Path, smtp_server
+) -> None:
+    """The issue's story: `remind --as-of 2021-10-19` while the mail server is down leaves the reminders
+    queued; a plain `remind` years later must not send "in 7 days" about an event long over."""
+    people = ["anna@example.org", "jordan@example.org"]
+    write_config(tmp_path, people, SCC_EVENT, delivery=smtp_at(_free_port()))  # nobody listens there
+    at_midnight = scc("remind", "--as-of", "2021-10-19T00:00", cwd=tmp_path)
+    assert at_midnight.exit_code == 0 and "remind: 0 sent" in at_midnight.stdout  # the 7-day one comes at 9
+    down = scc("remind", "--as-of", "2021-10-19", cwd=tmp_path)
+    assert down.exit_code == 1 and "stopped sending, the rest waits for the next run" in down.stdout
+    rows = ledger(tmp_path)
+    assert [(r.ref, r.state) for r in rows] == [("smart-country-convention-2021:7d", "queued")] * 2
+    assert {r.expires_at for r in rows} == {datetime(2021, 10, 20, tzinfo=BERLIN)}  # that day's end
+    write_config(tmp_path, people, SCC_EVENT, delivery=smtp_at(smtp_server.port))  # the server is back
+    later = scc("remind", cwd=tmp_path)  # the real clock: years after the event
+    assert later.exit_code == 0, later.output
+    assert "remind: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown, 2 expired unsent" in later.stdout
+    assert smtp_server.handler.messages == []
+    assert {r.state for r in ledger(tmp_path)} == {"expired"}
+
+
+def test_mail_queued_as_of_a_past_day_is_sent_by_a_rerun_on_that_day_only(
+    tmp_path: Path, smtp_server
+) -> None:
+    people = ["anna@example.org", "bob@example.org"]
+    write_config(tmp_path, people, delivery=smtp_at(_free_port()))
+    with open_store(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        add_item(store, "a", at=datetime(2021, 10, 19, 12, tzinfo=BERLIN))
+    down = scc("digest", "--as-of", "2021-10-20T07:00", cwd=tmp_path)
+    assert down.exit_code == 1 and "stopped sending" in down.stdout
+    write_config(tmp_path, people, delivery=smtp_at(smtp_server.port))
+    rerun = scc("digest", "--as-of", "2021-10-20T09:00", "--subscriber", "anna@example.org", cwd=tmp_path)
+    assert rerun.exit_code == 0 and "digest: 1 sent" in rerun.stdout, rerun.output
+    real = scc("digest", cwd=tmp_path)  # the real clock: bob's 2021 digest is not news any more
+    assert real.exit_code == 0 and "digest: 0 sent" in real.stdout and "1 expired unsent" in real.stdout
+    assert [m.rcpt_tos for m in smtp_server.handler.messages] == [["anna@example.org"]]
+    states = {r.recipient: (r.state, r.expires_at) for r in ledger(tmp_path)}
+    expires = datetime(2021, 10, 21, 7, tzinfo=BERLIN)  # a day after the --as-of it was queued under
+    assert states == {"anna@example.org": ("sent", expires), "bob@example.org": ("expired", expires)}

@@ -11,10 +11,12 @@ import icalendar
 import pytest
 
 from scc_sync.models import Event
-from scc_sync.newsletter.transports import MaildirTransport
+from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport
+from scc_sync.pipeline.deliver import run_retries
 from scc_sync.pipeline.remind import due_reminder, run_remind, sync_events
 from scc_sync.store import Store
 from scc_sync.store.events import StoredEvent, list_events
+from scc_sync.store.outbox import list_ledger
 from tests.pipeline.helpers import SECRET, SECRET_ENV, add_item, config, fixed, mail_kit, parse
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -43,6 +45,9 @@ def scc(offsets=("30d", "7d", "1d")) -> StoredEvent:
             datetime(2021, 10, 19, 10, 0, tzinfo=BERLIN),
             ("7d", 7, ("30d",)),
         ),  # the 30-day one is not sent late
+        (datetime(2021, 10, 19, 0, 0, tzinfo=BERLIN), None),  # the 7-day one's day: not the 30-day one
+        (datetime(2021, 10, 19, 8, 59, tzinfo=BERLIN), None),  # ... it waits for reminder_time
+        (datetime(2021, 10, 18, 23, 59, tzinfo=BERLIN), ("30d", 8, ())),  # late, says "in 8 days"
         (datetime(2021, 10, 22, 10, 0, tzinfo=BERLIN), ("7d", 4, ("30d",))),  # late, says "in 4 days"
         (datetime(2021, 10, 25, 23, 0, tzinfo=BERLIN), ("1d", 1, ("7d", "30d"))),
         (datetime(2021, 10, 26, 0, 0, tzinfo=BERLIN), None),  # started
@@ -51,6 +56,21 @@ def scc(offsets=("30d", "7d", "1d")) -> StoredEvent:
 def test_only_the_latest_due_offset_and_never_once_started(now, expected) -> None:
     due = due_reminder(scc(), now, BERLIN, time(9, 0))
     assert (due and (due.offset, due.days_before, due.skipped)) == expected
+
+
+def test_a_reminder_expires_at_the_end_of_the_day_it_is_queued_so_its_count_of_days_holds() -> None:
+    due = due_reminder(scc(), datetime(2021, 10, 19, 9, 0, tzinfo=BERLIN), BERLIN, time(9, 0))
+    assert due is not None and due.days_before == 7
+    assert due.expires_at == datetime(2021, 10, 20, 0, 0, tzinfo=BERLIN)
+    last = due_reminder(scc(), datetime(2021, 10, 25, 23, 0, tzinfo=BERLIN), BERLIN, time(9, 0))
+    assert last is not None and last.expires_at == datetime(2021, 10, 26, tzinfo=BERLIN)  # the event's start
+
+
+def test_two_offsets_on_one_day_do_not_supersede_each_other() -> None:
+    event = scc(offsets=("1d", "12h"))  # due 25 Oct at 09:00 and at 21:00
+    morning = due_reminder(event, datetime(2021, 10, 25, 10, 0, tzinfo=BERLIN), BERLIN, time(9, 0))
+    evening = due_reminder(event, datetime(2021, 10, 25, 21, 0, tzinfo=BERLIN), BERLIN, time(9, 0))
+    assert (morning and morning.offset, evening and evening.offset) == ("1d", "12h")
 
 
 def test_events_from_config_and_recaps_config_wins_dates_bump_sequence(store: Store) -> None:
@@ -107,3 +127,30 @@ def test_remind_sends_one_seven_day_reminder_with_a_calendar_and_only_once(
     vevent = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
     assert vevent.decoded("dtstart") == date(2021, 10, 26) and vevent.decoded("dtend") == date(2021, 10, 29)
     assert str(vevent["uid"]) == "smart-country-convention-2021@digest.news.example.org"
+
+
+def test_a_reminder_is_never_sent_once_its_event_has_started_not_even_by_a_retry(
+    store: Store, smtp_server
+) -> None:
+    """The 1-day reminder is deferred by the server late on the eve of the event; the service's retry job
+    finds it due again after midnight, when the event has started: it is settled as expired, unsent."""
+    cfg = config(
+        [{"email": "anna@example.org"}, {"email": "bob@example.org"}],
+        events=[SCC],
+        delivery={"transport": "smtp", "smtp": {"host": smtp_server.host, "port": smtp_server.port}},
+    )
+    smtp_server.handler.rcpt_replies_once["anna@example.org"] = "451 4.3.0 try again later"
+    eve = datetime(2021, 10, 25, 23, 50, tzinfo=BERLIN)
+    with SmtpTransport(smtp_server.host, smtp_server.port, security="none", timeout=5) as transport:
+        first = run_remind(cfg, store, transport, mail_kit(cfg), now=fixed(eve))
+        retry = run_retries(cfg, store, transport, now=fixed(eve + timedelta(minutes=15)))
+    assert (first.sent, first.deferred) == (1, 1)
+    assert retry.line() == (
+        "retry: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown, 1 expired unsent (see the log)"
+    )
+    assert retry.problems == 0  # the run that could not send it in time said so (exit 1)
+    assert [m.rcpt_tos for m in smtp_server.handler.messages] == [["bob@example.org"]]
+    with store.read() as conn:
+        rows = {r.recipient: r for r in list_ledger(conn)}
+    assert rows["anna@example.org"].state == "expired"
+    assert rows["anna@example.org"].last_reply == "not sent: its time was over at 2021-10-25 22:00 UTC"

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import NoReturn
 
@@ -58,10 +58,18 @@ class AppContext:
             yield store
 
     def clock(self, as_of: str | None) -> Clock:
-        """`--as-of`: an ISO date or datetime (local to the configured zone when it has no offset), as a
-        clock that stands still there; without it, the effects' clock."""
+        """`--as-of`: an ISO datetime (local to the configured zone when it has no offset), or a date,
+        which means that day at `[digest] reminder_time` (when reminders are due), as a clock that stands
+        still there; without it, the effects' clock."""
         if as_of is None:
             return self.effects.clock
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            pass
+        else:
+            fixed = datetime.combine(day, self.config.digest.reminder_time, tzinfo=self.config.zone)
+            return lambda: fixed.astimezone(UTC)
         try:
             parsed = datetime.fromisoformat(as_of)
         except ValueError:

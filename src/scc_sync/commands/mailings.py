@@ -24,7 +24,13 @@ from scc_sync.store.subscribers import get_subscriber
 EXIT_CODES = """Exit codes: 0 every message was sent (or nothing was due); 1 a message failed, was deferred
 for a later retry, has an unknown outcome, could not be built (see the log), or sending stopped because the
 mail server could not be reached (see `status`); 2 usage or config error, or a broken mail template; 3 another
-run of the same job is in progress."""
+run of the same job is in progress. Mail that expired unsent (a reminder after its day, mail queued by an
+`--as-of` run) is counted in the summary but is no failure of this run."""
+
+AS_OF_HELP = (
+    "Run as if it were this time (ISO; local zone if no offset; a date alone means that day at "
+    "[digest] reminder_time). What it leaves queued is not sent by later runs on another clock."
+)
 
 
 def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) -> None:
@@ -53,9 +59,7 @@ def _run(app: AppContext, job: Callable[..., DeliveryReport], **kwargs: object) 
 
 
 @click.command("digest", epilog=EXIT_CODES)
-@click.option(
-    "--as-of", metavar="DATETIME", help="Run as if it were this time (ISO; local zone if no offset)."
-)
+@click.option("--as-of", metavar="DATETIME", help=AS_OF_HELP)
 @click.option("--dry-run", is_flag=True, help="Show who would get a digest; queue and send nothing.")
 @click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest.")
 @pass_app
@@ -65,13 +69,12 @@ def digest_command(app: AppContext, as_of: str | None, dry_run: bool, subscriber
     Each item reaches each subscriber once; every message is recorded before it is sent, so a rerun after
     a crash never sends it twice. Deferred messages from earlier runs are retried when due.
     """
-    _run(app, run_digest, now=app.clock(as_of), dry_run=dry_run, subscriber=subscriber)
+    clock = app.clock(as_of)
+    _run(app, run_digest, now=clock, dry_run=dry_run, subscriber=subscriber, as_of=as_of is not None)
 
 
 @click.command("remind", epilog=EXIT_CODES)
-@click.option(
-    "--as-of", metavar="DATETIME", help="Run as if it were this time (ISO; local zone if no offset)."
-)
+@click.option("--as-of", metavar="DATETIME", help=AS_OF_HELP)
 @click.option("--dry-run", is_flag=True, help="Show who would get a reminder; queue and send nothing.")
 @pass_app
 def remind_command(app: AppContext, as_of: str | None, dry_run: bool) -> None:

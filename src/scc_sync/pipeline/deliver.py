@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TypeVar
 
@@ -28,6 +28,7 @@ from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
 from scc_sync.store.outbox import (
     Claimed,
+    LedgerRow,
     NewMessage,
     RetryPolicy,
     claim_row,
@@ -40,7 +41,10 @@ from scc_sync.store.outbox import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
+STATES = ("sent", "deferred", "failed", "suppressed", "unknown", "expired")
+# Mail queued by a run with `--as-of` may be sent for this long after that time, by a rerun of the same
+# command: a later run on the real clock (or far from that `--as-of`) settles it as `expired`.
+AS_OF_VALIDITY = timedelta(days=1)
 
 
 @dataclass
@@ -53,6 +57,7 @@ class DeliveryReport:
     failed: int = 0
     suppressed: int = 0
     unknown: int = 0
+    expired: int = 0  # not sent: their time was over (a reminder's day, an `--as-of` run's validity)
     queued: int = 0
     not_rendered: int = 0  # subscribers whose mail could not be built (a template or address problem)
     stopped: str | None = None  # why sending stopped early (the mail server could not be reached)
@@ -91,7 +96,8 @@ class DeliveryReport:
         return {"summary": self.line(), **self.counts(), "stopped": self.stopped}
 
     def line(self) -> str:
-        missing = f"; {self.not_rendered} not built (see the log)" if self.not_rendered else ""
+        missing = f", {self.expired} expired unsent (see the log)" if self.expired else ""
+        missing += f"; {self.not_rendered} not built (see the log)" if self.not_rendered else ""
         if self.stopped:
             missing += f"; stopped sending, the rest waits for the next run: {self.stopped}"
         if self.dry_run:
@@ -102,9 +108,19 @@ class DeliveryReport:
         )
 
 
-def ledger_entry(kind: str, ref: str, person: Subscriber, msg: EmailMessage) -> NewMessage:
-    """`msg` for `person`, as the delivery ledger promises it: its final bytes and Message-ID."""
-    return NewMessage(kind, ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg))
+def ledger_entry(
+    kind: str, ref: str, person: Subscriber, msg: EmailMessage, *, expires_at: datetime | None = None
+) -> NewMessage:
+    """`msg` for `person`, as the delivery ledger promises it: its final bytes and Message-ID, and when
+    it may no longer be sent (None: whenever)."""
+    return NewMessage(kind, ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg), expires_at)
+
+
+def expiry(limit: datetime | None, *, now: datetime, as_of: bool) -> datetime | None:
+    """When mail queued at `now` expires: at `limit` (its own, if any), and, when `now` is an `--as-of`,
+    at the latest AS_OF_VALIDITY after it."""
+    limits = [t for t in (limit, now + AS_OF_VALIDITY if as_of else None) if t is not None]
+    return min(limits, default=None)
 
 
 def retry_policy(config: Config) -> RetryPolicy:
@@ -234,9 +250,8 @@ def deliver(
         )
         if done is not None and outcome is not None and step.recorded is not None:
             _report_sent(report, done, step.recorded, outcome.reply)
-        for row in step.suppressed:
-            log.info("%s to %s (%s) suppressed: no longer subscribed", row.kind, row.recipient, row.ref)
-            report.add("suppressed")
+        for row in step.settled:
+            _report_settled(report, row)
         done, outcome = step.claimed, None
         if done is None:
             if work.until_queued():
@@ -315,6 +330,15 @@ def _stop_sending(report: DeliveryReport, work: Interleaved, reply: str) -> Deli
     log.error("%s: stopped sending: %s; the queued messages wait for the next run", report.job, reply)
     report.stopped = reply
     return report
+
+
+def _report_settled(report: DeliveryReport, row: LedgerRow) -> None:
+    """A row settled without an attempt: its recipient left, or its time was over."""
+    if row.state == "expired":
+        log.warning("%s to %s (%s) expired unsent: %s", row.kind, row.recipient, row.ref, row.last_reply)
+    else:
+        log.info("%s to %s (%s) suppressed: no longer subscribed", row.kind, row.recipient, row.ref)
+    report.add(row.state)
 
 
 def _report_sent(report: DeliveryReport, claimed: Claimed, state: str, reply: str) -> None:

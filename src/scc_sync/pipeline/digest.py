@@ -25,6 +25,7 @@ from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.deliver import (
     QUEUED,
     DeliveryReport,
+    expiry,
     ledger_entry,
     render_batch,
     retry_policy,
@@ -172,10 +173,12 @@ def run_digest(
     now: Callable[[], datetime],
     dry_run: bool = False,
     subscriber: str | None = None,
+    as_of: bool = False,
 ) -> DeliveryReport:
     """Queue the last closed period's digests (daily and weekly) and deliver every digest that is due.
 
-    `subscriber`: only this (confirmed) subscriber's digest.
+    `subscriber`: only this (confirmed) subscriber's digest. `as_of`: `now` is an `--as-of`, so what this
+    run queues expires a day after it (see `deliver.AS_OF_VALIDITY`).
     """
     with job(store, "digest", now=now) as detail:
         report = DeliveryReport("digest", dry_run=dry_run)
@@ -183,9 +186,18 @@ def run_digest(
             sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
             if subscriber is not None:
                 _require_confirmed(conn, subscriber)
+        expires_at = expiry(None, now=now(), as_of=as_of)
         queueing = chain.from_iterable(
             queue_period(
-                config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber
+                config,
+                store,
+                kit,
+                frequency,
+                now=now,
+                report=report,
+                dry_run=dry_run,
+                only=subscriber,
+                expires_at=expires_at,
             )
             for frequency in FREQUENCIES
         )
@@ -221,6 +233,7 @@ def queue_period(
     report: DeliveryReport,
     dry_run: bool,
     only: str | None,
+    expires_at: datetime | None = None,
 ) -> Iterator[str]:
     """Freeze this frequency's issue and queue one digest per subscriber who has something new in it.
 
@@ -255,7 +268,7 @@ def queue_period(
             chosen = select_items(issue.items, person, delivered=delivered[person.id or 0], window=window)
             if not chosen:
                 return None
-            subject, new = _digest_message(kit, person, chosen, period, at, entries)
+            subject, new = _digest_message(kit, person, chosen, period, at, entries, expires_at)
             return subject, (new, [(i.id, i.revision) for i in chosen])
 
         yield from render_batch(batch, build, report, pending)
@@ -271,6 +284,7 @@ def _digest_message(
     period: Period,
     at: datetime,
     entries: dict[tuple[int, int], DigestEntry],
+    expires_at: datetime | None,
 ) -> tuple[str, NewMessage]:
     """The subject and the ledger entry of one subscriber's digest."""
     links = kit.links(person)
@@ -284,7 +298,7 @@ def _digest_message(
         unsubscribe_url=links.unsubscribe_url,
         date=at,
     )
-    return mail.subject, ledger_entry("digest", period.ref, person, msg)
+    return mail.subject, ledger_entry("digest", period.ref, person, msg, expires_at=expires_at)
 
 
 def _queue(

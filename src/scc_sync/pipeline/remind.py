@@ -1,8 +1,11 @@
 """Event reminders: events from config and from recaps' "next edition" facts, the due offset, the mails.
 
 An offset such as `7d` is due at `[digest] reminder_time` local time, seven days before the event's first
-day. A run sends, per event, only the latest offset that is due (a 30-day reminder that was missed is not
-sent late once the 7-day one is due) and never once the event has started. The ledger ref
+day. A run queues, per event, only the latest offset that is due, and none on the day of a later offset
+before that one's time (a 30-day reminder that was missed is not sent late once the 7-day one's day has
+begun), and never once the event has started. The mail counts the days left from the day it is queued, so
+it is sent that day or not at all: it expires at the next local midnight, and the send loop settles it as
+`expired` then (also for a run with `--as-of`, whose reminders a later run never sends). The ledger ref
 `{event key}:{offset}` makes each reminder go to each subscriber once.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -52,6 +55,7 @@ class DueReminder:
     due_at: datetime
     days_before: int  # whole local days from the run to the first day (what the mail says)
     skipped: tuple[str, ...] = ()  # earlier offsets that were missed and are superseded
+    expires_at: datetime | None = None  # the end of the local day it is queued: then its count is wrong
 
     @property
     def ref(self) -> str:
@@ -90,19 +94,26 @@ def sync_events(conn: Connection, config: Config, *, now: datetime) -> list[Stor
 def due_reminder(
     stored: StoredEvent, now: datetime, zone: ZoneInfo, reminder_time: time
 ) -> DueReminder | None:
-    """The latest offset of this event that is due at `now`, unless the event has started."""
+    """The latest offset of this event that is due at `now`, unless the event has started or a later
+    offset is due later today (then the earlier one is superseded, and today's waits for its time)."""
     event = stored.event
     local_now = now.astimezone(zone)
-    if local_now.date() >= event.start:
+    today = local_now.date()
+    if today >= event.start:
         return None
     start_at = datetime.combine(event.start, reminder_time, tzinfo=zone)
     # An event's offsets are its reminders' names ("7d"), stored as written: read as durations here.
-    times = ((start_at - parse_duration(offset), offset) for offset in event.reminders)
+    times = [(start_at - parse_duration(offset), offset) for offset in event.reminders]
     due = sorted(((at, offset) for at, offset in times if at <= local_now), reverse=True)
     if not due:
         return None
     (due_at, offset), missed = due[0], tuple(o for _, o in due[1:])
-    return DueReminder(stored, offset, due_at, (event.start - local_now.date()).days, missed)
+    if due_at.date() < today and any(at.date() == today and at > local_now for at, _ in times):
+        return (
+            None  # e.g. at midnight a week before: the 7-day one comes at reminder_time, not the 30-day one
+        )
+    end_of_day = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    return DueReminder(stored, offset, due_at, (event.start - today).days, missed, end_of_day)
 
 
 def render_reminder(
@@ -200,7 +211,7 @@ def _reminder_message(
         date=at,
         ics_filename=f"{due.event.event.key}.ics",
     )
-    return mail.subject, ledger_entry("reminder", due.ref, person, msg)
+    return mail.subject, ledger_entry("reminder", due.ref, person, msg, expires_at=due.expires_at)
 
 
 def preview_reminder(

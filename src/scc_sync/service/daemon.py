@@ -151,7 +151,7 @@ class Service:
     def _retry(self, config: Config) -> None:
         with closing(self.effects.transport(config)) as transport:
             report = run_retries(config, self.store, transport, now=self.clock)
-        tried = report.sent + report.problems + report.suppressed
+        tried = report.sent + report.problems + report.suppressed + report.expired
         log.log(logging.INFO if tried else logging.DEBUG, "%s", report.line())  # quiet when nothing was due
 
     def _housekeeping(self, config: Config) -> None:

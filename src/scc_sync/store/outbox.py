@@ -2,7 +2,8 @@
 
 Life of a row: `queued` → `sending` (claimed under a lease, attempts + 1) → `sent` | `deferred` (a 4xx; due
 again at `next_attempt_at`) | `failed` (a 5xx, or too many 4xx) | `unknown` (the data went out but no reply
-came; never resent unless `retry_unknown`) | `suppressed` (the recipient unsubscribed after queueing).
+came; never resent unless `retry_unknown`) | `suppressed` (the recipient unsubscribed after queueing) |
+`expired` (its `expires_at` passed on the clock of the run that would have sent it: never attempted again).
 
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`; on SQLite the write transaction itself (BEGIN
 IMMEDIATE) serialises claimers, and the UPDATE re-checks the row is still claimable. Either way, two workers
@@ -90,6 +91,7 @@ class LedgerRow:
     next_attempt_at: datetime | None
     last_reply: str | None
     sent_at: datetime | None
+    expires_at: datetime | None = None
 
 
 QUEUE_BATCH = 200  # messages rendered, then queued in one transaction: few commits, bounded memory
@@ -114,6 +116,7 @@ class NewMessage:
     subscriber_id: int | None
     message_id: str
     payload: bytes
+    expires_at: datetime | None = None  # not sent once a run's clock is past this
 
 
 def queue_messages(conn: Connection, messages: Sequence[NewMessage], *, now: datetime) -> list[int | None]:
@@ -132,6 +135,7 @@ def queue_messages(conn: Connection, messages: Sequence[NewMessage], *, now: dat
             "attempts": 0,
             "created_at": now,
             "updated_at": now,
+            "expires_at": m.expires_at,
         }
         for m in messages
     ]
@@ -325,7 +329,7 @@ class Step:
 
     recorded: DeliveryState | None  # the final state stored for the previous message, if one was given
     claimed: Claimed | None  # the row to send next; None when nothing is due
-    suppressed: list[LedgerRow]  # rows marked `suppressed` on the way
+    settled: list[LedgerRow]  # rows settled on the way without an attempt: `suppressed` or `expired`
 
 
 def record_and_claim(
@@ -350,10 +354,10 @@ def record_and_claim(
         recorded = None
         if done is not None and outcome is not None:
             recorded = _record(conn, done, outcome.state, outcome.reply, owner=owner, now=now, policy=policy)
-        claimed, suppressed = _claim(
+        claimed, settled = _claim(
             conn, owner=owner, now=now, wall=wall, policy=policy, kinds=tuple(kinds), recipient=recipient
         )
-    return Step(recorded, claimed, suppressed)
+    return Step(recorded, claimed, settled)
 
 
 def claim_next(
@@ -368,13 +372,14 @@ def claim_next(
 ) -> tuple[Claimed | None, list[LedgerRow]]:
     """Lease the next row that is due, in its own transaction.
 
-    Returns (row to send or None, rows suppressed on the way): a row whose subscriber is no longer confirmed
-    (or turned reminders off) is marked `suppressed` here, at send time, not when it was queued.
+    Returns (row to send or None, rows settled on the way): a row whose subscriber is no longer confirmed
+    (or turned reminders off) is marked `suppressed` here, at send time, not when it was queued; a row
+    whose `expires_at` is past on the run's clock is marked `expired`.
     """
     step = record_and_claim(
         store, None, None, owner=owner, now=now, wall=wall, policy=policy, kinds=kinds, recipient=recipient
     )
-    return step.claimed, step.suppressed
+    return step.claimed, step.settled
 
 
 def claim_row(
@@ -404,7 +409,7 @@ def _claim(
     kinds: tuple[str, ...],
     recipient: str | None,
 ) -> tuple[Claimed | None, list[LedgerRow]]:
-    suppressed: list[LedgerRow] = []
+    settled: list[LedgerRow] = []
     params = {
         "b_kinds": list(kinds),
         "b_now": now,
@@ -415,11 +420,16 @@ def _claim(
     while True:
         row = next((found for q in queries if (found := conn.execute(q, params).first()) is not None), None)
         if row is None:
-            return None, suppressed
+            return None, settled
+        if row.expires_at is not None and row.expires_at <= now:
+            reply = f"not sent: its time was over at {row.expires_at:%Y-%m-%d %H:%M} UTC"
+            _settle(conn, row.id, "expired", reply, now)
+            settled.append(replace(_row(row), state="expired", last_reply=reply))
+            continue
         if _suppressed(row):
             reply = "recipient no longer subscribed"
             _settle(conn, row.id, "suppressed", reply, now)
-            suppressed.append(replace(_row(row), state="suppressed", last_reply=reply))
+            settled.append(replace(_row(row), state="suppressed", last_reply=reply))
             continue
         if row.payload is None:  # only rows from before payloads were required: nothing to send
             reply = f"outbox row {row.id}: no message bytes stored; nothing to send"
@@ -429,7 +439,7 @@ def _claim(
         lease = {**params, "b_id": row.id, "b_owner": owner, "b_lease_until": wall + policy.lease}
         if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
             continue  # only possible if another claimer won the row in between; try the next
-        return _claimed(row, attempts=row.attempts + 1), suppressed
+        return _claimed(row, attempts=row.attempts + 1), settled
 
 
 def _claimed(row: Any, *, attempts: int) -> Claimed:
@@ -584,7 +594,7 @@ def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:
     return row[0], row[1]
 
 
-FINAL_STATES: tuple[DeliveryState, ...] = ("sent", "failed", "suppressed", "unknown")
+FINAL_STATES: tuple[DeliveryState, ...] = ("sent", "failed", "suppressed", "unknown", "expired")
 
 
 def prune_finished(conn: Connection, *, before: datetime) -> int:
@@ -606,4 +616,5 @@ def _row(row: Any) -> LedgerRow:
         next_attempt_at=row.next_attempt_at,
         last_reply=row.last_reply,
         sent_at=row.sent_at,
+        expires_at=row.expires_at,
     )

@@ -230,6 +230,7 @@ outbox = Table(
     _utc("updated_at", nullable=False),
     _utc("sent_at"),
     _utc("last_attempt_at"),
+    _utc("expires_at"),  # not sent once a run's clock is past this (see 0007): it becomes `expired`
     UniqueConstraint("kind", "ref", "recipient", name="uq_outbox_kind_ref_recipient"),
     Index("ix_outbox_state", "state"),
 )
