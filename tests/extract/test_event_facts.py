@@ -407,3 +407,118 @@ def test_drawing_people_counts_them() -> None:
     assert counts("The fair opened Friday, drawing around 1,200 local leaders to Omaha.") == [
         ("participants", 1200, "about")
     ]
+
+
+# ---- generalisation: ordinals, open attendee nouns, online compounds, tense of year-less dates -------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Besucherzahl der 14. Gewerbeschau Lindenau stieg deutlich.",
+        "Anzahl der Aussteller der 9. Regionalmesse: unverändert hoch.",
+        "The attendance of the 61st annual meeting was the best in years.",
+    ],
+)
+def test_an_ordinal_edition_is_never_a_count(text: str) -> None:
+    assert counts(text) == []
+
+
+def test_a_count_that_ends_a_clause_is_still_read() -> None:
+    assert counts("Die Teilnehmerzahl lag bei 300. Die Aussteller waren zufrieden.") == [
+        ("participants", 300, "exact")
+    ]
+
+
+def test_an_edition_number_leaves_the_visitors_count() -> None:
+    html = page(
+        "Bilanz der Gewerbeschau",
+        "Die 14. Gewerbeschau Lindenau ging am Sonntag zu Ende. Mehr als 2.500 Besucher kamen in die Festhalle.",
+        published="2022-04-11",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["counts"] == {"participants": {"value": 2500, "qualifier": "more_than"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Over 300 assessors attended the 44th annual meeting.", [("participants", 300, "more_than")]),
+        ("Some 80 clerks from across the region gathered in Fargo.", [("participants", 80, "about")]),
+        ("Your turnout resulted in 415 people attending.", [("participants", 415, "exact")]),
+        (
+            "Mit über 150 kommunalen Entscheiderinnen war der Tag gut besucht.",
+            [("participants", 150, "more_than")],
+        ),
+        ("Over 30 years attended by the same families.", []),  # a unit is no people
+        ("Delegates from 40 countries attended.", []),
+    ],
+)
+def test_any_plural_people_noun_that_came_is_counted(text: str, expected: list) -> None:
+    assert counts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("Die Onlineveranstaltung des Netzwerks hat viel Zuspruch gefunden.", "online"),
+        ("Der Online-Fachtag Jugendhilfe brachte die Träger zusammen.", "online"),
+        ("Unsere Digitalveranstaltung zur Wärmeplanung war gut besucht.", "online"),
+        ("Die Webinarreihe des Kreises endete im März.", "online"),
+        (
+            "Der Digitalkongress fand in der Stadthalle statt.",
+            "in-person",
+        ),  # a congress about digital matters
+    ],
+)
+def test_a_compound_names_an_online_gathering(text: str, fmt: str) -> None:
+    assert detect_format([text], gathering=True) == fmt
+
+
+@pytest.mark.parametrize(
+    "noun", ["Webinarreihe", "Vortragsreihe", "Gewerbeschau", "Familienausstellung", "Fachtag"]
+)
+def test_more_gathering_nouns(noun: str) -> None:
+    assert event_nouns(f"Die {noun} war ein Erfolg.") == (noun,)
+
+
+@pytest.mark.parametrize(
+    "text", ["Die Reihe war ein Erfolg.", "Die Baureihe war ein Erfolg.", "Die Schau war kurz."]
+)
+def test_a_series_or_show_needs_a_gathering_in_it(text: str) -> None:
+    assert event_nouns(text) == ()
+
+
+def test_an_online_event_without_a_date_is_an_event() -> None:
+    html = page(
+        "Rückblick",
+        "Die Onlineveranstaltung der Energieagentur hat mit über 90 Teilnehmenden gezeigt, wie groß der Bedarf ist.",
+        published="2021-02-03",
+    )
+    ev = event_of(html)
+    assert ev is not None
+    assert (ev["start"], ev["format"], ev["counts"]) == (
+        None,
+        "online",
+        {"participants": {"value": 90, "qualifier": "more_than"}},
+    )
+
+
+def test_a_reported_year_less_date_lies_before_the_publication() -> None:
+    html = page(
+        "Groundwater Summit draws a crowd",
+        "From October 10-12, over 700 hydrologists gathered in Boise for the summit.",
+        published="2023-06-20",
+    )
+    ev = event_of(html)
+    assert ev is not None and (ev["start"], ev["end"]) == ("2022-10-10", "2022-10-12")
+
+
+def test_an_announced_year_less_date_lies_after_the_publication() -> None:
+    html = page(
+        "Groundwater Summit comes to Boise",
+        "The summit will take place October 10-12 in Boise, with 700 hydrologists expected.",
+        published="2023-04-20",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] == "2023-10-10"

@@ -461,9 +461,33 @@ def dated_mentions(
                 continue  # "München, 19. November 2013. …": when the report was written
             own = m.y1 or m.y2 or year_in_sentence(s.text, m)
             span = resolve(m, ref, own or page_year)
+            if span and ref and not (own or page_year):
+                span = _tense_year(m, span, ref, s.text)
             if span:
                 out.append(DatedMention(m, span, i, guessed_year=not own))
     return out
+
+
+# a sentence that tells of what is still to come: its year-less date is not before the reference date
+_FUTURE = re.compile(
+    r"\b(?:will|wird|werden|findet|finden|is scheduled|are scheduled|geplant|upcoming|kommende[nrs]?|"
+    r"takes place|opens|beginnt)\b",
+    re.IGNORECASE,
+)
+
+
+def _tense_year(m: DateMention, span: tuple[date, date], ref: date, text: str) -> tuple[date, date]:
+    """A year-less date takes its year from the tense around it: a report of what took place ("From
+    November 15-17, over 920 … gathered") dates it before the publication, an announcement after it;
+    the year nearest to the publication date only where the sentence tells neither."""
+    past = bool(_RECAP_VERB.search(text)) and not _FUTURE.search(text)
+    future = not past and bool(_FUTURE.search(text))
+    slack = timedelta(days=7)
+    if past and span[0] > ref + slack:
+        return resolve(m, None, span[0].year - 1) or span
+    if future and span[1] < ref - slack:
+        return resolve(m, None, span[0].year + 1) or span
+    return span
 
 
 def after_event(d: DatedMention, span: tuple[date, date]) -> DatedMention:

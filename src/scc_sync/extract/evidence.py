@@ -26,13 +26,15 @@ _HEADS = (
     "kongress", "kongreß", "konferenz", "tagung", "messe", "gipfel", "forum", "foren", "festival",
     "symposium", "symposion", "workshop", "werkstatt", "treffen", "versammlung", "veranstaltung",
     "webinar", "seminar", "barcamp", "hackathon", "convention", "summit", "dialog", "gespräch", "woche",
-    "expo", "kolloquium", "festakt", "empfang", "tag", "tage",
+    "expo", "kolloquium", "festakt", "empfang", "tag", "tage", "schau", "ausstellung",
 )  # fmt: skip
 _HEAD = re.compile(rf"(?P<head>{'|'.join(_HEADS)})(?:e?s|e?n|e)?$")
+# a series of gatherings is one: "Webinarreihe", "Veranstaltungsreihe", "Vortragsreihe"
+_SERIES = re.compile(rf"(?:{'|'.join(_HEADS)}|vortrag|vortrags)s?reihe[n]?$")
 # heads that are a gathering only inside a compound: "Gespräche" or "Tage" alone are not events
-_COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt"}
+_COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt", "schau"}
 _CAPITALISED = re.compile(r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*")
-_HEAD_ENDINGS = tuple(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e"))
+_HEAD_ENDINGS = (*(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e")), "reihe", "reihen")
 # gatherings that report or govern rather than meet: "Pressekonferenz", "Ratssitzung", "Vorstandstreffen",
 # and parliaments
 _NOT_EVENT_NOUN = re.compile(
@@ -44,7 +46,7 @@ _NOT_EVENT_NOUN = re.compile(
 _TIME_WORD = re.compile(
     r"^(?:mon|diens|donners|frei|sams|sonn|sonnabend|feier|geburts|jahres|werk|arbeits|all|vor|folge|"
     r"nach|nachmit|vormit|mit|stich|wahl|wochen|ganz|halb|kalender|ehren|gedenk|fest|ruhe|spiel|"
-    r"sitzungs|kongress|tagungs|messe|konferenz|letzt|end|erst|zweit|dritt|fach)?"
+    r"sitzungs|kongress|tagungs|messe|konferenz|letzt|end|erst|zweit|dritt)?"
     r"(?:tag|tage|tagen|tages|woche|wochen)$"
 )
 _EN_NOUN = re.compile(
@@ -68,11 +70,17 @@ def event_nouns(text: str) -> tuple[str, ...]:
     Cached: recognition, dates and format ask about the same sentences."""
     found = []
     low = text.lower()
-    words = _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) else ()  # cheap tests first
+    words = (
+        _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) or "reihe" in low else ()
+    )  # cheap tests first
     for m in words:
         word = m.group(0)
         last = word.rsplit("-", 1)[-1].lower()
         if not last.endswith(_HEAD_ENDINGS):
+            continue
+        if last.endswith(("reihe", "reihen")):
+            if _SERIES.search(last) and not _NOT_EVENT_NOUN.match(word.lower()):
+                found.append(word)
             continue
         head = _HEAD.search(last)
         if not head or _NOT_EVENT_NOUN.match(word.lower()) or _TIME_WORD.match(last):

@@ -41,7 +41,12 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
             r"(?:statt|abgehalten|übertragen|gestreamt|"
             r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
             r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
-            r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
+            r"Tagung|Messe)|"
+            # a compound that names the gathering online: "Onlineveranstaltung", "Online-Fachtag",
+            # "Webkonferenz", "Digitalveranstaltung" ("Digitalkongress" is about digital matters)
+            r"\b(?:Online|Web|Virtual|Virtuell)-?[a-zäöüß]*(?:konferenz|kongress|veranstaltung|event|tagung|"
+            r"messe|tag|seminar|workshop|forum|dialog|gespräch|treffen|format|reihe|ausgabe|summit|meeting)|"
+            r"\bDigital-?(?:veranstaltung|event|format|ausgabe|edition|treffen|seminar|workshop)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
             r"(?:Konferenz|Veranstaltung|"
             r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
             r"\b(?:held|took place|takes place|will take place|"
@@ -161,7 +166,7 @@ def has_format(text: str) -> bool:
 
 
 # words one of which each format pattern needs: most sentences have none, and skip the patterns
-_ONLINE_HINTS = ("digital", "virtu", "online", "livestream", "remote", "video", "webinar", "tuned in")
+_ONLINE_HINTS = ("digital", "virtu", "online", "livestream", "remote", "video", "webinar", "tuned in", "web")
 _PRESENT_HINTS = ("präsenz", "person", "site", "face-to-face", "vor ort", "wieder", "physisch")
 
 

@@ -123,7 +123,7 @@ _GENERIC_PEOPLE = (
 _ATTENDED = re.compile(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
-    r"pilgerten|begrüßt\w*|erschienen|came|attended|joined|gathered|met|took part|turned out|flocked|"
+    r"pilgerten|begrüßt\w*|erschienen|besucht|zählte\w*|verzeichnete\w*|registrierte\w*|came|attended|attending|joined|gathered|met|took part|turned out|flocked|"
     r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|drawing|drew|draws|"
     r"attract\w*|lockte\w*|"
     r"(?:are|were) (?:in|at) [A-Z])",
@@ -161,6 +161,13 @@ _TEN_OR_MORE_WORD = re.compile(
     r"zehn|elf|zwölf|zig|ßig|hundert|tausend|dutzend|ten\b|eleven|twelve|teen|ty\b|hundred|thousand|dozen",
     re.IGNORECASE,
 )
+# an ordinal is an edition, never a count: "der 12. Fachmesse", "the 58th annual conference"; a number
+# that ends a clause ("lag bei 300. Die Aussteller …") is followed by a word that opens a sentence
+_NOT_ORDINAL = (
+    r"(?-i:(?!\d|[.,]\d)(?!(?:st|nd|rd|th)\b)(?!\.\s+(?:[a-zäöü]|(?!(?:Die|Der|Das|Den|Dem|Des|Ein|Eine|Im|In|Mit|"
+    r"Am|Auch|Zudem|Damit|Dabei|Davon|Darunter|So|Es|Sie|Er|Wir|Bei|Nach|Vor|Für|Zum|Zur|Und|Aber|The|"
+    r"It|This|They|We)\b)[A-ZÄÖÜ])))"
+)
 # "die 1.615 Connecting through Cycling Teilnehmenden": a name between the number and the participants
 _NAMED_RX = re.compile(
     rf"\b(?:die|den|der|the)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})\s+(?:[\w-]+\s+){{1,4}}?"
@@ -171,8 +178,19 @@ _ATTENDANCE_RX = re.compile(
     rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?P<plus>\s?\+)?\s+(?:people\s+)?in attendance\b",
     re.IGNORECASE,
 )
+# English names people by any plural noun when they are the subject of coming: "Over 400 clerks attended",
+# "some 90 assessors from across the state gathered"; units and things are no people
+_EN_SUBJECT_RX = re.compile(
+    rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?P<plus>\s?\+)?\s+(?:[a-z][\w-]*\s+){{0,3}}?"
+    r"(?!(?:years|days|hours|minutes|weeks|months|sessions|countries|states|cities|counties|nations|miles|"
+    r"percent|dollars|times|points|projects|workshops|companies|organi[sz]ations|teams|panels|events|"
+    r"exhibits|booths|schools|members|tickets|seats|rooms)\b)[a-z]{3,}s"
+    r"(?:\s+(?:from|of|representing)\s+[^,.;]{0,60}?)?\s+(?:attended|gathered|came|joined|took part|"
+    r"participated|turned out|convened|registered|were (?:on hand|in attendance|present))\b"
+)
 _ATTENDANCE_OF_RX = re.compile(
-    rf"\battendance (?:of|reached|topped|was)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})", re.IGNORECASE
+    rf"\battendance (?:of|reached|topped|was)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER}){_NOT_ORDINAL}",
+    re.IGNORECASE,
 )
 # a total for this edition's newcomers is no total: "280 first-time exhibitors", "500 joining us for the
 # first time", "davon 40 Erstaussteller"
@@ -192,7 +210,7 @@ _REVERSED_RX = re.compile(
     rf"(?:(?P<kind>{_REVERSED_KINDS})\w*(?:zahl|zahlen| numbers?| count)\w*\W+(?:\w+\W+){{0,3}}?|"
     rf"\b(?:Anzahl|Zahl|number|total)\s+(?:der|of)\s+(?P<kind2>{_REVERSED_KINDS})\w*\s*:?\s*|"
     rf"(?P<kind3>{_REVERSED_KINDS})\w*\s*\(\s*)"
-    rf"(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?![\d.,]*\s*(?:Prozent|percent|%))",
+    rf"(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER}){_NOT_ORDINAL}(?![\d.,]*\s*(?:Prozent|percent|%))",
     re.IGNORECASE,
 )
 _REVERSED_KIND = {
@@ -301,6 +319,23 @@ def find_counts(sentence: str) -> list[CountMention]:
         (_NAMED_RX, ("teilnehm", "participants", "attendees")),
         (_ATTENDANCE_RX, ("attendance",)),
         (_ATTENDANCE_OF_RX, ("attendance",)),
+        (
+            _EN_SUBJECT_RX,
+            (
+                "attended",
+                "gathered",
+                "came",
+                "joined",
+                "took part",
+                "participated",
+                "turned out",
+                "convened",
+                "registered",
+                "on hand",
+                "in attendance",
+                "present",
+            ),
+        ),
     ]
     extra = [
         (m, "participants")
