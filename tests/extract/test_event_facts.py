@@ -433,7 +433,8 @@ def test_a_count_that_ends_a_clause_is_still_read() -> None:
 def test_an_edition_number_leaves_the_visitors_count() -> None:
     html = page(
         "Bilanz der Gewerbeschau",
-        "Die 14. Gewerbeschau Lindenau ging am Sonntag zu Ende. Mehr als 2.500 Besucher kamen in die Festhalle.",
+        "Die 14. Gewerbeschau Lindenau ging am Sonntag zu Ende.",
+        "Mehr als 2.500 Besucher kamen in die Festhalle.",
         published="2022-04-11",
     )
     ev = event_of(html)
@@ -492,7 +493,8 @@ def test_a_series_or_show_needs_a_gathering_in_it(text: str) -> None:
 def test_an_online_event_without_a_date_is_an_event() -> None:
     html = page(
         "Rückblick",
-        "Die Onlineveranstaltung der Energieagentur hat mit über 90 Teilnehmenden gezeigt, wie groß der Bedarf ist.",
+        "Die Onlineveranstaltung der Energieagentur hat mit über 90 Teilnehmenden gezeigt, wie groß"
+        " der Bedarf ist.",
         published="2021-02-03",
     )
     ev = event_of(html)

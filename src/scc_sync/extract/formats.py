@@ -46,7 +46,8 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
             # "Webkonferenz", "Digitalveranstaltung" ("Digitalkongress" is about digital matters)
             r"\b(?:Online|Web|Virtual|Virtuell)-?[a-zäöüß]*(?:konferenz|kongress|veranstaltung|event|tagung|"
             r"messe|tag|seminar|workshop|forum|dialog|gespräch|treffen|format|reihe|ausgabe|summit|meeting)|"
-            r"\bDigital-?(?:veranstaltung|event|format|ausgabe|edition|treffen|seminar|workshop)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
+            r"\bDigital-?(?:veranstaltung|event|format|ausgabe|edition|treffen|seminar|workshop)|"
+            r"\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
             r"(?:Konferenz|Veranstaltung|"
             r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
             r"\b(?:held|took place|takes place|will take place|"

@@ -123,7 +123,8 @@ _GENERIC_PEOPLE = (
 _ATTENDED = re.compile(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
-    r"pilgerten|begrüßt\w*|erschienen|besucht|zählte\w*|verzeichnete\w*|registrierte\w*|came|attended|attending|joined|gathered|met|took part|turned out|flocked|"
+    r"pilgerten|begrüßt\w*|erschienen|besucht|zählte\w*|verzeichnete\w*|registrierte\w*|came|attended|"
+    r"attending|joined|gathered|met|took part|turned out|flocked|"
     r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|drawing|drew|draws|"
     r"attract\w*|lockte\w*|"
     r"(?:are|were) (?:in|at) [A-Z])",
