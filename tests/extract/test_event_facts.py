@@ -524,3 +524,90 @@ def test_an_announced_year_less_date_lies_after_the_publication() -> None:
     )
     ev = event_of(html)
     assert ev is not None and ev["start"] == "2023-10-10"
+
+
+def test_a_year_less_range_takes_the_year_the_text_gives() -> None:
+    html = page(
+        "Groundwater Summit draws a crowd",
+        "From October 10-12, over 700 hydrologists gathered in Boise for the summit.",
+        "It was the largest summit in 2021, the organisers said.",
+    )
+    ev = event_of(html)
+    assert ev is not None and (ev["start"], ev["end"]) == ("2021-10-10", "2021-10-12")
+
+
+def test_a_history_year_does_not_date_the_event() -> None:
+    html = page(
+        "Groundwater Summit draws a crowd",
+        "From October 10-12, over 700 hydrologists gathered in Boise for the summit.",
+        "The association has existed since 1961.",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] is None
+
+
+@pytest.mark.parametrize(
+    ("title", "opening"),
+    [
+        (
+            "Clerks convene in Bismarck",
+            "BISMARCK — The state clerks association's annual conference has kicked off.",
+        ),
+        ("Kämmerer tagen in Gera", "GERA. Die Jahrestagung der Kreiskämmerer ist am Morgen eröffnet worden."),
+    ],
+)
+def test_a_gathering_just_opened_is_an_event_at_the_dateline_place(title: str, opening: str) -> None:
+    summary = extract_summary(page(title, opening, published="2022-09-14")).to_dict()
+    ev = summary["event"]
+    assert ev is not None
+    assert (ev["start"], ev["format"], ev["location"]) == (
+        None,
+        "in-person",
+        opening.split()[0].strip(".").title(),
+    )
+
+
+def test_a_gathering_named_in_passing_is_not_underway() -> None:
+    html = page(
+        "Kreis stellt neuen Kämmerer vor",
+        "Der Landrat hat den neuen Kämmerer vorgestellt, der zuvor eine Fachtagung geleitet hatte.",
+        published="2022-09-14",
+    )
+    assert event_of(html) is None
+
+
+def test_a_dateless_next_sentence_takes_the_dates_that_follow() -> None:
+    html = page(
+        "Rückblick Wärmeforum",
+        "Das Wärmeforum fand am 8. und 9. Mai in Halle statt. Rund 200 Gäste kamen.",
+        "Am 9. Mai wurde zudem der Preis verliehen, den der Verband am 2. April ausgeschrieben hatte.",
+        "Das Team freut sich schon auf die nächste Ausgabe.",
+        "Sie findet am 14. und 15. Mai 2024 statt.",
+        published="2023-05-12",
+    )
+    summary = extract_summary(html).to_dict()
+    assert (summary["event"]["start"], summary["event"]["end"]) == ("2023-05-08", "2023-05-09")
+    assert (summary["next_event"]["start"], summary["next_event"]["end"]) == ("2024-05-14", "2024-05-15")
+
+
+def test_a_dated_sentence_without_reference_to_the_next_stays_this_editions() -> None:
+    html = page(
+        "Rückblick Wärmeforum",
+        "Das Team freut sich schon auf die nächste Ausgabe.",
+        "Der Verband hatte das Forum am 2. April angekündigt.",
+        published="2023-05-12",
+    )
+    assert extract_summary(html).to_dict()["next_event"] is None
+
+
+def test_mark_your_calendar_for_a_later_edition() -> None:
+    html = page(
+        "2019 Assessors' Conference Summary",
+        "Thank you for making the 2019 Assessors' Conference, held in Fresno, a hit: 380 people attending.",
+        "Finally, mark your calendar for March 3 – 5 in Fresno for the 2020 conference.",
+        published="2019-04-02",
+    )
+    summary = extract_summary(html).to_dict()
+    assert summary["event"]["start"] is None
+    assert summary["event"]["counts"] == {"participants": {"value": 380, "qualifier": "exact"}}
+    assert (summary["next_event"]["start"], summary["next_event"]["end"]) == ("2020-03-03", "2020-03-05")

@@ -83,7 +83,7 @@ _RECAP_VERB = re.compile(
 )
 _NEXT = re.compile(
     r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
-    r"will return|returns)\b"
+    r"will return|returns|mark your calendars?|vormerken|Fortsetzung)\b"
     # "am kommenden Dienstag", "next week": a time, not the next edition
     r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
     r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
@@ -368,16 +368,30 @@ def other_edition_sentences(
 
 
 def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
-    """Sentences about the next edition, plus one anaphoric follow-up in the same block."""
+    """Sentences about the next edition, plus one anaphoric follow-up in the same block; a 'next'
+    sentence without a date ("Wir freuen uns auf die nächste Ausgabe.") with the dated sentence that
+    follows it in the same or the next paragraph ("Sie findet am 21. und 22. Juni statt.")."""
     found: set[int] = set()
     for i, s in enumerate(sents):
-        if _NEXT.search(s.text) and (
-            find_dates(s.text) or has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
-        ):
+        if not _NEXT.search(s.text):
+            continue
+        if find_dates(s.text) or has_format(s.text) or re.search(r"\b20\d\d\b", s.text):
             found.add(i)
             if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
                 found.add(i + 1)
+        elif i + 1 < len(sents) and _dates_the_next(sents[i + 1], s):
+            found |= {i, i + 1}
     return found
+
+
+# a follow-up that dates what the sentence before announced: "Sie findet am … statt", "Termin: …"
+_DATE_FOLLOW_UP = re.compile(r"^(?:Termin\w*|Datum|Date|Dates|When|Wann)\b\W|^\W*\d|^(?:Am|Vom|On|From)\s+\d")
+
+
+def _dates_the_next(follow: Sentence, s: Sentence) -> bool:
+    if follow.block - s.block > 1 or follow.kind == "heading" or not find_dates(follow.text):
+        return False
+    return bool(_ANAPHORIC.match(follow.text) or _DATE_FOLLOW_UP.match(follow.text))
 
 
 _CITY_ADJ_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+er\s+[A-ZÄÖÜ][a-zäöüß]+$")
@@ -540,6 +554,26 @@ def _headline_year(sents: Sequence[Sentence]) -> int | None:
             if m:
                 return int(m.group(1))
     return None
+
+
+def _text_year(sents: Sequence[Sentence]) -> int | None:
+    """The year a page without a date tells in its text ("the best attended summit in 2023"): the one
+    written beside a gathering, else the one written most often; not a year of another time ("seit
+    2015", "bis 2030") and not a date's."""
+    near: list[int] = []
+    years: list[int] = []
+    for s in sents:
+        if s.kind == "title" or not LONE_YEAR.search(s.text):
+            continue
+        found = [y for y in (year_in_sentence(s.text, _NOWHERE),) if y]
+        years += found
+        if found and event_nouns(s.text):
+            near += found
+    pool = near or years
+    return max(set(pool), key=lambda y: (pool.count(y), -pool.index(y))) if pool else None
+
+
+_NOWHERE = DateMention(0, 0, "", 1, 1, None)  # a mention at the start: the sentence's first standalone year
 
 
 def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | None:
@@ -786,7 +820,9 @@ def analyse_event(
     later, earlier = other_edition_sentences(mentions, sents, name)
     next_idx = next_edition_sentences(sents) | later
     result.next_sentences = next_idx
-    page_year = edition_year(mentions, sents, name) or (None if published else _headline_year(sents))
+    page_year = edition_year(mentions, sents, name) or (
+        None if published else _headline_year(sents) or _text_year(sents)
+    )
     dated = dated_mentions(sents, ref, page_year)
     for d in dated:
         warning = weekday_mismatch(d.mention, None, d.span[0].year)
@@ -806,7 +842,12 @@ def analyse_event(
     cur_texts = [sents[i].text for i in current]
     fmt = detect_format(cur_texts, gathering=True)
     ld = _jsonld_event(jsonld)
-    recap = span is None and next_span is not None and any(_RECAP_VERB.search(t) for t in cur_texts)
+    # a report with an edition of its own, or one of what took place, keeps its "next" apart
+    own_year = page_year or _headline_year(sents)
+    later = bool(own_year and next_span and next_span[0].year > own_year)
+    recap = (
+        span is None and next_span is not None and (later or any(_RECAP_VERB.search(t) for t in cur_texts))
+    )
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
         fmt = fmt or detect_format([sents[i].text for i in next_idx])
@@ -882,13 +923,27 @@ def _locate(
     )
 
 
+# a newspaper's dateline in capitals: "TULSA — …", "FULDA. …", "BEND, Ore. (KTVZ) -- …"
+_CAPS_DATELINE = re.compile(
+    r"^(?P<place>[A-ZÄÖÜ]{3,}(?:[ -][A-ZÄÖÜ]{2,}){0,2})(?:,\s*[A-Z][a-z]{1,5}\.)?\s*(?:\([^()]{1,20}\)\s*)?"
+    r"(?:\.|:|--|[–—-])(?:\s+|$)"
+)
+
+
 def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:
-    """'Berlin (dpa) - … beim Digital-Gipfel …': an agency reports from where the event it names is."""
-    opening = next((s for s in sents if s.kind in ("lead", "text")), None)
-    if opening is None or not name:
+    """'Berlin (dpa) - … beim Digital-Gipfel …', 'TULSA — The … conference has kicked off': a report
+    from where the event it names in its opening is."""
+    texts = [s for s in sents if s.kind in ("lead", "text")][:2]
+    if not texts:
         return None
-    m = DATELINE.match(opening.text)
-    return m.group("place") if m and name_rx(name).search(opening.text) else None
+    opening = texts[0].text
+    if len(texts) > 1 and texts[1].block == texts[0].block and _CAPS_DATELINE.fullmatch(opening.strip()):
+        opening = f"{opening} {texts[1].text}"  # "FULDA." was split off as a sentence of its own
+    m = DATELINE.match(opening)
+    caps = None if m else _CAPS_DATELINE.match(opening)
+    place = m.group("place") if m else caps.group("place").title() if caps else None
+    named = (name and name_rx(name).search(opening)) or event_nouns(opening)
+    return place if place and named else None
 
 
 def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:

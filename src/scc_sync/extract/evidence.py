@@ -101,7 +101,7 @@ HAPPENS = re.compile(
     r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
     r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
     r"assembled|attended|tuned in|welcomed|kicked off|opened|wrapped up|drew|attracted|came together|"
-    r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+)\b",
+    r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+|gekommen|besuchten)\b",
     re.IGNORECASE,
 )
 # what a programme is made of
@@ -109,6 +109,19 @@ _PROGRAMME = re.compile(
     r"\b(?:Vortr(?:ag|äge|ägen)|Keynote\w*|Grußwort\w*|Podium\w*|Impuls\w*|Workshops?|Panel\w*|"
     r"Fachforen|Referent\w*|Redner\w*|Moderat\w*|Aussteller\w*|Festrede|Laudatio|Plenum|"
     r"speakers?|sessions?|panels?|keynotes?|exhibit\w*|presentations?|agenda|program(?:me)?)\b",
+    re.IGNORECASE,
+)
+
+
+# a gathering in progress or just opened: "has kicked off", "is under way", "wurde am Morgen eröffnet"
+UNDERWAY = re.compile(
+    r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:kicked off|opened|begun|started|got under ?way)\b|"
+    r"\b(?:is|are)\s+(?:now\s+)?(?:under ?way|in full swing|in session)\b|"
+    r"\bkicked off\s+(?:today|this morning|on (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|"
+    r"\bopen(?:ed|s)\s+(?:today|this morning)\b|"
+    r"\b(?:wurde|wurden|ist|sind)\b[^.;]{0,50}\beröffnet(?:\s+worden)?\b|"
+    r"\b(?:hat|haben)\b[^.;]{0,30}\bbegonnen\b|\b(?:beginnt|beginnen|startet|starten|läuft|laufen)\s+heute\b|"
+    r"\bheute\b[^.;]{0,40}\b(?:eröffnet|begonnen|gestartet)\b",
     re.IGNORECASE,
 )
 
@@ -124,16 +137,18 @@ class Evidence:
     attended: bool
     setting: bool  # a format or a venue
     programme: bool
+    underway: bool = False  # the opening says the gathering has just begun
 
     @property
     def score(self) -> int:
-        return sum((self.headline, self.happening, self.dated, self.attended, self.setting, self.programme))
+        cues = (self.headline, self.happening, self.dated, self.attended, self.setting, self.programme)
+        return sum((*cues, self.underway))
 
     @property
     def is_event(self) -> bool:
         """A gathering named where it counts, three cues, and at least one fact of its own (a text about
         conferences in general names them and their programmes, but no date, audience or place)."""
-        facts = self.dated or self.attended or self.setting
+        facts = self.dated or self.attended or self.setting or self.underway
         return self.noun is not None and (self.headline or self.happening) and self.score >= 3 and facts
 
 
@@ -150,13 +165,15 @@ def weigh(
     `names` are event names found by their shape ("Tag der offenen Tür"), by sentence."""
     first_text = next((s.block for s in sents if s.kind == "text"), None)
     headline_noun = happening_noun = None
-    programme = False
+    programme = underway = False
     for i in current:
         s = sents[i]
         nouns = [*event_nouns(s.text), *([names[i]] if names and i in names else [])]
         opening = s.kind in ("title", "kicker", "lead") or s.block == first_text
         if nouns and opening and headline_noun is None:
             headline_noun = nouns[0]
+        if nouns and opening and not underway:
+            underway = bool(UNDERWAY.search(s.text))
         if nouns and happening_noun is None and HAPPENS.search(s.text):
             happening_noun = nouns[0]
         programme = programme or bool(_PROGRAMME.search(s.text))
@@ -168,4 +185,5 @@ def weigh(
         attended=attended,
         setting=setting,
         programme=programme,
+        underway=underway,
     )
