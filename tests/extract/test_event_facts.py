@@ -611,3 +611,31 @@ def test_mark_your_calendar_for_a_later_edition() -> None:
     assert summary["event"]["start"] is None
     assert summary["event"]["counts"] == {"participants": {"value": 380, "qualifier": "exact"}}
     assert (summary["next_event"]["start"], summary["next_event"]["end"]) == ("2020-03-03", "2020-03-05")
+
+
+def test_both_modes_across_a_dash_make_it_hybrid() -> None:
+    text = "The league holds its convention in person – as well as virtually – this summer."
+    assert detect_format([text], gathering=True) == "hybrid"
+
+
+def test_a_round_headline_figure_yields_to_the_precise_one() -> None:
+    html = page(
+        "3000 Besucher kamen zur Gartenschau",
+        "Zur elften Gartenschau sind am Wochenende 2968 Besucher gekommen.",
+        "Vor zwei Jahren waren noch 3500 Besucher gekommen.",
+        published="2019-05-06",
+    )
+    summary = extract_summary(html).to_dict()
+    assert summary["event"]["counts"] == {"participants": {"value": 2968, "qualifier": "exact"}}
+    assert not any("counts disagree" in w for w in summary["warnings"])
+
+
+def test_a_precise_figure_far_from_the_headline_is_a_disagreement() -> None:
+    html = page(
+        "3000 Besucher kamen zur Gartenschau",
+        "Zur elften Gartenschau sind am Wochenende 3968 Besucher gekommen.",
+        published="2019-05-06",
+    )
+    summary = extract_summary(html).to_dict()
+    assert summary["event"]["counts"]["participants"]["value"] == 3000
+    assert any("counts disagree" in w for w in summary["warnings"])

@@ -137,6 +137,7 @@ _VENUE_WORD = re.compile(
 )
 _PREVIOUS = re.compile(
     r"\b(?:im vergangenen Jahr|im Vorjahr|letztes Jahr|im letzten Jahr|vor einem Jahr|last year|"
+    r"vor (?:zwei|drei|vier|fünf|\d+) Jahren|(?:two|three|four|five|\d+) years (?:ago|earlier)|"
     r"the previous edition|the year before|der Vorjahresveranstaltung)\b",
     re.IGNORECASE,
 )
@@ -733,6 +734,18 @@ def _compatible(a: Count, b: Count) -> bool:
     return a1 <= b2 and b1 <= a2
 
 
+def _rounds(first: Count, later: Count) -> bool:
+    """The first figure is a round form of the later, precise one: 5000 for 4917, 1.000 for 985."""
+    v, w = first.value, later.value
+    return (
+        first.qualifier in ("exact", "about")
+        and later.qualifier == "exact"
+        and v % 100 == 0
+        and w % 100 != 0
+        and abs(v - w) <= 0.05 * v
+    )
+
+
 def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, Count], list[str]]:
     """The first count of each kind, and a warning for every later count that contradicts it.
 
@@ -746,6 +759,9 @@ def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, C
             counts[m.kind] = m.count
             continue
         first = counts[m.kind]
+        if _rounds(first, m.count):
+            counts[m.kind] = m.count  # "5000 Besucher kamen" in the headline, "4917 Besucher" in the text
+            continue
         above = _bounds(m.count)[0] > _bounds(first)[1]
         if m.count != first and not _compatible(m.count, first) and (total or above):
             warnings.append(

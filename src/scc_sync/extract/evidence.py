@@ -96,7 +96,7 @@ def event_nouns(text: str) -> tuple[str, ...]:
 # a sentence saying that the gathering takes place, took place or brought people together
 HAPPENS = re.compile(
     r"\b(?:fand|finden|findet|stattfinden|stattgefunden|stattfand|trafen|treffen sich|traf sich|"
-    r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
+    r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßt|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
     r"lädt|laden\b[^.]*\bein|veranstaltete|veranstalteten|veranstalten|veranstaltet|richtete\w*|"
     r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
     r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
@@ -121,7 +121,7 @@ UNDERWAY = re.compile(
     r"\bopen(?:ed|s)\s+(?:today|this morning)\b|"
     r"\b(?:wurde|wurden|ist|sind)\b[^.;]{0,50}\beröffnet(?:\s+worden)?\b|"
     r"\b(?:hat|haben)\b[^.;]{0,30}\bbegonnen\b|\b(?:beginnt|beginnen|startet|starten|läuft|laufen)\s+heute\b|"
-    r"\bheute\b[^.;]{0,40}\b(?:eröffnet|begonnen|gestartet)\b",
+    r"\bheute\b[^.;]{0,40}\b(?:eröffnet|begonnen|gestartet)\b|\b(?:heute und morgen|today and tomorrow)\b",
     re.IGNORECASE,
 )
 

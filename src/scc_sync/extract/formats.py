@@ -19,6 +19,8 @@ from scc_sync.models import EventFormat
 _ONLINE_WORD = r"(?:online|digital|virtuell|virtual|remote|im Livestream|per Livestream|per Video)"
 _PRESENT_WORD = r"(?:in[- ]person|vor Ort|in Präsenz|onsite|on-site|face-to-face|physisch)"
 
+_BOTH = r"\s*[–—,-]?\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?"  # "in person – as well as"
+
 _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
     (
         "hybrid",
@@ -29,8 +31,7 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
             r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
             r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)|"
             # both modes side by side: "both in-person and virtual components", "vor Ort und online"
-            rf"\b{_PRESENT_WORD}\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?{_ONLINE_WORD}|"
-            rf"\b{_ONLINE_WORD}\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?{_PRESENT_WORD}",
+            rf"\b{_PRESENT_WORD}{_BOTH}{_ONLINE_WORD}|\b{_ONLINE_WORD}{_BOTH}{_PRESENT_WORD}",
             re.IGNORECASE,
         ),
     ),
