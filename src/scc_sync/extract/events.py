@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from scc_sync.extract.dates import (
@@ -26,7 +27,8 @@ from scc_sync.extract.dates import (
 )
 from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.numbers import CountMention, find_counts
+from scc_sync.extract.gate import Gated
+from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
 
@@ -66,29 +68,50 @@ _EVENT_WORD = re.compile(
     r"conference|event|convention|summit|congress|fair|expo)\w*",
     re.IGNORECASE,
 )
-_EVENT_VERB = re.compile(
-    r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
-    r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|öffnen|lud|"
-    r"eingeladen|invited|trafen|treffen sich|took place|takes place|"
-    r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
-    r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
-    r"came|ended|closes|closed|trafen sich|met)\b",
-    re.IGNORECASE,
+_EVENT_VERB = Gated(
+    re.compile(
+        r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
+        r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|öffnen|lud|"
+        r"eingeladen|invited|trafen|treffen sich|took place|takes place|"
+        r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
+        r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
+        r"came|ended|closes|closed|trafen sich|met)\b",
+        re.IGNORECASE,
+    ),
+    (
+        "fand|find|statt|endet|eröffnet|lädt|laden|veranstaltet|ausgerichtet|abgehalten|geht|ging|"
+        "öffne|lud|eingeladen|invited|traf|treffen|took place|takes place|take place|held|hosted|"
+        "open|kicked off|runs|ran|returns|gathered|attended|registrieren|anmeldung|register|"
+        "program|begann|beginnt|began|started|kamen|came|ended|close|met"
+    ),
 )
-_RECAP_VERB = re.compile(
-    r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
-    r"wurde \w+ abgehalten|gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte\w*|"
-    r"begrüßte\w*|diskutierten|lockte\w*|zählte\w*|came|met|drew|welcomed|attracted)\b",
-    re.IGNORECASE,
+_RECAP_VERB = Gated(
+    re.compile(
+        r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
+        r"wurde \w+ abgehalten|gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte\w*|"
+        r"begrüßte\w*|diskutierten|lockte\w*|zählte\w*|came|met|drew|welcomed|attracted)\b",
+        re.IGNORECASE,
+    ),
+    (
+        "fand|endete|begann|stattgefunden|ende|took place|was held|ended|closed|abgehalten|"
+        "gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte|begrüßte|diskutierten|"
+        "lockte|zählte|came|met|drew|welcomed|attracted"
+    ),
 )
-_NEXT = re.compile(
-    r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
-    r"will return|returns|mark your calendars?|vormerken|Fortsetzung)\b"
-    # "am kommenden Dienstag", "next week": a time, not the next edition
-    r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
-    r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
-    r"month|months|weekend)\b)",
-    re.IGNORECASE,
+_NEXT = Gated(
+    re.compile(
+        r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
+        r"will return|returns|mark your calendars?|vormerken|Fortsetzung)\b"
+        # "am kommenden Dienstag", "next week": a time, not the next edition
+        r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
+        r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
+        r"month|months|weekend)\b)",
+        re.IGNORECASE,
+    ),
+    (
+        "nächst|kommend|next|upcoming|save the date|folgeveranstaltung|neuauflage|return|"
+        "mark your calendar|vormerken|fortsetzung"
+    ),
 )
 _ANAPHORIC = re.compile(
     r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
@@ -96,10 +119,13 @@ _ANAPHORIC = re.compile(
 )
 # an organisation's size ("vertritt rund 1.500 Stadtwerke", "its 2,000 members"), not an event's; a
 # genitive such as "Delegierte der Mitgliedskommunen" is no size
-_NOT_EVENT_CONTEXT = re.compile(
-    r"\b(?:vertritt|vertreten|represents?|employ\w*)\b|\d\s+(?:[\w-]+\s+)?(?:Mitglied\w*|Beschäftigt\w*|"
-    r"Mitarbeit\w*|Einwohner\w*|Kunden|members?|customers)\b",
-    re.IGNORECASE,
+_NOT_EVENT_CONTEXT = Gated(
+    re.compile(
+        r"\b(?:vertritt|vertreten|represents?|employ\w*)\b|\d\s+(?:[\w-]+\s+)?(?:Mitglied\w*|Beschäftigt\w*|"
+        r"Mitarbeit\w*|Einwohner\w*|Kunden|members?|customers)\b",
+        re.IGNORECASE,
+    ),
+    "vertr|represent|employ|mitglied|beschäftigt|mitarbeit|einwohner|kunden|member|customer",
 )
 _CITIES = (
     "Berlin|Hamburg|München|Köln|Frankfurt am Main|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dortmund|Essen|"
@@ -135,11 +161,14 @@ _VENUE_WORD = re.compile(
     r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
     re.IGNORECASE,
 )
-_PREVIOUS = re.compile(
-    r"\b(?:im vergangenen Jahr|im Vorjahr|letztes Jahr|im letzten Jahr|vor einem Jahr|last year|"
-    r"vor (?:zwei|drei|vier|fünf|\d+) Jahren|(?:two|three|four|five|\d+) years (?:ago|earlier)|"
-    r"the previous edition|the year before|der Vorjahresveranstaltung)\b",
-    re.IGNORECASE,
+_PREVIOUS = Gated(
+    re.compile(
+        r"\b(?:im vergangenen Jahr|im Vorjahr|letztes Jahr|im letzten Jahr|vor einem Jahr|last year|"
+        r"vor (?:zwei|drei|vier|fünf|\d+) Jahren|(?:two|three|four|five|\d+) years (?:ago|earlier)|"
+        r"the previous edition|the year before|der Vorjahresveranstaltung)\b",
+        re.IGNORECASE,
+    ),
+    "jahr|year|previous",
 )
 
 
@@ -185,6 +214,7 @@ def name_key(name: str) -> str:
     return " ".join(stems).lower()
 
 
+@lru_cache(maxsize=512)
 def name_rx(name: str) -> re.Pattern[str]:
     """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses')."""
     words = name.split()
@@ -681,9 +711,12 @@ def pick_span(
 
 # ---- counts ------------------------------------------------------------------------------------
 
-_TOTAL = re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.IGNORECASE)
+_TOTAL = Gated(
+    re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.I), "gesamt|total|overall"
+)
 
 
+@lru_cache(maxsize=1024)
 def _without_previous(text: str) -> str:
     """The sentence without its clauses about an earlier edition: 'After a virtual-only edition last
     year, this year's event expects 2,500+ attendees' keeps its second clause."""
@@ -704,6 +737,8 @@ def counts_in(sents: Sequence[Sentence], indexes: Sequence[int]) -> list[tuple[C
     """Counts with a flag telling whether the sentence presents them as a total."""
     out: list[tuple[CountMention, bool]] = []
     for i in indexes:
+        if not may_count(sents[i].text):
+            continue  # most sentences hold no number at all
         text = _without_previous(sents[i].text)
         if _NOT_EVENT_CONTEXT.search(text):
             text = _drop_clauses(text)
@@ -829,7 +864,8 @@ def analyse_event(
     sents: Sequence[Sentence], published: date | None, jsonld: list[dict[str, Any]]
 ) -> EventAnalysis:
     result = EventAnalysis()
-    event_nouns.cache_clear()  # a cache for this page's sentences only: no page is seen twice
+    event_nouns.cache_clear()  # caches for this page's sentences only: no page is seen twice
+    _without_previous.cache_clear()
     ref = reference_date(published, sents)
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)

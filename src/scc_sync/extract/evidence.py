@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scc_sync.extract.gate import Gated
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -105,11 +106,15 @@ HAPPENS = re.compile(
     re.IGNORECASE,
 )
 # what a programme is made of
-_PROGRAMME = re.compile(
-    r"\b(?:Vortr(?:ag|äge|ägen)|Keynote\w*|Grußwort\w*|Podium\w*|Impuls\w*|Workshops?|Panel\w*|"
-    r"Fachforen|Referent\w*|Redner\w*|Moderat\w*|Aussteller\w*|Festrede|Laudatio|Plenum|"
-    r"speakers?|sessions?|panels?|keynotes?|exhibit\w*|presentations?|agenda|program(?:me)?)\b",
-    re.IGNORECASE,
+_PROGRAMME = Gated(
+    re.compile(
+        r"\b(?:Vortr(?:ag|äge|ägen)|Keynote\w*|Grußwort\w*|Podium\w*|Impuls\w*|Workshops?|Panel\w*|"
+        r"Fachforen|Referent\w*|Redner\w*|Moderat\w*|Aussteller\w*|Festrede|Laudatio|Plenum|"
+        r"speakers?|sessions?|panels?|keynotes?|exhibit\w*|presentations?|agenda|program(?:me)?)\b",
+        re.IGNORECASE,
+    ),
+    "vortr|keynote|grußwort|podium|impuls|workshop|panel|fachforen|referent|redner|moderat|aussteller|"
+    "festrede|laudatio|plenum|speaker|session|exhibit|presentation|agenda|program",
 )
 
 

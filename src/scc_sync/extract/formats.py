@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from scc_sync.extract.evidence import HAPPENS, event_nouns
+from scc_sync.extract.gate import Gated
 from scc_sync.models import EventFormat
 
 _ONLINE_WORD = r"(?:online|digital|virtuell|virtual|remote|im Livestream|per Livestream|per Video)"
@@ -113,12 +114,17 @@ _VENUE = re.compile(
     re.IGNORECASE,
 )
 # what happens only in a room: a meal, a reception, a guided tour, stands and booths
-_ON_SITE = re.compile(
-    r"\b(?:Mittagessen|Abendessen|Abendveranstaltung\w*|(?:Steh)?[Ee]mpfang|Rundgang|\w*[Ee]xkursion\w*|"
-    r"Besichtigung\w*|Stadtführung\w*|Gruppen(?:bild|foto)|\w*[Ss]tänden|Messestand|Ausstellerst[aä]nd\w*|"
-    r"Fachausstellung|Hallen|Tagungs(?:ort|büro)|Veranstaltungsort|"
-    r"lunch(?:eon)?|dinner|reception|(?:technical |guided )?tours|booths?|exhibit (?:hall|floor)|"
-    r"exhibition (?:hall|space|floor)|trade show|standing room|site visits?|field trips?)\b"
+_ON_SITE = Gated(
+    re.compile(
+        r"\b(?:Mittagessen|Abendessen|Abendveranstaltung\w*|(?:Steh)?[Ee]mpfang|Rundgang|\w*[Ee]xkursion\w*|"
+        r"Besichtigung\w*|Stadtführung\w*|Gruppen(?:bild|foto)|\w*[Ss]tänden|Messestand|Ausstellerst[aä]nd\w*|"
+        r"Fachausstellung|Hallen|Tagungs(?:ort|büro)|Veranstaltungsort|"
+        r"lunch(?:eon)?|dinner|reception|(?:technical |guided )?tours|booths?|exhibit (?:hall|floor)|"
+        r"exhibition (?:hall|space|floor)|trade show|standing room|site visits?|field trips?)\b"
+    ),
+    "mittagessen|abendessen|abendveranstaltung|empfang|rundgang|exkursion|besichtigung|stadtführung|"
+    "gruppen|ständen|messestand|ausstellerst|fachausstellung|hallen|tagungs|veranstaltungsort|lunch|"
+    "dinner|reception|tours|booth|exhibit|trade show|standing room|site visit|field trip",
 )
 # a place the gathering happens at: "fand in Kiel statt", "gathered in Portland, Oregon", "to Denver"
 _PLACE = re.compile(
@@ -149,7 +155,7 @@ def _placed(text: str) -> bool:
     venue = any(h in low for h in _VENUE_HINTS) and _VENUE.search(text)  # a cheap test first
     if venue or _ON_SITE.search(text) or ("vor ort" in low and _THERE.search(text)):
         return True
-    if not (HAPPENS.search(text) or event_nouns(text)):
+    if not (event_nouns(text) or HAPPENS.search(text)):
         return False
     places = _PLACE.finditer(text)
     return any(m.group("acronym") or not _ABSTRACT.search(m.group("place").split()[-1]) for m in places)

@@ -157,11 +157,34 @@ def _count_rx(word_number: str) -> re.Pattern[str]:
 _COUNT_RX = _count_rx(WORD_NUMBER)
 _DIGIT = re.compile(r"\d")
 _DIGIT_COUNT_RX = _count_rx("(?!)")  # most sentences have no number words: a lighter pattern for them
-# number words of at least ten ("zwanzig", "dreihundert", "fifteen", "two thousand")
-_TEN_OR_MORE_WORD = re.compile(
-    r"zehn|elf|zwölf|zig|ßig|hundert|tausend|dutzend|ten\b|eleven|twelve|teen|ty\b|hundred|thousand|dozen",
-    re.IGNORECASE,
-)
+# pieces one of which every number word of at least ten has ("zwanzig", "dreihundert", "fifteen", "two
+# thousand"); a word that has one is a number word only when it is made of number words alone ("Daten")
+_TEN_OR_MORE_PIECES = (
+    "zehn", "elf", "zwölf", "zig", "ßig", "hundert", "tausend", "dutzend", "ten", "eleven", "twelve", "teen",
+    "ty", "hundred", "thousand", "dozen",
+)  # fmt: skip
+
+
+_PIECE = re.compile("|".join(_TEN_OR_MORE_PIECES))
+
+
+def _has_number_word(low: str) -> bool:
+    """Whether a lower-cased sentence writes a number of at least ten in words."""
+    end = -1
+    for m in _PIECE.finditer(low):
+        if m.start() < end:
+            continue  # the same word
+        a, end = m.start(), m.end()
+        while a and low[a - 1].isalpha():
+            a -= 1
+        while end < len(low) and low[end].isalpha():
+            end += 1
+        value = parse_word_number(low[a:end])
+        if value is not None and value >= MIN_WORD_COUNT:
+            return True
+    return False
+
+
 # an ordinal is an edition, never a count: "der 12. Fachmesse", "the 58th annual conference"; a number
 # that ends a clause ("lag bei 300. Die Aussteller …") is followed by a word that opens a sentence
 _NOT_ORDINAL = (
@@ -226,6 +249,23 @@ _REVERSED_KIND = {
     "redner": "speakers",
     "speaker": "speakers",
 }
+
+
+# the words without which a form cannot match, tested on the lower-cased sentence before the form runs
+_OTHER_FORMS = [
+    (_NAMED_RX, re.compile("teilnehm|participants|attendees")),
+    (_ATTENDANCE_RX, re.compile("attendance")),
+    (_ATTENDANCE_OF_RX, re.compile("attendance")),
+    (
+        _EN_SUBJECT_RX,
+        re.compile(
+            "attended|gathered|came|joined|took part|participated|turned out|convened|registered|on hand|"
+            "in attendance|present"
+        ),
+    ),
+]
+_REVERSED_NEEDS = re.compile(r"zahl|number|count|total|\(")
+_REVERSED_KIND_NEEDS = re.compile(_REVERSED_KINDS.lower())
 
 
 @dataclass(frozen=True)
@@ -299,9 +339,15 @@ def _brackets(sentence: str) -> list[tuple[int, int]]:
     return [(b.start(), b.end()) for b in re.finditer(r"\([^()]*\)", sentence)]
 
 
+def may_count(sentence: str) -> bool:
+    """The cheap test `find_counts` starts with: a count needs a digit or a number word of at least ten."""
+    return _DIGIT.search(sentence) is not None or _has_number_word(sentence.lower())
+
+
 def find_counts(sentence: str) -> list[CountMention]:
     """Counts of participants, speakers, exhibitors and partners in one sentence, in text order."""
-    words = _TEN_OR_MORE_WORD.search(sentence) is not None
+    low = sentence.lower()
+    words = _has_number_word(low)
     if not words and not _DIGIT.search(sentence):
         return []  # a cheap test first: a count needs a digit or a number word of at least ten
     found: list[CountMention] = []
@@ -315,36 +361,10 @@ def find_counts(sentence: str) -> list[CountMention]:
         if qualifier == "exact" and re.search(r"(?i)dutzend|dozen", m.group("word") or ""):
             qualifier = "about"  # "zwei Dutzend" is a round figure
         found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
-    low = sentence.lower()
-    other_forms = [
-        (_NAMED_RX, ("teilnehm", "participants", "attendees")),
-        (_ATTENDANCE_RX, ("attendance",)),
-        (_ATTENDANCE_OF_RX, ("attendance",)),
-        (
-            _EN_SUBJECT_RX,
-            (
-                "attended",
-                "gathered",
-                "came",
-                "joined",
-                "took part",
-                "participated",
-                "turned out",
-                "convened",
-                "registered",
-                "on hand",
-                "in attendance",
-                "present",
-            ),
-        ),
-    ]
     extra = [
-        (m, "participants")
-        for rx, needs in other_forms
-        if any(n in low for n in needs)
-        for m in rx.finditer(sentence)
+        (m, "participants") for rx, needs in _OTHER_FORMS if needs.search(low) for m in rx.finditer(sentence)
     ]
-    reversed_forms = any(n in low for n in ("zahl", "number", "count", "total", "("))
+    reversed_forms = _REVERSED_NEEDS.search(low) and _REVERSED_KIND_NEEDS.search(low)
     for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
         kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))
