@@ -75,7 +75,7 @@ _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
 _NEEDS = {"iso": "iso", "num_range": "numeric", "num_range_spaced": "numeric", "num_single_spaced": "numeric"}
 _NEEDS |= {"num_single": "numeric"}
 _HAS = {
-    "month": re.compile(rf"(?<![^\W\d_]){_MONTH}", re.IGNORECASE),
+    "month": re.compile(rf"(?<![^\W\d_]){_MONTH}"),  # on the lower-cased text: a case-blind scan is slow
     "numeric": re.compile(r"\d\.\s?[01]?\d\."),
     "iso": re.compile(r"\d-[01]\d-"),
 }
@@ -157,7 +157,8 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
         return ()  # every date phrase has a digit
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    present = {need: bool(rx.search(text)) for need, rx in _HAS.items()}
+    low = text.lower()
+    present = {need: bool(rx.search(low if need == "month" else text)) for need, rx in _HAS.items()}
     for kind, rx in _COMPILED:
         if not present[_NEEDS.get(kind, "month")]:
             continue

@@ -207,6 +207,7 @@ def _clean_name(raw: str) -> str | None:
 _ADJ_END = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]{2,}?)(?:e|er|en|es|em)$")
 
 
+@lru_cache(maxsize=1024)
 def name_key(name: str) -> str:
     """'Kommunalen Digitalgipfel' and 'Kommunaler Digitalgipfel' share a key."""
     words = name.split()
