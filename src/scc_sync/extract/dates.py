@@ -75,7 +75,8 @@ _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
 # what each kind of pattern needs in the text, tested once per text on its lower-cased form: a day before a
 # month name ("3. mai", "15-17 november"), a month name before a day ("nov. 5"), "dd.mm", "yyyy-mm-dd"
 _NEEDS = {"iso": "iso", "num_range": "numeric", "num_range_spaced": "numeric", "num_single_spaced": "numeric"}
-_NEEDS |= {"num_single": "numeric", "de_cross": "day_month", "de_range": "day_month", "de_single": "day_month"}
+_NEEDS |= {"num_single": "numeric", "de_cross": "day_month", "de_range": "day_month"}
+_NEEDS |= {"de_single": "day_month"}
 _NEEDS |= {"en_cross": "month_day", "en_range": "month_day", "en_single": "month_day"}
 _NEEDS |= {"en_drange": "digit_month", "en_dsingle": "digit_month"}
 _HAS = {

@@ -26,6 +26,7 @@ from scc_sync.extract.dates import (
     year_in_sentence,
 )
 from scc_sync.extract.evidence import event_nouns, weigh
+from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
 from scc_sync.extract.gate import Gated
 from scc_sync.extract.numbers import CountMention, find_counts, may_count
@@ -45,6 +46,8 @@ _EVENT_NAME = re.compile(
     rf"(?<![\wäöüÄÖÜ.-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*(?:\.[A-Z][\w-]*)?|of|for|on|the|für|&|und|and)\s+){{0,4}}"
     rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*?(?:-(?:{_HEADS})|{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
+# what every such name (and a head-first one) has: an event word ending a word; most sentences have none
+_NAME_END = re.compile(rf"(?:{_HEADS}|{_COMPOUND})(?![\wäöü-])")
 _LEADING = re.compile(
     r"^(?:(?:die|der|das|den|dem|des|am|im|auf|beim|bei|zur|zum|nach|vor|während|seit|dann|als|auch|nun|"
     r"the|at|in|on|this|our|next|last|ihre|unsere|diese|dieses|diesen|dieser|nächste|nächsten|kommende|"
@@ -263,7 +266,8 @@ def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
     genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
     low = s.text.lower() if genitive else ""
     day_of = genitive and any(w in low for w in ("tag", "nacht", "woche", "day", "week", "night"))
-    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, True))
+    head_first = _NAME_END.search(s.text) is not None
+    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, head_first))
     for rx in [rx for rx, possible in shapes if possible]:
         for m in rx.finditer(s.text):
             name = _clean_name(m.group("name"))
@@ -313,7 +317,7 @@ def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
     out: list[NameMention] = _title_names(sents)
     titled = list(out)
     for i, s in enumerate(sents):
-        for m in _EVENT_NAME.finditer(s.text):
+        for m in _EVENT_NAME.finditer(s.text) if _NAME_END.search(s.text) else ():
             name = _clean_name(m.group("name"))
             if name:
                 out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
@@ -448,17 +452,21 @@ def _venue(text: str, single: bool = False) -> str | None:
     return None
 
 
-def _place_after_name(text: str, name: str | None) -> str | None:
-    """'die Hauptversammlung des Deutschen Städtetages in Köln': the place right after the name."""
-    if not name:
-        return None
-    rx = re.compile(
+@lru_cache(maxsize=256)
+def _place_after_rx(name: str) -> re.Pattern[str]:
+    return re.compile(
         name_rx(name).pattern + r"(?:\s+(?:des|der)\s+(?:[A-ZÄÖÜ][\wäöüß-]+\s+){0,2}?[A-ZÄÖÜ][\wäöüß-]+)?"
         r"(?:\s+\([^)]*\))?\s+in\s+(?P<loc>[A-ZÄÖÜ][\wäöüß-]+(?:\s+(?:am|an der)\s+[A-ZÄÖÜ][\wäöüß]+)?)"
         r"(?![\wäöü-])",
         re.IGNORECASE,
     )
-    m = rx.search(text)
+
+
+def _place_after_name(text: str, name: str | None) -> str | None:
+    """'die Hauptversammlung des Deutschen Städtetages in Köln': the place right after the name."""
+    if not name or " in " not in text:
+        return None
+    m = _place_after_rx(name).search(text)
     return m.group("loc") if m and m.group("loc")[0].isupper() else None
 
 
@@ -867,6 +875,7 @@ def analyse_event(
     result = EventAnalysis()
     event_nouns.cache_clear()  # caches for this page's sentences only: no page is seen twice
     _without_previous.cache_clear()
+    formats_cache_clear()
     ref = reference_date(published, sents)
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from scc_sync.extract.evidence import HAPPENS, event_nouns
 from scc_sync.extract.gate import Gated
@@ -188,19 +189,21 @@ _USUAL_MODE = re.compile(
 )
 
 
-def _formats_in(text: str) -> set[EventFormat]:
+@lru_cache(maxsize=1024)
+def _formats_in(text: str) -> frozenset[EventFormat]:
+    """The format words of one sentence (cached for the page: several steps ask about the same ones)."""
     low = text.lower()
     online = any(h in low for h in _ONLINE_HINTS)
     present = any(h in low for h in _PRESENT_HINTS)
     hinted = {"hybrid": "hybrid" in low or (online and present), "online": online, "in-person": present}
     if not (online or present or hinted["hybrid"]) or _CHOICE.search(text):
-        return set()
+        return frozenset()
     found = {fmt for fmt, rx in _FORMATS if hinted[fmt] and rx.search(text)}
     if "in-person" in found and online and _USUAL_MODE.search(text):
         found -= {"in-person"} if "hybrid" in low else {"in-person", "hybrid"}
     if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
-        return {"in-person"}
-    return found
+        return frozenset({"in-person"})
+    return frozenset(found)
 
 
 def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat | None:
@@ -217,3 +220,8 @@ def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat 
     if gathering and any(_placed(t) for t in texts):
         return "in-person"
     return None
+
+
+def cache_clear() -> None:
+    """Forget the sentences of the last page (the caches hold one page's sentences)."""
+    _formats_in.cache_clear()

@@ -253,19 +253,29 @@ _REVERSED_KIND = {
 
 # the words without which a form cannot match, tested on the lower-cased sentence before the form runs
 _OTHER_FORMS = [
-    (_NAMED_RX, re.compile("teilnehm|participants|attendees")),
-    (_ATTENDANCE_RX, re.compile("attendance")),
-    (_ATTENDANCE_OF_RX, re.compile("attendance")),
+    (_NAMED_RX, ("teilnehm", "participants", "attendees")),
+    (_ATTENDANCE_RX, ("attendance",)),
+    (_ATTENDANCE_OF_RX, ("attendance",)),
     (
         _EN_SUBJECT_RX,
-        re.compile(
-            "attended|gathered|came|joined|took part|participated|turned out|convened|registered|on hand|"
-            "in attendance|present"
+        (
+            "attended",
+            "gathered",
+            "came",
+            "joined",
+            "took part",
+            "participated",
+            "turned out",
+            "convened",
+            "registered",
+            "on hand",
+            "in attendance",
+            "present",
         ),
     ),
 ]
-_REVERSED_NEEDS = re.compile(r"zahl|number|count|total|\(")
-_REVERSED_KIND_NEEDS = re.compile(_REVERSED_KINDS.lower())
+_REVERSED_NEEDS = ("zahl", "number", "count", "total", "(")
+_REVERSED_KIND_NEEDS = tuple(_REVERSED_KINDS.lower().split("|"))
 
 
 @dataclass(frozen=True)
@@ -362,9 +372,12 @@ def find_counts(sentence: str) -> list[CountMention]:
             qualifier = "about"  # "zwei Dutzend" is a round figure
         found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
     extra = [
-        (m, "participants") for rx, needs in _OTHER_FORMS if needs.search(low) for m in rx.finditer(sentence)
+        (m, "participants")
+        for rx, needs in _OTHER_FORMS
+        if any(n in low for n in needs)
+        for m in rx.finditer(sentence)
     ]
-    reversed_forms = _REVERSED_NEEDS.search(low) and _REVERSED_KIND_NEEDS.search(low)
+    reversed_forms = any(n in low for n in _REVERSED_NEEDS) and any(k in low for k in _REVERSED_KIND_NEEDS)
     for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
         kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))
