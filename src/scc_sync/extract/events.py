@@ -906,9 +906,9 @@ def analyse_event(
     ld = _jsonld_event(jsonld)
     # a report with an edition of its own, or one of what took place, keeps its "next" apart
     own_year = page_year or _headline_year(sents)
-    later = bool(own_year and next_span and next_span[0].year > own_year)
+    next_later = bool(own_year and next_span and next_span[0].year > own_year)
     recap = (
-        span is None and next_span is not None and (later or any(_RECAP_VERB.search(t) for t in cur_texts))
+        span is None and next_span is not None and (next_later or any(_RECAP_VERB.search(t) for t in cur_texts))
     )
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
