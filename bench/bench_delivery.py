@@ -32,12 +32,13 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.controller import Controller
 
 from scc_sync.config import parse_config
+from scc_sync.effects import Effects
 from scc_sync.models import Count, EventFacts, Item, Person, Subscriber, Summary
 from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import SmtpTransport, wire_bytes
-from scc_sync.pipeline import make_transport, run_digest
+from scc_sync.pipeline.digest import run_digest
 from scc_sync.store import open_store
 from scc_sync.store.items import save_item
 from scc_sync.store.sources import ensure_source
@@ -181,9 +182,11 @@ def run_digest_job(port: int, entries: list[DigestEntry], subs) -> float:
                     frequency="weekly",
                 )
         start = time.perf_counter()
-        with make_transport(config) as transport:
+        with Effects().transport(config) as transport:
             monday_morning = PERIOD["period_end"] + timedelta(hours=7)
-            report = run_digest(config, store, transport, now=lambda: monday_morning)
+            report = run_digest(
+                config, store, transport, Effects().mail_kit(config), now=lambda: monday_morning
+            )
         elapsed = time.perf_counter() - start
     if report.sent != len(subs):
         raise SystemExit(f"digest job: {report.line()}")

@@ -8,7 +8,7 @@ It prints, measured in the same run:
   cold c=1, cold c=N and their ratio (target >= 6x), warm c=N where every answer is 304 with
   zero feeds parsed (target <= 15 % of the cold time), and peak RSS of this process.
 
-`sync_batch` runs the full `scc_sync.sync.sync()` (fetch, parse, store in a temporary SQLite
+`sync_batch` runs the full `scc_sync.pipeline.sync.sync()` (fetch, parse, store in a temporary SQLite
 database; no article pages) at a given concurrency; `--parse-processes N` sets `[http] parse_processes`.
 
     python bench/bench_sync.py [--feeds 200] [--items 20] [--latency 0.1] [--concurrency 8]
@@ -35,8 +35,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 from httpserver import LocalServer, conditional  # noqa: E402
 from scc_sync.config import parse_config  # noqa: E402
 from scc_sync.fetch.http import HttpClient  # noqa: E402
+from scc_sync.pipeline.sync import sync  # noqa: E402
 from scc_sync.store import Store, open_store  # noqa: E402
-from scc_sync.sync import sync  # noqa: E402
 
 NOW = datetime(2020, 11, 5, 12, 0, tzinfo=UTC)
 

@@ -1,4 +1,5 @@
-"""Fixtures shared by all test folders: state databases (SQLite always, PostgreSQL when configured)."""
+"""Fixtures shared by all test folders: state databases (SQLite always, PostgreSQL when configured), and
+real local HTTP and SMTP servers."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from scc_sync.store import Store, open_store
 
 # Test helpers shared by the folders (`httpserver`, `smtpserver`) import by their own name from any test file.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from httpserver import http_server  # noqa: F401  (a real local HTTP server, for every folder)
+from smtpserver import smtp_server  # noqa: F401  (a real local SMTP server, for every folder)
 
 PG_ENV = "SCC_SYNC_TEST_DATABASE_URL"
 PG_URL = os.environ.get(PG_ENV)

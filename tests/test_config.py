@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from scc_sync.config import ConfigError, load_config, parse_config, parse_duration, resolve_config_path
+from scc_sync.effects import Effects
 from tests.conftest import REPO
 
 
@@ -135,13 +137,13 @@ def test_secrets_come_from_named_environment_variables(monkeypatch: pytest.Monke
     monkeypatch.delenv("MY_SMTP_PW", raising=False)
     monkeypatch.delenv("MY_KEY", raising=False)
     with pytest.raises(ConfigError, match="MY_SMTP_PW is not set"):
-        config.delivery.smtp.password()
+        Effects().smtp_password(config.delivery.smtp)
     with pytest.raises(ConfigError, match="MY_KEY is not set"):
-        config.web.secret_keys()
+        Effects().secret_keys(config.web)
     monkeypatch.setenv("MY_SMTP_PW", "s3cret")
     monkeypatch.setenv("MY_KEY", "new-key-0123456789, old-key-0123456789")
-    assert config.delivery.smtp.password() == "s3cret"
-    assert config.web.secret_keys() == [b"new-key-0123456789", b"old-key-0123456789"]
+    assert Effects().smtp_password(config.delivery.smtp) == "s3cret"
+    assert Effects().secret_keys(config.web) == [b"new-key-0123456789", b"old-key-0123456789"]
 
 
 def test_durations() -> None:
@@ -152,10 +154,10 @@ def test_durations() -> None:
 
 
 def test_article_rechecks_default_to_two_weeks_and_zero_turns_them_off() -> None:
-    assert parse_config({}).sync.recheck_window == parse_duration("14d")
-    assert parse_config({}).sync.recheck_every == "1d"
-    assert parse_config({"sync": {"recheck_articles": "0"}}).sync.recheck_window.total_seconds() == 0
-    assert parse_config({"sync": {"recheck_articles": 0}}).sync.recheck_window.total_seconds() == 0
+    assert parse_config({}).sync.recheck_articles == parse_duration("14d")
+    assert parse_config({}).sync.recheck_every == timedelta(days=1)
+    assert parse_config({"sync": {"recheck_articles": "0"}}).sync.recheck_articles.total_seconds() == 0
+    assert parse_config({"sync": {"recheck_articles": 0}}).sync.recheck_articles.total_seconds() == 0
 
 
 def test_listen_override_is_validated_like_the_file() -> None:

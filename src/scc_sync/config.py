@@ -10,10 +10,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import ssl
 import tomllib
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -30,9 +30,9 @@ from pydantic import (
     model_validator,
 )
 
+from scc_sync.errors import InputError
 from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
-from scc_sync.newsletter.tokens import MIN_KEY_BYTES
 
 DEFAULT_CONFIG_PATH = Path("config/scc-sync.toml")
 CONFIG_ENV = "SCC_SYNC_CONFIG"
@@ -40,7 +40,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """A configuration problem; the message names the file and the key."""
 
 
@@ -50,6 +50,58 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"not a duration like '30m', '6h' or '7d': {text!r}")
     return timedelta(**{_DURATION_UNITS[match[2]]: int(match[1])})
+
+
+def _duration(value: object) -> timedelta:
+    """A duration as the file writes it (`"30m"`), or one parsed already (a config validated again)."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"not a duration like '30m', '6h' or '7d': {value!r} (a quoted text with a unit)")
+    return parse_duration(value)
+
+
+def _at_least(minimum: timedelta, complaint: str) -> BeforeValidator:
+    def check(value: object) -> timedelta:
+        parsed = _duration(value)
+        if parsed < minimum:
+            raise ValueError(f"{complaint}: {value!r}")
+        return parsed
+
+    return BeforeValidator(check)
+
+
+def _recheck_window(value: object) -> timedelta:
+    """`recheck_articles`: a duration, or 0 (also written "0"): re-checks are off."""
+    if (value == 0 and not isinstance(value, bool)) or (isinstance(value, str) and value.strip() == "0"):
+        return timedelta(0)
+    try:
+        return _duration(value)
+    except ValueError as exc:
+        raise ValueError(f'{exc} (or "0" to turn re-checks off)') from None
+
+
+def _offset(value: object) -> str:
+    """A reminder offset: a positive duration, kept as written (`"7d"`), since it names the reminder."""
+    if _duration(value) <= timedelta(0):
+        raise ValueError(f"reminder offset must be positive: {value!r}")
+    return str(value)
+
+
+def _time_of_day(value: object) -> time:
+    """`"09:00"` (or a TOML time) → 09:00."""
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("not a time of day like '09:00'")
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))
+
+
+# Durations are parsed once, here: the rest of scc-sync sees `timedelta`s.
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+NonzeroDuration = Annotated[timedelta, _at_least(timedelta(microseconds=1), "must be longer than 0")]
+ServicePeriod = Annotated[timedelta, _at_least(timedelta(seconds=1), "must be at least 1s")]
 
 
 def _check_url(value: str) -> str:
@@ -82,12 +134,6 @@ def _check_cron(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"not a cron expression ({exc})") from None
     return value
-
-
-def _similar_variable(name: str) -> str:
-    """A hint for a misspelt variable name: a set variable whose name is close to it."""
-    close = difflib.get_close_matches(name, [k for k, v in os.environ.items() if v], n=1, cutoff=0.8)
-    return f" (but {close[0]} is: a typo in the config or in the variable's name?)" if close else ""
 
 
 def _check_email(value: str) -> str:
@@ -126,49 +172,15 @@ class HttpConfig(Section):
 
 
 class SyncConfig(Section):
-    interval: str | None = "30m"
+    interval: Duration = timedelta(minutes=30)  # unless `cron` is set
     cron: str | None = None
-    jitter: str = "2m"
-    max_backoff: str = "24h"
+    jitter: Duration = timedelta(minutes=2)
+    max_backoff: Duration = timedelta(hours=24)
     # Page sources re-fetch a known article (conditional GET) while it is younger than `recheck_articles`
-    # ("0": never), at most once per `recheck_every`, to notice later edits. A window, not forever: edits
+    # (0: never), at most once per `recheck_every`, to notice later edits. A window, not forever: edits
     # come in the days after publication, and every re-check is a request to someone else's server.
-    recheck_articles: str = "14d"
-    recheck_every: str = "1d"
-
-    @field_validator("interval", "jitter", "max_backoff")
-    @classmethod
-    def _duration(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
-
-    @field_validator("recheck_articles", mode="before")
-    @classmethod
-    def _off(cls, value: object) -> object:
-        return "0" if value == 0 and not isinstance(value, bool) else value  # `recheck_articles = 0`
-
-    @field_validator("recheck_articles")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        if value.strip() != "0":
-            try:
-                parse_duration(value)
-            except ValueError as exc:
-                raise ValueError(f'{exc} (or "0" to turn re-checks off)') from None
-        return value
-
-    @field_validator("recheck_every")
-    @classmethod
-    def _every(cls, value: str) -> str:
-        if parse_duration(value) <= timedelta(0):
-            raise ValueError(f"must be longer than 0: {value!r}")
-        return value
-
-    @property
-    def recheck_window(self) -> timedelta:
-        """How long after first seeing an article it is re-checked; zero: re-checks are off."""
-        return timedelta(0) if self.recheck_articles.strip() == "0" else parse_duration(self.recheck_articles)
+    recheck_articles: Annotated[timedelta, BeforeValidator(_recheck_window)] = timedelta(days=14)
+    recheck_every: NonzeroDuration = timedelta(days=1)
 
     @field_validator("cron")
     @classmethod
@@ -212,18 +224,6 @@ class SmtpConfig(Section):
             raise ValueError(f"no such file: {value!r}")
         return value
 
-    def tls_context(self) -> ssl.SSLContext:
-        """Verifies the server's certificate and host name, against `ca_file` too when it is set."""
-        context = ssl.create_default_context()
-        if self.ca_file:
-            try:
-                context.load_verify_locations(cafile=self.ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise ConfigError(
-                    f"delivery.smtp.ca_file: {self.ca_file}: not a PEM certificate ({exc})"
-                ) from exc
-        return context
-
     @model_validator(mode="after")
     def _login_pair(self) -> SmtpConfig:
         # Either alone would be ignored silently and the server would refuse the mail much later.
@@ -231,18 +231,6 @@ class SmtpConfig(Section):
             given, missing = ("username", "password_env") if self.username else ("password_env", "username")
             raise ValueError(f"{given} is set but {missing} is not: set both to log in, or neither")
         return self
-
-    def password(self) -> str | None:
-        if not self.password_env:
-            return None
-        value = os.environ.get(self.password_env)
-        if not value:
-            state = "is empty" if value == "" else "is not set"
-            raise ConfigError(
-                f"delivery.smtp.password_env: environment variable {self.password_env} {state}"
-                f"{_similar_variable(self.password_env)}"
-            )
-        return value
 
 
 class DeliveryConfig(Section):
@@ -253,20 +241,14 @@ class DeliveryConfig(Section):
     list_id: str = "scc-digest.localhost"
     max_per_second: float | None = Field(None, gt=0)
     max_attempts: int = Field(5, ge=1, le=50)  # 4xx refusals are retried this often, then the row fails
-    retry_after: str = "5m"  # first retry delay after a 4xx; doubles with each attempt (capped at 12h)
-    lease: str = "5m"  # how long a worker owns a row it is sending; then another may take over
+    retry_after: Duration = timedelta(minutes=5)  # first retry delay after a 4xx; doubles each time (max 12h)
+    lease: Duration = timedelta(minutes=5)  # how long a worker owns a row it is sending; then another may
     # A message whose SMTP reply never came may or may not have arrived. false (default): mark it
     # `unknown` and never resend it (at most once). true: resend it with the same Message-ID (at least once).
     retry_unknown: bool = False
     smtp: SmtpConfig = SmtpConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("retry_after", "lease")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
     @property
     def sender(self) -> str:
@@ -302,15 +284,7 @@ class EventConfig(Section):
     end: date
     location: str | None = None
     url: str | None = None
-    reminders: list[str] = ["30d", "7d", "1d"]
-
-    @field_validator("reminders")
-    @classmethod
-    def _offsets(cls, value: list[str]) -> list[str]:
-        for offset in value:
-            if parse_duration(offset) <= timedelta(0):
-                raise ValueError(f"reminder offset must be positive: {offset!r}")
-        return value
+    reminders: list[Annotated[str, BeforeValidator(_offset)]] = ["30d", "7d", "1d"]
 
     @model_validator(mode="after")
     def _ordered(self) -> EventConfig:
@@ -327,20 +301,14 @@ class EventConfig(Section):
 class DigestConfig(Section):
     daily: str = "0 7 * * *"
     weekly: str = "0 7 * * mon"
-    window: str = "7d"
-    catch_up: str = "14d"  # periods skipped while nothing ran are folded into the next issue, this far back
+    window: Duration = timedelta(days=7)
+    catch_up: Duration = timedelta(
+        days=14
+    )  # periods skipped while nothing ran go into the next issue, so far
     full_items: int = Field(20, ge=1)  # entries with excerpt and facts; the rest as a compact list of links
-    reminder_time: str = "09:00"
+    reminder_time: Annotated[time, BeforeValidator(_time_of_day)] = time(9, 0)
 
     _cron = field_validator("daily", "weekly")(classmethod(lambda cls, v: _check_cron(v)))
-    _window = field_validator("window", "catch_up")(classmethod(lambda cls, v: (parse_duration(v), v)[1]))
-
-    @field_validator("reminder_time")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise ValueError("not a time of day like '09:00'")
-        return value
 
 
 class WebConfig(Section):
@@ -365,42 +333,20 @@ class WebConfig(Section):
         host, _, port = self.listen.rpartition(":")
         return host.strip("[]"), int(port)
 
-    def secret_keys(self) -> list[bytes]:
-        """Signing keys, newest first: the variable may hold several, comma-separated, for key rotation."""
-        raw = os.environ.get(self.secret_env, "")
-        keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
-        if not keys:
-            raise ConfigError(
-                f"web.secret_env: environment variable {self.secret_env} is not set"
-                f"{_similar_variable(self.secret_env)}; "
-                "set it to a long random string (it signs unsubscribe and confirmation links)"
-            )
-        short = [n for n, key in enumerate(keys, start=1) if len(key) < MIN_KEY_BYTES]
-        if short:
-            raise ConfigError(
-                f"web.secret_env: key {short[0]} in {self.secret_env} is shorter than {MIN_KEY_BYTES} "
-                "characters; use a long random string: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'"
-            )
-        return keys
-
 
 class ServiceConfig(Section):
     """`scc-sync run`: the long-running service."""
 
-    heartbeat: str = "30s"  # how often the service writes its heartbeat (healthcheck reads it)
-    shutdown_grace: str = "30s"  # after SIGTERM: how long a running job may take to finish
-    reminder_check: str = "15m"  # how often due reminders are looked for
-    retry_check: str = "5m"  # how often mail that is due again (deferred, or queued by a stopped run) is sent
+    heartbeat: ServicePeriod = timedelta(
+        seconds=30
+    )  # how often the heartbeat is written (healthcheck reads it)
+    shutdown_grace: ServicePeriod = timedelta(seconds=30)  # after SIGTERM: how long a running job may take
+    reminder_check: ServicePeriod = timedelta(minutes=15)  # how often due reminders are looked for
+    retry_check: ServicePeriod = timedelta(
+        minutes=5
+    )  # how often mail due again (deferred, left queued) is sent
     housekeeping: str = "30 3 * * *"  # cron, in `timezone`: prune old raw pages and ledger rows
     alert_after_failures: int = Field(3, ge=1)  # consecutive failures of a source before the operator is told
-
-    @field_validator("heartbeat", "shutdown_grace", "reminder_check", "retry_check")
-    @classmethod
-    def _positive(cls, value: str) -> str:
-        if parse_duration(value) < timedelta(seconds=1):
-            raise ValueError(f"must be at least 1s: {value!r}")
-        return value
 
     _cron = field_validator("housekeeping")(classmethod(lambda cls, v: _check_cron(v)))
 
@@ -505,31 +451,11 @@ def _describe(error: Mapping[str, Any], origin: str) -> str:
         message = "required key is missing"
     elif kind == "value_error":  # our own validators name the value already
         message = str(error["msg"]).removeprefix("Value error, ")
-    elif kind == "string_type" and _DURATION_KEYS & {str(part) for part in loc}:
-        message = f"not a duration like '30m', '6h' or '7d': {error['input']!r} (a quoted text with a unit)"
     else:
         message = f"{error['msg']}; found {error.get('input')!r}"
         if kind.startswith("date"):
             message += " (write dates as YYYY-MM-DD, without quotes: start = 2021-10-26)"
     return f"{origin}: {key}: {message}" if key else f"{origin}: {message}"
-
-
-_DURATION_KEYS = {
-    "interval",
-    "jitter",
-    "max_backoff",
-    "recheck_articles",
-    "recheck_every",
-    "retry_after",
-    "lease",
-    "window",
-    "catch_up",
-    "heartbeat",
-    "shutdown_grace",
-    "reminder_check",
-    "retry_check",
-    "reminders",
-}
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:

@@ -9,23 +9,27 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-import os
 import secrets
 import shutil
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
-
+from scc_sync.clock import Clock
 from scc_sync.config import Config, parse_config
 from scc_sync.demo_site import DEMO_CONFIG, serve_site
-from scc_sync.fetch.http import client_for
-from scc_sync.pipeline import run_digest, run_remind, run_sync
+from scc_sync.effects import Effects
+from scc_sync.errors import InputError
+from scc_sync.models import FREQUENCIES
+from scc_sync.pipeline.digest import run_digest
+from scc_sync.pipeline.remind import run_remind
+from scc_sync.pipeline.sync import run_sync
+from scc_sync.service.scheduler import next_digest_run
 from scc_sync.store import open_store
 from scc_sync.store.items import list_items
 
@@ -33,8 +37,8 @@ DEMO_AS_OF = datetime.fromisoformat("2021-10-19T10:00:00+02:00")
 MARKER = ".scc-sync-demo"
 
 
-class DemoError(Exception):
-    pass
+class DemoError(InputError):
+    """The demo cannot run where it was asked to (a state folder it did not make)."""
 
 
 @dataclass
@@ -72,17 +76,19 @@ def prepare_state_dir(state_dir: Path) -> None:
 
 
 def run_demo(
-    state_dir: Path, *, as_of: datetime = DEMO_AS_OF, say: Callable[[str], None] = print
+    state_dir: Path, effects: Effects, *, as_of: datetime = DEMO_AS_OF, say: Callable[[str], None] = print
 ) -> DemoResult:
+    """The whole pipeline against the bundled site, on a clock that stands at `as_of`. `effects` are the
+    command's: the demo signs its links with a key of its own unless the environment has one."""
     prepare_state_dir(state_dir)
-    os.environ.setdefault("SCC_SYNC_DEMO_SECRET", secrets.token_urlsafe(32))
     result = DemoResult(state_dir)
     clock = _clock(as_of)
     with serve_site() as base_url:
         config = demo_config(base_url, state_dir)
+        effects = demo_effects(effects, config, clock)
         say(f"demo site: {base_url}/ (RSS feed {base_url}/feed.xml, listing page {base_url}/themen/)")
         say(f"clock:     {as_of.isoformat()} (a week before the Smart Country Convention 2021)")
-        with open_store(config.state.url) as store, client_for(config.http) as client:
+        with open_store(config.state.url) as store, effects.http_client(config.http) as client:
             for label in ("first sync", "second sync (conditional requests, nothing new expected)"):
                 report = run_sync(config, store, client, now=clock)
                 result.failed |= bool(report.failed)
@@ -91,16 +97,15 @@ def run_demo(
                 stored = list_items(conn)
             with_facts = sum(1 for i in stored if (i.summary or {}).get("event"))
             say(f"stored:    {len(stored)} items, {with_facts} with event facts")
-            from scc_sync.newsletter.transports import MaildirTransport
-
-            transport = MaildirTransport(Path(config.delivery.maildir))
-            # A digest covers the last closed day/week, so the items synced "now" go out with the next
-            # scheduled runs: run each frequency's digest as of its next cron time.
-            for frequency, at in next_digest_runs(config, as_of):
-                digest = run_digest(config, store, transport, now=_clock(at))
-                say(f"digest:    {digest.line()} ({frequency} run of {at:%a %d %b %Y %H:%M})")
-                result.failed |= bool(digest.problems)
-            reminders = run_remind(config, store, transport, now=clock)
+            kit = effects.mail_kit(config)
+            with closing(effects.transport(config)) as transport:
+                # A digest covers the last closed day/week, so the items synced "now" go out with the next
+                # scheduled runs: run each frequency's digest as of its next cron time.
+                for frequency, at in next_digest_runs(config, as_of):
+                    digest = run_digest(config, store, transport, kit, now=_clock(at))
+                    say(f"digest:    {digest.line()} ({frequency} run of {at:%a %d %b %Y %H:%M})")
+                    result.failed |= bool(digest.problems)
+                reminders = run_remind(config, store, transport, kit, now=clock)
             say(f"reminders: {reminders.line()}")
             result.failed |= bool(reminders.problems)
     result.maildir = Path(config.delivery.maildir)
@@ -108,13 +113,16 @@ def run_demo(
     return result
 
 
+def demo_effects(effects: Effects, config: Config, clock: Clock) -> Effects:
+    """The demo's clock, and a signing key of its own when the environment holds none for it."""
+    environ = {config.web.secret_env: secrets.token_urlsafe(32), **effects.environ}
+    return replace(effects, clock=clock, environ=environ)
+
+
 def next_digest_runs(config: Config, after: datetime) -> list[tuple[str, datetime]]:
-    """The next scheduled daily and weekly digest times after `after` (`[digest] daily`/`weekly` crons)."""
-    runs = []
-    for frequency, cron in (("daily", config.digest.daily), ("weekly", config.digest.weekly)):
-        trigger = CronTrigger.from_crontab(cron, timezone=config.zone)
-        runs.append((frequency, trigger.get_next_fire_time(None, after)))
-    return runs
+    """The next daily and weekly digest times after `after`, as the service would send them."""
+    runs = [(frequency, next_digest_run(config, frequency, after)) for frequency in FREQUENCIES]
+    return [(frequency, at) for frequency, at in runs if at is not None]
 
 
 def write_previews(maildir: Path, out: Path) -> list[Path]:

@@ -15,6 +15,8 @@ from typing import Any, Literal
 SourceKind = Literal["feed", "page"]
 Locale = Literal["de", "en"]
 Frequency = Literal["daily", "weekly"]
+LOCALES: tuple[Locale, ...] = ("de", "en")
+FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")
 EventFormat = Literal["online", "in-person", "hybrid"]
 CountQualifier = Literal["exact", "more_than", "about", "at_least", "up_to"]
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed", "bounced"]

@@ -35,8 +35,15 @@ def _copied_sources() -> list[str]:
 
 
 def test_local_state_virtualenv_and_history_stay_out_of_the_context() -> None:
-    for path in (".venv/bin/python", "state/scc-sync.db", "state/maildir/new/1", ".git/HEAD", ".env",
-                 "src/scc_sync/__pycache__/cli.cpython-311.pyc", "src/scc_sync.egg-info/PKG-INFO"):
+    for path in (
+        ".venv/bin/python",
+        "state/scc-sync.db",
+        "state/maildir/new/1",
+        ".git/HEAD",
+        ".env",
+        "src/scc_sync/__pycache__/cli.cpython-311.pyc",
+        "src/scc_sync.egg-info/PKG-INFO",
+    ):
         assert _ignored(path), f"{path} would be sent to the Docker daemon"
 
 

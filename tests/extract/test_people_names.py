@@ -262,11 +262,15 @@ def test_a_short_mention_lends_its_role() -> None:
     assert [(p.name, p.role) for p in found] == [("Jonas Keller", "Landrat")]
 
 
-def test_a_short_mention_stays_alone_only_with_a_title_or_salutation() -> None:
+def test_a_short_mention_stays_alone_with_a_title_a_salutation_or_an_office() -> None:
     found = people(
         "Im Bild: Prof. Dr. Brandauer (Mitte) und Frau Quirrenbach (rechts).", "Landrat Oster kam."
     )
-    assert [(p.name, p.title) for p in found] == [("Brandauer", "Prof. Dr."), ("Quirrenbach", None)]
+    assert [(p.name, p.title, p.role) for p in found] == [
+        ("Brandauer", "Prof. Dr.", None),
+        ("Quirrenbach", None, None),
+        ("Oster", None, "Landrat"),
+    ]
 
 
 def test_spelling_variants_and_genitives_are_one_person() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scc_sync.fetch.sniff import bot_protection, consent_wall, meta_refresh
+from scc_sync.fetch.sniff import bot_protection, consent_wall, meta_refresh, not_html
 
 
 @pytest.mark.parametrize(
@@ -188,3 +188,17 @@ def test_consent_walls_and_login_pages_are_told_from_articles(html: str, verdict
 )
 def test_articles_with_a_cookie_banner_or_login_box_are_articles(html: str) -> None:
     assert consent_wall(html) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"%PDF-1.4\n", "a PDF document"),
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"PK\x03\x04rest", "a ZIP archive or Office document"),
+        (b"<html>\x00</html>", "a binary file"),
+        (b"<!doctype html><html><body>Text</body></html>", None),
+    ],
+)
+def test_not_html_names_files_that_are_no_web_page(body: bytes, kind: str | None) -> None:
+    assert not_html(body) == kind

@@ -1,15 +1,8 @@
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from scc_sync.models import Count, Event, EventFacts, Person, Summary
-
-# tests/smtpserver.py is shared between test folders; make it importable however pytest is started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from smtpserver import smtp_server  # noqa: F401
 
 
 @pytest.fixture

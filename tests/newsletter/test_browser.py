@@ -9,13 +9,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import REPO
-from tests.newsletter.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed
 
-from scc_sync.newsletter.digest import preview_digest
 from scc_sync.newsletter.transports import MaildirTransport
-from scc_sync.pipeline import run_digest
+from scc_sync.pipeline.digest import preview_digest, run_digest
 from scc_sync.store import Store, open_store
+from tests.conftest import REPO
+from tests.pipeline.helpers import SCC_2020_RECAP, SECRET, SECRET_ENV, add_item, config, fixed, mail_kit
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -53,8 +52,8 @@ def _digest(store: Store, tmp_path: Path) -> str:
         store, "compact", at=MONDAY - timedelta(days=4), title=f"Kurzmeldung: {LONG_WORD} beschlossen"
     )
     with MaildirTransport(tmp_path / "maildir") as transport:
-        assert run_digest(cfg, store, transport, now=fixed(MONDAY)).sent == 1
-    mail = preview_digest(cfg, store, "anna@example.org", now=MONDAY)
+        assert run_digest(cfg, store, transport, mail_kit(cfg), now=fixed(MONDAY)).sent == 1
+    mail = preview_digest(cfg, store, mail_kit(cfg), "anna@example.org", now=MONDAY)
     assert mail is not None
     return mail.html
 

@@ -9,6 +9,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
+from scc_sync.effects import Effects, tls_context
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.messages import build_digest_message, build_reminder_message
 from scc_sync.newsletter.render import RenderedMail
@@ -310,16 +311,15 @@ def test_invalid_security_setting_is_a_clear_error():
 
 def test_an_internal_certificate_authority_is_trusted_through_ca_file(starttls_server, certificate, tmp_path):
     from scc_sync.config import parse_config
-    from scc_sync.newsletter.delivery import make_transport
 
     controller, handler = starttls_server
     smtp = {"host": "127.0.0.1", "port": controller.port, "security": "starttls", "timeout": 5.0}
     trusting = parse_config(
         {"delivery": {"transport": "smtp", "smtp": {**smtp, "ca_file": str(certificate[0])}}}
     )
-    with make_transport(trusting) as t:
+    with Effects().transport(trusting) as t:
         assert t.send(message()).state == "sent"
-    with make_transport(parse_config({"delivery": {"transport": "smtp", "smtp": smtp}})) as t:
+    with Effects().transport(parse_config({"delivery": {"transport": "smtp", "smtp": smtp}})) as t:
         refused = t.send(message())
     assert "or ca_file for a server with an internal certificate authority" in refused.reply
     assert len(handler.messages) == 1
@@ -334,4 +334,4 @@ def test_a_ca_file_that_is_missing_or_not_a_certificate_is_a_config_error(tmp_pa
     junk.write_text("not a certificate")
     config = parse_config({"delivery": {"smtp": {"ca_file": str(junk)}}})
     with pytest.raises(ConfigError, match=r"delivery\.smtp\.ca_file: .*ca\.pem: not a PEM certificate"):
-        config.delivery.smtp.tls_context()
+        tls_context(config.delivery.smtp)

@@ -19,7 +19,7 @@ from typing import IO, Any
 from sqlalchemy import select
 
 from scc_sync.demo_site import DEMO_CONFIG
-from scc_sync.service import Service
+from scc_sync.service.daemon import Service
 from scc_sync.store import Store
 from scc_sync.store.schema import job_runs
 from tests.conftest import REPO

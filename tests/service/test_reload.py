@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import requests
 
-from scc_sync import scheduler
 from scc_sync.config import Config, ConfigError, parse_config
 from scc_sync.demo_site import serve_site
-from scc_sync.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
-from scc_sync.service import Service
+from scc_sync.effects import Effects
+from scc_sync.service import scheduler
+from scc_sync.service.daemon import Service
+from scc_sync.service.reload import ConfigFile, ReloadPlan, describe, plan_reload, restart_warning
 from scc_sync.store import Store
 from scc_sync.store.meta import NEXT_RUNS, read_times
 from tests.service.helpers import (
@@ -177,7 +178,7 @@ def test_config_file_checks_like_the_start(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("SCC_SYNC_SECRET", SECRET)
     monkeypatch.delenv("SCC_SYNC_RELOAD_UNSET", raising=False)
     path.write_text('[web]\nlisten = "127.0.0.1:8080"\n')
-    assert ConfigFile(path, listen="127.0.0.1:9999").load().web.listen == "127.0.0.1:9999"
+    assert ConfigFile(path, listen="127.0.0.1:9999").load(Effects()).web.listen == "127.0.0.1:9999"
     for text, problem in [
         ("[sync\n", "not valid TOML"),
         ('[sync]\ninterval = "soon"\n', "sync.interval: not a duration like '30m', '6h' or '7d': 'soon'"),
@@ -185,7 +186,7 @@ def test_config_file_checks_like_the_start(tmp_path: Path, monkeypatch: pytest.M
     ]:
         path.write_text(text)
         with pytest.raises(ConfigError, match=re.escape(f"{path}: {problem}")):
-            ConfigFile(path).load()
+            ConfigFile(path).load(Effects())
 
 
 # -- the service applying a reload (in a thread of the test, on SQLite and PostgreSQL) -------------------
@@ -199,7 +200,7 @@ def demo_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def service_from_file(path: Path, text: str, store: Store, *, web: bool = False) -> Service:
     path.write_text(text)
     config_file = ConfigFile(path)
-    return Service(config_file.load(), store, web=web, config_file=config_file)
+    return Service(config_file.load(Effects()), store, Effects(), web=web, config_file=config_file)
 
 
 @contextmanager
@@ -225,7 +226,7 @@ def test_reload_reschedules_the_sync_and_stores_the_next_runs(
         path.write_text(text.replace('interval = "1m"', 'interval = "2h"'))
         service.request_reload()
         wait_for(lambda: next_sync(store) >= asked + timedelta(hours=2))
-        assert service.config.sync.interval == "2h"
+        assert service.config.sync.interval == timedelta(hours=2)
     assert outcome == {"clean": True, "stopped_in_time": True}
     [line] = messages(caplog, logging.INFO, RELOADED)
     assert line.startswith(f"{RELOADED} {path}: changed sync; rescheduled sync; next runs: ")
@@ -287,7 +288,7 @@ def test_a_broken_config_is_logged_and_the_running_one_kept(
             path.write_text(text.replace('interval = "1m"', 'interval = "5m"'))  # a good one still works
             service.request_reload()
             wait_for(lambda: messages(caplog, logging.INFO, RELOADED))
-            assert service.config.sync.interval == "5m"
+            assert service.config.sync.interval == timedelta(minutes=5)
     assert outcome == {"clean": True, "stopped_in_time": True}
     assert messages(caplog, logging.ERROR, NOT_RELOADED) == [
         f"{NOT_RELOADED}{path}: sync.interval: not a duration like '30m', '6h' or '7d': 'soon'",
@@ -316,7 +317,7 @@ def test_settings_that_need_a_restart_are_named_and_kept(
         f"{path}: web.listen: changed",
     ]
     assert service.config.state == started_with.state and service.config.web == started_with.web
-    assert service.config.sync.interval == "5m"
+    assert service.config.sync.interval == timedelta(minutes=5)
 
 
 def test_reload_requests_coalesce(
@@ -332,7 +333,7 @@ def test_reload_requests_coalesce(
             wait_for(lambda: messages(caplog, logging.INFO, RELOADED))
             path.write_text(text.replace('interval = "1m"', 'interval = "7m"'))
             service.request_reload()
-            wait_for(lambda: service.config.sync.interval == "7m")
+            wait_for(lambda: service.config.sync.interval == timedelta(minutes=7))
     assert outcome == {"clean": True, "stopped_in_time": True}
     assert len(messages(caplog, logging.INFO, RELOADED)) == 2
 

@@ -11,7 +11,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scc_sync.config import parse_config
-from scc_sync.scheduler import DIGEST_GRACE, build_scheduler, cron_trigger, job_specs, missed_fire_time
+from scc_sync.service.scheduler import (
+    DIGEST_GRACE,
+    build_scheduler,
+    cron_trigger,
+    job_specs,
+    missed_fire_time,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")

@@ -9,8 +9,8 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import inspect, select, text
 
 from scc_sync.models import Item
-from scc_sync.newsletter.delivery import DeliveryReport, deliver
 from scc_sync.newsletter.transports import SmtpTransport
+from scc_sync.pipeline.deliver import DeliveryReport, deliver
 from scc_sync.store import Store, open_store
 from scc_sync.store.digests import record_deliveries
 from scc_sync.store.engine import MIGRATIONS

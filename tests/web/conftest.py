@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,16 +16,12 @@ import pytest
 from werkzeug.test import Client, TestResponse
 
 from scc_sync.config import Config, parse_config
+from scc_sync.effects import Effects
 from scc_sync.newsletter.tokens import TokenSigner
 from scc_sync.newsletter.transports import MaildirTransport, Transport
 from scc_sync.store import Store
 from scc_sync.store.schema import subscribers
 from scc_sync.web import RateLimit, WebLimits, create_app
-
-# tests/smtpserver.py is shared between test folders; make it importable however pytest is started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from smtpserver import smtp_server  # noqa: F401
 
 SECRET_ENV = "SCC_SYNC_TEST_WEB_SECRET"
 SECRET = "web-test-secret-0123456789abcdef"
@@ -126,8 +121,10 @@ def make_site(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
             signup_per_ip=RateLimit(burst=100, per_seconds=1),
             signup_per_address=RateLimit(burst=100, per_seconds=1),
         )
-        app = create_app(config, store, transport, now=clock, limits=limits)
-        return Site(Client(app), store, clock, transport, maildir, TokenSigner(config.web.secret_keys()))
+        app = create_app(config, store, transport, Effects(clock=clock), limits=limits)
+        return Site(
+            Client(app), store, clock, transport, maildir, TokenSigner(Effects().secret_keys(config.web))
+        )
 
     yield build
     for transport in transports:

@@ -26,6 +26,7 @@ import pytest
 import requests
 import urllib3
 
+from scc_sync.effects import Effects
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.links import preferences_url, unsubscribe_url
 from scc_sync.newsletter.messages import build_digest_message, message_id
@@ -164,9 +165,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stack.callback(server.close)
         port = stack.enter_context(tls_relay(server.effective_port, _certificate(folder)))
         config = make_config(monkeypatch, base_url=f"https://127.0.0.1:{port}")
-        holder["app"] = create_app(config, store, transport)
+        holder["app"] = create_app(config, store, transport, Effects())
         threading.Thread(target=server.run, daemon=True).start()
-        yield Served(config.web.base_url, store, smtp, TokenSigner(config.web.secret_keys()))
+        yield Served(config.web.base_url, store, smtp, TokenSigner(Effects().secret_keys(config.web)))
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from scc_sync.store.outbox import list_ledger
 from scc_sync.store.subscribers import confirm_subscriber, request_subscription
 from scc_sync.web import RateLimit, WebLimits
 from tests.web.conftest import START, link_in, path_of, text_of
@@ -153,3 +154,39 @@ def test_trying_again_after_a_failed_mail_sends_it_when_the_server_is_back(make_
     assert site.signup().status_code == 200  # failed tries used up nothing
     [received] = handler.messages
     assert received.rcpt_tos == ["ada@example.org"]
+
+
+class LedgerWitness:
+    """A transport that looks into the delivery ledger while a message goes out through the real one."""
+
+    def __init__(self, store, transport) -> None:
+        self.store, self.transport, self.seen = store, transport, []
+
+    def send(self, msg, *, while_waiting=None):
+        with self.store.read() as conn:
+            self.seen.append([(row.kind, row.recipient, row.state) for row in list_ledger(conn)])
+        return self.transport.send(msg, while_waiting=while_waiting)
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def test_the_signup_mail_is_recorded_in_the_ledger_before_it_is_sent(make_site, store, smtp_server):
+    from scc_sync.newsletter.transports import SmtpTransport
+
+    handler = smtp_server.handler
+    witness = LedgerWitness(store, SmtpTransport(smtp_server.host, smtp_server.port, security="none"))
+    site = make_site(transport=witness)
+    handler.rcpt_replies["ada@example.org"] = "451 4.3.0 try later"
+    assert site.signup().status_code == 503
+    del handler.rcpt_replies["ada@example.org"]
+    assert site.signup().status_code == 200
+
+    assert witness.seen[0] == [("confirm", "ada@example.org", "sending")]
+    with store.read() as conn:
+        rows = list_ledger(conn, kind="confirm")
+    # tried once each: a mail that did not go out is settled, and the page asks to try again
+    assert [(r.state, r.attempts) for r in rows] == [("failed", 1), ("sent", 1)]
+    [received] = handler.messages
+    assert rows[1].message_id in received.data.decode()
+    assert rows[0].message_id != rows[1].message_id  # the same second, still two messages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.test import Client
 
+from scc_sync.effects import Effects
 from scc_sync.newsletter.links import preferences_url, unsubscribe_url
 from scc_sync.store import Store
 from scc_sync.store.subscribers import confirm_subscriber, request_subscription, unsubscribe
@@ -153,6 +154,6 @@ def test_healthz_checks_the_database(site, monkeypatch):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
     unreachable = Store("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")  # nothing listens
-    app = create_app(make_config(monkeypatch), unreachable, site.transport, now=site.clock)
+    app = create_app(make_config(monkeypatch), unreachable, site.transport, Effects(clock=site.clock))
     broken = Client(app).get("/healthz")
     assert broken.status_code == 503 and broken.json == {"status": "error", "database": "unavailable"}

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from scc_sync.cli import EXIT_FAILED, AppContext, cli, pass_app, require_sources
+from scc_sync.commands.app import EXIT_FAILED, AppContext, pass_app, require_sources
 
 
-@cli.command("check")
+@click.command("check")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--no-mail", is_flag=True, help="Do not contact the mail server.")
 @click.option("--no-sources", is_flag=True, help="Do not fetch the sources.")
@@ -22,17 +22,16 @@ def check_command(app: AppContext, sources: tuple[str, ...], no_mail: bool, no_s
     does (feeds parsed, pages searched with their link_selector). Nothing is stored. Exit 0 when all is
     ready, 1 when something is not, 2 for a config error.
     """
-    from scc_sync.check import check_database, check_mail, check_secret, check_sources
-    from scc_sync.fetch.http import client_for
+    from scc_sync.pipeline.preflight import check_database, check_mail, check_secret, check_sources
 
-    config = app.config
+    config, effects = app.config, app.effects
     require_sources(config, sources)
-    findings = [check_database(config), check_secret(config)]
+    findings = [check_database(config), check_secret(config, effects)]
     if not no_mail:
-        findings.append(check_mail(config))
+        findings.append(check_mail(config, effects))
     if not no_sources:
-        with client_for(config.http) as client:
-            findings += check_sources(config, client, sources)
+        with effects.http_client(config.http) as client:
+            findings += check_sources(config, client, sources, now=effects.clock())
     width = max(len(f.part) for f in findings)
     for finding in findings:
         click.echo(f"{finding.part.ljust(width)}  {'ok     ' if finding.ok else 'PROBLEM'}  {finding.detail}")

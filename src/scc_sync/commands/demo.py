@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from scc_sync.cli import EXIT_FAILED, EXIT_USAGE, cli, fail
-from scc_sync.demo import DemoError, run_demo
+from scc_sync.commands.app import EXIT_FAILED, fail
+from scc_sync.demo import run_demo
 from scc_sync.demo_site import serve_site
+from scc_sync.effects import Effects
 
 DEFAULT_STATE_DIR = Path("state/demo")
 
 
-@cli.command("demo")
+@click.command("demo")
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -38,10 +39,7 @@ def demo_command(state_dir: Path, serve: bool, port: int) -> None:
     if serve:
         _serve(port)
         return
-    try:
-        result = run_demo(state_dir, say=click.echo)
-    except DemoError as exc:
-        fail(str(exc), EXIT_USAGE)
+    result = run_demo(state_dir, Effects.here(), say=click.echo)
     click.echo(f"\nMaildir:   {result.maildir}  (each file is one message; open it with any mail program)")
     click.echo(f"Previews:  {state_dir / 'previews'}")
     for preview in result.previews:

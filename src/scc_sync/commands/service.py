@@ -6,37 +6,35 @@ import logging
 import os
 import signal
 import sys
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from scc_sync.cli import (
+from scc_sync.commands.app import (
     EXIT_FAILED,
-    EXIT_USAGE,
     AppContext,
-    cli,
-    describe_database,
-    echo_json,
-    echo_table,
     fail,
     missing_database,
     pass_app,
-    sqlite_file,
-    utc_now,
 )
-from scc_sync.config import ConfigError, resolve_config_path
-from scc_sync.status import check_health, last_runs, service_state, source_health
+from scc_sync.commands.output import echo_json, echo_table
+from scc_sync.config import resolve_config_path
+from scc_sync.service.health import check_health
+from scc_sync.store.engine import describe_database, sqlite_file
+from scc_sync.store.meta import service_state
 from scc_sync.store.outbox import count_by_state
+from scc_sync.store.runs import last_runs
+from scc_sync.store.sources import source_health
 
 if TYPE_CHECKING:
-    from scc_sync.service import Service
+    from scc_sync.service.daemon import Service
 
 log = logging.getLogger("scc_sync.service")
 
 
-@cli.command("run")
+@click.command("run")
 @click.option("--listen", metavar="HOST:PORT", help="Where the web listener binds [default: [web] listen].")
 @pass_app
 def run_command(app: AppContext, listen: str | None) -> None:
@@ -48,18 +46,15 @@ def run_command(app: AppContext, listen: str | None) -> None:
     it: no new job starts, a running one gets [service] shutdown_grace to finish, then it exits 0. A
     second signal exits at once (code 1). Exit 1 when it cannot start (e.g. [web] listen is taken).
     """
-    from scc_sync.reload import ConfigFile
-    from scc_sync.service import Service  # the service pulls in the scheduler and the web server
+    from scc_sync.service.daemon import Service  # the service pulls in the scheduler and the web server
+    from scc_sync.service.reload import ConfigFile
 
     config_file = ConfigFile(resolve_config_path(app.config_path), listen)
-    try:
-        config = config_file.prepare(app.config)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+    config = config_file.prepare(app.config, app.effects)
     if app.verbosity == 0:
         logging.getLogger().setLevel(logging.INFO)  # a service tells its story by default
     with app.store() as store:
-        service = Service(config, store, config_file=config_file)
+        service = Service(config, store, app.effects, config_file=config_file)
         _on_signals(service)
         try:
             clean = service.run()
@@ -92,7 +87,7 @@ def _on_signals(service: Service) -> None:
         signal.signal(signal.SIGHUP, lambda _signum, _frame: service.request_reload())
 
 
-@cli.command("healthcheck")
+@click.command("healthcheck")
 @click.option(
     "--max-age",
     type=click.IntRange(min=1),
@@ -112,25 +107,25 @@ def healthcheck_command(app: AppContext, max_age: int | None) -> None:
         click.echo(f"unhealthy: {missing_database(file, app.config.state.database)}")
         sys.exit(EXIT_FAILED)
     with app.store() as store, store.read() as conn:
-        health = check_health(conn, app.config, now=utc_now(), max_age=limit)
+        health = check_health(conn, app.config, now=app.effects.clock(), max_age=limit)
     if not health.ok:
         for problem in health.problems:
             click.echo(f"unhealthy: {problem}")
         sys.exit(EXIT_FAILED)
     beat = health.heartbeat
-    age = int((utc_now() - beat.at).total_seconds()) if beat else 0
+    age = int((app.effects.clock() - beat.at).total_seconds()) if beat else 0
     last = health.last_sync.isoformat(timespec="seconds") if health.last_sync else "none yet (starting)"
     click.echo(f"ok: heartbeat {age}s old (pid {beat.pid if beat else '?'}), last successful sync {last}")
 
 
-@cli.command("status")
+@click.command("status")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
 def status_command(app: AppContext, fmt: str) -> None:
     """Show the service's heartbeat and next runs, each source's health, the last run of each job and
     the delivery queue."""
     with app.store(must_exist=True) as store, store.read() as conn:
-        report = {
+        report: dict[str, Any] = {
             "database": describe_database(app.config.state.url),
             "service": service_state(conn),
             "sources": source_health(conn),
@@ -141,7 +136,7 @@ def status_command(app: AppContext, fmt: str) -> None:
         echo_json(report)
         return
     click.echo(f"Database: {report['database']}")
-    _echo_service(report["service"], app.config.zone)
+    _echo_service(report["service"], app.config.zone, now=app.effects.clock())
     click.echo("\nSources")
     columns = ["name", "kind", "last_attempt", "last_success", "last_status", "failures", "next_due", "items"]
     columns.append("last_error")
@@ -152,12 +147,12 @@ def status_command(app: AppContext, fmt: str) -> None:
     click.echo(f"\nDelivery queue: {queue or 'empty'}")
 
 
-def _echo_service(service: dict[str, Any], zone: tzinfo) -> None:
+def _echo_service(service: dict[str, Any], zone: tzinfo, *, now: datetime) -> None:
     beat = service["heartbeat"]
     if beat is None:
         click.echo("Service: never ran against this database (start it with `scc-sync run`)")
     else:
-        age = int((utc_now() - beat["at"]).total_seconds())
+        age = int((now - beat["at"]).total_seconds())
         state = "stopped" if beat["stopped"] else "running"
         click.echo(
             f"Service: {state} (pid {beat['pid']} on {beat['host']}, heartbeat {age}s ago, "

@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
 
-from scc_sync.cli import (
+from scc_sync.commands.app import (
     EXIT_BUSY,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     AppContext,
-    cli,
-    echo_json,
-    echo_table,
     fail,
     parse_since,
     pass_app,
     require_sources,
-    utc_now,
 )
-from scc_sync.config import ConfigError
-from scc_sync.fetch.http import client_for
-from scc_sync.pipeline import run_sync
+from scc_sync.commands.output import echo_json, echo_table
+from scc_sync.pipeline.sync import SourceReport, run_sync
 from scc_sync.store.items import list_items
 from scc_sync.store.locks import LockBusy
-from scc_sync.sync import SourceReport
 
 
-@cli.command("sync")
+@click.command("sync")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @pass_app
 def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
@@ -52,12 +47,10 @@ def sync_command(app: AppContext, sources: tuple[str, ...]) -> None:
     try:
         with (
             app.store() as store,
-            client_for(config.http) as client,
+            app.effects.http_client(config.http) as client,
         ):
             try:
-                report = run_sync(config, store, client, now=utc_now, only=sources, on_done=on_done)
-            except ConfigError as exc:
-                fail(str(exc), 2)
+                report = run_sync(config, store, client, now=app.effects.clock, only=sources, on_done=on_done)
             except LockBusy as exc:
                 fail(f"{exc}; try again when it has finished", EXIT_BUSY)
     except KeyboardInterrupt:
@@ -78,7 +71,7 @@ def _interrupted(finished: int, total: int) -> NoReturn:
     os._exit(EXIT_INTERRUPTED)
 
 
-def _progress(total: int):  # type: ignore[no-untyped-def]
+def _progress(total: int) -> Callable[[SourceReport], None]:
     """A progress line on a terminal; otherwise one plain line per source, for logs and cron mail."""
     if not sys.stderr.isatty():
         return _plain_line
@@ -101,7 +94,7 @@ def _plain_line(report: SourceReport) -> None:
         click.echo(f"sync: {report.name}: {report.status}: {counts}", err=True)
 
 
-@cli.command("items")
+@click.command("items")
 @click.option("--since", metavar="DATE", help="Only items new or changed since this ISO date/datetime.")
 @click.option("--source", metavar="NAME", help="Only items of this source.")
 @click.option("--limit", type=int, default=None, help="At most this many (newest first).")

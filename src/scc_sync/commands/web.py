@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from scc_sync.cli import EXIT_FAILED, EXIT_USAGE, AppContext, cli, fail, pass_app
-from scc_sync.config import ConfigError, with_listen
-from scc_sync.newsletter.delivery import make_transport
+from scc_sync.commands.app import EXIT_FAILED, AppContext, fail, pass_app
+from scc_sync.config import with_listen
 from scc_sync.web import create_app
 from scc_sync.web.serve import make_server, server_urls
 
-USER_TEMPLATES = Path("templates")
 
-
-@cli.command("web")
+@click.command("web")
 @click.option("--listen", metavar="HOST:PORT", help="Where to listen [default: [web] listen].")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
 @pass_app
 def web_command(app: AppContext, listen: str | None, threads: int) -> None:
     """Serve the subscriber pages (sign-up, confirm, unsubscribe, preferences, /healthz) on their own."""
-    try:
-        config = with_listen(app.config, listen)
-        config.web.secret_keys()
-        transport = make_transport(config)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
-    templates = USER_TEMPLATES if USER_TEMPLATES.is_dir() else None
+    effects = app.effects
+    config = with_listen(app.config, listen)
+    effects.secret_keys(config.web)
+    transport = effects.transport(config)
     where = config.web.listen
     with app.store() as store:
-        wsgi = create_app(config, store, transport, templates_dir=templates)
+        wsgi = create_app(config, store, transport, effects)
         try:
             server = make_server(wsgi, where, threads=threads)
         except (OSError, ValueError) as exc:

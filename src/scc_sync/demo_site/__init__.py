@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 
 SITE_ROOT = Path(__file__).with_name("site")
 DEMO_CONFIG = Path(__file__).with_name("demo.toml")
@@ -51,7 +52,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
             target = target / "index.html"
         if SITE_ROOT.resolve() not in target.parents or not target.is_file():
             return None, ""
-        base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+        host, port = cast("tuple[str, int]", self.server.server_address)  # an AF_INET server's
+        base = f"http://{host!s}:{port}"
         body = target.read_bytes().replace(BASE_PLACEHOLDER.encode(), base.encode())
         return body, _TYPES.get(target.suffix, "application/octet-stream")
 

@@ -18,11 +18,11 @@ from scc_sync.extract.roles import base_role, is_role_word
 from scc_sync.models import Person
 
 _ACADEMIC = r"(?:Prof\.|Dr\.|Dr\.-Ing\.|Dipl\.-[A-Z][a-zäöü]*\.|PD)"
+_SURNAME = r"(?P<word>(?:Mc|Mac|O'|O’)?[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?)"
 _SHORT = re.compile(
     rf"(?<![\w-])(?:(?P<title>{_ACADEMIC}(?:\s+{_ACADEMIC})*)|(?P<salute>Frau|Herr|Mr\.|Mrs\.|Ms\.)|"
-    r"(?P<role>[A-ZÄÖÜ][\wäöüß-]+))\s+"
-    r"(?P<word>(?:Mc|Mac|O'|O’)?[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+)?)"
-    r"(?![\w'’-])(?!\s+(?:[A-ZÄÖÜ]|von\s|van\s|de\s|zu\s))"
+    r"(?P<role>[A-ZÄÖÜ][\wäöüß-]+))\s+(?!(?:Dr|Prof|Dipl)\.)"
+    rf"{_SURNAME}(?![\w'’-])(?!\s+(?:[A-ZÄÖÜ]|von\s|van\s|de\s|zu\s))"
 )
 
 
@@ -34,7 +34,25 @@ class ShortMention:
     word: str
     title: str | None
     role: str | None
-    standalone: bool  # an academic title or a salutation vouches for it
+    standalone: bool  # an academic title, a salutation, an office or a speech verb vouches for it
+    weak: bool = False  # only a speech verb at a sentence start ('Snyder said'): needs a second mention
+
+
+# "Snyder said …", "…, said Snyder.", "…“, so Muster.", "betonte Muster,": a speech verb makes a person
+_EN_SPEECH = r"said|says|told|added|noted|explained|stated|recalled"
+_SPEECH_VERB = re.compile(
+    rf"(?<![\w-])(?:(?P<en>{_EN_SPEECH})|sagte|sagt|erklärte|betonte|ergänzte|meinte|berichtete|unterstrich|so)"
+    r"(?![\w-])"
+)
+_SURNAME_BEFORE = re.compile(rf"(?<![\w'’-]){_SURNAME}\s+$")
+_SURNAME_AFTER = re.compile(rf"\s+{_SURNAME}(?=\s*(?:[,.;!?]|$))")
+# What follows an office and a surname that ends the mention: a verb or the sentence's end ('Bürgermeister
+# Kühn begrüßte …'), not a comma, an article or a coordination that go on with a department ('Vorstand
+# Vertrieb, Beispiel AG', 'Leiter Vertrieb der …', 'Leiter Vertrieb und …')
+_MENTION_END = re.compile(
+    r"^(?:\s*[.!?](?:\s|$)|\s*$|\s+(?!(?:und|and|sowie|oder|or|der|des|die|das|den|dem|im|am|beim|vom|von|"
+    r"für|bei|an|in|zu|zur|zum|mit|aus|of|the|for|at|in|on|with|from|to)\b)[a-zäöü])"
+)
 
 
 def short_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMention]:
@@ -46,16 +64,47 @@ def short_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMenti
             continue
         if m.group("role"):
             if is_role_word(m.group("role")):
-                found.append(ShortMention(word, None, base_role(m.group("role")), False))
+                raw = m.group("role")
+                singular = base_role(raw) == raw or raw.endswith("in")
+                alone = (
+                    singular
+                    and not is_first_name(word)
+                    and bool(_MENTION_END.match(text[m.end() : m.end() + 12]))
+                )
+                found.append(ShortMention(word, None, base_role(m.group("role")), alone))
             continue
         title = " ".join(m.group("title").split()) if m.group("title") else None
         found.append(ShortMention(word, title, None, not is_first_name(word)))
+    return found + _speech_mentions(text, rejects)
+
+
+def _speech_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMention]:
+    """A surname alone beside a speech verb ('Snyder said', '…, sagte Muster.'); at a sentence start only a
+    weak one, since a plural noun may stand there too ('Organizers said')."""
+    found = []
+    for verb in _SPEECH_VERB.finditer(text):
+        m = verb.group("en") and _SURNAME_BEFORE.search(text, max(0, verb.start() - 40), verb.start())
+        after = _SURNAME_AFTER.match(text, verb.end())
+        for hit in (m, after):
+            if not hit:
+                continue
+            word = hit.group("word")
+            before = text[: hit.start("word")].rstrip()
+            if word in _TITLE_WORDS or rejects(word) or is_first_name(word) or _PHRASE_END.search(before):
+                continue  # a full name, an organization's name or a noun phrase ends here
+            weak = hit is m and (not before or before[-1] in '.!?“”"')
+            found.append(ShortMention(word, None, None, True, weak))
     return found
+
+
+_PHRASE_END = re.compile(r"(?:[A-ZÄÖÜ][\w.-]*|\b(?:the|der|die|das))$")
 
 
 def join_short_mentions(people: list[Person], mentions: Iterable[ShortMention]) -> list[Person]:
     """Each short mention merged into the one full name it stands for, or kept alone where vouched for."""
     people = list(people)
+    mentions = list(mentions)
+    seen = [m.word for m in mentions]
     for mention in mentions:
         matches = [i for i, p in enumerate(people) if _stands_for(mention, p)]
         if len(matches) == 1:
@@ -66,7 +115,12 @@ def join_short_mentions(people: list[Person], mentions: Iterable[ShortMention]) 
                 role=people[i].role or _gendered(mention.role, people[i].name),
             )
         elif not matches and mention.standalone and all(p.name != mention.word for p in people):
-            people.append(Person(mention.word, mention.title))
+            if not mention.weak or seen.count(mention.word) > 1:
+                people.append(Person(mention.word, mention.title, mention.role))
+        elif not matches and mention.role:
+            k = next((k for k, p in enumerate(people) if p.name == mention.word), None)
+            if k is not None:
+                people[k] = replace(people[k], role=people[k].role or mention.role)
     return people
 
 
@@ -97,10 +151,42 @@ def fold_variants(people: list[Person]) -> list[Person]:
         kept[same] = replace(
             old,
             title=old.title or person.title,
-            role=old.role or person.role,
+            role=join_roles(old.role, person.role),
             organization=old.organization or person.organization,
         )
     return kept
+
+
+def join_roles(first: str | None, later: str | None) -> str | None:
+    """Several functions of one person joined with '; ' ('Oberbürgermeister; Schirmherr'), each once: a
+    role that another one contains adds nothing, and the fuller wording of the same role replaces it."""
+    if not first or not later or first == later:
+        return first or later
+    parts = first.split("; ")
+    low = _role_words(later)
+    for k, part in enumerate(parts):
+        words = _role_words(part)
+        if _contains(words, low):
+            return first
+        if _contains(low, words):
+            parts[k] = later
+            return "; ".join(dict.fromkeys(parts))
+    return f"{first}; {later}"
+
+
+def _role_words(role: str) -> list[str]:
+    """A role's words without case and inflection ('Luxemburgische' ~ 'Luxemburgischer')."""
+    words = role.casefold().replace(";", " ").split()
+    return [re.sub(r"(?:e|en|er|es|em)$", "", _SHORT_ROLES.get(w, w)) for w in words]
+
+
+_SHORT_ROLES = {"ob": "oberbürgermeister", "obm": "oberbürgermeister"}
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """`part` is a run of whole words in `words`."""
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
 
 
 def _variant(first: str, later: str) -> bool:

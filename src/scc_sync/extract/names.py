@@ -28,6 +28,7 @@ _NOT_FIRST = {
 _PARTICLES = {
     "von", "van", "de", "der", "den", "la", "le", "di", "da", "du", "zu", "vom", "ten", "ter", "del",
 }  # fmt: skip
+_ARTICLE_PARTICLES = {"der", "den"}
 _WORD = re.compile(r"[^\s,;:()\[\]„“”\"»«!?/]+")
 _LOWER = "a-zäöüßéèáàíóúçñëï"
 _NAME_WORD = re.compile(rf"^[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$")
@@ -46,7 +47,8 @@ _NAME_IN_ORG = re.compile(
     r"Platz|Square|Center|Centre|Zentrum|Hall|Halle|Park|University|Universität|College|Gymnasium|Haus|House|"
     r"Museum|Fellowship|Lecture|Trophy|Cup|Gesellschaft|Society|Memorial|Brücke|Bridge|Airport|Flughafen|"
     r"Photography|Fotografie|Studio|Studios|Chronicle|Times|Post|News|Media|Verlag|Consulting|Klinik|Klinikum|"
-    r"Krankenhaus|Hospital|Kirche|Church|Hotel|Arena|Stadion|Stadium|Saal|Realschule|Grundschule|"
+    r"Krankenhaus|Hospital|Kirche|Church|Hotel|Arena|Stadion|Stadium|Saal|Realschule|Grundschule|Library|"
+    r"Bibliothek|Café|Cafe|Restaurant|Theater|Theatre|"
     r"AG|GmbH|SE|KG|KGaA|Inc|Inc\.|Ltd|Ltd\.|LLC|Corp|Corp\.|Co\.|e\.V\.|Company|Group|Gruppe)$"
 )
 
@@ -99,8 +101,9 @@ def find_names(text: str, rejects: Any = lambda w: False) -> list[NameSpan]:
     `rejects(word)` vetoes a surname (role words, common-noun endings); a name directly followed by an
     organization word ('… Family Foundation') is part of that name, not a person."""
     found: list[NameSpan] = []
+    skip = 0  # the end of a name rejected whole ("the Jimmy Carter Library"): no name starts inside it
     for m in _CANDIDATE.finditer(text):
-        if (found and m.start() < found[-1].end) or not is_first_name(m.group(0)):
+        if (found and m.start() < found[-1].end) or m.start() < skip or not is_first_name(m.group(0)):
             continue
         # only the words from a known first name on: tokenising whole sentences costs more than the rest
         words = [
@@ -108,7 +111,9 @@ def find_names(text: str, rejects: Any = lambda w: False) -> list[NameSpan]:
             for w in _WORD.finditer(text, m.start(), m.start() + 160)
         ]
         span = _name_at(text, words, 0, rejects)
-        if span and not _THE_BEFORE.search(text[max(0, m.start() - 8) : m.start()]):
+        if span and _THE_BEFORE.search(text[max(0, m.start() - 8) : m.start()]):
+            skip = span.end
+        elif span:
             found.append(span)
     return found
 
@@ -129,6 +134,8 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
         j += 1
     k = j
     while k < len(words) and _adjacent(text, words, k) and words[k][2].lower() in _PARTICLES and k - j < 2:
+        if k == j and words[k][2] in _ARTICLE_PARTICLES:
+            break  # "dankte Lang den Helfern": an article, unless after "van" / "von" ("van der Berg")
         k += 1
     if k > j and not (k < len(words) and _adjacent(text, words, k) and _SURNAME.match(words[k][2])):
         k = j  # "Anna de …" without a surname after the particle

@@ -21,10 +21,17 @@ from scc_sync.extract.context_roles import (
     role_as,
     role_before,
     role_by_appointment,
+    role_by_copula,
 )
-from scc_sync.extract.mentions import ShortMention, fold_variants, join_short_mentions, short_mentions
+from scc_sync.extract.mentions import (
+    ShortMention,
+    fold_variants,
+    join_roles,
+    join_short_mentions,
+    short_mentions,
+)
 from scc_sync.extract.names import NameSpan, find_names, is_first_name, person_gender
-from scc_sync.extract.roles import base_role, is_role_word
+from scc_sync.extract.roles import base_role, gender_clash, is_role_word
 from scc_sync.models import Person
 
 GAZETTEER: dict[str, str] = {
@@ -99,12 +106,18 @@ _EN_ROLE_BEFORE = re.compile(
     rf"Officer|Manager)"
     rf"(?:\s+(?:of|for)(?:\s+the)?(?:\s+[A-Z][a-z]+){{1,3}}?)?)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\w])(?!\s+[A-Z][a-z])"
 )
+# The head words _EN_ROLE_BEFORE needs: a text without any of them skips that pattern
+_EN_HEADS = (
+    "Minister", "Secretary", "Commissioner", "Mayor", "President", "Chancellor", "Director", "Chair", "CEO",
+    "CIO", "CTO", "Governor", "Premier", "Officer", "Manager",
+)  # fmt: skip
 # Titles named after a field ("Chief Technology Officer"): only with a modifier such as "Chief"
 _FUNCTION_TITLES = {"Officer", "Manager"}
 _NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|an|ic|ch)$")  # "Indonesian President …": no organization
 _EN_ROLE_MODIFIER = re.compile(
     r"^(?:Federal|Vice|Deputy|Executive|Prime|State|Chief|Managing|General|Former|Senior|Acting|Lord|"
-    r"Foreign|Interior|Finance|European|Regional|Digital)$"
+    r"Foreign|Interior|Finance|European|Regional|Digital|First|Second|Third|1st|2nd|3rd|Immediate|Past|"
+    r"Incoming|Outgoing|Interim|Assistant|Associate)$"
 )
 # "Anna Beispiel (Stadt Musterhausen)": a name with its organization in brackets, as in speaker lists
 _NAME_PAREN_ORG = re.compile(rf"(?P<title>{TITLE})(?P<name>{NAME})\s+\((?P<org>[A-ZÄÖÜ][^()]{{1,80}})\)")
@@ -290,10 +303,12 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     words = phrase.split()
     if not words:
         return None, None
-    adjective = _ADJ.match(words[0]) or ROLE_ADJECTIVE.match(words[0])
+    adjective = _ADJ.match(words[0]) or ROLE_ADJECTIVE.match(words[0].lower())
     first = 1 if len(words) > 1 and adjective and is_role_word(words[1]) else _english_title_end(words)
     if not is_role_word(words[first]):
         return None, None
+    while first + 1 < len(words) and is_role_word(words[first + 1]) and words[first + 1][:1].islower():
+        first += 1  # "executive director", "chief officer": the last of two role words is the head
     role_word = words[first]
     role, org = _prefixed_role(role_word, gazetteer)
     rest = _cut_second_role(" ".join(words[first + 1 :]))
@@ -317,17 +332,37 @@ def _split_role_org(phrase: str, gazetteer: Mapping[str, str]) -> tuple[str | No
     if organ:
         role = f"{role} {organ.group(0)}"
         rest = rest[organ.end() :].strip()
-    topic = re.match(r"^(?:für|for|of)\s+(?!(?:die|den|das|der|the)\b)[^ ]+(?:\s+(?:und|and)\s+[^ ]+)?", rest)
-    if topic and not rest.startswith(("of the", "for the")) and re.match(r"^(?:für|for)\b", rest):
+    topic = _TOPIC.match(rest)
+    if topic:
         role = f"{role} {topic.group(0)}"
         rest = rest[topic.end() :].strip()
     prep = _ORG_PREP.match(rest)
+    if prep and rest[prep.end() :] and _EVENT_NOUN.search(rest.split()[-1]):
+        return f"{role} {rest}", org  # "Schirmherr der Tagung": an event is no organization
     if prep and rest[prep.end() :]:
         article = _PREP_ARTICLE.get(prep.group(1).lower(), "")
         org = base_organization(f"{article} {rest[prep.end() :]}".strip(), gazetteer)
     elif rest and rest.split()[0] in gazetteer:
         org = gazetteer[rest.split()[0]]
     return role, org
+
+
+# The field of an office: "für Bildung und Forschung", "für Verkehr und digitale Infrastruktur",
+# "für Bildung, Wissenschaft und Forschung", "für Umwelt- und Verbraucherschutz", "for Trade"
+_TOPIC_NP = (
+    r"(?:[a-zäöü]+(?:e|en|er|es|em)\s+)*[A-ZÄÖÜ][\wäöüß]*(?:-(?:\s+(?:und|and)\s+[A-ZÄÖÜ][\wäöüß-]*)?)?"
+)
+_TOPIC = re.compile(
+    rf"^(?:für|for)\s+(?!(?:die|den|das|der|the)\b){_TOPIC_NP}"
+    rf"(?:(?:,\s*{_TOPIC_NP})*\s+(?:und|sowie|and)\s+{_TOPIC_NP})?(?![\wäöüß-])"
+)
+
+
+_EVENT_NOUN = re.compile(
+    r"(?:tagung|konferenz|kongress|veranstaltung|gipfel|symposium|versammlung|diskussion|workshop|"
+    r"conference|convention|summit|meeting|session|panel|festival)(?:e?s|en)?$",
+    re.IGNORECASE,
+)
 
 
 def _english_title_end(words: list[str]) -> int:
@@ -404,14 +439,12 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     organization, and names known as names by their first name."""
     names = find_names(text, _surname_rejected)
     found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
-    found = [
-        (pos, p)
-        for pos, p in found
-        if _credible(text, pos, p) and not _byline(text, NameSpan(pos, pos + len(p.name), p.name))
-    ]
+    found = [(pos, p) for pos, p in found if _credible(text, pos, p) and not _not_a_person(text, pos, p.name)]
     taken = [(pos, pos + len(p.name)) for pos, p in found]
     for span in names:
-        if not any(start < span.end and span.start < end for start, end in taken) and not _byline(text, span):
+        if not any(start < span.end and span.start < end for start, end in taken) and not _not_a_person(
+            text, span.start, span.name
+        ):
             found.append((span.start, Person(span.name, _title_before(text, span.start))))
     found = sorted(found, key=lambda p: p[0])
     found = _list_roles(text, [(pos, _with_context_role(text, pos, p, gazetteer)) for pos, p in found])
@@ -433,13 +466,19 @@ def _with_context_role(text: str, pos: int, person: Person, gazetteer: Mapping[s
         head, _, rest = person.role.partition(" ")
         role = " ".join(x for x in (base_role(head, gender), rest) if x)
         fuller, _ = role_before(text, pos, gender, split)
-        if fuller and fuller != role and fuller.endswith(role.split()[0]):
-            role = fuller  # the same role with its adjectives: "Bayerischer Umweltminister"
+        added = set(fuller[: -len(role.split()[0])].split()) if fuller else set()
+        if (
+            fuller
+            and fuller != role
+            and fuller.split()[-1] == role.split()[0]
+            and not (person.organization and added <= set(person.organization.split()))
+        ):
+            role = fuller  # the same role with its adjectives ("Bayerischer Umweltminister"), not its org
         return replace(person, role=role)
 
     end = pos + len(person.name)
     context_role, org = role_before(text, pos, gender, split)
-    context_role = context_role or role_by_appointment(text, end, gender)
+    context_role = context_role or role_by_appointment(text, end, gender) or role_by_copula(text, end, split)
     if not context_role:
         context_role, org = role_after(text, end, split, _surname_rejected)
     return replace(person, role=context_role, organization=person.organization or org)
@@ -491,6 +530,7 @@ def _widened(text: str, pos: int, person: Person, names: list[NameSpan]) -> tupl
     return pos, person
 
 
+_ARTICLE_BEFORE = re.compile(r"(?<![\wäöü])(?:des|der|dem|den|die|das|eines|einer|the)\s+$", re.IGNORECASE)
 _ADJECTIVE_LIKE = re.compile(r"(?:isch|lich|ig|al|ell|iv|är|sch|ar)(?:e|er|en|es|em)$")
 
 
@@ -504,14 +544,52 @@ def _credible(text: str, pos: int, person: Person) -> bool:
         return False
     if re.match(r" [A-ZÄÖÜ]", text[pos + len(person.name) :]):
         return False  # "Ehrenvorsitzender Pro Bahn Deutschland": the words go on as an organization's name
+    if _ARTICLE_BEFORE.search(text[max(0, pos - 8) : pos]):
+        return False  # "die Präsidentin des Landesverbands Nord, …": an article makes it a noun phrase
     return not any(_surname_rejected(w) for w in person.name.split()[1:])
 
 
-_BYLINE_START = re.compile(r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|Written by)\s*:?\s*$", re.IGNORECASE)
+# A place or a thing named after a person: "im Schulzentrum „Anna Beispiel“", "im Gymnasium Max Muster"
+_FACILITY_WORD = re.compile(
+    r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
+    r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
+    r"auditorium|stadium|academy|café|cafe|restaurant|kino|cinema|galerie|gallery|hotel)(?:e?s)?$",
+    re.IGNORECASE,
+)
+_QUOTES = "„“”\"»«‚‘'’"
+_CLOSING_QUOTES = "“”\"«»‘’'"
+
+
+def _not_a_person(text: str, start: int, name: str) -> bool:
+    """A byline or a photo credit, a name in quotes ('der Preis „Clara Beispiel“', the title of a work), or
+    the name a building or a school carries ('im Schulzentrum Hans Beispiel')."""
+    end = start + len(name)
+    before = text[max(0, start - 40) : start].rstrip()
+    after = text[end : end + 3].lstrip()
+    quoted = before[-1:] in _QUOTES
+    if quoted and after[:1] in _CLOSING_QUOTES and not (after[:1] in "’'" and after[1:2] == "s"):
+        return True
+    words = before.rstrip(_QUOTES).split()
+    if words and _FACILITY_WORD.search(words[-1]):
+        return True
+    return _byline(text, NameSpan(start, end, name))
+
+
+_BYLINE_START = re.compile(
+    r"^\s*(?:Von|By|Text|Autor(?:in)?|Author|(?:Posted|Published|Written|Veröffentlicht|Geschrieben|Verfasst)"
+    r"(?:\s+(?:on|am)\s+[^!?]{1,30}?)?\s+(?:by|von))\s*:?\s*$",
+    re.IGNORECASE,
+)
+# What may follow an author's name on a byline: a job line, a date, a photo credit
+_BYLINE_TAIL = re.compile(
+    r"^(?:[,|–-].{0,60}|(?:on|am)\s.{0,30}|(?:Fotos?|Photos?|Bilder?)\b.{0,60})?$", re.I
+)
 
 
 _CREDIT_BEFORE = re.compile(
-    r"(?:©|\b(?:Fotos?|Bild(?:er)?|Photos?|Credits?|Quelle|Source)\s*:)\s*$", re.IGNORECASE
+    r"(?:©|\b(?:Fotos?|Bild(?:er)?|Photos?|Credits?|Quelle|Source)\s*:|\b(?:Fotos?|Photos?|Bilder?|Images?)\s+"
+    r"(?:by|von))\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -520,34 +598,38 @@ def _byline(text: str, span: NameSpan) -> bool:
     byline, not a person of the story ('Von Max Muster', 'By Jane Roe, Staff Writer'); so is a photo
     credit ('© Max Muster', 'Foto: Jane Roe')."""
     before, after = text[: span.start], text[span.end :].strip(" .")
-    if _CREDIT_BEFORE.search(before[-20:]):
+    if _CREDIT_BEFORE.search(before[-70:]):
         return True
     if not before.strip():
-        return not after
-    return bool(_BYLINE_START.match(before)) and (not after or (after[0] in ",|–-" and len(after) < 60))
+        return not after or (after[0] in "|" and len(after) < 60)  # "Jane Roe | Staff Writer"
+    return bool(_BYLINE_START.match(before)) and bool(_BYLINE_TAIL.match(after))
 
 
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
     """(offset, person) for every person vouched for by a role, a title or an organization."""
     found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
+    # the role before a name first, so that several roles of one mention keep the text's order
+    for m in _ROLE_BEFORE.finditer(text):
+        name, role_word = m.group("name"), m.group("role")
+        if not _plausible_name(name) or not is_role_word(role_word):
+            continue
+        article = text[max(0, m.start() - 4) : m.start()].strip().lower()
+        if gender_clash(role_word, person_gender(name), article):
+            continue  # "konnte der Bundesvorsitzende Anna Beispiel gewinnen": his role, not hers
+        role, org = _prefixed_role(role_word, gazetteer)
+        org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
+        found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
     for m in _ROLE_AFTER.finditer(text):
         name = m.group("name")
         if not _plausible_name(name):
             continue
         if _starts_with_person(m.group("phrase")):
             continue  # "Heiko Mass, NRW-Ministerpräsident Armin Laschet": the role is the next person's
-        role, org = _split_role_org(m.group("phrase"), gazetteer)
-        if role:
-            role, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (role, org)
-        if role or m.group("title"):
-            found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
-    for m in _ROLE_BEFORE.finditer(text):
-        name, role_word = m.group("name"), m.group("role")
-        if not _plausible_name(name) or not is_role_word(role_word):
-            continue
-        role, org = _prefixed_role(role_word, gazetteer)
-        org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
-        found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
+        said, org = _split_role_org(m.group("phrase"), gazetteer)
+        if said:
+            said, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (said, org)
+        if said or m.group("title"):
+            found.append((m.start("name"), Person(name, _title(m.group("title")), said, org)))
     for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
         if _plausible_name(m.group("name")):
             organization = _org_after(text, m.end(), gazetteer)
@@ -569,7 +651,7 @@ def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
 def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
     """People in the less common shapes: apposition, adjective role, English role phrase, bracketed org."""
     found: list[tuple[int, Person]] = []
-    for m in _APPOSITION.finditer(text):
+    for m in _APPOSITION.finditer(text) if "," in text else ():
         if is_role_word(m.group("role")) and _plausible_name(m.group("name")):
             role, _ = _prefixed_role(m.group("role"), gazetteer)
             org = base_organization(_cut_second_role(m.group("org")), gazetteer)
@@ -579,7 +661,7 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), m.group("role")))
             )
-    for m in _EN_ROLE_BEFORE.finditer(text):
+    for m in _EN_ROLE_BEFORE.finditer(text) if any(w in text for w in _EN_HEADS) else ():
         if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
             continue
         pre = m.group("pre").split()
@@ -587,10 +669,12 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             continue  # "Press Officer", "Acme Officer": the word before may be a field or a company
         en_role, en_org = _english_role_before(pre, m.group("role"))
         found.append((m.start("name"), Person(m.group("name"), _title(m.group("title")), en_role, en_org)))
-    for m in _NAME_PAREN_ORG.finditer(text):
+    for m in _NAME_PAREN_ORG.finditer(text) if "(" in text else ():
         name, org = m.group("name"), m.group("org").strip()
         if not _plausible_name(name) or _EVENTISH.search(name) or is_role_word(org.split()[0]):
             continue
+        if any(is_role_word(w) for w in org.split()) and len(org.split()) <= 6:
+            continue  # "Dan Ruiz (WCA 2nd VP)": a title in brackets, which the context rules read as a role
         if re.fullmatch(r"[A-ZÄÖÜ]{2,6}", org) and org not in gazetteer and len(name.split()) < 2:
             continue
         found.append((m.start("name"), Person(name, _title(m.group("title")), None, gazetteer.get(org, org))))
@@ -638,7 +722,47 @@ def collect_people(texts: Iterable[str], gazetteer: Mapping[str, str] = GAZETTEE
     for text in dict.fromkeys(texts):
         found.extend(p for _, p in find_people(text, gazetteer))
         short.extend(short_mentions(text, _surname_rejected))
-    return join_short_mentions(fold_variants(merge_people(found)), short)
+    unique = list(dict.fromkeys(texts))
+    people = [
+        p for p in join_short_mentions(fold_variants(merge_people(found)), short) if _not_a_thing(p, unique)
+    ]
+    return _roles_by_surname(unique, people, gazetteer)
+
+
+def _not_a_thing(person: Person, texts: list[str]) -> bool:
+    """A surname kept alone only by a speech verb is no organization: none of the texts puts an article or
+    'bei'/'at' before it ('Google said …' beside 'at Google')."""
+    if " " in person.name or person.title or person.role:
+        return True
+    rx = re.compile(
+        rf"(?<![\w-])(?:the|der|die|das|dem|den|des|bei|beim|at|an)\s+{re.escape(person.name)}(?![\w-])", re.I
+    )
+    return not any(rx.search(t) for t in texts if person.name in t)
+
+
+def _roles_by_surname(texts: list[str], people: list[Person], gazetteer: Mapping[str, str]) -> list[Person]:
+    """A role given later by surname alone: 'Jane Roe spoke. Roe is the current vice president of …'."""
+    out = []
+    for person in people:
+        words = person.name.split()
+        if person.role is None and len(words) > 1:
+            surname = re.compile(rf"(?<![\w-]){re.escape(words[-1])}(?![\w-])")
+            for text in texts:
+                if words[-1] not in text:
+                    continue
+                role = next(
+                    (
+                        r
+                        for m in surname.finditer(text)
+                        if (r := role_by_copula(text, m.end(), lambda p: _split_role_org(p, gazetteer)))
+                    ),
+                    None,
+                )
+                if role:
+                    person = replace(person, role=role)
+                    break
+        out.append(person)
+    return out
 
 
 def merge_people(people: Iterable[Person]) -> list[Person]:
@@ -650,10 +774,13 @@ def merge_people(people: Iterable[Person]) -> list[Person]:
             merged[key] = p
             continue
         old = merged[key]
+        role = p.role
+        if role and old.organization and role.startswith(old.organization + " "):
+            role = role[len(old.organization) + 1 :]  # "Bitkom President" beside "President" of "Bitkom"
         merged[key] = replace(
             old,
             title=old.title or p.title,
-            role=old.role or p.role,
+            role=join_roles(old.role, role),
             organization=old.organization or p.organization,
         )
     return list(merged.values())

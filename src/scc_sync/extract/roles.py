@@ -24,6 +24,11 @@ _ROLE_STEMS = (
     "councilor", "alderman", "alderwoman", "clerk", "supervisor", "administrator", "treasurer", "trustee",
     "vertreter", "correspondent", "journalist", "intendant", "kurator", "obmann", "podiumsgast", "ehrengast",
     "counsel", "chief", "author", "vp", "attorney", "planner", "planer", "pastor", "pfarrer",
+    "speaker", "presenter", "panelist", "panellist", "leader", "analyst", "expert", "vorsteher", "prüfer",
+    "sekretär", "schatzmeister", "schriftführer", "beisitzer", "redner", "gastgeber", "initiator",
+    "organisator", "laudator", "host", "engineer", "ingenieur", "architect", "architekt", "scientist",
+    "economist", "researcher", "anwalt", "lawyer", "executive", "sheriff", "judge", "auditor", "assessor",
+    "superintendent", "anchor", "brandmeister", "forscher", "coordinator", "commander",
 )  # fmt: skip
 # Offices written as abbreviations: Oberbürgermeister, members of parliament, alderman, representative
 PLURAL_ABBREVIATIONS = {"Alds.": "Ald.", "Reps.": "Rep.", "Sens.": "Sen.", "Cllrs.": "Cllr."}
@@ -75,3 +80,31 @@ def base_role(word: str, gender: str | None = None) -> str:
         stem = stem[0] + umlaut[1:] if not suffix.startswith("in") else stem
     feminine = "in" if suffix.startswith("in") else ""
     return f"{prefix}{stem}{feminine}"
+
+
+# German role nouns with a feminine form in -in: a woman is not "Präsident", a man not "Präsidentin"
+_GENDERED_STEMS = {
+    "geschäftsführer", "präsident", "minister", "staatssekretär", "bürgermeister", "direktor", "leiter",
+    "referent", "sprecher", "dezernent", "landrat", "landrät", "kanzler", "senator", "kämmerer", "stadtrat",
+    "staatsrat", "gründer", "moderator", "professor", "berater", "koordinator", "rektor", "dekan",
+    "kommissar", "politiker", "wissenschaftler", "botschafter", "schirmherr", "autor", "unternehmer",
+    "vertreter", "intendant", "kurator", "pfarrer", "vorsteher", "prüfer", "sekretär", "redner",
+    "gastgeber", "initiator", "organisator", "laudator", "beisitzer", "schriftführer", "planer",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def gender_clash(word: str, gender: str | None, article: str | None = None) -> bool:
+    """The role word's grammatical gender contradicts the person's ('der Bundesvorsitzende' before a
+    woman's name, 'Präsident' before 'Anna …'): then the role is another person's."""
+    match = _stem_match(word) if gender in ("m", "f") else None
+    if match is None:
+        return False
+    stem, suffix, adjectival = match
+    if adjectival:
+        masculine = suffix == "er" or (suffix == "e" and article == "der")
+        feminine = suffix == "e" and article == "die"
+        return (gender == "f" and masculine) or (gender == "m" and feminine)
+    if stem.lower() not in _GENDERED_STEMS:
+        return False
+    return suffix.startswith("in") != (gender == "f")

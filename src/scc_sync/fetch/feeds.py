@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 import feedparser
 from bs4 import BeautifulSoup
 
+from scc_sync.errors import SccSyncError
 from scc_sync.fetch.encoding import declared_charset, decode_html, header
 from scc_sync.fetch.fastfeed import read_feed
 from scc_sync.fetch.text import html_to_text, normalize_space, page_title
@@ -57,7 +58,7 @@ _NAMED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16le"), (codecs.BOM_UTF16_BE, "utf-16be"))
 
 
-class FeedError(Exception):
+class FeedError(SccSyncError):
     """The answer is not a feed at all (an HTML page, or nothing parseable)."""
 
     def __init__(self, source: str, url: str, message: str) -> None:

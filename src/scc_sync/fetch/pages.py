@@ -57,7 +57,9 @@ def article_links(
     links: dict[str, str | None] = {}
     for element in matches:
         link = _link(element)
-        url = _absolute(base, str(link["href"]).strip()) if link is not None else None
+        if link is None:
+            continue
+        url = _absolute(base, str(link["href"]).strip())
         if url and _on_site(url, allowed) and url not in itself and url not in links:
             links[url] = _link_text(element, link)
     return links

@@ -1,5 +1,5 @@
 """What an answer really is, beyond its status code: a bot wall, a page that only forwards elsewhere,
-or a cookie consent or login page where an article should be.
+a cookie consent or login page where an article should be, or a file that is no web page at all.
 
 Pure functions on status, headers (names lowercased) and the first bytes of a body, so HttpClient
 can tell the user why a site said no, and follow the HTML stand-in for a redirect; and on an article
@@ -207,3 +207,23 @@ def _own_text(root: lxml_html.HtmlElement) -> str:
 
 def _texts(root: lxml_html.HtmlElement, path: str) -> list[str]:
     return [" ".join(element.text_content().split()) for element in root.xpath(path)]
+
+
+# What people take for web pages: the first bytes of common files that are not HTML.
+_NOT_HTML = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive or Office document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+)
+
+
+def not_html(body: bytes) -> str | None:
+    """What a body is ("a PDF document") when its first bytes show it is no HTML page; else None."""
+    head = body[:1024]
+    kind = next((what for magic, what in _NOT_HTML if head.startswith(magic)), None)
+    if kind is None and b"\x00" in head:
+        kind = "a binary file"
+    return kind

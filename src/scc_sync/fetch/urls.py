@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 # Query parameters that only say where a click came from; they never change the page.
 TRACKING_PARAMS = frozenset(
@@ -62,7 +62,7 @@ def _is_tracking_pair(pair: str) -> bool:
     return is_tracking_param(pair.split("=", 1)[0])
 
 
-def _netloc(scheme: str, parts) -> str:
+def _netloc(scheme: str, parts: SplitResult) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return parts.netloc

@@ -17,8 +17,8 @@ from email import policy as email_policy
 from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UniqueAddressHeader, UnstructuredHeader
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, formataddr
-from typing import Any
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -32,14 +32,25 @@ MAX_SUBJECT_CHARS = 200
 ALTERNATIVE_BOUNDARY = "=_scc_alternative"
 
 
-class _UnfoldedHeader(UnstructuredHeader):
+if (
+    TYPE_CHECKING
+):  # the registry mixes each header class with BaseHeader at run time; typeshed keeps them apart
+
+    class _Unstructured(UnstructuredHeader, BaseHeader): ...
+
+    class _UniqueAddress(UniqueAddressHeader, BaseHeader): ...  # type: ignore[misc]  # (its init and max_count)
+else:
+    _Unstructured, _UniqueAddress = UnstructuredHeader, UniqueAddressHeader
+
+
+class _UnfoldedHeader(_Unstructured):
     """A header written exactly as given, on one line, whatever policy serializes it."""
 
-    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+    def fold(self, *, policy: email_policy.Policy) -> str:
         return f"{self.name}: {self}{policy.linesep}"
 
 
-class _SubjectHeader(UnstructuredHeader):
+class _SubjectHeader(_Unstructured):
     """Non-ASCII subjects are encoded whole, in the legacy `Header` way.
 
     The modern folder in CPython < 3.15 drops the space between two encoded words when it folds a line
@@ -47,7 +58,7 @@ class _SubjectHeader(UnstructuredHeader):
     keeps every space inside an encoded word, where decoders must keep it.
     """
 
-    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+    def fold(self, *, policy: email_policy.Policy) -> str:
         value = str(self)
         if value.isascii():
             return super().fold(policy=policy)
@@ -71,14 +82,14 @@ def _encoded_name(name: str) -> str:
     return "=?utf-8?b?" + base64.b64encode(name.encode("utf-8")).decode("ascii") + "?="
 
 
-class _AddressHeader(UniqueAddressHeader):
+class _AddressHeader(_UniqueAddress):
     """From/To whose non-ASCII display names are encoded by `_encoded_name`, not by the folder.
 
     The modern folder both splits names into several encoded words and, in CPython < 3.15, can
     drop spaces between them when it folds (python/cpython#144156).
     """
 
-    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+    def fold(self, *, policy: email_policy.Policy) -> str:
         if all(address.display_name.isascii() for address in self.addresses):
             return super().fold(policy=policy)
         parts = []
@@ -96,7 +107,7 @@ class _AddressHeader(UniqueAddressHeader):
 class _MemoFoldHeader(BaseHeader):
     """Shared header objects fold once per serializing policy, not once per message."""
 
-    def fold(self, *, policy: email_policy.Policy) -> str:  # type: ignore[override]
+    def fold(self, *, policy: email_policy.Policy) -> str:
         key = (policy.linesep, policy.max_line_length, getattr(policy, "utf8", False))
         memo = self.__dict__.setdefault("_folded", {})
         if key not in memo:
@@ -155,6 +166,11 @@ MAIL_POLICY = email_policy.SMTP.clone(header_factory=_registry)
 def clean_header(value: str) -> str:
     """Collapse line breaks (and runs of whitespace around them) into one space."""
     return " ".join(_LINE_BREAKS.sub(" ", value).split())
+
+
+def sender_domain(sender: str, fallback: str = "localhost") -> str:
+    """The domain of a `From` address (`Name <digest@news.example.org>`), for Message-IDs."""
+    return parseaddr(sender)[1].rpartition("@")[2] or fallback
 
 
 def message_id(kind: str, ref: str, recipient: str, domain: str) -> str:
@@ -216,8 +232,8 @@ def _base(
     msg["MIME-Version"] = "1.0"
     if mail.html:
         msg["Content-Type"] = f'multipart/alternative; boundary="{ALTERNATIVE_BOUNDARY}"'
-        msg.attach(_text_part(mail.text, "plain"))
-        msg.attach(_text_part(mail.html, "html"))
+        msg.attach(_text_part(mail.text, "plain"))  # type: ignore[arg-type]  # typeshed: any part will do
+        msg.attach(_text_part(mail.html, "html"))  # type: ignore[arg-type]  # (not only an EmailMessage)
     else:
         msg["Content-Type"] = 'text/plain; charset="utf-8"'
         msg["Content-Transfer-Encoding"] = "quoted-printable"

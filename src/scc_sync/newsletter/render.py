@@ -36,8 +36,9 @@ from jinja2 import (
     select_autoescape,
 )
 
+from scc_sync.errors import InputError
 from scc_sync.models import Event, EventFacts, Locale, Person, Subscriber, Summary
-from scc_sync.newsletter import i18n
+from scc_sync.newsletter import mail_text
 
 EXCERPT_CHARS = 400
 PREHEADER_CHARS = 140
@@ -55,7 +56,7 @@ _BLOCK_END = re.compile(r"<\s*(?:br|hr|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>
 MAIL_TEMPLATES = tuple(f"{kind}.{ext}" for kind in ("digest", "reminder") for ext in ("txt", "html"))
 
 
-class RenderError(ValueError):
+class RenderError(InputError, ValueError):
     """A mail template is broken or failed for some data: names the template file and line."""
 
 
@@ -131,7 +132,7 @@ def _person(person: Person) -> str:
 
 def _counts(facts: EventFacts, locale: str) -> str:
     kinds = [k for k in COUNT_ORDER if k in facts.counts] + sorted(set(facts.counts) - set(COUNT_ORDER))
-    return ", ".join(i18n.count_phrase(kind, facts.counts[kind], locale) for kind in kinds)
+    return ", ".join(mail_text.count_phrase(kind, facts.counts[kind], locale) for kind in kinds)
 
 
 def facts_rows(summary: Summary, locale: str) -> list[tuple[str, str]]:
@@ -139,10 +140,10 @@ def facts_rows(summary: Summary, locale: str) -> list[tuple[str, str]]:
     event = summary.event
     if event is None:
         return []
-    words = i18n.strings(locale)
+    words = mail_text.strings(locale)
     rows: list[tuple[str, str]] = []
     if event.start:
-        rows.append((words["facts_dates"], i18n.date_range(event.start, event.end, locale)))
+        rows.append((words["facts_dates"], mail_text.date_range(event.start, event.end, locale)))
     if event.format:
         rows.append((words["facts_format"], words.get(f"format_{event.format}", event.format)))
     if event.location:
@@ -153,7 +154,7 @@ def facts_rows(summary: Summary, locale: str) -> list[tuple[str, str]]:
         rows.append((words["facts_people"], "; ".join(_person(p) for p in summary.people[:MAX_PEOPLE])))
     nxt = summary.next_event
     if nxt is not None and (nxt.start or nxt.format or nxt.location):
-        line = i18n.event_line(nxt, locale)
+        line = mail_text.event_line(nxt, locale)
         rows.append((words["facts_next"], f"{nxt.name}: {line}" if nxt.name else line))
     return [(_one_line(label), _one_line(value)) for label, value in rows]
 
@@ -220,7 +221,7 @@ class Renderer:
         period_end: datetime,
         links: MailLinks,
     ) -> RenderedMail:
-        words = i18n.strings(locale)
+        words = mail_text.strings(locale)
         first_day = self._local_date(period_start)
         last_day = self._local_date(period_end - timedelta(microseconds=1))  # period_end is exclusive
         views = [self._entry_view(entry, locale) for entry in entries]
@@ -229,10 +230,10 @@ class Renderer:
         context = self._common(locale, links) | {
             "subject": self._digest_subject(entries, first_day, last_day, locale),
             "preheader": plain_text(" · ".join(v["title"] for v in views), PREHEADER_CHARS),
-            "intro": words["digest_intro_day"].format(day=i18n.long_date(last_day, locale))
+            "intro": words["digest_intro_day"].format(day=mail_text.long_date(last_day, locale))
             if first_day == last_day
             else words["digest_intro"].format(
-                start=i18n.long_date(first_day, locale), end=i18n.long_date(last_day, locale)
+                start=mail_text.long_date(first_day, locale), end=mail_text.long_date(last_day, locale)
             ),
             "entries": views,
         }
@@ -249,7 +250,7 @@ class Renderer:
     def _reminder_shared(
         self, locale: Locale, event: Event, days_before: int, links: MailLinks
     ) -> RenderedMail:
-        words = i18n.strings(locale)
+        words = mail_text.strings(locale)
         name = _one_line(event.name)
         when = (
             words["today"]
@@ -259,9 +260,9 @@ class Renderer:
             else words["in_days"].format(n=days_before)
         )
         if event.end == event.start:
-            dates = i18n.full_date(event.start, locale)
+            dates = mail_text.full_date(event.start, locale)
         else:
-            dates = f"{i18n.full_date(event.start, locale)} – {i18n.full_date(event.end, locale)}"
+            dates = f"{mail_text.full_date(event.start, locale)} – {mail_text.full_date(event.end, locale)}"
         intro = words["reminder_intro"].format(event=name, when=when)
         context = self._common(locale, links) | {
             "subject": words["reminder_subject"].format(event=name, when=when),
@@ -285,7 +286,7 @@ class Renderer:
 
     def _common(self, locale: Locale, links: MailLinks) -> dict[str, Any]:
         """Context shared by all mails; personal fields are slots filled in by `_personalize`."""
-        words = i18n.strings(locale)
+        words = mail_text.strings(locale)
         return {
             "t": words,
             "locale": locale,
@@ -311,7 +312,7 @@ class Renderer:
         return mail
 
     def _personalize(self, shared: RenderedMail, subscriber: Subscriber, links: MailLinks) -> RenderedMail:
-        words = i18n.strings(subscriber.locale)
+        words = mail_text.strings(subscriber.locale)
         name = _one_line(subscriber.name)
         values = {
             "greeting": words["greeting_named"].format(name=name) if name else words["greeting"],
@@ -326,7 +327,7 @@ class Renderer:
         return RenderedMail(subject=shared.subject, text=text, html=html_body)
 
     def _entry_view(self, entry: DigestEntry, locale: str) -> dict[str, Any]:
-        words = i18n.strings(locale)
+        words = mail_text.strings(locale)
         summary = entry.summary
         rows = facts_rows(summary, locale) if summary is not None else []
         return {
@@ -335,7 +336,7 @@ class Renderer:
             "title": _one_line(entry.title),
             "url": safe_url(entry.url),
             "source": _one_line(entry.source),
-            "published": i18n.long_date(self._local_date(entry.published), locale)
+            "published": mail_text.long_date(self._local_date(entry.published), locale)
             if entry.published
             else None,
             "excerpt": plain_text(entry.excerpt, EXCERPT_CHARS),
@@ -348,7 +349,7 @@ class Renderer:
         }
 
     def _digest_subject(self, entries: list[DigestEntry], first: date, last: date, locale: str) -> str:
-        words = i18n.strings(locale)
+        words = mail_text.strings(locale)
         updated = sum(1 for e in entries if e.updated)
         new = len(entries) - updated
         parts = []

@@ -15,11 +15,13 @@ import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
+from scc_sync.errors import InputError
+
 MAC_BYTES = 16
 MIN_KEY_BYTES = 16
 
 
-class InvalidToken(ValueError):
+class InvalidToken(InputError, ValueError):
     """The token is malformed, forged, for another purpose, or expired."""
 
 

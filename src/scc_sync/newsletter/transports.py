@@ -18,11 +18,12 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy as email_policy
-from email.generator import NLCRE, BytesGenerator
+from email.generator import NLCRE, BytesGenerator  # type: ignore[attr-defined]  # NLCRE: its line-end pattern
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -30,6 +31,8 @@ from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, Self
+
+from scc_sync.errors import SccSyncError
 
 SendState = Literal["sent", "deferred", "failed", "unknown"]
 Security = Literal["none", "starttls", "tls"]
@@ -79,7 +82,7 @@ class _WireGenerator(BytesGenerator):
     """`BytesGenerator` with one write per body instead of two per line; the same bytes, ~4x faster."""
 
     def _write_lines(self, lines: str) -> None:
-        self.write(NLCRE.sub(self._NL, lines))
+        self.write(NLCRE.sub(self._NL, lines))  # type: ignore[attr-defined]  # private to BytesGenerator
 
 
 def wire_bytes(msg: EmailMessage) -> bytes:
@@ -125,6 +128,22 @@ class MaildirTransport:
         self.close()
 
 
+class OneAtATime:
+    """A transport shared by threads (the web listener's): one message at a time over its connection."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._lock = threading.Lock()
+
+    def send(self, msg: EmailMessage, *, while_waiting: Callable[[], None] | None = None) -> SendResult:
+        with self._lock:
+            return self._transport.send(msg, while_waiting=while_waiting)
+
+    def close(self) -> None:
+        with self._lock:
+            self._transport.close()
+
+
 class RateLimiter:
     """A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`."""
 
@@ -167,7 +186,7 @@ class _NoSession(_Retry):
     """No usable session could be opened at all."""
 
 
-class SmtpUnavailable(Exception):
+class SmtpUnavailable(SccSyncError):
     """`SmtpTransport.check`: no session could be opened; the message says why and what to check."""
 
 

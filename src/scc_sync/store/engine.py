@@ -11,15 +11,17 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from scc_sync.errors import SccSyncError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-class StoreError(Exception):
+class StoreError(SccSyncError):
     """The state database cannot be opened or used; the message names the database."""
 
 
@@ -56,7 +58,14 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise StoreError(f"{_safe(self.url)}: cannot migrate the state database: {exc.orig}") from None
+            raise StoreError(
+                f"{hide_password(self.url)}: cannot migrate the state database: {exc.orig}"
+            ) from None
+
+    def ping(self) -> None:
+        """Ask the database for nothing: raises when it does not answer."""
+        with self.read() as conn:
+            conn.execute(text("SELECT 1"))
 
     def schema_version(self) -> str | None:
         with self.engine.connect() as conn:
@@ -78,6 +87,33 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     if migrate:
         store.migrate()
     return store
+
+
+def read_schema_version(url: str) -> str | None:
+    """The schema version of the database at `url` (None: no tables yet); creates and upgrades nothing."""
+    try:
+        with open_store(url, migrate=False) as store:
+            return store.schema_version()
+    except SQLAlchemyError as exc:
+        raise StoreError(str(getattr(exc, "orig", None) or exc)) from None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def describe_database(url: str) -> str:
+    """Where the state lives: a file path, or the URL without its password."""
+    file = sqlite_file(url)
+    return str(file.resolve()) if file else hide_password(url)
+
+
+def hide_password(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def head_revision() -> str:
@@ -124,7 +160,3 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     read_only = conn.get_execution_options().get("scc_read_only", False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def _safe(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)

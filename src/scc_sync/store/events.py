@@ -51,7 +51,9 @@ def upsert_event(conn: Connection, event: Event, *, now: datetime, item_id: int 
                 .where(events.c.id == row.id)
                 .values(sequence=sequence, updated_at=now, **changed)
             )
-    return get_event(conn, event.key)  # type: ignore[return-value]
+    stored = get_event(conn, event.key)
+    assert stored is not None  # written just now, in this transaction
+    return stored
 
 
 def get_event(conn: Connection, key: str) -> StoredEvent | None:

@@ -329,3 +329,15 @@ def _stored(row: Any) -> StoredItem:
         revision=row.revision,
         summary=row.summary,
     )
+
+
+def stored_summaries(conn: Connection) -> list[tuple[int, dict[str, Any]]]:
+    """(item id, summary) of every item stored with a summary."""
+    rows = conn.execute(select(items.c.id, items.c.summary).where(items.c.summary.is_not(None)))
+    return [(row.id, row.summary) for row in rows]
+
+
+def prune_raw_pages(conn: Connection, *, before: datetime) -> int:
+    """Drop the article pages kept of items unchanged since then (housekeeping); how many."""
+    old = items.c.raw.is_not(None) & (items.c.changed_at < before)
+    return conn.execute(update(items).where(old).values(raw=None)).rowcount

@@ -14,14 +14,17 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scc_sync.clock import utc_now
+from scc_sync.errors import BusyError
 from scc_sync.logs import RUN_ID
 from scc_sync.store.engine import Store
-from scc_sync.store.schema import job_runs, locks
+from scc_sync.store.runs import abandon_runs
+from scc_sync.store.schema import locks
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ LEASE_TTL = timedelta(minutes=2)
 RENEW_EVERY = LEASE_TTL / 4
 
 
-class LockBusy(Exception):
+class LockBusy(BusyError):
     def __init__(self, name: str, owner: str, expires: datetime) -> None:
         super().__init__(
             f"'{name}' is already running (held by {owner} until {expires:%Y-%m-%d %H:%M:%S} UTC)"
@@ -82,6 +85,11 @@ def release(store: Store, name: str, owner: str) -> None:
         conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
 
 
+def release_all(conn: Connection, owner: str) -> None:
+    """Give up every lease `owner` holds (a shutdown that stops waiting for its jobs)."""
+    conn.execute(delete(locks).where(locks.c.owner == owner))
+
+
 @contextmanager
 def hold(store: Store, name: str, owner: str, *, renew_every: timedelta = RENEW_EVERY) -> Iterator[None]:
     """Hold the lease `name` while the block runs (renewed in the background); raise LockBusy if taken."""
@@ -97,10 +105,10 @@ def hold(store: Store, name: str, owner: str, *, renew_every: timedelta = RENEW_
 def take(store: Store, name: str, owner: str, *, ttl: timedelta = LEASE_TTL) -> None:
     """Acquire the lease, taking it over from a holder on this host whose process has died."""
     try:
-        acquire(store, name, owner, now=_wall(), ttl=ttl)
+        acquire(store, name, owner, now=utc_now(), ttl=ttl)
     except LockBusy as busy:
         if not holder_is_dead(busy.owner) or not take_over(
-            store, name, busy.owner, owner, now=_wall(), ttl=ttl
+            store, name, busy.owner, owner, now=utc_now(), ttl=ttl
         ):
             raise
         log.warning(
@@ -133,16 +141,7 @@ def owner_is_me(owner: str) -> bool:
 def _mark_abandoned(store: Store, name: str) -> None:
     """The dead holder's job_runs row would say "running" forever: close it."""
     with store.write() as conn:
-        conn.execute(
-            update(job_runs)
-            # The lease makes one run of a job at a time, so every "running" row of it was the dead one's.
-            .where(job_runs.c.job == name, job_runs.c.status == "running")
-            .values(status="abandoned", finished_at=_wall(), detail={"error": "the process died mid-run"})
-        )
-
-
-def _wall() -> datetime:
-    return datetime.now(UTC)
+        abandon_runs(conn, name, now=utc_now())
 
 
 class _Keeper:
@@ -161,7 +160,7 @@ class _Keeper:
     def _run(self) -> None:
         while not self._stopped.wait(self._every.total_seconds()):
             try:
-                if not renew(self._store, self._name, self._owner, now=_wall(), ttl=LEASE_TTL):
+                if not renew(self._store, self._name, self._owner, now=utc_now(), ttl=LEASE_TTL):
                     log.error("%s: lost the lease (it expired and was taken); finishing this run", self._name)
             except Exception:  # a database hiccup: try again next time; the lease has slack
                 log.exception("%s: renewing the lease failed", self._name)

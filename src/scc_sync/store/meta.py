@@ -72,3 +72,9 @@ def read_times(conn: Connection, key: str) -> dict[str, datetime | None]:
     """A {name: time} map stored under `key` (NEXT_RUNS, LAST_FIRED)."""
     data = get_meta(conn, key) or {}
     return {name: datetime.fromisoformat(at) if at else None for name, at in data.items()}
+
+
+def service_state(conn: Connection) -> dict[str, Any]:
+    """The heartbeat and the scheduler's next run times, as `status` shows them."""
+    beat = read_heartbeat(conn)
+    return {"heartbeat": beat.as_json() if beat else None, "next_runs": read_times(conn, NEXT_RUNS)}

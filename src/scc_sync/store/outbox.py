@@ -29,6 +29,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    delete,
     false,
     func,
     insert,
@@ -355,6 +356,21 @@ def claim_next(
     return step.claimed, step.suppressed
 
 
+def claim_row(store: Store, row_id: int, *, owner: str, now: datetime, policy: RetryPolicy) -> Claimed | None:
+    """Lease this one row, if it is still claimable: a message sent right after it was promised."""
+    with store.write() as conn:
+        lease = {"b_id": row_id, "b_owner": owner, "b_lease_until": now + policy.lease, "b_now": now}
+        lease["b_max_attempts"] = policy.max_attempts
+        if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
+            return None
+        row = conn.execute(
+            select(outbox, outbox_payloads.c.payload)
+            .outerjoin(outbox_payloads, outbox_payloads.c.outbox_id == outbox.c.id)
+            .where(outbox.c.id == row_id)
+        ).one()
+    return _claimed(row, attempts=row.attempts)
+
+
 def _claim(
     conn: Connection,
     *,
@@ -389,17 +405,13 @@ def _claim(
         lease = {**params, "b_id": row.id, "b_owner": owner, "b_lease_until": now + policy.lease}
         if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
             continue  # only possible if another claimer won the row in between; try the next
-        claimed = Claimed(
-            row.id,
-            row.kind,
-            row.ref,
-            row.recipient,
-            row.message_id,
-            row.payload,
-            row.attempts + 1,
-            row.subscriber_id,
-        )
-        return claimed, suppressed
+        return _claimed(row, attempts=row.attempts + 1), suppressed
+
+
+def _claimed(row: Any, *, attempts: int) -> Claimed:
+    return Claimed(
+        row.id, row.kind, row.ref, row.recipient, row.message_id, row.payload, attempts, row.subscriber_id
+    )
 
 
 def _settle(conn: Connection, row_id: int, state: DeliveryState, reply: str, now: datetime) -> None:
@@ -529,6 +541,32 @@ def list_ledger(conn: Connection, *, kind: str | None = None, ref: str | None = 
 
 def count_by_state(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all())
+
+
+def count_by_kind_and_state(conn: Connection) -> dict[tuple[str, str], int]:
+    rows = conn.execute(
+        select(outbox.c.kind, outbox.c.state, func.count()).group_by(outbox.c.kind, outbox.c.state)
+    )
+    return {(kind, state): count for kind, state, count in rows}
+
+
+def waiting_retries(conn: Connection, kind: str) -> tuple[int, datetime | None]:
+    """Deferred messages of one kind (`digest`, `reminder`) and the earliest next attempt among them."""
+    row = conn.execute(
+        select(func.count(), func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.kind == kind, outbox.c.state == "deferred"
+        )
+    ).one()
+    return row[0], row[1]
+
+
+FINAL_STATES: tuple[DeliveryState, ...] = ("sent", "failed", "suppressed", "unknown")
+
+
+def prune_finished(conn: Connection, *, before: datetime) -> int:
+    """Forget messages settled before then (housekeeping); how many. Their payloads go with them."""
+    settled = outbox.c.state.in_(FINAL_STATES) & (outbox.c.updated_at < before)
+    return conn.execute(delete(outbox).where(settled)).rowcount
 
 
 def _row(row: Any) -> LedgerRow:

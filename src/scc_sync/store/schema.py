@@ -7,6 +7,7 @@ This is the schema of the newest migration; `migrations/versions/` holds the ste
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -57,7 +58,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _utc(name: str, **kwargs: object) -> Column:
+def _utc(name: str, **kwargs: Any) -> Column[datetime]:
     return Column(name, UtcDateTime(), **kwargs)
 
 

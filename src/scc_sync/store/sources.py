@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from scc_sync.store.items import count_items
 from scc_sync.store.schema import sources
 
 
@@ -110,6 +111,27 @@ def list_sources(conn: Connection) -> list[SourceState]:
 
 def update_source(conn: Connection, name: str, **values: Any) -> None:
     conn.execute(update(sources).where(sources.c.name == name).values(**values))
+
+
+def source_health(conn: Connection) -> list[dict[str, Any]]:
+    """Each source's health as `status` shows it, with its number of stored items."""
+    return [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "url": s.fetch_url,
+            "last_attempt": s.last_attempt,
+            "last_success": s.last_success,
+            "last_status": s.last_status,
+            "last_error": s.last_error,
+            "failures": s.failures,
+            "next_due": s.next_due,
+            "gone": s.gone,
+            "items": count_items(conn, s.name),
+            "warning": "; ".join(w for w in (s.warning, s.article_warning) if w) or None,
+        }
+        for s in list_sources(conn)
+    ]
 
 
 def backoff_delay(failures: int, *, base: timedelta, cap: timedelta, jitter: float) -> timedelta:

@@ -14,15 +14,14 @@ from typing import Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, delete, insert, select, update
 
-from scc_sync.models import Subscriber, SubscriberStatus
+from scc_sync.errors import InputError
+from scc_sync.models import FREQUENCIES, LOCALES, Subscriber, SubscriberStatus
 from scc_sync.store.schema import subscribers
 
 Origin = Literal["config", "cli", "import", "web"]
-LOCALES = ("de", "en")
-FREQUENCIES = ("daily", "weekly")
 
 
-class SubscriberError(ValueError):
+class SubscriberError(InputError, ValueError):
     """Bad subscriber data or an unknown subscriber; the message names the address or id."""
 
 
@@ -117,8 +116,10 @@ def add_subscriber(
             raise SubscriberExists(f"{values['email']}: already subscribed (status {existing.status})")
         return _overwrite(conn, existing, values)
     new_id = conn.execute(
-        insert(subscribers).values(email_key=email_key(values["email"]), created_at=now, **values)
-    ).inserted_primary_key[0]
+        insert(subscribers)
+        .values(email_key=email_key(values["email"]), created_at=now, **values)
+        .returning(subscribers.c.id)
+    ).scalar_one()
     return _require(conn, new_id)
 
 
@@ -295,7 +296,7 @@ def sync_config_subscribers(
             add_subscriber(conn, sub.email, now=now, origin="config", status="confirmed", **wanted)
             counts["added"] += 1
             continue
-        changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+        changes: dict[str, Any] = {k: v for k, v in wanted.items() if getattr(row, k) != v}
         if row.status == "pending":  # listed by the operator: that is consent enough
             changes.update(status="confirmed", confirmed_at=now)
         if changes:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
@@ -24,7 +21,6 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
-from sqlalchemy import text
 from werkzeug import Request, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -32,14 +28,16 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 
 from scc_sync.config import Config
+from scc_sync.effects import Effects
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
-from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
-from scc_sync.newsletter.transports import Transport
+from scc_sync.newsletter.tokens import InvalidToken
+from scc_sync.newsletter.transports import OneAtATime, Transport
+from scc_sync.pipeline.subscriptions import SignUp, link_subscriber, sign_up, unsubscribe
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
-from scc_sync.web import i18n
+from scc_sync.web import page_text
 from scc_sync.web.forms import FREQUENCIES, PreferencesForm, SignupForm, read_preferences, read_signup
-from scc_sync.web.mails import MailSettings, confirmation_mail, known_subscriber_mail
+from scc_sync.web.mails import SignUpMails
 from scc_sync.web.security import (
     Csrf,
     RateLimit,
@@ -77,32 +75,26 @@ class WebLimits:
     signup_per_address: RateLimit = field(default_factory=lambda: RateLimit(burst=3, per_seconds=3600))
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(
     config: Config,
     store: Store,
     transport: Transport,
+    effects: Effects,
     *,
-    now: Callable[[], datetime] = _utc_now,
     limits: WebLimits = WebLimits(),
-    templates_dir: Path | None = None,
     site_name: str = "SCC-Digest",
 ) -> WSGIApplication:
     """The subscriber pages as a WSGI callable.
 
-    `now` is the only clock (tokens, consent times and the rate limits' buckets); `templates_dir` is the
-    user's template folder, whose `web/` files override the package's. With `[web] trusted_proxies = N`
-    the app believes the last N `X-Forwarded-For/-Proto/-Host/-Prefix` entries (werkzeug's ProxyFix).
+    `effects.clock` is the only clock (tokens, consent times and the rate limits' buckets);
+    `effects.templates_dir` is the user's template folder, whose `web/` files override the package's. With
+    `[web] trusted_proxies = N` the app believes the last N `X-Forwarded-For/-Proto/-Host/-Prefix` entries
+    (werkzeug's ProxyFix).
     """
-    pages = SubscriberPages(
-        config, store, transport, now=now, limits=limits, templates_dir=templates_dir, site_name=site_name
-    )
+    pages = SubscriberPages(config, store, transport, effects, limits=limits, site_name=site_name)
     hops = config.web.trusted_proxies
     if hops:
-        return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[arg-type]
+        return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return pages
 
 
@@ -111,7 +103,7 @@ class PageContext:
     """What every page of one request needs: its language and, if it shows a form, the CSRF nonce."""
 
     request: Request
-    lang: i18n.Lang
+    lang: page_text.Lang
     t: dict[str, str]
     csrf_nonce: str
     csrf_new: bool
@@ -125,37 +117,36 @@ class SubscriberPages:
         config: Config,
         store: Store,
         transport: Transport,
+        effects: Effects,
         *,
-        now: Callable[[], datetime],
         limits: WebLimits,
-        templates_dir: Path | None,
         site_name: str,
     ) -> None:
         self.config = config
         self.store = store
-        self.transport = transport
-        self.now = now
+        self.transport = OneAtATime(transport)  # the listener's threads share its one connection
+        self.now = now = effects.clock
         self.limits = limits
         self.site_name = site_name
         self.base_url = config.web.base_url
-        self.signer = TokenSigner(config.web.secret_keys())
+        self.signer = effects.signer(config.web)
         self.csrf = Csrf(self.signer, now)
         clock = lambda: now().timestamp()  # noqa: E731
         self.per_ip = TokenBuckets(limits.signup_per_ip, clock)
         self.per_address = TokenBuckets(limits.signup_per_address, clock)
-        self._send_lock = threading.Lock()  # one transport (one SMTP connection) shared by all threads
+        templates_dir = effects.templates_dir
         loaders: list[Any] = [FileSystemLoader(templates_dir)] if templates_dir else []
         self.env = Environment(
-            loader=ChoiceLoader([*loaders, PackageLoader("scc_sync", "templates")]),
+            loader=(loader := ChoiceLoader([*loaders, PackageLoader("scc_sync", "templates")])),
             autoescape=select_autoescape(["html", "htm"], default_for_string=True, default=False),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.mail_settings = MailSettings(
+        self.mails = SignUpMails(
             self.env, self.signer, self.base_url, config.delivery.sender, site_name, config.zone
         )
-        self.stylesheet = self.env.loader.get_source(self.env, "web/style.css")[0]  # type: ignore[union-attr]
+        self.stylesheet = loader.get_source(self.env, "web/style.css")[0]
 
     # -- WSGI -----------------------------------------------------------------------------------------
 
@@ -190,9 +181,9 @@ class SubscriberPages:
         return response
 
     def context(self, request: Request) -> PageContext:
-        lang = i18n.page_language(request)
+        lang = page_text.page_language(request)
         nonce, new = self.csrf.nonce(request)
-        return PageContext(request, lang, i18n.strings(lang), nonce, new)
+        return PageContext(request, lang, page_text.strings(lang), nonce, new)
 
     # -- rendering ------------------------------------------------------------------------------------
 
@@ -209,8 +200,8 @@ class SubscriberPages:
             css_url=f"{root}/static/style.css",
             home_url=f"{root}/?lang={ctx.lang}",
             languages=[
-                (code, i18n.strings(code)["lang_name"], f"{root}{request.path}?lang={code}")
-                for code in i18n.LANGS
+                (code, page_text.strings(code)["lang_name"], f"{root}{request.path}?lang={code}")
+                for code in page_text.LANGS
             ],
             action=f"{root}{request.path}",
         )
@@ -266,7 +257,7 @@ class SubscriberPages:
             csrf=self.csrf_field(ctx, "/subscribe"),
             action=f"{ctx.request.script_root}/subscribe",
             frequencies=FREQUENCIES,
-            locales=[(code, i18n.strings(code)["lang_name"]) for code in i18n.LANGS],
+            locales=[(code, page_text.strings(code)["lang_name"]) for code in page_text.LANGS],
         )
 
     def page_signup(self, ctx: PageContext) -> Response:
@@ -296,29 +287,21 @@ class SubscriberPages:
             # Same answer as always: the limit protects the mailbox's owner, it must not inform the sender.
             log.warning("web: sign-up for a recently requested address from %s; no mail sent", ip)
             return sent_page
-        now = self.now()
-        with self.store.write() as conn:
-            subscriber, created = subs.request_subscription(
-                conn,
-                form.email,
-                now=now,
-                origin="web",
-                name=form.name or None,
-                locale=form.locale,
-                frequency=form.frequency,
-                reminders=form.reminders,
-                consent_source=f"web:{ip} sign-up at {self.base_url}/",
-            )
-        assert subscriber.id is not None
-        if subscriber.status == "confirmed":
-            msg = known_subscriber_mail(self.mail_settings, subscriber, now=now)
-        else:
-            msg = confirmation_mail(self.mail_settings, subscriber, now=now)
-        with self._send_lock:
-            result = self.transport.send(msg)
-        log.info("web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, created, result.state)
-        if result.state != "sent":
-            log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, result.reply)
+        wish = SignUp(
+            form.email,
+            form.name or None,
+            form.locale,
+            form.frequency,
+            form.reminders,
+            consent_source=f"web:{ip} sign-up at {self.base_url}/",
+        )
+        done = sign_up(self.config, self.store, self.transport, self.mails, wish, now=self.now)
+        subscriber = done.subscriber
+        log.info(
+            "web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, done.created, done.mail_state
+        )
+        if done.mail_state != "sent":
+            log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, done.mail_reply)
             self.per_address.give_back(form.email.lower())  # "try again in a few minutes" must then work
             return self.message(ctx, "mail_failed_title", [ctx.t["mail_failed_body"]], status=503)
         return sent_page
@@ -359,8 +342,7 @@ class SubscriberPages:
         # The form's POST and the RFC 8058 one-click POST (no cookies, no CSRF field by design): the
         # signed token is the permission. Idempotent, and 200 whether or not the subscriber still exists.
         try:
-            with self.store.write() as conn:
-                subs.unsubscribe(conn, subscriber_id, now=self.now())
+            unsubscribe(self.store, subscriber_id, now=self.now())
         except subs.SubscriberError:
             log.info("web: unsubscribe for subscriber %s, who is no longer stored", subscriber_id)
         log.info("web: subscriber %s unsubscribed", subscriber_id)
@@ -410,7 +392,7 @@ class SubscriberPages:
             saved=saved,
             csrf=self.csrf_field(ctx),
             frequencies=FREQUENCIES,
-            locales=[(code, i18n.strings(code)["lang_name"]) for code in i18n.LANGS],
+            locales=[(code, page_text.strings(code)["lang_name"]) for code in page_text.LANGS],
             unsubscribe_url=self.local(unsubscribe_url(self.signer, "", subscriber_id), ctx),
         )
 
@@ -418,11 +400,10 @@ class SubscriberPages:
 
     def verify(self, ctx: PageContext, token: str, purpose: str) -> int | None:
         try:
-            subject = self.signer.verify(token, purpose, now=self.now())
+            return link_subscriber(self.signer, token, purpose, now=self.now())
         except InvalidToken as exc:
             log.info("web: rejected %s link: %s", purpose, exc)
             return None
-        return int(subject) if subject.isdigit() else None
 
     def local(self, url: str, ctx: PageContext) -> str:
         """A link built with an empty base URL, made relative to wherever the app is mounted."""
@@ -441,9 +422,10 @@ class SubscriberPages:
         )
 
     def healthz(self) -> Response:
+        """Whether this process can serve: it answers, and so does its database. The one `/healthz`, under
+        `scc-sync web` and `run` alike; whether the service syncs is `scc-sync healthcheck`'s question."""
         try:
-            with self.store.read() as conn:
-                conn.execute(text("SELECT 1"))
+            self.store.ping()
         except Exception as exc:  # any database failure means "not healthy"; the log says which
             log.error("web: health check failed: %s", exc)
             return Response(

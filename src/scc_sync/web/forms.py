@@ -10,7 +10,7 @@ from email.headerregistry import Address
 
 from werkzeug.datastructures import MultiDict
 
-from scc_sync.web.i18n import LANGS
+from scc_sync.web.page_text import LANGS
 
 FREQUENCIES = ("weekly", "daily")
 MAX_EMAIL = 254  # RFC 5321 path limit
@@ -25,7 +25,7 @@ class SignupForm:
     frequency: str = "weekly"
     locale: str = "de"
     reminders: bool = True
-    errors: dict[str, str] = field(default_factory=dict)  # field -> key of the message in i18n.STRINGS
+    errors: dict[str, str] = field(default_factory=dict)  # field -> key of the message in page_text.STRINGS
 
 
 @dataclass

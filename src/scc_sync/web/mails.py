@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -18,16 +17,18 @@ from jinja2 import Environment
 
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, confirm_url, preferences_url, unsubscribe_url
-from scc_sync.newsletter.messages import build_plain_message, message_id
+from scc_sync.newsletter.messages import build_plain_message, message_id, sender_domain
 from scc_sync.newsletter.render import RenderedMail
 from scc_sync.newsletter.tokens import TokenSigner
-from scc_sync.web import i18n
+from scc_sync.web import page_text
 
 _UNTIL = {"de": "d. MMMM y, HH:mm 'Uhr'", "en": "d MMMM y, h:mm a"}
 
 
 @dataclass(frozen=True)
-class MailSettings:
+class SignUpMails:
+    """Builds them (see `pipeline.subscriptions.SignUpMails`) with the pages' templates and words."""
+
     env: Environment
     signer: TokenSigner
     base_url: str
@@ -35,10 +36,19 @@ class MailSettings:
     site_name: str
     zone: ZoneInfo
 
+    def build(self, kind: str, subscriber: Subscriber, *, ref: str, now: datetime) -> EmailMessage:
+        if kind == "confirm":
+            return confirmation_mail(self, subscriber, ref=ref, now=now)
+        if kind == "signup-known":
+            return known_subscriber_mail(self, subscriber, ref=ref, now=now)
+        raise ValueError(f"no sign-up mail of kind {kind!r}")
 
-def confirmation_mail(settings: MailSettings, subscriber: Subscriber, *, now: datetime) -> EmailMessage:
+
+def confirmation_mail(
+    settings: SignUpMails, subscriber: Subscriber, *, ref: str, now: datetime
+) -> EmailMessage:
     assert subscriber.id is not None
-    t = i18n.strings(subscriber.locale)
+    t = page_text.strings(subscriber.locale)
     expires = now + CONFIRM_VALIDITY
     until = format_datetime(
         expires.astimezone(settings.zone), _UNTIL[subscriber.locale], locale=subscriber.locale
@@ -46,6 +56,7 @@ def confirmation_mail(settings: MailSettings, subscriber: Subscriber, *, now: da
     return _message(
         settings,
         subscriber,
+        ref=ref,
         now=now,
         kind="confirm",
         subject=t["confirm_mail_subject"].format(list=settings.site_name),
@@ -56,13 +67,16 @@ def confirmation_mail(settings: MailSettings, subscriber: Subscriber, *, now: da
     )
 
 
-def known_subscriber_mail(settings: MailSettings, subscriber: Subscriber, *, now: datetime) -> EmailMessage:
+def known_subscriber_mail(
+    settings: SignUpMails, subscriber: Subscriber, *, ref: str, now: datetime
+) -> EmailMessage:
     assert subscriber.id is not None
-    t = i18n.strings(subscriber.locale)
+    t = page_text.strings(subscriber.locale)
     leave = unsubscribe_url(settings.signer, settings.base_url, subscriber.id)
     return _message(
         settings,
         subscriber,
+        ref=ref,
         now=now,
         kind="signup-known",
         subject=t["known_mail_subject"].format(list=settings.site_name),
@@ -74,9 +88,10 @@ def known_subscriber_mail(settings: MailSettings, subscriber: Subscriber, *, now
 
 
 def _message(
-    settings: MailSettings,
+    settings: SignUpMails,
     subscriber: Subscriber,
     *,
+    ref: str,
     now: datetime,
     kind: str,
     subject: str,
@@ -85,7 +100,7 @@ def _message(
     action_url: str,
     notes: list[str],
 ) -> EmailMessage:
-    t = i18n.strings(subscriber.locale)
+    t = page_text.strings(subscriber.locale)
     context = {
         "lang": subscriber.locale,
         "subject": subject,
@@ -101,12 +116,10 @@ def _message(
         text=settings.env.get_template("web/mail.txt").render(context),
         html=settings.env.get_template("web/mail.html").render(context),
     )
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
-    ref = f"{subscriber.id}:{now.isoformat()}"  # every sign-up is a new message
     return build_plain_message(
         mail,
         sender=settings.sender,
         to=subscriber.email,
-        message_id=message_id(kind, ref, subscriber.email, domain),
+        message_id=message_id(kind, ref, subscriber.email, sender_domain(settings.sender)),
         date=now,
     )
