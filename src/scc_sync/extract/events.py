@@ -876,6 +876,7 @@ def analyse_event(
     event_nouns.cache_clear()  # caches for this page's sentences only: no page is seen twice
     _without_previous.cache_clear()
     formats_cache_clear()
+    find_dates.cache_clear()
     ref = reference_date(published, sents)
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)
