@@ -541,8 +541,9 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
         if el.tag in ("header",) and not _contains(el, keep):
             el.drop_tree()
             continue
-        if not _BOILER_ATTR.search(_attrs(el)):
-            continue  # the cheap test first: measuring every element's text is quadratic
+        attrs = _attrs(el)
+        if attrs.isspace() or not _BOILER_ATTR.search(attrs):
+            continue  # the cheap tests first: measuring every element's text is quadratic
         small = len(clean(el.text_content())) < 0.5 * total or not el.findall(".//p")
         if small and not _contains(el, keep):
             el.drop_tree()
