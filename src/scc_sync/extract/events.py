@@ -66,10 +66,14 @@ _GENERIC = {
     "landkreistag", "feiertag", "jahrestag", "arbeitstag", "wochentag", "versammlung", "webinar", "seminar",
     "onlineseminar", "online-seminar", "mitgliederversammlung", "hauptversammlung", "jahresversammlung",
 }  # fmt: skip
-_EVENT_WORD = re.compile(
-    r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
-    r"conference|event|convention|summit|congress|fair|expo)\w*",
-    re.IGNORECASE,
+_EVENT_WORD = Gated(
+    re.compile(
+        r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
+        r"conference|event|convention|summit|congress|fair|expo)\w*",
+        re.IGNORECASE,
+    ),
+    "konferenz|kongress|veranstaltung|messe|tagung|convention|event|gipfel|summit|forum|festival|conference|"
+    "congress|fair|expo",
 )
 _EVENT_VERB = Gated(
     re.compile(
@@ -195,10 +199,17 @@ _GENERIC_COMPOUND = re.compile(
 )
 
 
+_LEADING_LINK = re.compile(r"^(?:of|for|on|the|für|und|and)\s+")
+_CAPITAL_START = re.compile(r"[A-ZÄÖÜ0-9]")
+_YEAR_20 = re.compile(r"\b20\d\d\b")
+_YEARS = re.compile(r"\b((?:19|20)\d\d)\b")
+_FROM_BEFORE = re.compile(r"\b(?:vom|from|zwischen|between)\s*$")
+
+
 def _clean_name(raw: str) -> str | None:
     name = _LEADING.sub("", raw.strip()).strip(" &-")
-    name = re.sub(r"^(?:of|for|on|the|für|und|and)\s+", "", name)
-    if not name or name.lower() in _GENERIC or not re.match(r"[A-ZÄÖÜ0-9]", name):
+    name = _LEADING_LINK.sub("", name)
+    if not name or name.lower() in _GENERIC or not _CAPITAL_START.match(name):
         return None
     if " " not in name and _GENERIC_COMPOUND.match(name):
         return None
@@ -411,7 +422,7 @@ def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
     for i, s in enumerate(sents):
         if not _NEXT.search(s.text):
             continue
-        if find_dates(s.text) or has_format(s.text) or re.search(r"\b20\d\d\b", s.text):
+        if find_dates(s.text) or has_format(s.text) or _YEAR_20.search(s.text):
             found.add(i)
             if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
                 found.add(i + 1)
@@ -682,7 +693,7 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
     gathering = _EVENT_WORD.search(text) or _names_a_gathering(text, name)
     if gathering or (_EVENT_VERB.search(text) and not _ABOUT_A_PERSON.search(text)):
         score += 2
-    if re.search(r"\b(?:vom|from|zwischen|between)\s*$", text[: d.mention.start]):
+    if _FROM_BEFORE.search(text, 0, d.mention.start):
         score += 1
     if sents[d.sentence].kind in ("title", "kicker", "lead"):
         score += 1
@@ -909,7 +920,9 @@ def analyse_event(
     own_year = page_year or _headline_year(sents)
     next_later = bool(own_year and next_span and next_span[0].year > own_year)
     recap = (
-        span is None and next_span is not None and (next_later or any(_RECAP_VERB.search(t) for t in cur_texts))
+        span is None
+        and next_span is not None
+        and (next_later or any(_RECAP_VERB.search(t) for t in cur_texts))
     )
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
@@ -1017,7 +1030,7 @@ def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[dat
         text = sents[i].text
         if not _without_previous(text).strip():
             continue  # "Im vergangenen Jahr kamen …", but not "weniger als im Vorjahr"
-        years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)]
+        years = [int(y) for y in _YEARS.findall(text)]
         if span and years and max(years) < span[0].year and sents[i].kind != "title":
             continue
         out.append(i)

@@ -286,17 +286,25 @@ class CountMention:
     text: str
 
 
+_MULTIPLIER_END = re.compile(r"\s*(Mio\.|Millionen|Million|million|Tausend|thousand|k)$")
+_GROUPED = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
+_NOT_DIGIT = re.compile(r"\D")
+_PLAIN = re.compile(r"\d+(?:[.,]\d+)?")
+_AUS_BEFORE = re.compile(r"\baus\s*$")
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+
+
 def parse_number(raw: str) -> int | None:
     """'10.600' → 10600, '18,000' → 18000, '1,5 Mio.' → 1500000; None if it is no number."""
     raw = raw.strip()
     mult = 1
-    m = re.search(r"\s*(Mio\.|Millionen|Million|million|Tausend|thousand|k)$", raw)
+    m = _MULTIPLIER_END.search(raw)
     if m:
         mult = _MULTIPLIERS[m.group(1).lower()]
         raw = raw[: m.start()]
-    if re.fullmatch(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+", raw):
-        return int(re.sub(r"\D", "", raw)) * mult
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", raw):
+    if _GROUPED.fullmatch(raw):
+        return int(_NOT_DIGIT.sub("", raw)) * mult
+    if _PLAIN.fullmatch(raw):
         return round(float(raw.replace(",", ".")) * mult)
     return None
 
@@ -338,11 +346,11 @@ def _side_figure(m: re.Match[str], sentence: str, parens: list[tuple[int, int]])
     if _FOR_THE_FIRST_TIME.search(sentence[m.end() :]):
         return True
     before = sentence[: m.start()]
-    if re.search(r"\baus\s*$", before):
+    if _AUS_BEFORE.search(before):
         return True
     raw = m.group("num") or ""
     qualified = any(m.group(f"q_{name}") for name, _ in QUALIFIERS)
-    return bool(re.fullmatch(r"(?:19|20)\d\d", raw) and not qualified and _YEAR_BEFORE.search(before))
+    return bool(_YEAR_ONLY.fullmatch(raw) and not qualified and _YEAR_BEFORE.search(before))
 
 
 def _brackets(sentence: str) -> list[tuple[int, int]]:
