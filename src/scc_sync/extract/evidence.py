@@ -95,15 +95,22 @@ def event_nouns(text: str) -> tuple[str, ...]:
 
 
 # a sentence saying that the gathering takes place, took place or brought people together
-HAPPENS = re.compile(
-    r"\b(?:fand|finden|findet|stattfinden|stattgefunden|stattfand|trafen|treffen sich|traf sich|"
-    r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßt|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
-    r"lädt|laden\b[^.]*\bein|veranstaltete|veranstalteten|veranstalten|veranstaltet|richtete\w*|"
-    r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
-    r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
-    r"assembled|attended|tuned in|welcomed|kicked off|opened|wrapped up|drew|attracted|came together|"
-    r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+|gekommen|besuchten)\b",
-    re.IGNORECASE,
+HAPPENS = Gated(
+    re.compile(
+        r"\b(?:fand|finden|findet|stattfinden|stattgefunden|stattfand|trafen|treffen sich|traf sich|"
+        r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßt|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
+        r"lädt|laden\b[^.]*\bein|veranstaltete|veranstalteten|veranstalten|veranstaltet|richtete\w*|"
+        r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
+        r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
+        r"assembled|attended|tuned in|welcomed|kicked off|opened|wrapped up|drew|attracted|came together|"
+        r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+|gekommen|besuchten)\b",
+        re.IGNORECASE,
+    ),
+    "fand|find|statt|traf|treffen|versammelten|erschienen|kamen|zusammengekommen|begrüßt|eröffne|lud|lädt|"
+    "laden|veranstalte|richtete|ausgerichtet|ging|endete|teilgenommen|nahmen|gastgeber|took place|"
+    "takes place|take place|held|hosted|gathered|convened|assembled|attended|tuned in|welcomed|kicked off|"
+    "opened|wrapped up|drew|attracted|came together|travel|is planning|will host|will hold|will include|"
+    "conven|gekommen|besuchten",
 )
 # what a programme is made of
 _PROGRAMME = Gated(
