@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from scc_sync.config import Config
+from scc_sync.config import Config, DigestConfig
 from scc_sync.models import FREQUENCIES, Frequency, Subscriber, Summary
 from scc_sync.newsletter.kit import MailKit
 from scc_sync.newsletter.messages import build_digest_message, message_id
@@ -252,7 +252,7 @@ def queue_period(
     people = [s for s in people if s.email.lower() not in already]
     if not people:
         return
-    issue = _issue(store, period, at, dry_run=dry_run, catch_up=config.digest.catch_up)
+    issue = _issue(store, period, at, dry_run=dry_run, digest=config.digest)
     period = replace(period, start=issue.start)  # earlier when skipped periods are caught up
     window = config.digest.window
     entries: dict[tuple[int, int], DigestEntry] = {}
@@ -320,16 +320,18 @@ def _queue(
         report.queued += len(queued)
 
 
-def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool, catch_up: timedelta) -> Issue:
-    """The period's issue: frozen (or, for a dry run, previewed), starting earlier after skipped periods."""
+def _issue(store: Store, period: Period, now: datetime, *, dry_run: bool, digest: DigestConfig) -> Issue:
+    """The period's issue: frozen (or, for a dry run, previewed), starting earlier after skipped periods;
+    without the archive a new source brought along (`[digest] window`, see `is_archive`)."""
+    frequency, key, end, window = period.frequency, period.key, period.end, digest.window
     with store.read() if dry_run else store.write() as conn:
-        start = issue_start(conn, frequency=period.frequency, start=period.start, limit=catch_up)
+        start = issue_start(conn, frequency=frequency, start=period.start, limit=digest.catch_up)
         if dry_run:
             return preview_issue(
-                conn, frequency=period.frequency, period_key=period.key, start=start, end=period.end
+                conn, frequency=frequency, period_key=key, start=start, end=end, window=window
             )
         return freeze_issue(
-            conn, frequency=period.frequency, period_key=period.key, start=start, end=period.end, now=now
+            conn, frequency=frequency, period_key=key, start=start, end=end, now=now, window=window
         )
 
 
@@ -342,7 +344,7 @@ def preview_digest(
         if person is None:
             raise SubscriberError(f"{address}: no such subscriber")
     period = digest_period(person.frequency, now, config.zone)
-    issue = _issue(store, period, now, dry_run=True, catch_up=config.digest.catch_up)
+    issue = _issue(store, period, now, dry_run=True, digest=config.digest)
     period = replace(period, start=issue.start)
     chosen = select_items(issue.items, person, delivered=set(), window=config.digest.window)
     if not chosen:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Select, func, insert, select
 
+from scc_sync.models import plausible_item_date
 from scc_sync.store.items import StoredItem, _stored
-from scc_sync.store.schema import digest_deliveries, digest_issue_items, digest_issues, items
+from scc_sync.store.schema import digest_deliveries, digest_issue_items, digest_issues, items, sources
 from scc_sync.store.upsert import insert_ignore
 
 
@@ -39,10 +41,40 @@ def issue_start(conn: Connection, *, frequency: str, start: datetime, limit: tim
     return max(previous_end, start - limit)
 
 
+def is_archive(published: datetime, first_seen: datetime, source_since: datetime, window: timedelta) -> bool:
+    """An item published before its source was first synced (`source_since`) and more than `window`
+    before it was first seen is from the source's archive: not news, so it enters no digest."""
+    return published < source_since and published < first_seen - window
+
+
+def _changed(start: datetime, end: datetime, *columns: Any) -> Select[Any]:
+    """Items changed in [start, end): `columns`, and when their source was first synced (`since`)."""
+    return (
+        select(*columns, sources.c.created_at.label("since"))
+        .join(sources, sources.c.name == items.c.source)
+        .where(items.c.changed_at >= start, items.c.changed_at < end)
+    )
+
+
+def _is_news(row: Any, window: timedelta) -> bool:
+    """A row of `_changed` with the item's dates; an implausible stored date counts as the first-seen
+    time, as in `items`."""
+    published = row.published_at if plausible_item_date(row.published_at) else row.first_seen_at
+    return not is_archive(published, row.first_seen_at, row.since, window)
+
+
 def freeze_issue(
-    conn: Connection, *, frequency: str, period_key: str, start: datetime, end: datetime, now: datetime
+    conn: Connection,
+    *,
+    frequency: str,
+    period_key: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    window: timedelta,
 ) -> Issue:
-    """The issue of a period: created with the items changed in [start, end) on first call, reused after."""
+    """The issue of a period: created with the items changed in [start, end) on first call, reused after.
+    Archive items (see `is_archive`, with `[digest] window`) are left out."""
     created = insert_ignore(
         conn,
         digest_issues,
@@ -56,9 +88,9 @@ def freeze_issue(
         ["frequency", "period_key"],
     )
     if created is not None:
-        found = conn.execute(
-            select(items.c.id, items.c.revision).where(items.c.changed_at >= start, items.c.changed_at < end)
-        ).all()
+        dates = (items.c.published_at, items.c.first_seen_at)
+        changed = conn.execute(_changed(start, end, items.c.id, items.c.revision, *dates))
+        found = [row for row in changed if _is_news(row, window)]
         if found:
             conn.execute(
                 insert(digest_issue_items),
@@ -75,7 +107,13 @@ def freeze_issue(
 
 
 def preview_issue(
-    conn: Connection, *, frequency: str, period_key: str, start: datetime, end: datetime
+    conn: Connection,
+    *,
+    frequency: str,
+    period_key: str,
+    start: datetime,
+    end: datetime,
+    window: timedelta,
 ) -> Issue:
     """What the issue holds (or would hold, if not frozen yet), without writing anything."""
     issue = conn.execute(
@@ -88,11 +126,9 @@ def preview_issue(
             issue.id, frequency, period_key, issue.period_start, issue.period_end, issue_items(conn, issue.id)
         )
     rows = conn.execute(  # newest first, as in the mail that is sent
-        select(items)
-        .where(items.c.changed_at >= start, items.c.changed_at < end)
-        .order_by(items.c.published_at.desc(), items.c.id.desc())
+        _changed(start, end, items).order_by(items.c.published_at.desc(), items.c.id.desc())
     )
-    return Issue(0, frequency, period_key, start, end, [_stored(r) for r in rows])
+    return Issue(0, frequency, period_key, start, end, [_stored(r) for r in rows if _is_news(r, window)])
 
 
 def issue_items(conn: Connection, issue_id: int) -> list[StoredItem]:
