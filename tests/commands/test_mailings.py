@@ -185,6 +185,7 @@ def test_sigkill_mid_run_then_rerun_never_sends_a_message_twice(
         and "digest: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown" in third.stdout
     )
     assert ehlos == 2  # one connection per run that sent anything
+    assert {r.state for r in ledger(tmp_path)} == ({"sent"} if retry_unknown else {"sent", "unknown"})
 
 
 def test_a_broken_user_template_is_a_usage_error_naming_file_and_line(tmp_path: Path) -> None:

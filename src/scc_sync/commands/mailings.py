@@ -69,8 +69,8 @@ def digest_command(app: AppContext, as_of: str | None, dry_run: bool, subscriber
     Each item reaches each subscriber once; every message is recorded before it is sent, so a rerun after
     a crash never sends it twice. Deferred messages from earlier runs are retried when due.
     """
-    clock = app.clock(as_of)
-    _run(app, run_digest, now=clock, dry_run=dry_run, subscriber=subscriber, as_of=as_of is not None)
+    as_of_given = as_of is not None
+    _run(app, run_digest, now=app.clock(as_of), dry_run=dry_run, subscriber=subscriber, as_of=as_of_given)
 
 
 @click.command("remind", epilog=EXIT_CODES)

@@ -116,13 +116,6 @@ def ledger_entry(
     return NewMessage(kind, ref, person.email, person.id, str(msg["Message-ID"]), wire_bytes(msg), expires_at)
 
 
-def expiry(limit: datetime | None, *, now: datetime, as_of: bool) -> datetime | None:
-    """When mail queued at `now` expires: at `limit` (its own, if any), and, when `now` is an `--as-of`,
-    at the latest AS_OF_VALIDITY after it."""
-    limits = [t for t in (limit, now + AS_OF_VALIDITY if as_of else None) if t is not None]
-    return min(limits, default=None)
-
-
 def retry_policy(config: Config) -> RetryPolicy:
     d = config.delivery
     return RetryPolicy(d.max_attempts, d.retry_after, d.lease, d.retry_unknown)

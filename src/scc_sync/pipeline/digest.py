@@ -23,9 +23,9 @@ from scc_sync.newsletter.messages import build_digest_message, message_id
 from scc_sync.newsletter.render import DigestEntry, MailLinks, RenderedMail
 from scc_sync.newsletter.transports import Transport
 from scc_sync.pipeline.deliver import (
+    AS_OF_VALIDITY,
     QUEUED,
     DeliveryReport,
-    expiry,
     ledger_entry,
     render_batch,
     retry_policy,
@@ -186,7 +186,7 @@ def run_digest(
             sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
             if subscriber is not None:
                 _require_confirmed(conn, subscriber)
-        expires_at = expiry(None, now=now(), as_of=as_of)
+        expires_at = now() + AS_OF_VALIDITY if as_of else None
         queueing = chain.from_iterable(
             queue_period(
                 config,

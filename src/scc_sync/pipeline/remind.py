@@ -108,10 +108,9 @@ def due_reminder(
     if not due:
         return None
     (due_at, offset), missed = due[0], tuple(o for _, o in due[1:])
+    # e.g. at midnight a week before: the 7-day one comes at reminder_time today, not the 30-day one now
     if due_at.date() < today and any(at.date() == today and at > local_now for at, _ in times):
-        return (
-            None  # e.g. at midnight a week before: the 7-day one comes at reminder_time, not the 30-day one
-        )
+        return None
     end_of_day = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
     return DueReminder(stored, offset, due_at, (event.start - today).days, missed, end_of_day)
 
