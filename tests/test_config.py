@@ -82,7 +82,14 @@ def test_bad_url_names_index() -> None:
             {"sync": {"recheck_every": "0h"}},
             "config/scc-sync.toml: sync.recheck_every: must be longer than 0",
         ),
-        ({"subscribers": [{"email": "not-an-address"}]}, "subscribers[0].email: not an email address"),
+        (
+            {"subscribers": [{"email": "not-an-address"}]},
+            "subscribers[0].email: 'not-an-address': not a valid email address (An email",
+        ),
+        (
+            {"subscribers": [{"email": "user@test.test"}]},
+            "subscribers[0].email: 'user@test.test': not a valid",
+        ),
         (
             {"events": [{"name": "E", "start": "2021-10-28", "end": "2021-10-26"}]},
             "end (2021-10-26) is before start",

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from scc_sync.email_address import normalize_email
 from scc_sync.errors import InputError
 from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
@@ -133,12 +134,6 @@ def _check_cron(value: str) -> str:
         CronTrigger.from_crontab(value)
     except ValueError as exc:
         raise ValueError(f"not a cron expression ({exc})") from None
-    return value
-
-
-def _check_email(value: str) -> str:
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
-        raise ValueError("not an email address")
     return value
 
 
@@ -264,7 +259,7 @@ class SubscriberConfig(Section):
     keywords: list[str] = []
     sources: list[str] = []
 
-    _email = field_validator("email")(classmethod(lambda cls, v: _check_email(v)))
+    _email = field_validator("email")(classmethod(lambda cls, v: normalize_email(v)))
 
     def to_subscriber(self) -> Subscriber:
         return Subscriber(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from scc_sync.store.outbox import list_ledger
 from scc_sync.store.subscribers import confirm_subscriber, request_subscription
 from scc_sync.web import RateLimit, WebLimits
@@ -109,6 +111,18 @@ def test_invalid_fields_redisplay_the_form_escaped_and_store_nothing(site):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in response.text
     assert 'value="not an address"' in response.text  # what was typed stays in the form
     assert site.subscriber("not an address") is None
+    assert site.mails() == []
+
+
+@pytest.mark.parametrize(
+    "address", ["user@test.test", '"evil@evil.example"@example.org', "user@-example.org", "ada@localhost"]
+)
+def test_addresses_the_store_refuses_are_refused_by_the_form_with_a_message(site, address):
+    response = site.signup(address)
+    assert response.status_code == 400  # the form again, not a server error
+    assert "Bitte geben Sie eine gültige E-Mail-Adresse an" in response.text
+    assert 'aria-invalid="true" aria-describedby="email-error"' in response.text
+    assert site.subscriber(address) is None
     assert site.mails() == []
 
 
