@@ -26,6 +26,7 @@ import pytest
 import requests
 import urllib3
 
+from scc_sync.clock import utc_now
 from scc_sync.effects import Effects
 from scc_sync.models import Subscriber
 from scc_sync.newsletter.links import preferences_url, unsubscribe_url
@@ -40,6 +41,7 @@ from scc_sync.store.subscribers import (
     request_subscription,
 )
 from scc_sync.web import create_app
+from scc_sync.web.sender import SignUpSender
 from scc_sync.web.serve import make_server
 from smtpserver import running_smtp_server
 from tests.web.conftest import make_config
@@ -129,8 +131,11 @@ def tls_relay(backend_port: int, context: ssl.SSLContext) -> Iterator[int]:
 
 
 class Served:
-    def __init__(self, base_url: str, store: Store, smtp: Any, signer: TokenSigner) -> None:
+    def __init__(
+        self, base_url: str, store: Store, smtp: Any, signer: TokenSigner, sender: SignUpSender
+    ) -> None:
         self.base_url, self.store, self.smtp, self.signer = base_url, store, smtp, signer
+        self.sender = sender
 
     def status(self, subscriber_id: int) -> str:
         with self.store.read() as conn:
@@ -139,6 +144,7 @@ class Served:
         return found.status
 
     def received(self) -> list[EmailMessage]:
+        assert self.sender.wait_idle(30), "the sign-up mails were not sent"
         return [email.message_from_bytes(m.data, policy=policy.default) for m in self.smtp.handler.messages]  # type: ignore[misc]
 
     def member(self, address: str) -> Subscriber:
@@ -158,16 +164,22 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stack.callback(monkeypatch.undo)
         smtp = stack.enter_context(running_smtp_server())
         store = stack.enter_context(open_store(f"sqlite:///{folder / 'state.db'}"))
-        transport = SmtpTransport(smtp.host, smtp.port, security="none")
-        stack.callback(transport.close)
         holder: dict[str, Any] = {}
         server = make_server(lambda environ, start: holder["app"](environ, start), "127.0.0.1:0")
         stack.callback(server.close)
         port = stack.enter_context(tls_relay(server.effective_port, _certificate(folder)))
         config = make_config(monkeypatch, base_url=f"https://127.0.0.1:{port}")
-        holder["app"] = create_app(config, store, transport, Effects())
+        sender = SignUpSender(
+            store,
+            config=lambda: config,
+            transport=lambda _: SmtpTransport(smtp.host, smtp.port, security="none"),
+            now=utc_now,
+        )
+        stack.enter_context(sender)
+        holder["app"] = create_app(config, store, Effects(), mail_queued=sender.wake)
         threading.Thread(target=server.run, daemon=True).start()
-        yield Served(config.web.base_url, store, smtp, TokenSigner(Effects().secret_keys(config.web)))
+        signer = TokenSigner(Effects().secret_keys(config.web))
+        yield Served(config.web.base_url, store, smtp, signer, sender)
 
 
 @pytest.fixture(scope="module")

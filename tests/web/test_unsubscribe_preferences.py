@@ -154,6 +154,8 @@ def test_healthz_checks_the_database(site, monkeypatch):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
     unreachable = Store("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")  # nothing listens
-    app = create_app(make_config(monkeypatch), unreachable, site.transport, Effects(clock=site.clock))
+    app = create_app(
+        make_config(monkeypatch), unreachable, Effects(clock=site.clock), mail_queued=lambda: None
+    )
     broken = Client(app).get("/healthz")
     assert broken.status_code == 503 and broken.json == {"status": "error", "database": "unavailable"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,6 @@ from scc_sync.config import Config
 from scc_sync.effects import Effects
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
 from scc_sync.newsletter.tokens import InvalidToken
-from scc_sync.newsletter.transports import OneAtATime, Transport
 from scc_sync.pipeline.subscriptions import SignUp, link_subscriber, sign_up, unsubscribe
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
@@ -78,20 +77,24 @@ class WebLimits:
 def create_app(
     config: Config,
     store: Store,
-    transport: Transport,
     effects: Effects,
     *,
+    mail_queued: Callable[[], None],
     limits: WebLimits = WebLimits(),
     site_name: str = "SCC-Digest",
 ) -> WSGIApplication:
     """The subscriber pages as a WSGI callable.
 
+    A sign-up's mail is only promised in the delivery ledger; `mail_queued()` then tells the sender
+    (`web.sender.SignUpSender.wake`), so no page waits for a mail server.
     `effects.clock` is the only clock (tokens, consent times and the rate limits' buckets);
     `effects.templates_dir` is the user's template folder, whose `web/` files override the package's. With
     `[web] trusted_proxies = N` the app believes the last N `X-Forwarded-For/-Proto/-Host/-Prefix` entries
     (werkzeug's ProxyFix).
     """
-    pages = SubscriberPages(config, store, transport, effects, limits=limits, site_name=site_name)
+    pages = SubscriberPages(
+        config, store, effects, mail_queued=mail_queued, limits=limits, site_name=site_name
+    )
     hops = config.web.trusted_proxies
     if hops:
         return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
@@ -116,15 +119,15 @@ class SubscriberPages:
         self,
         config: Config,
         store: Store,
-        transport: Transport,
         effects: Effects,
         *,
+        mail_queued: Callable[[], None],
         limits: WebLimits,
         site_name: str,
     ) -> None:
         self.config = config
         self.store = store
-        self.transport = OneAtATime(transport)  # the listener's threads share its one connection
+        self.mail_queued = mail_queued
         self.now = now = effects.clock
         self.limits = limits
         self.site_name = site_name
@@ -295,15 +298,11 @@ class SubscriberPages:
             form.reminders,
             consent_source=f"web:{ip} sign-up at {self.base_url}/",
         )
-        done = sign_up(self.config, self.store, self.transport, self.mails, wish, now=self.now)
-        subscriber = done.subscriber
+        done = sign_up(self.store, self.mails, wish, now=self.now)
+        self.mail_queued()
         log.info(
-            "web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, done.created, done.mail_state
+            "web: sign-up subscriber=%s created=%s mail=%s", done.subscriber.id, done.created, done.mail_kind
         )
-        if done.mail_state != "sent":
-            log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, done.mail_reply)
-            self.per_address.give_back(form.email.lower())  # "try again in a few minutes" must then work
-            return self.message(ctx, "mail_failed_title", [ctx.t["mail_failed_body"]], status=503)
         return sent_page
 
     def page_confirm(self, ctx: PageContext, token: str) -> Response:

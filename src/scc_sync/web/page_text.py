@@ -86,9 +86,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "Anmeldung.",
         "method_title": "Diese Aktion ist hier nicht möglich",
         "method_body": "Bitte nutzen Sie das Formular auf der Seite.",
-        "mail_failed_title": "Die E-Mail konnte gerade nicht versendet werden",
-        "mail_failed_body": "Es wurde nichts gespeichert, das Sie beachten müssten. Bitte versuchen Sie es "
-        "in einigen Minuten noch einmal.",
         "server_error_title": "Ein Fehler ist aufgetreten",
         "server_error_body": "Auf unserer Seite ist etwas schiefgegangen. Bitte versuchen Sie es später noch "
         "einmal.",
@@ -174,8 +171,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_found_body": "This address does not exist here. Check the link or go to the sign-up page.",
         "method_title": "This action is not possible here",
         "method_body": "Please use the form on the page.",
-        "mail_failed_title": "The email could not be sent right now",
-        "mail_failed_body": "Nothing needs your attention. Please try again in a few minutes.",
         "server_error_title": "Something went wrong",
         "server_error_body": "Something went wrong on our side. Please try again later.",
         "mail_greeting": "Hello,",
