@@ -112,6 +112,18 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_page_url(value: str) -> str:
+    """A page people are sent to from every page and mail: an http(s) URL with a host, and nothing in it that
+    would end or break a link in a plain-text mail."""
+    _check_url(value)
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(f"{value!r}: a URL has no spaces or control characters (write a space as %20)")
+    return value
+
+
+PageUrl = Annotated[str, AfterValidator(_check_page_url)]
+
+
 def _check_private_entry(value: str) -> str:
     allow_private_entry(value)  # raises ValueError naming what is wrong
     return value
@@ -312,6 +324,10 @@ class WebConfig(Section):
     secret_env: str = "SCC_SYNC_SECRET"
     # Reverse proxies in front of the web listener whose X-Forwarded-* headers are believed (0: none).
     trusted_proxies: int = Field(0, ge=0, le=10)
+    # The association's legal notice (Impressum) and privacy policy (Datenschutzerklärung), linked in the
+    # footer of every page and every mail to subscribers.
+    imprint_url: PageUrl | None = None
+    privacy_url: PageUrl | None = None
 
     _url = field_validator("base_url")(classmethod(lambda cls, v: _check_link_base(v).rstrip("/")))
 

@@ -114,10 +114,12 @@ def link_subscriber(signer: TokenSigner, token: str, purpose: str, *, now: datet
     return int(subject)
 
 
-def unsubscribe(store: Store, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Stop all mail to this subscriber; idempotent. SubscriberError when there is no such subscriber."""
+def unsubscribe(store: Store, subscriber: int | str, *, now: datetime) -> Subscriber:
+    """Stop all mail to this subscriber, named by id (a link's) or by address (the operator's); idempotent.
+    The same for the web page, the one-click POST and `scc-sync subscribers unsubscribe`. SubscriberError
+    when there is no such subscriber."""
     with store.write() as conn:
-        return stored.unsubscribe(conn, subscriber_id, now=now)
+        return stored.unsubscribe(conn, subscriber, now=now)
 
 
 # -- importing a CSV file --------------------------------------------------------------------------------

@@ -196,16 +196,16 @@ def confirm_subscriber(
     return _require(conn, subscriber_id)
 
 
-def unsubscribe(conn: Connection, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Stop all mail to this subscriber; idempotent (a second click is fine)."""
-    current = _require(conn, subscriber_id)
+def unsubscribe(conn: Connection, ref: int | str, *, now: datetime) -> Subscriber:
+    """Stop all mail to this subscriber (by id or address); idempotent (a second click is fine)."""
+    current = _require(conn, ref)
     if current.status != "unsubscribed":
         conn.execute(
             update(subscribers)
-            .where(subscribers.c.id == subscriber_id)
+            .where(subscribers.c.id == current.id)
             .values(status="unsubscribed", unsubscribed_at=now, updated_at=now)
         )
-    return _require(conn, subscriber_id)
+    return _require(conn, current.id or 0)
 
 
 def mark_bounced(conn: Connection, subscriber_id: int, *, now: datetime) -> bool:

@@ -64,6 +64,7 @@ ROUTES = Map(
     ],
     strict_slashes=False,
 )
+TOKEN_PAGES = ("confirm", "unsubscribe", "preferences")  # the endpoints a signed link from a mail opens
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,16 @@ class SubscriberPages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        web = config.web
         self.mails = SignUpMails(
-            self.env, self.signer, self.base_url, config.delivery.sender, site_name, config.zone
+            self.env,
+            self.signer,
+            self.base_url,
+            config.delivery.sender,
+            site_name,
+            config.zone,
+            imprint_url=web.imprint_url,
+            privacy_url=web.privacy_url,
         )
         self.stylesheet = loader.get_source(self.env, "web/style.css")[0]
 
@@ -176,17 +185,29 @@ class SubscriberPages:
             return self.healthz()
         if endpoint == "stylesheet":
             return self.stylesheet_response()
-        ctx = self.context(request)
+        ctx = self.context(request, self.chosen_language(endpoint, args.get("token")))
         response: Response = getattr(self, f"page_{endpoint}")(ctx, **args)
         if ctx.csrf_used and ctx.csrf_new:
             set_csrf_cookie(response, request, ctx.csrf_nonce)
         response.headers.update(ctx.headers)
         return response
 
-    def context(self, request: Request) -> PageContext:
-        lang = page_text.page_language(request)
+    def context(self, request: Request, chosen_language: str | None = None) -> PageContext:
+        lang = page_text.page_language(request, chosen_language)
         nonce, new = self.csrf.nonce(request)
         return PageContext(request, lang, page_text.strings(lang), nonce, new)
+
+    def chosen_language(self, endpoint: str, token: str | None) -> str | None:
+        """The mail language of the subscriber a link names: a page opened from a mail speaks it too."""
+        if endpoint not in TOKEN_PAGES or token is None:
+            return None
+        try:
+            subscriber_id = link_subscriber(self.signer, token, endpoint, now=self.now())
+        except InvalidToken:
+            return None  # the page itself turns it down and logs why
+        with self.store.read() as conn:
+            subscriber = subs.get_subscriber(conn, subscriber_id)
+        return subscriber.locale if subscriber else None
 
     # -- rendering ------------------------------------------------------------------------------------
 
@@ -200,6 +221,8 @@ class SubscriberPages:
             lang=ctx.lang,
             title=title,
             site_name=self.site_name,
+            imprint_url=self.config.web.imprint_url,
+            privacy_url=self.config.web.privacy_url,
             css_url=f"{root}/static/style.css",
             home_url=f"{root}/?lang={ctx.lang}",
             languages=[
@@ -389,6 +412,7 @@ class SubscriberPages:
             400 if form.errors else 200,
             form=form,
             saved=saved,
+            email=subscriber.email,
             csrf=self.csrf_field(ctx),
             frequencies=FREQUENCIES,
             locales=[(code, page_text.strings(code)["lang_name"]) for code in page_text.LANGS],
