@@ -77,6 +77,11 @@ def test_bad_url_names_index() -> None:
             "web.base_url: 'http://newsletter.example': links in mails must use https://",
         ),
         ({"service": {"retry_check": "soon"}}, "service.retry_check: not a duration"),
+        ({"web": {"imprint_url": "verband.example/impressum"}}, "web.imprint_url: not an http(s) URL"),
+        (
+            {"web": {"privacy_url": "https://verband.example/daten schutz"}},
+            "web.privacy_url: 'https://verband.example/daten schutz': a URL has no spaces",
+        ),
         ({"digest": {"full_items": 0}}, "digest.full_items: Input should be greater than or equal to 1"),
         (
             {"sync": {"recheck_every": "0h"}},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import re
+from email import policy
 
 import pytest
 
@@ -233,3 +235,28 @@ def test_the_signup_mail_is_recorded_in_the_ledger_before_it_is_sent(make_site, 
     [received] = handler.messages
     assert rows[1].message_id in received.data.decode()
     assert rows[0].message_id != rows[1].message_id  # the same second, still two messages
+
+
+def test_sign_up_mails_link_imprint_and_privacy_and_open_pages_in_their_language(make_site, smtp_server):
+    from scc_sync.newsletter.transports import SmtpTransport
+
+    imprint, privacy = "https://verband.example/impressum", "https://verband.example/datenschutz"
+    transport = SmtpTransport(smtp_server.host, smtp_server.port, security="none")
+    site = make_site(transport=transport, imprint_url=imprint, privacy_url=privacy)
+    site.signup("ada@example.org", locale="de")
+    site.signup("bob@example.org", locale="en")
+    site.sent_mail()
+    labels = {
+        "ada@example.org": ("de", "Impressum", "Datenschutz"),
+        "bob@example.org": ("en", "Legal notice", "Privacy policy"),
+    }
+    received = [email.message_from_bytes(m.data, policy=policy.default) for m in smtp_server.handler.messages]
+    assert sorted(str(msg["To"]) for msg in received) == sorted(labels)
+    for msg in received:
+        lang, imprint_label, privacy_label = labels[str(msg["To"])]
+        text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        html = msg.get_body(("html",)).get_content()
+        assert f"{imprint_label}: {imprint}\n" in text and f"{privacy_label}: {privacy}\n" in text
+        assert re.search(rf'<a href="{imprint}"[^>]*>{imprint_label}</a>', html)
+        assert re.search(rf'<a href="{privacy}"[^>]*>{privacy_label}</a>', html)
+        assert re.search(rf"/confirm/\S+\?lang={lang}\n", text)
