@@ -69,7 +69,7 @@ def edited(old: str, new: str) -> str:
         (
             'operator = "betrieb@kommunalverband.example"',
             'operator = "betrieb@kommunalverband"',
-            "mine.toml: delivery.operator: 'betrieb@kommunalverband' is not an email address "
+            "mine.toml: delivery.operator: 'betrieb@kommunalverband': not a valid email address "
             "(the domain has no dot)",
         ),
         (

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from scc_sync.email_address import InvalidEmail, normalize_email
 from scc_sync.errors import InputError
 from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
@@ -113,6 +113,18 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_page_url(value: str) -> str:
+    """A page people are sent to from every page and mail: an http(s) URL with a host, and nothing in it that
+    would end or break a link in a plain-text mail."""
+    _check_url(value)
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(f"{value!r}: a URL has no spaces or control characters (write a space as %20)")
+    return value
+
+
+PageUrl = Annotated[str, AfterValidator(_check_page_url)]
+
+
 def _check_private_entry(value: str) -> str:
     allow_private_entry(value)  # raises ValueError naming what is wrong
     return value
@@ -138,43 +150,33 @@ def _check_cron(value: str) -> str:
     return value
 
 
-def _check_email(value: str) -> str:
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
-        raise ValueError("not an email address")
-    return value
-
-
 _FROM_FORM = "an address like 'digest@example.org' or 'SCC-Digest <digest@example.org>'"
 
 
-def _check_mailbox(value: str, *, display_name: bool) -> str:
-    """One address, checked by email-validator (no DNS lookups): `digest@example.org`, or with
-    `display_name` also `SCC-Digest <digest@example.org>` (any characters in the name). The domain needs a
-    dot, but `localhost` (the default sender's: mail into a local Maildir) will do, and the part before the
-    @ must be ASCII: scc-sync does not speak SMTPUTF8."""
-    form = _FROM_FORM if display_name else "an email address"
-    address = value
-    if display_name:
-        try:
-            header = HeaderRegistry()("From", value)
-        except ValueError as exc:  # a line break, say
-            raise ValueError(f"{value!r} is not {form} ({exc})") from None
-        assert isinstance(header, AddressHeader)  # what the registry makes of a From header
-        if header.defects or len(header.addresses) != 1:
-            why = str(header.defects[0]) if header.defects else "give exactly one"
-            raise ValueError(f"{value!r} is not {form} ({why})")
-        address = header.addresses[0].addr_spec
-    local, _, domain = address.rpartition("@")
-    if domain.lower() == "localhost":
-        address = f"{local}@localhost.example"  # email-validator refuses special-use names
+def _check_sender(value: str) -> str:
+    """`[delivery] from`: one mailbox, `digest@example.org` or `SCC-Digest <digest@example.org>` (any
+    characters in the name), whose address keeps the rule of every address (`normalize_email`); its domain
+    may also be `localhost`, the default's (mail into a local Maildir), which that rule calls special-use."""
     try:
-        valid = validate_email(
-            address, allow_smtputf8=False, check_deliverability=False, globally_deliverable=False
-        )
-    except EmailNotValidError as exc:
-        raise ValueError(f"{value!r} is not {form} ({exc})") from None
-    if "." not in valid.ascii_domain:
-        raise ValueError(f"{value!r} is not {form} (the domain has no dot)")
+        header = HeaderRegistry()("From", value)
+    except ValueError as exc:  # a line break, say
+        raise ValueError(f"{value!r} is not {_FROM_FORM} ({exc})") from None
+    assert isinstance(header, AddressHeader)  # what the registry makes of a From header
+    if header.defects or len(header.addresses) != 1:
+        why = str(header.defects[0]) if header.defects else "give exactly one"
+        raise ValueError(f"{value!r} is not {_FROM_FORM} ({why})")
+    local, _, domain = header.addresses[0].addr_spec.rpartition("@")
+    try:
+        normalize_email(f"{local}@{'example.org' if domain.lower() == 'localhost' else domain}")
+    except InvalidEmail as exc:
+        raise ValueError(f"{value!r} is not {_FROM_FORM}: {exc}") from None
+    return value
+
+
+def _check_operator(value: str | None) -> str | None:
+    """`[delivery] operator`: an address as every address (kept as written)."""
+    if value is not None:
+        normalize_email(value)
     return value
 
 
@@ -286,10 +288,8 @@ class DeliveryConfig(Section):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    _from = field_validator("from_")(classmethod(lambda cls, v: _check_mailbox(v, display_name=True)))
-    _operator = field_validator("operator")(
-        classmethod(lambda cls, v: v if v is None else _check_mailbox(v, display_name=False))
-    )
+    _from = field_validator("from_")(classmethod(lambda cls, v: _check_sender(v)))
+    _operator = field_validator("operator")(classmethod(lambda cls, v: _check_operator(v)))
 
     @property
     def sender(self) -> str:
@@ -305,7 +305,7 @@ class SubscriberConfig(Section):
     keywords: list[str] = []
     sources: list[str] = []
 
-    _email = field_validator("email")(classmethod(lambda cls, v: _check_email(v)))
+    _email = field_validator("email")(classmethod(lambda cls, v: normalize_email(v)))
 
     def to_subscriber(self) -> Subscriber:
         return Subscriber(
@@ -358,6 +358,10 @@ class WebConfig(Section):
     secret_env: str = "SCC_SYNC_SECRET"
     # Reverse proxies in front of the web listener whose X-Forwarded-* headers are believed (0: none).
     trusted_proxies: int = Field(0, ge=0, le=10)
+    # The association's legal notice (Impressum) and privacy policy (Datenschutzerklärung), linked in the
+    # footer of every page and every mail to subscribers.
+    imprint_url: PageUrl | None = None
+    privacy_url: PageUrl | None = None
 
     _url = field_validator("base_url")(classmethod(lambda cls, v: _check_link_base(v).rstrip("/")))
 
