@@ -220,45 +220,24 @@ def states(store: Store) -> list[str]:
         return [r.state for r in list_ledger(conn)]
 
 
+def step(store: Store, done, outcome: SendResult | None, *, now: datetime = T0):
+    """One record-and-claim transaction of worker "a" (its lease on the wall clock T0)."""
+    return record_and_claim(
+        store, done, outcome, owner="a", now=now, wall=T0, policy=POLICY, kinds=["digest"]
+    )
+
+
 def test_recording_one_outcome_and_claiming_the_next_share_one_transaction(store: Store) -> None:
     queue(store, 3)
-    first = record_and_claim(store, None, None, owner="a", now=T0, wall=T0, policy=POLICY, kinds=["digest"])
+    first = step(store, None, None)
     assert first.recorded is None and first.claimed is not None and states(store)[0] == "sending"
-    second = record_and_claim(
-        store,
-        first.claimed,
-        SendResult("deferred", "451 later"),
-        owner="a",
-        now=T0,
-        wall=T0,
-        policy=POLICY,
-        kinds=["digest"],
-    )
+    second = step(store, first.claimed, SendResult("deferred", "451 later"))
     assert second.recorded == "deferred" and second.claimed.id != first.claimed.id
     assert states(store) == ["deferred", "sending", "queued"]  # never two rows `sending`
-    third = record_and_claim(
-        store,
-        second.claimed,
-        SendResult("sent", "250 ok"),
-        owner="a",
-        now=T0,
-        wall=T0,
-        policy=POLICY,
-        kinds=["digest"],
-    )
+    third = step(store, second.claimed, SendResult("sent", "250 ok"))
     assert third.recorded == "sent" and states(store) == ["deferred", "sent", "sending"]
     # fresh rows go first; the deferred one is claimed again once it is due and nothing fresh is left
-    later = T0 + timedelta(minutes=5)
-    last = record_and_claim(
-        store,
-        third.claimed,
-        SendResult("sent", "250 ok"),
-        owner="a",
-        now=later,
-        wall=T0,
-        policy=POLICY,
-        kinds=["digest"],
-    )
+    last = step(store, third.claimed, SendResult("sent", "250 ok"), now=T0 + timedelta(minutes=5))
     assert last.claimed.id == first.claimed.id and last.claimed.attempts == 2
     assert states(store) == ["sending", "sent", "sent"]
 
@@ -271,16 +250,7 @@ def test_a_crash_between_record_and_claim_loses_both_never_one(store: Store) -> 
     with store.write() as conn:
         _refuse_leases(conn)
     with pytest.raises(DBAPIError, match="no more leases"):
-        record_and_claim(
-            store,
-            claimed,
-            SendResult("sent", "250 ok"),
-            owner="a",
-            now=T0,
-            wall=T0,
-            policy=POLICY,
-            kinds=["digest"],
-        )
+        step(store, claimed, SendResult("sent", "250 ok"))
     assert states(store) == ["sending", "queued"]
     with store.write() as conn:
         [stale] = expire_stale(conn, wall=T0 + POLICY.lease)
