@@ -179,16 +179,7 @@ def run_digest(
     """
     with job(store, "digest", now=now) as detail:
         report = DeliveryReport("digest", dry_run=dry_run)
-        with store.write() as conn:
-            sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
-            if subscriber is not None:
-                _require_confirmed(conn, subscriber)
-        queueing = chain.from_iterable(
-            queue_period(
-                config, store, kit, frequency, now=now, report=report, dry_run=dry_run, only=subscriber
-            )
-            for frequency in FREQUENCIES
-        )
+        queueing = digest_steps(config, store, kit, now=now, report=report, subscriber=subscriber)
         policy = retry_policy(config)
         send_mailing(
             store,
@@ -202,6 +193,30 @@ def run_digest(
         )
         detail.update(report.detail())
     return report
+
+
+def digest_steps(
+    config: Config,
+    store: Store,
+    kit: MailKit,
+    *,
+    now: Callable[[], datetime],
+    report: DeliveryReport,
+    subscriber: str | None = None,
+) -> Iterator[str]:
+    """The steps that queue the last closed period's digests, daily and weekly (see `queue_period`), once
+    the config's subscribers are in the store. `run_digest` sends while they run; the cluster hands the
+    batches they queue to other workers."""
+    with store.write() as conn:
+        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
+        if subscriber is not None:
+            _require_confirmed(conn, subscriber)
+    return chain.from_iterable(
+        queue_period(
+            config, store, kit, frequency, now=now, report=report, dry_run=report.dry_run, only=subscriber
+        )
+        for frequency in FREQUENCIES
+    )
 
 
 def _require_confirmed(conn: Connection, address: str) -> None:
