@@ -45,6 +45,7 @@ from scc_sync.store import Store
 from scc_sync.store.cluster import finish_task, start_task
 from scc_sync.store.engine import libpq_url
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, get_meta, put_meta
+from scc_sync.store.outbox import count_by_kind_and_state
 
 from . import schedule
 
@@ -98,6 +99,12 @@ class Tasks:
             "scc_sync_cluster_tasks",
             "Queue tasks this worker ran, by task and outcome (ok, failed, skipped).",
             ["task", "outcome"],
+            registry=runtime.metrics.registry,
+        )
+        self.mails = Counter(
+            "scc_sync_cluster_mails",
+            "Messages this worker tried, by outcome (sent, deferred, failed, suppressed, unknown).",
+            ["state"],
             registry=runtime.metrics.registry,
         )
 
@@ -198,6 +205,8 @@ class Tasks:
         kit = self.rt.effects.mail_kit(config)
         with job(store, name, now=self.rt.clock) as detail:
             report = DeliveryReport(name)
+            with store.read() as conn:  # left queued by an earlier run cut off before it handed them out
+                self._defer_batches(kind, count_by_kind_and_state(conn).get((kind, "queued"), 0))
             queued = 0
             for step in steps(config, store, kit, now=self.rt.clock, report=report):
                 if step == QUEUED:
@@ -228,6 +237,9 @@ class Tasks:
                     limit=limit,
                 )
             detail.update(report.detail())
+        for state, count in report.counts().items():
+            if count and state != "queued":
+                self.mails.labels(state=state).inc(count)
         log.info("%s", report.line())
 
     def _alerts(self) -> None:
