@@ -9,7 +9,7 @@ The task queue (procrastinate) keeps its jobs in tables of its own, created here
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, text, update
@@ -194,6 +194,17 @@ def queue_counts(conn: Connection) -> dict[str, dict[str, int]]:
     for task, status, count in rows:
         counts.setdefault(task, {})[status] = count
     return counts
+
+
+WORKERS_SHOWN = timedelta(days=1)  # `status` lists workers that stopped within this
+
+
+def cluster_state(conn: Connection, *, now: datetime) -> dict[str, Any]:
+    """What `status` shows of a cluster: its workers (and those gone within a day) and the task queue."""
+    return {
+        "workers": [w.as_dict() for w in list_workers(conn, since=now - WORKERS_SHOWN)],
+        "tasks": queue_counts(conn),
+    }
 
 
 def _worker(row: Any) -> WorkerRow:
