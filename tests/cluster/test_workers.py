@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 import urllib.request
 from collections import Counter
@@ -31,7 +32,8 @@ NEVER = "0 0 1 1 *"  # digests the schedule would catch up only around New Year:
 
 def cluster_toml(url: str, smtp: SmtpServer | None = None, *, extra: str = "") -> str:
     mail = (
-        f'transport = "smtp"\nlease = "2s"\n[delivery.smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\n'
+        'transport = "smtp"\nlease = "2s"\n'
+        f'[delivery.smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\n'
         if smtp
         else 'transport = "maildir"\nmaildir = "maildir"\n'
     )
@@ -88,10 +90,11 @@ def test_a_worker_needs_postgresql(tmp_path: Path) -> None:
 def test_three_workers_sync_300_sources_each_exactly_once(
     cluster_url: str, cluster_of, http_server: LocalServer
 ) -> None:
+    feed = "application/rss+xml"
+    urls = [http_server.route(f"/q{n}.xml", Reply(body=rss(n), content_type=feed)) for n in range(300)]
     sources = "".join(
-        f'[[sources]]\nname = "q{n}"\nkind = "feed"\nurl = "{http_server.route(f"/q{n}.xml", Reply(body=rss(n), content_type="application/rss+xml"))}"\n'
-        "fetch_articles = false\n"
-        for n in range(300)
+        f'[[sources]]\nname = "q{n}"\nkind = "feed"\nurl = "{url}"\nfetch_articles = false\n'
+        for n, url in enumerate(urls)
     )
     cluster: Cluster = cluster_of(cluster_toml(cluster_url) + "\n" + sources)
     cluster.start(3)  # the schedule's first tick (one for the cluster) starts a sync round at once
@@ -157,6 +160,10 @@ def test_a_mailing_is_sent_in_batches_by_all_three_workers(
     ]
     assert sum(sent_by) == 600 and all(n > 0 for n in sent_by), sent_by  # each worker sent its share
     assert all(message_from_bytes(m.data)["Subject"] for m in smtp_server.handler.messages)
+    status = scc("--config", str(cluster.config), "status", cwd=cluster.folder)
+    assert status.returncode == 0, status.stderr
+    assert "Cluster workers" in status.stdout and status.stdout.count(" working ") == 3
+    assert re.search(r"^send\s+-\s+-\s+\d+", status.stdout, re.MULTILINE), status.stdout
     assert cluster.stop() == [0, 0, 0]
 
 

@@ -47,12 +47,12 @@ def due_jobs(config: Config, plan: Plan, *, now: datetime) -> Decision:
         else:
             planned = plan.next_runs[spec.id]
         if planned is not None and planned <= local_now:
-            if local_now - planned <= spec.misfire_grace:
+            latest, planned = _fold(spec, planned, local_now)
+            if local_now - latest <= spec.misfire_grace:
                 due.append(spec.id)
-                last_fired[spec.id] = planned
+                last_fired[spec.id] = latest
             else:
-                missed.append((spec.id, planned))
-            planned = _next_after(spec, planned, local_now)
+                missed.append((spec.id, latest))
         next_runs[spec.id] = planned
     return Decision(due, missed, Plan(next_runs, inputs, last_fired))
 
@@ -67,12 +67,13 @@ def _first_run(spec: JobSpec, now: datetime, fired: datetime | None) -> datetime
     return first
 
 
-def _next_after(spec: JobSpec, fired: datetime, now: datetime) -> datetime | None:
-    """The first fire time after `now` following `fired`: runs missed meanwhile are folded into one."""
-    following = spec.trigger.get_next_fire_time(fired, now)
+def _fold(spec: JobSpec, due: datetime, now: datetime) -> tuple[datetime, datetime | None]:
+    """The latest fire time up to `now` from `due` on, and the first after `now`: runs missed meanwhile
+    are folded into one, run if the latest is within the job's grace (APScheduler's coalesce)."""
+    latest, following = due, spec.trigger.get_next_fire_time(due, now)
     while following is not None and following <= now:
-        following = spec.trigger.get_next_fire_time(following, now)
-    return following
+        latest, following = following, spec.trigger.get_next_fire_time(following, now)
+    return latest, following
 
 
 def plan_from_json(data: Mapping[str, object] | None) -> Plan:
