@@ -1,6 +1,8 @@
 """Pages per second: scc_sync's extract_summary vs trafilatura's extract (with metadata).
 
-Both run over the same fixture pages in the same process and run.
+Both run over the same fixture pages in the same process and run, alternating round by round (ours, theirs,
+ours, theirs, …) so that a change in the machine's load falls on both; the figures are the medians of the
+rounds, the ratio the median of the rounds' ratios.
 
 Run: python bench/bench_extract.py [--rounds N]
 """
@@ -8,6 +10,7 @@ Run: python bench/bench_extract.py [--rounds N]
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -30,14 +33,16 @@ def pages() -> list[str]:
     return [f.read_text(encoding="utf-8") for f in files]
 
 
-def rate(fn: Callable[[str], object], docs: list[str], rounds: int) -> float:
-    for doc in docs:  # warm-up: imports, regex compilation, caches
+def warm(fn: Callable[[str], object], docs: list[str]) -> None:
+    for doc in docs:  # imports, regex compilation, caches
         fn(doc)
+
+
+def one_round(fn: Callable[[str], object], docs: list[str]) -> float:
     start = time.perf_counter()
-    for _ in range(rounds):
-        for doc in docs:
-            fn(doc)
-    return rounds * len(docs) / (time.perf_counter() - start)
+    for doc in docs:
+        fn(doc)
+    return len(docs) / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -50,14 +55,19 @@ def main() -> None:
         find_dates.cache_clear()  # a fair run: no page is ever seen twice in real use
         return extract_summary(html)
 
-    ours = rate(ours_cold, docs, args.rounds)
-    theirs = rate(
-        lambda h: trafilatura.extract(h, with_metadata=True, output_format="json"), docs, args.rounds
-    )
+    def trafilatura_json(html: str) -> object:
+        return trafilatura.extract(html, with_metadata=True, output_format="json")
+
+    warm(ours_cold, docs)
+    warm(trafilatura_json, docs)
+    rounds = [(one_round(ours_cold, docs), one_round(trafilatura_json, docs)) for _ in range(args.rounds)]
+    ours = statistics.median(o for o, _ in rounds)
+    theirs = statistics.median(t for _, t in rounds)
+    ratio = statistics.median(o / t for o, t in rounds)
     print(f"pages: {len(docs)} x {args.rounds} rounds")
     print(f"scc_sync extract_summary:            {ours:8.1f} pages/s")
     print(f"trafilatura.extract (with metadata): {theirs:8.1f} pages/s")
-    print(f"ratio (ours / trafilatura):          {ours / theirs:8.2f}x")
+    print(f"ratio (ours / trafilatura):          {ratio:8.2f}x  (median of the rounds)")
 
 
 if __name__ == "__main__":

@@ -407,3 +407,235 @@ def test_drawing_people_counts_them() -> None:
     assert counts("The fair opened Friday, drawing around 1,200 local leaders to Omaha.") == [
         ("participants", 1200, "about")
     ]
+
+
+# ---- generalisation: ordinals, open attendee nouns, online compounds, tense of year-less dates -------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Besucherzahl der 14. Gewerbeschau Lindenau stieg deutlich.",
+        "Anzahl der Aussteller der 9. Regionalmesse: unverändert hoch.",
+        "The attendance of the 61st annual meeting was the best in years.",
+    ],
+)
+def test_an_ordinal_edition_is_never_a_count(text: str) -> None:
+    assert counts(text) == []
+
+
+def test_a_count_that_ends_a_clause_is_still_read() -> None:
+    assert counts("Die Teilnehmerzahl lag bei 300. Die Aussteller waren zufrieden.") == [
+        ("participants", 300, "exact")
+    ]
+
+
+def test_an_edition_number_leaves_the_visitors_count() -> None:
+    html = page(
+        "Bilanz der Gewerbeschau",
+        "Die 14. Gewerbeschau Lindenau ging am Sonntag zu Ende.",
+        "Mehr als 2.500 Besucher kamen in die Festhalle.",
+        published="2022-04-11",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["counts"] == {"participants": {"value": 2500, "qualifier": "more_than"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Over 300 assessors attended the 44th annual meeting.", [("participants", 300, "more_than")]),
+        ("Some 80 clerks from across the region gathered in Fargo.", [("participants", 80, "about")]),
+        ("Your turnout resulted in 415 people attending.", [("participants", 415, "exact")]),
+        (
+            "Mit über 150 kommunalen Entscheiderinnen war der Tag gut besucht.",
+            [("participants", 150, "more_than")],
+        ),
+        ("Over 30 years attended by the same families.", []),  # a unit is no people
+        ("Delegates from 40 countries attended.", []),
+    ],
+)
+def test_any_plural_people_noun_that_came_is_counted(text: str, expected: list) -> None:
+    assert counts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("Die Onlineveranstaltung des Netzwerks hat viel Zuspruch gefunden.", "online"),
+        ("Der Online-Fachtag Jugendhilfe brachte die Träger zusammen.", "online"),
+        ("Unsere Digitalveranstaltung zur Wärmeplanung war gut besucht.", "online"),
+        ("Die Webinarreihe des Kreises endete im März.", "online"),
+        (
+            "Der Digitalkongress fand in der Stadthalle statt.",
+            "in-person",
+        ),  # a congress about digital matters
+    ],
+)
+def test_a_compound_names_an_online_gathering(text: str, fmt: str) -> None:
+    assert detect_format([text], gathering=True) == fmt
+
+
+@pytest.mark.parametrize(
+    "noun", ["Webinarreihe", "Vortragsreihe", "Gewerbeschau", "Familienausstellung", "Fachtag"]
+)
+def test_more_gathering_nouns(noun: str) -> None:
+    assert event_nouns(f"Die {noun} war ein Erfolg.") == (noun,)
+
+
+@pytest.mark.parametrize(
+    "text", ["Die Reihe war ein Erfolg.", "Die Baureihe war ein Erfolg.", "Die Schau war kurz."]
+)
+def test_a_series_or_show_needs_a_gathering_in_it(text: str) -> None:
+    assert event_nouns(text) == ()
+
+
+def test_an_online_event_without_a_date_is_an_event() -> None:
+    html = page(
+        "Rückblick",
+        "Die Onlineveranstaltung der Energieagentur hat mit über 90 Teilnehmenden gezeigt, wie groß"
+        " der Bedarf ist.",
+        published="2021-02-03",
+    )
+    ev = event_of(html)
+    assert ev is not None
+    assert (ev["start"], ev["format"], ev["counts"]) == (
+        None,
+        "online",
+        {"participants": {"value": 90, "qualifier": "more_than"}},
+    )
+
+
+def test_a_reported_year_less_date_lies_before_the_publication() -> None:
+    html = page(
+        "Groundwater Summit draws a crowd",
+        "From October 10-12, over 700 hydrologists gathered in Boise for the summit.",
+        published="2023-06-20",
+    )
+    ev = event_of(html)
+    assert ev is not None and (ev["start"], ev["end"]) == ("2022-10-10", "2022-10-12")
+
+
+def test_an_announced_year_less_date_lies_after_the_publication() -> None:
+    html = page(
+        "Groundwater Summit comes to Boise",
+        "The summit will take place October 10-12 in Boise, with 700 hydrologists expected.",
+        published="2023-04-20",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] == "2023-10-10"
+
+
+def test_a_year_less_range_takes_the_year_the_text_gives() -> None:
+    html = page(
+        "Groundwater Summit draws a crowd",
+        "From October 10-12, over 700 hydrologists gathered in Boise for the summit.",
+        "It was the largest summit in 2021, the organisers said.",
+    )
+    ev = event_of(html)
+    assert ev is not None and (ev["start"], ev["end"]) == ("2021-10-10", "2021-10-12")
+
+
+def test_a_history_year_does_not_date_the_event() -> None:
+    html = page(
+        "Groundwater Summit draws a crowd",
+        "From October 10-12, over 700 hydrologists gathered in Boise for the summit.",
+        "The association has existed since 1961.",
+    )
+    ev = event_of(html)
+    assert ev is not None and ev["start"] is None
+
+
+@pytest.mark.parametrize(
+    ("title", "opening"),
+    [
+        (
+            "Clerks convene in Bismarck",
+            "BISMARCK — The state clerks association's annual conference has kicked off.",
+        ),
+        ("Kämmerer tagen in Gera", "GERA. Die Jahrestagung der Kreiskämmerer ist am Morgen eröffnet worden."),
+    ],
+)
+def test_a_gathering_just_opened_is_an_event_at_the_dateline_place(title: str, opening: str) -> None:
+    summary = extract_summary(page(title, opening, published="2022-09-14")).to_dict()
+    ev = summary["event"]
+    assert ev is not None
+    assert (ev["start"], ev["format"], ev["location"]) == (
+        None,
+        "in-person",
+        opening.split()[0].strip(".").title(),
+    )
+
+
+def test_a_gathering_named_in_passing_is_not_underway() -> None:
+    html = page(
+        "Kreis stellt neuen Kämmerer vor",
+        "Der Landrat hat den neuen Kämmerer vorgestellt, der zuvor eine Fachtagung geleitet hatte.",
+        published="2022-09-14",
+    )
+    assert event_of(html) is None
+
+
+def test_a_dateless_next_sentence_takes_the_dates_that_follow() -> None:
+    html = page(
+        "Rückblick Wärmeforum",
+        "Das Wärmeforum fand am 8. und 9. Mai in Halle statt. Rund 200 Gäste kamen.",
+        "Am 9. Mai wurde zudem der Preis verliehen, den der Verband am 2. April ausgeschrieben hatte.",
+        "Das Team freut sich schon auf die nächste Ausgabe.",
+        "Sie findet am 14. und 15. Mai 2024 statt.",
+        published="2023-05-12",
+    )
+    summary = extract_summary(html).to_dict()
+    assert (summary["event"]["start"], summary["event"]["end"]) == ("2023-05-08", "2023-05-09")
+    assert (summary["next_event"]["start"], summary["next_event"]["end"]) == ("2024-05-14", "2024-05-15")
+
+
+def test_a_dated_sentence_without_reference_to_the_next_stays_this_editions() -> None:
+    html = page(
+        "Rückblick Wärmeforum",
+        "Das Team freut sich schon auf die nächste Ausgabe.",
+        "Der Verband hatte das Forum am 2. April angekündigt.",
+        published="2023-05-12",
+    )
+    assert extract_summary(html).to_dict()["next_event"] is None
+
+
+def test_mark_your_calendar_for_a_later_edition() -> None:
+    html = page(
+        "2019 Assessors' Conference Summary",
+        "Thank you for making the 2019 Assessors' Conference, held in Fresno, a hit: 380 people attending.",
+        "Finally, mark your calendar for March 3 – 5 in Fresno for the 2020 conference.",
+        published="2019-04-02",
+    )
+    summary = extract_summary(html).to_dict()
+    assert summary["event"]["start"] is None
+    assert summary["event"]["counts"] == {"participants": {"value": 380, "qualifier": "exact"}}
+    assert (summary["next_event"]["start"], summary["next_event"]["end"]) == ("2020-03-03", "2020-03-05")
+
+
+def test_both_modes_across_a_dash_make_it_hybrid() -> None:
+    text = "The league holds its convention in person – as well as virtually – this summer."
+    assert detect_format([text], gathering=True) == "hybrid"
+
+
+def test_a_round_headline_figure_yields_to_the_precise_one() -> None:
+    html = page(
+        "3000 Besucher kamen zur Gartenschau",
+        "Zur elften Gartenschau sind am Wochenende 2968 Besucher gekommen.",
+        "Vor zwei Jahren waren noch 3500 Besucher gekommen.",
+        published="2019-05-06",
+    )
+    summary = extract_summary(html).to_dict()
+    assert summary["event"]["counts"] == {"participants": {"value": 2968, "qualifier": "exact"}}
+    assert not any("counts disagree" in w for w in summary["warnings"])
+
+
+def test_a_precise_figure_far_from_the_headline_is_a_disagreement() -> None:
+    html = page(
+        "3000 Besucher kamen zur Gartenschau",
+        "Zur elften Gartenschau sind am Wochenende 3968 Besucher gekommen.",
+        published="2019-05-06",
+    )
+    summary = extract_summary(html).to_dict()
+    assert summary["event"]["counts"]["participants"]["value"] == 3000
+    assert any("counts disagree" in w for w in summary["warnings"])

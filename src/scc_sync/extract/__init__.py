@@ -11,9 +11,7 @@ from pathlib import Path
 
 from scc_sync.extract.article import Article, extract_article, parse
 from scc_sync.extract.dates import find_dates, release_date, resolve
-from scc_sync.extract.events import analyse_event
 from scc_sync.extract.people import GAZETTEER, collect_people, find_organizations
-from scc_sync.extract.sessions import find_sessions
 from scc_sync.extract.text import Sentence, split_sentences
 from scc_sync.models import EventFacts, Person, Summary
 
@@ -26,6 +24,11 @@ def extract_summary(
     html: str | bytes, url: str | None = None, *, gazetteer: Mapping[str, str] | None = None
 ) -> Summary:
     """The structured summary of one article page; never raises on bad HTML (it yields less)."""
+    # the event layer's patterns take a good part of this package's import time: compiled on first use,
+    # not for every start of the command line (`scc-sync --help`)
+    from scc_sync.extract.events import analyse_event
+    from scc_sync.extract.sessions import find_sessions
+
     gaz = {**GAZETTEER, **(gazetteer or {})}
     root = parse(html)
     if root is None:

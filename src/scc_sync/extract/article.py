@@ -283,13 +283,7 @@ def _in_site_chrome(el: Any) -> bool:
             return True
         if anc.tag == "header" and not _has_ancestor(anc, lambda a: a.tag in ("article", "main")):
             return True
-        return bool(
-            re.search(
-                r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer",
-                _attrs(anc),
-                re.IGNORECASE,
-            )
-        )
+        return bool(_CHROME_ATTR.search(_attrs(anc)))
 
     return chrome(el) or _has_ancestor(el, chrome)
 
@@ -452,9 +446,13 @@ def _date_beside_headline(h1: Any) -> date | None:
     return None
 
 
+_CHROME_ATTR = re.compile(r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer", re.I)
+_EVENT_BOX_ATTR = re.compile(r"event|veranstaltung|termin|startdate|enddate", re.IGNORECASE)
+
+
 def _in_event_box(el: Any) -> bool:
     def event(a: Any) -> bool:
-        return bool(re.search(r"event|veranstaltung|termin|startdate|enddate", _attrs(a), re.IGNORECASE))
+        return bool(_EVENT_BOX_ATTR.search(_attrs(a)))
 
     return event(el) or _has_ancestor(el, event)
 
@@ -543,8 +541,11 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
         if el.tag in ("header",) and not _contains(el, keep):
             el.drop_tree()
             continue
+        attrs = _attrs(el)
+        if attrs.isspace() or not _BOILER_ATTR.search(attrs):
+            continue  # the cheap tests first: measuring every element's text is quadratic
         small = len(clean(el.text_content())) < 0.5 * total or not el.findall(".//p")
-        if small and _BOILER_ATTR.search(_attrs(el)) and not _contains(el, keep):
+        if small and not _contains(el, keep):
             el.drop_tree()
 
 

@@ -72,10 +72,17 @@ _PATTERNS: list[tuple[str, str]] = [
 ]  # fmt: skip
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
 # what each kind of pattern needs in the text, tested once per text: a month name, "dd.mm", "yyyy-mm-dd"
+# what each kind of pattern needs in the text, tested once per text on its lower-cased form: a day before a
+# month name ("3. mai", "15-17 november"), a month name before a day ("nov. 5"), "dd.mm", "yyyy-mm-dd"
 _NEEDS = {"iso": "iso", "num_range": "numeric", "num_range_spaced": "numeric", "num_single_spaced": "numeric"}
-_NEEDS |= {"num_single": "numeric"}
+_NEEDS |= {"num_single": "numeric", "de_cross": "day_month", "de_range": "day_month"}
+_NEEDS |= {"de_single": "day_month"}
+_NEEDS |= {"en_cross": "month_day", "en_range": "month_day", "en_single": "month_day"}
+_NEEDS |= {"en_drange": "digit_month", "en_dsingle": "digit_month"}
 _HAS = {
-    "month": re.compile(rf"(?<![^\W\d_]){_MONTH}", re.IGNORECASE),
+    "day_month": re.compile(rf"\d\.\s*{_MONTH}"),
+    "month_day": re.compile(rf"{_MONTH}\s*\d"),
+    "digit_month": re.compile(rf"\d(?:st|nd|rd|th)?\s+{_MONTH}"),
     "numeric": re.compile(r"\d\.\s?[01]?\d\."),
     "iso": re.compile(r"\d-[01]\d-"),
 }
@@ -157,9 +164,10 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
         return ()  # every date phrase has a digit
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    present = {need: bool(rx.search(text)) for need, rx in _HAS.items()}
+    low = text.lower()
+    present = {need: bool(rx.search(low)) for need, rx in _HAS.items()}
     for kind, rx in _COMPILED:
-        if not present[_NEEDS.get(kind, "month")]:
+        if not present[_NEEDS[kind]]:
             continue
         for m in rx.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):

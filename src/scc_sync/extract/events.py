@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from scc_sync.extract.dates import (
@@ -25,8 +26,10 @@ from scc_sync.extract.dates import (
     year_in_sentence,
 )
 from scc_sync.extract.evidence import event_nouns, weigh
+from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.numbers import CountMention, find_counts
+from scc_sync.extract.gate import Gated
+from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
 
@@ -43,6 +46,8 @@ _EVENT_NAME = re.compile(
     rf"(?<![\wäöüÄÖÜ.-])(?P<name>(?:(?:[A-ZÄÖÜ][\wäöüßÄÖÜ-]*(?:\.[A-Z][\w-]*)?|of|for|on|the|für|&|und|and)\s+){{0,4}}"
     rf"(?:(?:{_HEADS})|[A-ZÄÖÜ][\wäöüß-]*?(?:-(?:{_HEADS})|{_COMPOUND})))(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
+# what every such name (and a head-first one) has: an event word ending a word; most sentences have none
+_NAME_END = re.compile(rf"(?:{_HEADS}|{_COMPOUND})(?![\wäöü-])")
 _LEADING = re.compile(
     r"^(?:(?:die|der|das|den|dem|des|am|im|auf|beim|bei|zur|zum|nach|vor|während|seit|dann|als|auch|nun|"
     r"the|at|in|on|this|our|next|last|ihre|unsere|diese|dieses|diesen|dieser|nächste|nächsten|kommende|"
@@ -61,34 +66,59 @@ _GENERIC = {
     "landkreistag", "feiertag", "jahrestag", "arbeitstag", "wochentag", "versammlung", "webinar", "seminar",
     "onlineseminar", "online-seminar", "mitgliederversammlung", "hauptversammlung", "jahresversammlung",
 }  # fmt: skip
-_EVENT_WORD = re.compile(
-    r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
-    r"conference|event|convention|summit|congress|fair|expo)\w*",
-    re.IGNORECASE,
+_EVENT_WORD = Gated(
+    re.compile(
+        r"(?:Konferenz|Kongress|Veranstaltung|Messe|Tagung|Convention|Event|Gipfel|Summit|Forum|Festival|"
+        r"conference|event|convention|summit|congress|fair|expo)\w*",
+        re.IGNORECASE,
+    ),
+    "konferenz|kongress|veranstaltung|messe|tagung|convention|event|gipfel|summit|forum|festival|conference|"
+    "congress|fair|expo",
 )
-_EVENT_VERB = re.compile(
-    r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
-    r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|öffnen|lud|"
-    r"eingeladen|invited|trafen|treffen sich|took place|takes place|"
-    r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
-    r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
-    r"came|ended|closes|closed|trafen sich|met)\b",
-    re.IGNORECASE,
+_EVENT_VERB = Gated(
+    re.compile(
+        r"\b(?:fand|findet|finden|stattfinden|stattgefunden|statt|endete|endet|eröffnet\w*|lädt|laden|"
+        r"veranstaltet|ausgerichtet|abgehalten|geht|ging|öffnet|öffnen|lud|"
+        r"eingeladen|invited|trafen|treffen sich|took place|takes place|"
+        r"will take place|held|hosted|opens|opened|kicked off|runs|ran|returns|gathered|"
+        r"attended|registrieren|Anmeldung|register|Programm|program(?:me)?|begann|beginnt|began|started|kamen|"
+        r"came|ended|closes|closed|trafen sich|met)\b",
+        re.IGNORECASE,
+    ),
+    (
+        "fand|find|statt|endet|eröffnet|lädt|laden|veranstaltet|ausgerichtet|abgehalten|geht|ging|"
+        "öffne|lud|eingeladen|invited|traf|treffen|took place|takes place|take place|held|hosted|"
+        "open|kicked off|runs|ran|returns|gathered|attended|registrieren|anmeldung|register|"
+        "program|begann|beginnt|began|started|kamen|came|ended|close|met"
+    ),
 )
-_RECAP_VERB = re.compile(
-    r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
-    r"wurde \w+ abgehalten|gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte\w*|"
-    r"begrüßte\w*|diskutierten|lockte\w*|zählte\w*|came|met|drew|welcomed|attracted)\b",
-    re.IGNORECASE,
+_RECAP_VERB = Gated(
+    re.compile(
+        r"\b(?:fand|endete|begann|stattgefunden|ging \w+ zu Ende|took place|was held|ended|closed|"
+        r"wurde \w+ abgehalten|gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte\w*|"
+        r"begrüßte\w*|diskutierten|lockte\w*|zählte\w*|came|met|drew|welcomed|attracted)\b",
+        re.IGNORECASE,
+    ),
+    (
+        "fand|endete|begann|stattgefunden|ende|took place|was held|ended|closed|abgehalten|"
+        "gathered|attended|kamen|trafen|teilgenommen|besuchten|präsentierte|begrüßte|diskutierten|"
+        "lockte|zählte|came|met|drew|welcomed|attracted"
+    ),
 )
-_NEXT = re.compile(
-    r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
-    r"will return|returns)\b"
-    # "am kommenden Dienstag", "next week": a time, not the next edition
-    r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
-    r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
-    r"month|months|weekend)\b)",
-    re.IGNORECASE,
+_NEXT = Gated(
+    re.compile(
+        r"\b(?:nächste[nrms]?|kommende[nrms]?|next|upcoming|save the date|Folgeveranstaltung|Neuauflage|"
+        r"will return|returns|mark your calendars?|vormerken|Fortsetzung)\b"
+        # "am kommenden Dienstag", "next week": a time, not the next edition
+        r"(?!\s+(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Woche|Wochen|Tage[n]?|"
+        r"Monat|Monaten|Wochenende|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|weeks|days|"
+        r"month|months|weekend)\b)",
+        re.IGNORECASE,
+    ),
+    (
+        "nächst|kommend|next|upcoming|save the date|folgeveranstaltung|neuauflage|return|"
+        "mark your calendar|vormerken|fortsetzung"
+    ),
 )
 _ANAPHORIC = re.compile(
     r"^(?:Dann|Sie|Er|Es|Diese[rs]?|Dabei|Hierbei|Erneut|Wieder|Auch dann|Then|It|This|"
@@ -96,10 +126,13 @@ _ANAPHORIC = re.compile(
 )
 # an organisation's size ("vertritt rund 1.500 Stadtwerke", "its 2,000 members"), not an event's; a
 # genitive such as "Delegierte der Mitgliedskommunen" is no size
-_NOT_EVENT_CONTEXT = re.compile(
-    r"\b(?:vertritt|vertreten|represents?|employ\w*)\b|\d\s+(?:[\w-]+\s+)?(?:Mitglied\w*|Beschäftigt\w*|"
-    r"Mitarbeit\w*|Einwohner\w*|Kunden|members?|customers)\b",
-    re.IGNORECASE,
+_NOT_EVENT_CONTEXT = Gated(
+    re.compile(
+        r"\b(?:vertritt|vertreten|represents?|employ\w*)\b|\d\s+(?:[\w-]+\s+)?(?:Mitglied\w*|Beschäftigt\w*|"
+        r"Mitarbeit\w*|Einwohner\w*|Kunden|members?|customers)\b",
+        re.IGNORECASE,
+    ),
+    "vertr|represent|employ|mitglied|beschäftigt|mitarbeit|einwohner|kunden|member|customer",
 )
 _CITIES = (
     "Berlin|Hamburg|München|Köln|Frankfurt am Main|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dortmund|Essen|"
@@ -135,10 +168,14 @@ _VENUE_WORD = re.compile(
     r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
     re.IGNORECASE,
 )
-_PREVIOUS = re.compile(
-    r"\b(?:im vergangenen Jahr|im Vorjahr|letztes Jahr|im letzten Jahr|vor einem Jahr|last year|"
-    r"the previous edition|the year before|der Vorjahresveranstaltung)\b",
-    re.IGNORECASE,
+_PREVIOUS = Gated(
+    re.compile(
+        r"\b(?:im vergangenen Jahr|im Vorjahr|letztes Jahr|im letzten Jahr|vor einem Jahr|last year|"
+        r"vor (?:zwei|drei|vier|fünf|\d+) Jahren|(?:two|three|four|five|\d+) years (?:ago|earlier)|"
+        r"the previous edition|the year before|der Vorjahresveranstaltung)\b",
+        re.IGNORECASE,
+    ),
+    "jahr|year|previous",
 )
 
 
@@ -162,10 +199,17 @@ _GENERIC_COMPOUND = re.compile(
 )
 
 
+_LEADING_LINK = re.compile(r"^(?:of|for|on|the|für|und|and)\s+")
+_CAPITAL_START = re.compile(r"[A-ZÄÖÜ0-9]")
+_YEAR_20 = re.compile(r"\b20\d\d\b")
+_YEARS = re.compile(r"\b((?:19|20)\d\d)\b")
+_FROM_BEFORE = re.compile(r"\b(?:vom|from|zwischen|between)\s*$")
+
+
 def _clean_name(raw: str) -> str | None:
     name = _LEADING.sub("", raw.strip()).strip(" &-")
-    name = re.sub(r"^(?:of|for|on|the|für|und|and)\s+", "", name)
-    if not name or name.lower() in _GENERIC or not re.match(r"[A-ZÄÖÜ0-9]", name):
+    name = _LEADING_LINK.sub("", name)
+    if not name or name.lower() in _GENERIC or not _CAPITAL_START.match(name):
         return None
     if " " not in name and _GENERIC_COMPOUND.match(name):
         return None
@@ -177,6 +221,7 @@ def _clean_name(raw: str) -> str | None:
 _ADJ_END = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]{2,}?)(?:e|er|en|es|em)$")
 
 
+@lru_cache(maxsize=1024)
 def name_key(name: str) -> str:
     """'Kommunalen Digitalgipfel' and 'Kommunaler Digitalgipfel' share a key."""
     words = name.split()
@@ -184,6 +229,7 @@ def name_key(name: str) -> str:
     return " ".join(stems).lower()
 
 
+@lru_cache(maxsize=512)
 def name_rx(name: str) -> re.Pattern[str]:
     """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses')."""
     words = name.split()
@@ -231,7 +277,8 @@ def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
     genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
     low = s.text.lower() if genitive else ""
     day_of = genitive and any(w in low for w in ("tag", "nacht", "woche", "day", "week", "night"))
-    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, True))
+    head_first = _NAME_END.search(s.text) is not None
+    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, head_first))
     for rx in [rx for rx, possible in shapes if possible]:
         for m in rx.finditer(s.text):
             name = _clean_name(m.group("name"))
@@ -281,7 +328,7 @@ def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
     out: list[NameMention] = _title_names(sents)
     titled = list(out)
     for i, s in enumerate(sents):
-        for m in _EVENT_NAME.finditer(s.text):
+        for m in _EVENT_NAME.finditer(s.text) if _NAME_END.search(s.text) else ():
             name = _clean_name(m.group("name"))
             if name:
                 out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
@@ -368,16 +415,30 @@ def other_edition_sentences(
 
 
 def next_edition_sentences(sents: Sequence[Sentence]) -> set[int]:
-    """Sentences about the next edition, plus one anaphoric follow-up in the same block."""
+    """Sentences about the next edition, plus one anaphoric follow-up in the same block; a 'next'
+    sentence without a date ("Wir freuen uns auf die nächste Ausgabe.") with the dated sentence that
+    follows it in the same or the next paragraph ("Sie findet am 21. und 22. Juni statt.")."""
     found: set[int] = set()
     for i, s in enumerate(sents):
-        if _NEXT.search(s.text) and (
-            find_dates(s.text) or has_format(s.text) or re.search(r"\b20\d\d\b", s.text)
-        ):
+        if not _NEXT.search(s.text):
+            continue
+        if find_dates(s.text) or has_format(s.text) or _YEAR_20.search(s.text):
             found.add(i)
             if i + 1 < len(sents) and sents[i + 1].block == s.block and _ANAPHORIC.match(sents[i + 1].text):
                 found.add(i + 1)
+        elif i + 1 < len(sents) and _dates_the_next(sents[i + 1], s):
+            found |= {i, i + 1}
     return found
+
+
+# a follow-up that dates what the sentence before announced: "Sie findet am … statt", "Termin: …"
+_DATE_FOLLOW_UP = re.compile(r"^(?:Termin\w*|Datum|Date|Dates|When|Wann)\b\W|^\W*\d|^(?:Am|Vom|On|From)\s+\d")
+
+
+def _dates_the_next(follow: Sentence, s: Sentence) -> bool:
+    if follow.block - s.block > 1 or follow.kind == "heading" or not find_dates(follow.text):
+        return False
+    return bool(_ANAPHORIC.match(follow.text) or _DATE_FOLLOW_UP.match(follow.text))
 
 
 _CITY_ADJ_VENUE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+er\s+[A-ZÄÖÜ][a-zäöüß]+$")
@@ -402,17 +463,21 @@ def _venue(text: str, single: bool = False) -> str | None:
     return None
 
 
-def _place_after_name(text: str, name: str | None) -> str | None:
-    """'die Hauptversammlung des Deutschen Städtetages in Köln': the place right after the name."""
-    if not name:
-        return None
-    rx = re.compile(
+@lru_cache(maxsize=256)
+def _place_after_rx(name: str) -> re.Pattern[str]:
+    return re.compile(
         name_rx(name).pattern + r"(?:\s+(?:des|der)\s+(?:[A-ZÄÖÜ][\wäöüß-]+\s+){0,2}?[A-ZÄÖÜ][\wäöüß-]+)?"
         r"(?:\s+\([^)]*\))?\s+in\s+(?P<loc>[A-ZÄÖÜ][\wäöüß-]+(?:\s+(?:am|an der)\s+[A-ZÄÖÜ][\wäöüß]+)?)"
         r"(?![\wäöü-])",
         re.IGNORECASE,
     )
-    m = rx.search(text)
+
+
+def _place_after_name(text: str, name: str | None) -> str | None:
+    """'die Hauptversammlung des Deutschen Städtetages in Köln': the place right after the name."""
+    if not name or " in " not in text:
+        return None
+    m = _place_after_rx(name).search(text)
     return m.group("loc") if m and m.group("loc")[0].isupper() else None
 
 
@@ -461,9 +526,33 @@ def dated_mentions(
                 continue  # "München, 19. November 2013. …": when the report was written
             own = m.y1 or m.y2 or year_in_sentence(s.text, m)
             span = resolve(m, ref, own or page_year)
+            if span and ref and not (own or page_year):
+                span = _tense_year(m, span, ref, s.text)
             if span:
                 out.append(DatedMention(m, span, i, guessed_year=not own))
     return out
+
+
+# a sentence that tells of what is still to come: its year-less date is not before the reference date
+_FUTURE = re.compile(
+    r"\b(?:will|wird|werden|findet|finden|is scheduled|are scheduled|geplant|upcoming|kommende[nrs]?|"
+    r"takes place|opens|beginnt)\b",
+    re.IGNORECASE,
+)
+
+
+def _tense_year(m: DateMention, span: tuple[date, date], ref: date, text: str) -> tuple[date, date]:
+    """A year-less date takes its year from the tense around it: a report of what took place ("From
+    November 15-17, over 920 … gathered") dates it before the publication, an announcement after it;
+    the year nearest to the publication date only where the sentence tells neither."""
+    past = bool(_RECAP_VERB.search(text)) and not _FUTURE.search(text)
+    future = not past and bool(_FUTURE.search(text))
+    slack = timedelta(days=7)
+    if past and span[0] > ref + slack:
+        return resolve(m, None, span[0].year - 1) or span
+    if future and span[1] < ref - slack:
+        return resolve(m, None, span[0].year + 1) or span
+    return span
 
 
 def after_event(d: DatedMention, span: tuple[date, date]) -> DatedMention:
@@ -516,6 +605,26 @@ def _headline_year(sents: Sequence[Sentence]) -> int | None:
             if m:
                 return int(m.group(1))
     return None
+
+
+def _text_year(sents: Sequence[Sentence]) -> int | None:
+    """The year a page without a date tells in its text ("the best attended summit in 2023"): the one
+    written beside a gathering, else the one written most often; not a year of another time ("seit
+    2015", "bis 2030") and not a date's."""
+    near: list[int] = []
+    years: list[int] = []
+    for s in sents:
+        if s.kind == "title" or not LONE_YEAR.search(s.text):
+            continue
+        found = [y for y in (year_in_sentence(s.text, _NOWHERE),) if y]
+        years += found
+        if found and event_nouns(s.text):
+            near += found
+    pool = near or years
+    return max(set(pool), key=lambda y: (pool.count(y), -pool.index(y))) if pool else None
+
+
+_NOWHERE = DateMention(0, 0, "", 1, 1, None)  # a mention at the start: the sentence's first standalone year
 
 
 def reference_date(published: date | None, sents: Sequence[Sentence]) -> date | None:
@@ -584,7 +693,7 @@ def _date_score(d: DatedMention, sents: Sequence[Sentence], name: str | None) ->
     gathering = _EVENT_WORD.search(text) or _names_a_gathering(text, name)
     if gathering or (_EVENT_VERB.search(text) and not _ABOUT_A_PERSON.search(text)):
         score += 2
-    if re.search(r"\b(?:vom|from|zwischen|between)\s*$", text[: d.mention.start]):
+    if _FROM_BEFORE.search(text, 0, d.mention.start):
         score += 1
     if sents[d.sentence].kind in ("title", "kicker", "lead"):
         score += 1
@@ -622,9 +731,12 @@ def pick_span(
 
 # ---- counts ------------------------------------------------------------------------------------
 
-_TOTAL = re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.IGNORECASE)
+_TOTAL = Gated(
+    re.compile(r"\b(?:insgesamt|gesamt|in total|a total of|total|overall)\b", re.I), "gesamt|total|overall"
+)
 
 
+@lru_cache(maxsize=1024)
 def _without_previous(text: str) -> str:
     """The sentence without its clauses about an earlier edition: 'After a virtual-only edition last
     year, this year's event expects 2,500+ attendees' keeps its second clause."""
@@ -645,6 +757,8 @@ def counts_in(sents: Sequence[Sentence], indexes: Sequence[int]) -> list[tuple[C
     """Counts with a flag telling whether the sentence presents them as a total."""
     out: list[tuple[CountMention, bool]] = []
     for i in indexes:
+        if not may_count(sents[i].text):
+            continue  # most sentences hold no number at all
         text = _without_previous(sents[i].text)
         if _NOT_EVENT_CONTEXT.search(text):
             text = _drop_clauses(text)
@@ -675,6 +789,18 @@ def _compatible(a: Count, b: Count) -> bool:
     return a1 <= b2 and b1 <= a2
 
 
+def _rounds(first: Count, later: Count) -> bool:
+    """The first figure is a round form of the later, precise one: 5000 for 4917, 1.000 for 985."""
+    v, w = first.value, later.value
+    return (
+        first.qualifier in ("exact", "about")
+        and later.qualifier == "exact"
+        and v % 100 == 0
+        and w % 100 != 0
+        and abs(v - w) <= 0.05 * v
+    )
+
+
 def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, Count], list[str]]:
     """The first count of each kind, and a warning for every later count that contradicts it.
 
@@ -688,6 +814,9 @@ def merge_counts(mentions: list[tuple[CountMention, bool]]) -> tuple[dict[str, C
             counts[m.kind] = m.count
             continue
         first = counts[m.kind]
+        if _rounds(first, m.count):
+            counts[m.kind] = m.count  # "5000 Besucher kamen" in the headline, "4917 Besucher" in the text
+            continue
         above = _bounds(m.count)[0] > _bounds(first)[1]
         if m.count != first and not _compatible(m.count, first) and (total or above):
             warnings.append(
@@ -755,14 +884,19 @@ def analyse_event(
     sents: Sequence[Sentence], published: date | None, jsonld: list[dict[str, Any]]
 ) -> EventAnalysis:
     result = EventAnalysis()
-    event_nouns.cache_clear()  # a cache for this page's sentences only: no page is seen twice
+    event_nouns.cache_clear()  # caches for this page's sentences only: no page is seen twice
+    _without_previous.cache_clear()
+    formats_cache_clear()
+    find_dates.cache_clear()
     ref = reference_date(published, sents)
     mentions = event_names(sents)
     name = best_event_name(sents, mentions)
     later, earlier = other_edition_sentences(mentions, sents, name)
     next_idx = next_edition_sentences(sents) | later
     result.next_sentences = next_idx
-    page_year = edition_year(mentions, sents, name) or (None if published else _headline_year(sents))
+    page_year = edition_year(mentions, sents, name) or (
+        None if published else _headline_year(sents) or _text_year(sents)
+    )
     dated = dated_mentions(sents, ref, page_year)
     for d in dated:
         warning = weekday_mismatch(d.mention, None, d.span[0].year)
@@ -782,7 +916,14 @@ def analyse_event(
     cur_texts = [sents[i].text for i in current]
     fmt = detect_format(cur_texts, gathering=True)
     ld = _jsonld_event(jsonld)
-    recap = span is None and next_span is not None and any(_RECAP_VERB.search(t) for t in cur_texts)
+    # a report with an edition of its own, or one of what took place, keeps its "next" apart
+    own_year = page_year or _headline_year(sents)
+    next_later = bool(own_year and next_span and next_span[0].year > own_year)
+    recap = (
+        span is None
+        and next_span is not None
+        and (next_later or any(_RECAP_VERB.search(t) for t in cur_texts))
+    )
     if span is None and next_span is not None and not recap:
         span, next_span = next_span, None  # an announcement: the "next" edition is the page's subject
         fmt = fmt or detect_format([sents[i].text for i in next_idx])
@@ -858,13 +999,27 @@ def _locate(
     )
 
 
+# a newspaper's dateline in capitals: "TULSA — …", "FULDA. …", "BEND, Ore. (KTVZ) -- …"
+_CAPS_DATELINE = re.compile(
+    r"^(?P<place>[A-ZÄÖÜ]{3,}(?:[ -][A-ZÄÖÜ]{2,}){0,2})(?:,\s*[A-Z][a-z]{1,5}\.)?\s*(?:\([^()]{1,20}\)\s*)?"
+    r"(?:\.|:|--|[–—-])(?:\s+|$)"
+)
+
+
 def _dateline_place(sents: Sequence[Sentence], name: str | None) -> str | None:
-    """'Berlin (dpa) - … beim Digital-Gipfel …': an agency reports from where the event it names is."""
-    opening = next((s for s in sents if s.kind in ("lead", "text")), None)
-    if opening is None or not name:
+    """'Berlin (dpa) - … beim Digital-Gipfel …', 'TULSA — The … conference has kicked off': a report
+    from where the event it names in its opening is."""
+    texts = [s for s in sents if s.kind in ("lead", "text")][:2]
+    if not texts:
         return None
-    m = DATELINE.match(opening.text)
-    return m.group("place") if m and name_rx(name).search(opening.text) else None
+    opening = texts[0].text
+    if len(texts) > 1 and texts[1].block == texts[0].block and _CAPS_DATELINE.fullmatch(opening.strip()):
+        opening = f"{opening} {texts[1].text}"  # "FULDA." was split off as a sentence of its own
+    m = DATELINE.match(opening)
+    caps = None if m else _CAPS_DATELINE.match(opening)
+    place = m.group("place") if m else caps.group("place").title() if caps else None
+    named = (name and name_rx(name).search(opening)) or event_nouns(opening)
+    return place if place and named else None
 
 
 def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[date, date] | None) -> list[int]:
@@ -875,7 +1030,7 @@ def _this_edition(sents: Sequence[Sentence], current: list[int], span: tuple[dat
         text = sents[i].text
         if not _without_previous(text).strip():
             continue  # "Im vergangenen Jahr kamen …", but not "weniger als im Vorjahr"
-        years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)]
+        years = [int(y) for y in _YEARS.findall(text)]
         if span and years and max(years) < span[0].year and sents[i].kind != "title":
             continue
         out.append(i)

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scc_sync.extract.gate import Gated
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -26,13 +27,15 @@ _HEADS = (
     "kongress", "kongreß", "konferenz", "tagung", "messe", "gipfel", "forum", "foren", "festival",
     "symposium", "symposion", "workshop", "werkstatt", "treffen", "versammlung", "veranstaltung",
     "webinar", "seminar", "barcamp", "hackathon", "convention", "summit", "dialog", "gespräch", "woche",
-    "expo", "kolloquium", "festakt", "empfang", "tag", "tage",
+    "expo", "kolloquium", "festakt", "empfang", "tag", "tage", "schau", "ausstellung",
 )  # fmt: skip
 _HEAD = re.compile(rf"(?P<head>{'|'.join(_HEADS)})(?:e?s|e?n|e)?$")
+# a series of gatherings is one: "Webinarreihe", "Veranstaltungsreihe", "Vortragsreihe"
+_SERIES = re.compile(rf"(?:{'|'.join(_HEADS)}|vortrag|vortrags)s?reihe[n]?$")
 # heads that are a gathering only inside a compound: "Gespräche" or "Tage" alone are not events
-_COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt"}
+_COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt", "schau"}
 _CAPITALISED = re.compile(r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*")
-_HEAD_ENDINGS = tuple(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e"))
+_HEAD_ENDINGS = (*(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e")), "reihe", "reihen")
 # gatherings that report or govern rather than meet: "Pressekonferenz", "Ratssitzung", "Vorstandstreffen",
 # and parliaments
 _NOT_EVENT_NOUN = re.compile(
@@ -44,7 +47,7 @@ _NOT_EVENT_NOUN = re.compile(
 _TIME_WORD = re.compile(
     r"^(?:mon|diens|donners|frei|sams|sonn|sonnabend|feier|geburts|jahres|werk|arbeits|all|vor|folge|"
     r"nach|nachmit|vormit|mit|stich|wahl|wochen|ganz|halb|kalender|ehren|gedenk|fest|ruhe|spiel|"
-    r"sitzungs|kongress|tagungs|messe|konferenz|letzt|end|erst|zweit|dritt|fach)?"
+    r"sitzungs|kongress|tagungs|messe|konferenz|letzt|end|erst|zweit|dritt)?"
     r"(?:tag|tage|tagen|tages|woche|wochen)$"
 )
 _EN_NOUN = re.compile(
@@ -68,11 +71,17 @@ def event_nouns(text: str) -> tuple[str, ...]:
     Cached: recognition, dates and format ask about the same sentences."""
     found = []
     low = text.lower()
-    words = _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) else ()  # cheap tests first
+    words = (
+        _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) or "reihe" in low else ()
+    )  # cheap tests first
     for m in words:
         word = m.group(0)
         last = word.rsplit("-", 1)[-1].lower()
         if not last.endswith(_HEAD_ENDINGS):
+            continue
+        if last.endswith(("reihe", "reihen")):
+            if _SERIES.search(last) and not _NOT_EVENT_NOUN.match(word.lower()):
+                found.append(word)
             continue
         head = _HEAD.search(last)
         if not head or _NOT_EVENT_NOUN.match(word.lower()) or _TIME_WORD.match(last):
@@ -86,21 +95,45 @@ def event_nouns(text: str) -> tuple[str, ...]:
 
 
 # a sentence saying that the gathering takes place, took place or brought people together
-HAPPENS = re.compile(
-    r"\b(?:fand|finden|findet|stattfinden|stattgefunden|stattfand|trafen|treffen sich|traf sich|"
-    r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
-    r"lädt|laden\b[^.]*\bein|veranstaltete|veranstalteten|veranstalten|veranstaltet|richtete\w*|"
-    r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
-    r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
-    r"assembled|attended|tuned in|welcomed|kicked off|opened|wrapped up|drew|attracted|came together|"
-    r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+)\b",
-    re.IGNORECASE,
+HAPPENS = Gated(
+    re.compile(
+        r"\b(?:fand|finden|findet|stattfinden|stattgefunden|stattfand|trafen|treffen sich|traf sich|"
+        r"versammelten|erschienen|kamen\b[^.]*\bzusammen|zusammengekommen|begrüßt|begrüßte|begrüßten|eröffnete|eröffnet|lud|"
+        r"lädt|laden\b[^.]*\bein|veranstaltete|veranstalteten|veranstalten|veranstaltet|richtete\w*|"
+        r"ausgerichtet|ging\b[^.]*\bzu Ende|endete|teilgenommen|nahmen\b[^.]*\bteil|war\b[^.]*\bGastgeber\w*|"
+        r"took place|takes place|will take place|(?:was|were|is|will be) held|hosted|gathered|convened|"
+        r"assembled|attended|tuned in|welcomed|kicked off|opened|wrapped up|drew|attracted|came together|"
+        r"travell?ed to|is planning|will (?:host|hold|include)|conven\w+|gekommen|besuchten)\b",
+        re.IGNORECASE,
+    ),
+    "fand|find|statt|traf|treffen|versammelten|erschienen|kamen|zusammengekommen|begrüßt|eröffne|lud|lädt|"
+    "laden|veranstalte|richtete|ausgerichtet|ging|endete|teilgenommen|nahmen|gastgeber|took place|"
+    "takes place|take place|held|hosted|gathered|convened|assembled|attended|tuned in|welcomed|kicked off|"
+    "opened|wrapped up|drew|attracted|came together|travel|is planning|will host|will hold|will include|"
+    "conven|gekommen|besuchten",
 )
 # what a programme is made of
-_PROGRAMME = re.compile(
-    r"\b(?:Vortr(?:ag|äge|ägen)|Keynote\w*|Grußwort\w*|Podium\w*|Impuls\w*|Workshops?|Panel\w*|"
-    r"Fachforen|Referent\w*|Redner\w*|Moderat\w*|Aussteller\w*|Festrede|Laudatio|Plenum|"
-    r"speakers?|sessions?|panels?|keynotes?|exhibit\w*|presentations?|agenda|program(?:me)?)\b",
+_PROGRAMME = Gated(
+    re.compile(
+        r"\b(?:Vortr(?:ag|äge|ägen)|Keynote\w*|Grußwort\w*|Podium\w*|Impuls\w*|Workshops?|Panel\w*|"
+        r"Fachforen|Referent\w*|Redner\w*|Moderat\w*|Aussteller\w*|Festrede|Laudatio|Plenum|"
+        r"speakers?|sessions?|panels?|keynotes?|exhibit\w*|presentations?|agenda|program(?:me)?)\b",
+        re.IGNORECASE,
+    ),
+    "vortr|keynote|grußwort|podium|impuls|workshop|panel|fachforen|referent|redner|moderat|aussteller|"
+    "festrede|laudatio|plenum|speaker|session|exhibit|presentation|agenda|program",
+)
+
+
+# a gathering in progress or just opened: "has kicked off", "is under way", "wurde am Morgen eröffnet"
+UNDERWAY = re.compile(
+    r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:kicked off|opened|begun|started|got under ?way)\b|"
+    r"\b(?:is|are)\s+(?:now\s+)?(?:under ?way|in full swing|in session)\b|"
+    r"\bkicked off\s+(?:today|this morning|on (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|"
+    r"\bopen(?:ed|s)\s+(?:today|this morning)\b|"
+    r"\b(?:wurde|wurden|ist|sind)\b[^.;]{0,50}\beröffnet(?:\s+worden)?\b|"
+    r"\b(?:hat|haben)\b[^.;]{0,30}\bbegonnen\b|\b(?:beginnt|beginnen|startet|starten|läuft|laufen)\s+heute\b|"
+    r"\bheute\b[^.;]{0,40}\b(?:eröffnet|begonnen|gestartet)\b|\b(?:heute und morgen|today and tomorrow)\b",
     re.IGNORECASE,
 )
 
@@ -116,16 +149,18 @@ class Evidence:
     attended: bool
     setting: bool  # a format or a venue
     programme: bool
+    underway: bool = False  # the opening says the gathering has just begun
 
     @property
     def score(self) -> int:
-        return sum((self.headline, self.happening, self.dated, self.attended, self.setting, self.programme))
+        cues = (self.headline, self.happening, self.dated, self.attended, self.setting, self.programme)
+        return sum((*cues, self.underway))
 
     @property
     def is_event(self) -> bool:
         """A gathering named where it counts, three cues, and at least one fact of its own (a text about
         conferences in general names them and their programmes, but no date, audience or place)."""
-        facts = self.dated or self.attended or self.setting
+        facts = self.dated or self.attended or self.setting or self.underway
         return self.noun is not None and (self.headline or self.happening) and self.score >= 3 and facts
 
 
@@ -142,13 +177,15 @@ def weigh(
     `names` are event names found by their shape ("Tag der offenen Tür"), by sentence."""
     first_text = next((s.block for s in sents if s.kind == "text"), None)
     headline_noun = happening_noun = None
-    programme = False
+    programme = underway = False
     for i in current:
         s = sents[i]
         nouns = [*event_nouns(s.text), *([names[i]] if names and i in names else [])]
         opening = s.kind in ("title", "kicker", "lead") or s.block == first_text
         if nouns and opening and headline_noun is None:
             headline_noun = nouns[0]
+        if nouns and opening and not underway:
+            underway = bool(UNDERWAY.search(s.text))
         if nouns and happening_noun is None and HAPPENS.search(s.text):
             happening_noun = nouns[0]
         programme = programme or bool(_PROGRAMME.search(s.text))
@@ -160,4 +197,5 @@ def weigh(
         attended=attended,
         setting=setting,
         programme=programme,
+        underway=underway,
     )

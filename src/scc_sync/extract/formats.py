@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from scc_sync.extract.evidence import HAPPENS, event_nouns
+from scc_sync.extract.gate import Gated
 from scc_sync.models import EventFormat
 
 _ONLINE_WORD = r"(?:online|digital|virtuell|virtual|remote|im Livestream|per Livestream|per Video)"
 _PRESENT_WORD = r"(?:in[- ]person|vor Ort|in Präsenz|onsite|on-site|face-to-face|physisch)"
+
+_BOTH = r"\s*[–—,-]?\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?"  # "in person – as well as"
 
 _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
     (
@@ -29,8 +33,7 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
             r"\b(?:als|as an?|im|in)\s+(?:\w+\s+)?hybrid(?:e[nrsm]?|en Format)?\b|"
             r"\b(?:hybrid|hybride[nrs]?)\s*(?:statt|stattfinden|abgehalten)|"
             # both modes side by side: "both in-person and virtual components", "vor Ort und online"
-            rf"\b{_PRESENT_WORD}\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?{_ONLINE_WORD}|"
-            rf"\b{_ONLINE_WORD}\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?{_PRESENT_WORD}",
+            rf"\b{_PRESENT_WORD}{_BOTH}{_ONLINE_WORD}|\b{_ONLINE_WORD}{_BOTH}{_PRESENT_WORD}",
             re.IGNORECASE,
         ),
     ),
@@ -41,7 +44,13 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
             r"(?:statt|abgehalten|übertragen|gestreamt|"
             r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
             r"\b(?:Online|Virtual|Digital)-(?:Konferenz|Veranstaltung|Event|Kongress|Format|Edition|Ausgabe|"
-            r"Tagung|Messe)|\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
+            r"Tagung|Messe)|"
+            # a compound that names the gathering online: "Onlineveranstaltung", "Online-Fachtag",
+            # "Webkonferenz", "Digitalveranstaltung" ("Digitalkongress" is about digital matters)
+            r"\b(?:Online|Web|Virtual|Virtuell)-?[a-zäöüß]*(?:konferenz|kongress|veranstaltung|event|tagung|"
+            r"messe|tag|seminar|workshop|forum|dialog|gespräch|treffen|format|reihe|ausgabe|summit|meeting)|"
+            r"\bDigital-?(?:veranstaltung|event|format|ausgabe|edition|treffen|seminar|workshop)|"
+            r"\b(?:virtuelle[nrs]?|digitale[nrs]?|rein digitale[nrs]?)\s+"
             r"(?:Konferenz|Veranstaltung|"
             r"Event|Kongress|Format|Edition|Ausgabe|Tagung|Messe)|"
             r"\b(?:held|took place|takes place|will take place|"
@@ -106,12 +115,17 @@ _VENUE = re.compile(
     re.IGNORECASE,
 )
 # what happens only in a room: a meal, a reception, a guided tour, stands and booths
-_ON_SITE = re.compile(
-    r"\b(?:Mittagessen|Abendessen|Abendveranstaltung\w*|(?:Steh)?[Ee]mpfang|Rundgang|\w*[Ee]xkursion\w*|"
-    r"Besichtigung\w*|Stadtführung\w*|Gruppen(?:bild|foto)|\w*[Ss]tänden|Messestand|Ausstellerst[aä]nd\w*|"
-    r"Fachausstellung|Hallen|Tagungs(?:ort|büro)|Veranstaltungsort|"
-    r"lunch(?:eon)?|dinner|reception|(?:technical |guided )?tours|booths?|exhibit (?:hall|floor)|"
-    r"exhibition (?:hall|space|floor)|trade show|standing room|site visits?|field trips?)\b"
+_ON_SITE = Gated(
+    re.compile(
+        r"\b(?:Mittagessen|Abendessen|Abendveranstaltung\w*|(?:Steh)?[Ee]mpfang|Rundgang|\w*[Ee]xkursion\w*|"
+        r"Besichtigung\w*|Stadtführung\w*|Gruppen(?:bild|foto)|\w*[Ss]tänden|Messestand|Ausstellerst[aä]nd\w*|"
+        r"Fachausstellung|Hallen|Tagungs(?:ort|büro)|Veranstaltungsort|"
+        r"lunch(?:eon)?|dinner|reception|(?:technical |guided )?tours|booths?|exhibit (?:hall|floor)|"
+        r"exhibition (?:hall|space|floor)|trade show|standing room|site visits?|field trips?)\b"
+    ),
+    "mittagessen|abendessen|abendveranstaltung|empfang|rundgang|exkursion|besichtigung|stadtführung|"
+    "gruppen|ständen|messestand|ausstellerst|fachausstellung|hallen|tagungs|veranstaltungsort|lunch|"
+    "dinner|reception|tours|booth|exhibit|trade show|standing room|site visit|field trip",
 )
 # a place the gathering happens at: "fand in Kiel statt", "gathered in Portland, Oregon", "to Denver"
 _PLACE = re.compile(
@@ -142,7 +156,7 @@ def _placed(text: str) -> bool:
     venue = any(h in low for h in _VENUE_HINTS) and _VENUE.search(text)  # a cheap test first
     if venue or _ON_SITE.search(text) or ("vor ort" in low and _THERE.search(text)):
         return True
-    if not (HAPPENS.search(text) or event_nouns(text)):
+    if not (event_nouns(text) or HAPPENS.search(text)):
         return False
     places = _PLACE.finditer(text)
     return any(m.group("acronym") or not _ABSTRACT.search(m.group("place").split()[-1]) for m in places)
@@ -161,7 +175,7 @@ def has_format(text: str) -> bool:
 
 
 # words one of which each format pattern needs: most sentences have none, and skip the patterns
-_ONLINE_HINTS = ("digital", "virtu", "online", "livestream", "remote", "video", "webinar", "tuned in")
+_ONLINE_HINTS = ("digital", "virtu", "online", "livestream", "remote", "video", "webinar", "tuned in", "web")
 _PRESENT_HINTS = ("präsenz", "person", "site", "face-to-face", "vor ort", "wieder", "physisch")
 
 
@@ -175,19 +189,21 @@ _USUAL_MODE = re.compile(
 )
 
 
-def _formats_in(text: str) -> set[EventFormat]:
+@lru_cache(maxsize=1024)
+def _formats_in(text: str) -> frozenset[EventFormat]:
+    """The format words of one sentence (cached for the page: several steps ask about the same ones)."""
     low = text.lower()
     online = any(h in low for h in _ONLINE_HINTS)
     present = any(h in low for h in _PRESENT_HINTS)
     hinted = {"hybrid": "hybrid" in low or (online and present), "online": online, "in-person": present}
     if not (online or present or hinted["hybrid"]) or _CHOICE.search(text):
-        return set()
+        return frozenset()
     found = {fmt for fmt, rx in _FORMATS if hinted[fmt] and rx.search(text)}
     if "in-person" in found and online and _USUAL_MODE.search(text):
         found -= {"in-person"} if "hybrid" in low else {"in-person", "hybrid"}
     if found == {"online", "in-person"} and _BACK_IN_PERSON.search(text):
-        return {"in-person"}
-    return found
+        return frozenset({"in-person"})
+    return frozenset(found)
 
 
 def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat | None:
@@ -204,3 +220,8 @@ def detect_format(texts: Sequence[str], gathering: bool = False) -> EventFormat 
     if gathering and any(_placed(t) for t in texts):
         return "in-person"
     return None
+
+
+def cache_clear() -> None:
+    """Forget the sentences of the last page (the caches hold one page's sentences)."""
+    _formats_in.cache_clear()

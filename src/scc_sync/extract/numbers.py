@@ -123,7 +123,8 @@ _GENERIC_PEOPLE = (
 _ATTENDED = re.compile(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
-    r"pilgerten|begrüßt\w*|erschienen|came|attended|joined|gathered|met|took part|turned out|flocked|"
+    r"pilgerten|begrüßt\w*|erschienen|besucht|zählte\w*|verzeichnete\w*|registrierte\w*|came|attended|"
+    r"attending|joined|gathered|met|took part|turned out|flocked|"
     r"travell?ed|tuned in|registered|signed up|on hand|welcomed|conven\w+|will attend|drawing|drew|draws|"
     r"attract\w*|lockte\w*|"
     r"(?:are|were) (?:in|at) [A-Z])",
@@ -156,10 +157,40 @@ def _count_rx(word_number: str) -> re.Pattern[str]:
 _COUNT_RX = _count_rx(WORD_NUMBER)
 _DIGIT = re.compile(r"\d")
 _DIGIT_COUNT_RX = _count_rx("(?!)")  # most sentences have no number words: a lighter pattern for them
-# number words of at least ten ("zwanzig", "dreihundert", "fifteen", "two thousand")
-_TEN_OR_MORE_WORD = re.compile(
-    r"zehn|elf|zwölf|zig|ßig|hundert|tausend|dutzend|ten\b|eleven|twelve|teen|ty\b|hundred|thousand|dozen",
-    re.IGNORECASE,
+# pieces one of which every number word of at least ten has ("zwanzig", "dreihundert", "fifteen", "two
+# thousand"); a word that has one is a number word only when it is made of number words alone ("Daten")
+_TEN_OR_MORE_PIECES = (
+    "zehn", "elf", "zwölf", "zig", "ßig", "hundert", "tausend", "dutzend", "ten", "eleven", "twelve", "teen",
+    "ty", "hundred", "thousand", "dozen",
+)  # fmt: skip
+
+
+_PIECE = re.compile("|".join(_TEN_OR_MORE_PIECES))
+
+
+def _has_number_word(low: str) -> bool:
+    """Whether a lower-cased sentence writes a number of at least ten in words."""
+    end = -1
+    for m in _PIECE.finditer(low):
+        if m.start() < end:
+            continue  # the same word
+        a, end = m.start(), m.end()
+        while a and low[a - 1].isalpha():
+            a -= 1
+        while end < len(low) and low[end].isalpha():
+            end += 1
+        value = parse_word_number(low[a:end])
+        if value is not None and value >= MIN_WORD_COUNT:
+            return True
+    return False
+
+
+# an ordinal is an edition, never a count: "der 12. Fachmesse", "the 58th annual conference"; a number
+# that ends a clause ("lag bei 300. Die Aussteller …") is followed by a word that opens a sentence
+_NOT_ORDINAL = (
+    r"(?-i:(?!\d|[.,]\d)(?!(?:st|nd|rd|th)\b)(?!\.\s+(?:[a-zäöü]|(?!(?:Die|Der|Das|Den|Dem|Des|Ein|Eine|Im|In|Mit|"
+    r"Am|Auch|Zudem|Damit|Dabei|Davon|Darunter|So|Es|Sie|Er|Wir|Bei|Nach|Vor|Für|Zum|Zur|Und|Aber|The|"
+    r"It|This|They|We)\b)[A-ZÄÖÜ])))"
 )
 # "die 1.615 Connecting through Cycling Teilnehmenden": a name between the number and the participants
 _NAMED_RX = re.compile(
@@ -171,8 +202,19 @@ _ATTENDANCE_RX = re.compile(
     rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?P<plus>\s?\+)?\s+(?:people\s+)?in attendance\b",
     re.IGNORECASE,
 )
+# English names people by any plural noun when they are the subject of coming: "Over 400 clerks attended",
+# "some 90 assessors from across the state gathered"; units and things are no people
+_EN_SUBJECT_RX = re.compile(
+    rf"(?<![\w.,])(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?P<plus>\s?\+)?\s+(?:[a-z][\w-]*\s+){{0,3}}?"
+    r"(?!(?:years|days|hours|minutes|weeks|months|sessions|countries|states|cities|counties|nations|miles|"
+    r"percent|dollars|times|points|projects|workshops|companies|organi[sz]ations|teams|panels|events|"
+    r"exhibits|booths|schools|members|tickets|seats|rooms)\b)[a-z]{3,}s"
+    r"(?:\s+(?:from|of|representing)\s+[^,.;]{0,60}?)?\s+(?:attended|gathered|came|joined|took part|"
+    r"participated|turned out|convened|registered|were (?:on hand|in attendance|present))\b"
+)
 _ATTENDANCE_OF_RX = re.compile(
-    rf"\battendance (?:of|reached|topped|was)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})", re.IGNORECASE
+    rf"\battendance (?:of|reached|topped|was)\s+(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER}){_NOT_ORDINAL}",
+    re.IGNORECASE,
 )
 # a total for this edition's newcomers is no total: "280 first-time exhibitors", "500 joining us for the
 # first time", "davon 40 Erstaussteller"
@@ -192,7 +234,7 @@ _REVERSED_RX = re.compile(
     rf"(?:(?P<kind>{_REVERSED_KINDS})\w*(?:zahl|zahlen| numbers?| count)\w*\W+(?:\w+\W+){{0,3}}?|"
     rf"\b(?:Anzahl|Zahl|number|total)\s+(?:der|of)\s+(?P<kind2>{_REVERSED_KINDS})\w*\s*:?\s*|"
     rf"(?P<kind3>{_REVERSED_KINDS})\w*\s*\(\s*)"
-    rf"(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER})(?![\d.,]*\s*(?:Prozent|percent|%))",
+    rf"(?:(?:{_QUAL})\s+)?(?P<num>{NUMBER}){_NOT_ORDINAL}(?![\d.,]*\s*(?:Prozent|percent|%))",
     re.IGNORECASE,
 )
 _REVERSED_KIND = {
@@ -209,6 +251,33 @@ _REVERSED_KIND = {
 }
 
 
+# the words without which a form cannot match, tested on the lower-cased sentence before the form runs
+_OTHER_FORMS = [
+    (_NAMED_RX, ("teilnehm", "participants", "attendees")),
+    (_ATTENDANCE_RX, ("attendance",)),
+    (_ATTENDANCE_OF_RX, ("attendance",)),
+    (
+        _EN_SUBJECT_RX,
+        (
+            "attended",
+            "gathered",
+            "came",
+            "joined",
+            "took part",
+            "participated",
+            "turned out",
+            "convened",
+            "registered",
+            "on hand",
+            "in attendance",
+            "present",
+        ),
+    ),
+]
+_REVERSED_NEEDS = ("zahl", "number", "count", "total", "(")
+_REVERSED_KIND_NEEDS = tuple(_REVERSED_KINDS.lower().split("|"))
+
+
 @dataclass(frozen=True)
 class CountMention:
     kind: str
@@ -217,17 +286,25 @@ class CountMention:
     text: str
 
 
+_MULTIPLIER_END = re.compile(r"\s*(Mio\.|Millionen|Million|million|Tausend|thousand|k)$")
+_GROUPED = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
+_NOT_DIGIT = re.compile(r"\D")
+_PLAIN = re.compile(r"\d+(?:[.,]\d+)?")
+_AUS_BEFORE = re.compile(r"\baus\s*$")
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+
+
 def parse_number(raw: str) -> int | None:
     """'10.600' → 10600, '18,000' → 18000, '1,5 Mio.' → 1500000; None if it is no number."""
     raw = raw.strip()
     mult = 1
-    m = re.search(r"\s*(Mio\.|Millionen|Million|million|Tausend|thousand|k)$", raw)
+    m = _MULTIPLIER_END.search(raw)
     if m:
         mult = _MULTIPLIERS[m.group(1).lower()]
         raw = raw[: m.start()]
-    if re.fullmatch(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+", raw):
-        return int(re.sub(r"\D", "", raw)) * mult
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", raw):
+    if _GROUPED.fullmatch(raw):
+        return int(_NOT_DIGIT.sub("", raw)) * mult
+    if _PLAIN.fullmatch(raw):
         return round(float(raw.replace(",", ".")) * mult)
     return None
 
@@ -269,20 +346,26 @@ def _side_figure(m: re.Match[str], sentence: str, parens: list[tuple[int, int]])
     if _FOR_THE_FIRST_TIME.search(sentence[m.end() :]):
         return True
     before = sentence[: m.start()]
-    if re.search(r"\baus\s*$", before):
+    if _AUS_BEFORE.search(before):
         return True
     raw = m.group("num") or ""
     qualified = any(m.group(f"q_{name}") for name, _ in QUALIFIERS)
-    return bool(re.fullmatch(r"(?:19|20)\d\d", raw) and not qualified and _YEAR_BEFORE.search(before))
+    return bool(_YEAR_ONLY.fullmatch(raw) and not qualified and _YEAR_BEFORE.search(before))
 
 
 def _brackets(sentence: str) -> list[tuple[int, int]]:
     return [(b.start(), b.end()) for b in re.finditer(r"\([^()]*\)", sentence)]
 
 
+def may_count(sentence: str) -> bool:
+    """The cheap test `find_counts` starts with: a count needs a digit or a number word of at least ten."""
+    return _DIGIT.search(sentence) is not None or _has_number_word(sentence.lower())
+
+
 def find_counts(sentence: str) -> list[CountMention]:
     """Counts of participants, speakers, exhibitors and partners in one sentence, in text order."""
-    words = _TEN_OR_MORE_WORD.search(sentence) is not None
+    low = sentence.lower()
+    words = _has_number_word(low)
     if not words and not _DIGIT.search(sentence):
         return []  # a cheap test first: a count needs a digit or a number word of at least ten
     found: list[CountMention] = []
@@ -296,19 +379,13 @@ def find_counts(sentence: str) -> list[CountMention]:
         if qualifier == "exact" and re.search(r"(?i)dutzend|dozen", m.group("word") or ""):
             qualifier = "about"  # "zwei Dutzend" is a round figure
         found.append(CountMention(kind, Count(value, qualifier), m.start(), m.group(0)))
-    low = sentence.lower()
-    other_forms = [
-        (_NAMED_RX, ("teilnehm", "participants", "attendees")),
-        (_ATTENDANCE_RX, ("attendance",)),
-        (_ATTENDANCE_OF_RX, ("attendance",)),
-    ]
     extra = [
         (m, "participants")
-        for rx, needs in other_forms
+        for rx, needs in _OTHER_FORMS
         if any(n in low for n in needs)
         for m in rx.finditer(sentence)
     ]
-    reversed_forms = any(n in low for n in ("zahl", "number", "count", "total", "("))
+    reversed_forms = any(n in low for n in _REVERSED_NEEDS) and any(k in low for k in _REVERSED_KIND_NEEDS)
     for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
         kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))
