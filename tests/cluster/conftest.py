@@ -7,20 +7,16 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from scc_sync.store import Store, open_store
 from scc_sync.store.cluster import WorkerRow, list_workers, queue_counts
+from tests.conftest import PG_ENV, PG_URL, REPO, private_schema
 
-PG_ENV = "SCC_SYNC_TEST_DATABASE_URL"
-PG_URL = os.environ.get(PG_ENV)
-REPO = Path(__file__).resolve().parents[2]
 SECRET_ENV = "SCC_SYNC_TEST_SECRET"
 SECRET = "test-secret-0123456789abcdef"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -33,17 +29,8 @@ def cluster_url() -> Iterator[str]:
         pytest.skip(
             f"cluster tests need PostgreSQL: set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
         )
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture
