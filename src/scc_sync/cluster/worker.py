@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from procrastinate import App
 from procrastinate.schema import SchemaManager
@@ -31,6 +31,7 @@ from scc_sync.service.metrics import Metrics
 from scc_sync.store import Store
 from scc_sync.store.cluster import (
     beat_worker,
+    forget_workers,
     give_up_silent,
     install_queue_schema,
     register_worker,
@@ -70,6 +71,7 @@ def run_worker(config: Config, store: Store, effects: Effects, *, listen: str | 
     started = effects.clock()
     address = f"{listen.rpartition(':')[0]}:{server.port}" if server and listen else None
     with store.write() as conn:
+        forget_workers(conn, before=started - timedelta(days=config.state.retention_days))
         register_worker(
             conn, worker_id, host=socket.gethostname(), pid=os.getpid(), listen=address, now=started
         )

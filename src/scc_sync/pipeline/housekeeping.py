@@ -11,7 +11,6 @@ from scc_sync.config import Config
 from scc_sync.pipeline.runs import job
 from scc_sync.store import Store
 from scc_sync.store.article_failures import prune_failures
-from scc_sync.store.cluster import forget_workers
 from scc_sync.store.items import prune_raw_pages
 from scc_sync.store.outbox import prune_finished
 from scc_sync.store.runs import prune_runs
@@ -29,7 +28,6 @@ def run_housekeeping(config: Config, store: Store, *, now: Callable[[], datetime
                 "mails": prune_finished(conn, before=cutoff),
                 "job_runs": prune_runs(conn, before=cutoff),
                 "article_failures": prune_failures(conn, before=cutoff),
-                "cluster_workers": forget_workers(conn, before=cutoff),
             }
         detail.update(pruned)
     log.info("housekeeping: pruned %s", ", ".join(f"{n} {what}" for what, n in pruned.items()))
