@@ -164,6 +164,8 @@ def test_a_mailing_is_sent_in_batches_by_all_three_workers(
     assert status.returncode == 0, status.stderr
     assert "Cluster workers" in status.stdout and status.stdout.count(" working ") == 3
     assert re.search(r"^send\s+-\s+-\s+\d+", status.stdout, re.MULTILINE), status.stdout
+    health = scc("--config", str(cluster.config), "healthcheck", cwd=cluster.folder)
+    assert health.returncode == 0 and "last successful sync 20" in health.stdout, health.stdout  # nothing due
     assert cluster.stop() == [0, 0, 0]
 
 
