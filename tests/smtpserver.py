@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ class MisbehavingHandler:
     data_delay: float = 0.0  # seconds to wait before answering the end of DATA
     drop_on_mail: int = 0  # close the connection on the next N MAIL commands, without a reply
     drop_on_data: int = 0  # close the connection on the next N ends of DATA, without a reply
+    # A relay stuck on a message: with a gate, the end of DATA waits until the test opens it (only that
+    # session waits), and `data_waiting` tells the test that a message is stuck there.
+    data_gate: threading.Event | None = None
+    data_waiting: threading.Event = field(default_factory=threading.Event)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.ehlo_count += 1
@@ -62,6 +67,9 @@ class MisbehavingHandler:
     async def handle_DATA(self, server, session, envelope):
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
+        if self.data_gate is not None:
+            self.data_waiting.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.data_gate.wait, 60)
         if self.drop_on_data:
             self.drop_on_data -= 1
             server.transport.close()

@@ -77,12 +77,24 @@ def test_bad_url_names_index() -> None:
             "web.base_url: 'http://newsletter.example': links in mails must use https://",
         ),
         ({"service": {"retry_check": "soon"}}, "service.retry_check: not a duration"),
+        ({"web": {"imprint_url": "verband.example/impressum"}}, "web.imprint_url: not an http(s) URL"),
+        (
+            {"web": {"privacy_url": "https://verband.example/daten schutz"}},
+            "web.privacy_url: 'https://verband.example/daten schutz': a URL has no spaces",
+        ),
         ({"digest": {"full_items": 0}}, "digest.full_items: Input should be greater than or equal to 1"),
         (
             {"sync": {"recheck_every": "0h"}},
             "config/scc-sync.toml: sync.recheck_every: must be longer than 0",
         ),
-        ({"subscribers": [{"email": "not-an-address"}]}, "subscribers[0].email: not an email address"),
+        (
+            {"subscribers": [{"email": "not-an-address"}]},
+            "subscribers[0].email: 'not-an-address': not a valid email address (An email",
+        ),
+        (
+            {"subscribers": [{"email": "user@test.test"}]},
+            "subscribers[0].email: 'user@test.test': not a valid",
+        ),
         (
             {"events": [{"name": "E", "start": "2021-10-28", "end": "2021-10-26"}]},
             "end (2021-10-26) is before start",

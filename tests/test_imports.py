@@ -23,6 +23,8 @@ CONFIG_MAY_ALSO_IMPORT = {
     # `[http] allow_private` entries are checked at load by the very parser the SSRF guard uses: a
     # leaf of plain functions on strings, which imports nothing of ours.
     "scc_sync.fetch.addresses": "one parser for allow_private entries, at load and at fetch time",
+    # Addresses in `[[subscribers]]` pass the same rule as those from the form, the CLI and a CSV import.
+    "scc_sync.email_address": "one validator for every email address, a leaf like fetch.addresses",
 }
 FACES = ("scc_sync.cli", "scc_sync.commands", "scc_sync.service", "scc_sync.web", "scc_sync.demo")
 

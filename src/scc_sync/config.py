@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from scc_sync.email_address import normalize_email
 from scc_sync.errors import InputError
 from scc_sync.fetch.addresses import allow_private_entry
 from scc_sync.models import Event, Subscriber
@@ -111,6 +112,18 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_page_url(value: str) -> str:
+    """A page people are sent to from every page and mail: an http(s) URL with a host, and nothing in it that
+    would end or break a link in a plain-text mail."""
+    _check_url(value)
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(f"{value!r}: a URL has no spaces or control characters (write a space as %20)")
+    return value
+
+
+PageUrl = Annotated[str, AfterValidator(_check_page_url)]
+
+
 def _check_private_entry(value: str) -> str:
     allow_private_entry(value)  # raises ValueError naming what is wrong
     return value
@@ -133,12 +146,6 @@ def _check_cron(value: str) -> str:
         CronTrigger.from_crontab(value)
     except ValueError as exc:
         raise ValueError(f"not a cron expression ({exc})") from None
-    return value
-
-
-def _check_email(value: str) -> str:
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
-        raise ValueError("not an email address")
     return value
 
 
@@ -264,7 +271,7 @@ class SubscriberConfig(Section):
     keywords: list[str] = []
     sources: list[str] = []
 
-    _email = field_validator("email")(classmethod(lambda cls, v: _check_email(v)))
+    _email = field_validator("email")(classmethod(lambda cls, v: normalize_email(v)))
 
     def to_subscriber(self) -> Subscriber:
         return Subscriber(
@@ -317,6 +324,10 @@ class WebConfig(Section):
     secret_env: str = "SCC_SYNC_SECRET"
     # Reverse proxies in front of the web listener whose X-Forwarded-* headers are believed (0: none).
     trusted_proxies: int = Field(0, ge=0, le=10)
+    # The association's legal notice (Impressum) and privacy policy (Datenschutzerklärung), linked in the
+    # footer of every page and every mail to subscribers.
+    imprint_url: PageUrl | None = None
+    privacy_url: PageUrl | None = None
 
     _url = field_validator("base_url")(classmethod(lambda cls, v: _check_link_base(v).rstrip("/")))
 

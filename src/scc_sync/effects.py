@@ -79,6 +79,8 @@ class Effects:
             timezone=config.timezone,
             list_name=parseaddr(delivery.sender)[0] or delivery.list_id,
             full_items=config.digest.full_items,
+            imprint_url=config.web.imprint_url,
+            privacy_url=config.web.privacy_url,
         )
         renderer.check_templates()
         return MailKit(

@@ -198,6 +198,24 @@ def test_a_broken_user_template_is_a_usage_error_naming_file_and_line(tmp_path: 
     assert maildir_count(tmp_path) == 0
 
 
+def test_subscribers_unsubscribe_by_address_as_the_page_does(tmp_path: Path) -> None:
+    write_config(tmp_path, [])
+    assert scc("subscribers", "add", "Max@Example.org", cwd=tmp_path).exit_code == 0
+    done = scc("subscribers", "unsubscribe", "max@EXAMPLE.org", cwd=tmp_path)
+    assert (done.exit_code, done.stdout.strip()) == (0, "unsubscribed Max@example.org")
+    again = scc("subscribers", "unsubscribe", "Max@example.org", cwd=tmp_path)  # idempotent, like the page
+    assert (again.exit_code, again.stdout.strip()) == (0, "unsubscribed Max@example.org")
+    listed = scc("subscribers", "list", "--status", "unsubscribed", "--format", "json", cwd=tmp_path)
+    assert '"email": "Max@example.org"' in listed.stdout
+    assert scc("subscribers", "list", "--status", "confirmed", cwd=tmp_path).stdout.count("@") == 0
+
+    missing = scc("subscribers", "unsubscribe", "nobody@example.org", cwd=tmp_path)
+    assert missing.exit_code == 1
+    assert (
+        "nobody@example.org: no such subscriber; `scc-sync subscribers list` shows who is" in missing.output
+    )
+
+
 def maildir_count(tmp_path: Path) -> int:
     box = tmp_path / "maildir"
     return len(mailbox.Maildir(box, create=False)) if box.exists() else 0
@@ -231,11 +249,12 @@ def test_subscribers_import_list_unsubscribe_and_dry_run(tmp_path: Path) -> None
     sent = scc("digest", "--as-of", "2021-10-20T07:00", "--subscriber", "ANNA@example.org", cwd=tmp_path)
     assert "digest: 1 sent" in sent.stdout, sent.output
     [msg] = maildir(tmp_path)
-    token = msg["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
+    link = msg["List-Unsubscribe"].strip("<>")  # the whole link, as copied from the mail
     assert (
-        scc("subscribers", "unsubscribe", token, cwd=tmp_path).stdout.strip()
+        scc("subscribers", "unsubscribe", link, cwd=tmp_path).stdout.strip()
         == "unsubscribed anna@example.org"
     )
+    token = link.split("?")[0].rsplit("/", 1)[1]
     bad = scc("subscribers", "unsubscribe", token[:-2] + "xx", cwd=tmp_path)
     assert bad.exit_code == 2 and "not a valid unsubscribe token" in bad.output
     listed = scc("subscribers", "list", "--status", "confirmed", "--format", "json", cwd=tmp_path)

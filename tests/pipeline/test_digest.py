@@ -97,8 +97,9 @@ def test_weekly_digest_once_per_item_with_facts_and_update_marks(store: Store, t
         ]
         anna = get_subscriber(conn, "anna@example.org")
     unsubscribe_url = messages[0]["List-Unsubscribe"].strip("<>")
-    token = unsubscribe_url.rsplit("/", 1)[1]
+    token, _, lang = unsubscribe_url.rsplit("/", 1)[1].partition("?lang=")
     assert unsubscribe_url.startswith("https://news.example.org/unsubscribe/")
+    assert lang == "de"  # the page opens in the subscriber's language
     subject = TokenSigner([SECRET.encode()]).verify(token, "unsubscribe", now=MONDAY)
     assert subject in {str(anna.id), str(anna.id + 1)}
 

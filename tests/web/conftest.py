@@ -22,6 +22,7 @@ from scc_sync.newsletter.transports import MaildirTransport, Transport
 from scc_sync.store import Store
 from scc_sync.store.schema import subscribers
 from scc_sync.web import RateLimit, WebLimits, create_app
+from scc_sync.web.sender import SignUpSender
 
 SECRET_ENV = "SCC_SYNC_TEST_WEB_SECRET"
 SECRET = "web-test-secret-0123456789abcdef"
@@ -61,6 +62,13 @@ class Site:
     transport: Transport
     maildir: Path | None
     signer: TokenSigner
+    config: Config
+    sender: SignUpSender | None  # None: no sender runs, the pages' mails stay queued
+
+    def sent_mail(self) -> None:
+        """Wait for the sender to send what the pages queued so far."""
+        if self.sender is not None:
+            assert self.sender.wait_idle(30), "the sign-up mail sender did not finish"
 
     def form_field(self, path: str, **kw: Any) -> str:
         response = self.client.get(path, **kw)
@@ -77,6 +85,7 @@ class Site:
 
     def mails(self) -> list[EmailMessage]:
         assert self.maildir is not None
+        self.sent_mail()
         files = sorted((self.maildir / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
         return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]  # type: ignore[misc]
 
@@ -108,8 +117,15 @@ SiteFactory = Callable[..., Site]
 @pytest.fixture
 def make_site(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SiteFactory]:
     transports: list[Transport] = []
+    senders: list[SignUpSender] = []
 
-    def build(*, transport: Transport | None = None, limits: WebLimits | None = None, **web: Any) -> Site:
+    def build(
+        *,
+        transport: Transport | None = None,
+        limits: WebLimits | None = None,
+        sender: bool = True,
+        **web: Any,
+    ) -> Site:
         config = make_config(monkeypatch, **web)
         clock = Clock()
         maildir = None
@@ -121,12 +137,19 @@ def make_site(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
             signup_per_ip=RateLimit(burst=100, per_seconds=1),
             signup_per_address=RateLimit(burst=100, per_seconds=1),
         )
-        app = create_app(config, store, transport, Effects(clock=clock), limits=limits)
-        return Site(
-            Client(app), store, clock, transport, maildir, TokenSigner(Effects().secret_keys(config.web))
-        )
+        the_transport = transport
+        running = None
+        if sender:
+            running = SignUpSender(store, config=lambda: config, transport=lambda _: the_transport, now=clock)
+            senders.append(running.start())
+        wake = running.wake if running else lambda: None
+        app = create_app(config, store, Effects(clock=clock), mail_queued=wake, limits=limits)
+        signer = TokenSigner(Effects().secret_keys(config.web))
+        return Site(Client(app), store, clock, transport, maildir, signer, config, running)
 
     yield build
+    for sender in senders:
+        sender.close()
     for transport in transports:
         transport.close()
 

@@ -26,12 +26,12 @@ import pytest
 import requests
 import urllib3
 
+from scc_sync.clock import utc_now
+from scc_sync.config import Config
 from scc_sync.effects import Effects
 from scc_sync.models import Subscriber
-from scc_sync.newsletter.links import preferences_url, unsubscribe_url
 from scc_sync.newsletter.messages import build_digest_message, message_id
-from scc_sync.newsletter.render import DigestEntry, MailLinks, Renderer
-from scc_sync.newsletter.tokens import TokenSigner
+from scc_sync.newsletter.render import DigestEntry
 from scc_sync.newsletter.transports import SmtpTransport
 from scc_sync.store import Store, open_store
 from scc_sync.store.subscribers import (
@@ -40,11 +40,16 @@ from scc_sync.store.subscribers import (
     request_subscription,
 )
 from scc_sync.web import create_app
+from scc_sync.web.sender import SignUpSender
 from scc_sync.web.serve import make_server
 from smtpserver import running_smtp_server
 from tests.web.conftest import make_config
 
 pytestmark = pytest.mark.browser
+LEGAL = {
+    "imprint_url": "https://verband.example/impressum",
+    "privacy_url": "https://verband.example/datenschutz",
+}
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -129,8 +134,10 @@ def tls_relay(backend_port: int, context: ssl.SSLContext) -> Iterator[int]:
 
 
 class Served:
-    def __init__(self, base_url: str, store: Store, smtp: Any, signer: TokenSigner) -> None:
-        self.base_url, self.store, self.smtp, self.signer = base_url, store, smtp, signer
+    def __init__(self, config: Config, store: Store, smtp: Any, sender: SignUpSender) -> None:
+        self.config, self.store, self.smtp, self.sender = config, store, smtp, sender
+        self.base_url = config.web.base_url
+        self.kit = Effects().mail_kit(config)  # what the digest job renders with
 
     def status(self, subscriber_id: int) -> str:
         with self.store.read() as conn:
@@ -139,12 +146,13 @@ class Served:
         return found.status
 
     def received(self) -> list[EmailMessage]:
+        assert self.sender.wait_idle(30), "the sign-up mails were not sent"
         return [email.message_from_bytes(m.data, policy=policy.default) for m in self.smtp.handler.messages]  # type: ignore[misc]
 
-    def member(self, address: str) -> Subscriber:
+    def member(self, address: str, locale: str = "de") -> Subscriber:
         now = datetime.now(UTC)
         with self.store.write() as conn:
-            subscriber, _ = request_subscription(conn, address, now=now, origin="cli")
+            subscriber, _ = request_subscription(conn, address, now=now, origin="cli", locale=locale)
             confirmed = confirm_subscriber(conn, subscriber.id, now=now, consent_source="cli")
         assert confirmed is not None
         return confirmed
@@ -158,16 +166,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stack.callback(monkeypatch.undo)
         smtp = stack.enter_context(running_smtp_server())
         store = stack.enter_context(open_store(f"sqlite:///{folder / 'state.db'}"))
-        transport = SmtpTransport(smtp.host, smtp.port, security="none")
-        stack.callback(transport.close)
         holder: dict[str, Any] = {}
         server = make_server(lambda environ, start: holder["app"](environ, start), "127.0.0.1:0")
         stack.callback(server.close)
         port = stack.enter_context(tls_relay(server.effective_port, _certificate(folder)))
-        config = make_config(monkeypatch, base_url=f"https://127.0.0.1:{port}")
-        holder["app"] = create_app(config, store, transport, Effects())
+        config = make_config(monkeypatch, base_url=f"https://127.0.0.1:{port}", **LEGAL)
+        sender = SignUpSender(
+            store,
+            config=lambda: config,
+            transport=lambda _: SmtpTransport(smtp.host, smtp.port, security="none"),
+            now=utc_now,
+        )
+        stack.enter_context(sender)
+        holder["app"] = create_app(config, store, Effects(), mail_queued=sender.wake)
         threading.Thread(target=server.run, daemon=True).start()
-        yield Served(config.web.base_url, store, smtp, TokenSigner(Effects().secret_keys(config.web)))
+        yield Served(config, store, smtp, sender)
 
 
 @pytest.fixture(scope="module")
@@ -211,10 +224,8 @@ def link(msg: EmailMessage, pattern: str) -> str:
 
 
 def deliver_digest(served: Served, subscriber: Subscriber) -> EmailMessage:
-    """A digest as the newsletter side renders and sends it, through the real SMTP server."""
-    assert subscriber.id is not None
-    leave = unsubscribe_url(served.signer, served.base_url, subscriber.id)
-    links = MailLinks(leave, preferences_url(served.signer, served.base_url, subscriber.id))
+    """A digest as the digest job renders and sends it, through the real SMTP server."""
+    links = served.kit.links(subscriber)
     end = datetime(2021, 11, 8, tzinfo=UTC)
     entry = DigestEntry(
         title="Smart Country Convention digital erfolgreich",
@@ -223,7 +234,7 @@ def deliver_digest(served: Served, subscriber: Subscriber) -> EmailMessage:
         published=end - timedelta(days=2),
         excerpt="Über 10.600 Teilnehmende.",
     )
-    mail = Renderer().digest(
+    mail = served.kit.renderer.digest(
         subscriber, [entry], period_start=end - timedelta(days=7), period_end=end, links=links
     )
     msg = build_digest_message(
@@ -232,7 +243,7 @@ def deliver_digest(served: Served, subscriber: Subscriber) -> EmailMessage:
         recipient=subscriber,
         message_id=message_id("digest", "2021-W44", subscriber.email, "news.example.org"),
         list_id="scc-digest.news.example.org",
-        unsubscribe_url=leave,
+        unsubscribe_url=links.unsubscribe_url,
         date=end,
     )
     with SmtpTransport(served.smtp.host, served.smtp.port, security="none") as transport:
@@ -256,13 +267,13 @@ def test_sign_up_in_the_browser_and_confirm_from_the_mail(served, page):
 
     [mail] = [m for m in served.received() if m["To"] == "browser@example.org"]
     assert mail["Subject"] == "Please confirm your subscription: SCC-Digest"
-    page.goto(link(mail, "confirm"))
-    assert page.locator("h1").inner_text() == "Abonnement bestätigen"
+    page.goto(link(mail, "confirm"))  # in the language chosen for the mails, not the browser's German
+    assert page.locator("h1").inner_text() == "Confirm your subscription"
     with served.store.read() as conn:
         pending = get_subscriber(conn, "browser@example.org")
     assert pending is not None and pending.status == "pending"
     page.click("button[type=submit]")
-    assert page.locator("h1").inner_text() == "Ihr Abonnement ist bestätigt"
+    assert page.locator("h1").inner_text() == "Your subscription is confirmed"
     shot(page, "3-confirmed")
     assert served.status(pending.id) == "confirmed"
 
@@ -308,9 +319,38 @@ def test_one_click_unsubscribe_as_a_mail_provider_sends_it(served):
     assert served.status(subscriber.id) == "unsubscribed"
 
 
+def test_a_page_from_a_mail_speaks_its_language_names_the_address_and_links_the_legal_pages(served, page):
+    subscriber = served.member("english@example.org", locale="en")
+    digest = deliver_digest(served, subscriber)
+    text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert (
+        f"Legal notice: {LEGAL['imprint_url']}" in text and f"Privacy policy: {LEGAL['privacy_url']}" in text
+    )
+
+    page.goto(link(digest, "preferences"))  # the browser asks for German; the subscriber reads English
+    assert page.locator("h1").inner_text() == "Settings"
+    assert page.locator(".address").inner_text() == "english@example.org"
+    legal = page.locator("footer a")
+    assert legal.all_inner_texts() == ["Legal notice", "Privacy policy"]
+    assert [legal.nth(n).get_attribute("href") for n in range(2)] == [
+        LEGAL["imprint_url"],
+        LEGAL["privacy_url"],
+    ]
+    shot(page, "7-preferences-english")
+
+    page.click("a[hreflang=de]")  # the language switch still works
+    assert page.locator("h1").inner_text() == "Einstellungen"
+    assert page.locator("footer a").all_inner_texts() == ["Impressum", "Datenschutz"]
+    footer = page.locator("footer").bounding_box()
+    assert footer is not None and footer["x"] >= 0 and footer["x"] + footer["width"] <= 390
+
+    page.goto(served.base_url + "/")  # and on the sign-up form, in the browser's language
+    assert page.locator("footer a").all_inner_texts() == ["Impressum", "Datenschutz"]
+
+
 def test_a_tampered_link_gets_400_and_changes_nothing(served, page):
     subscriber = served.member("careful@example.org")
-    url = link(deliver_digest(served, subscriber), "unsubscribe")
+    url = link(deliver_digest(served, subscriber), "unsubscribe").split("?")[0]  # the token, without ?lang=
     tampered = url[:-3] + ("xyz" if not url.endswith("xyz") else "abc")
     response = page.goto(tampered)
     assert response.status == 400

@@ -27,7 +27,11 @@ REPO = Path(__file__).resolve().parents[2]
         ("ada@@example.org", False),
         ("Ada <ada@example.org>", False),
         ("ada@example.org, eve@example.org", False),
-        ("ada@exämple.org", False),
+        ("ada@exämple.org", True),  # sent to its IDNA form
+        ("ädä@example.org", False),  # would need SMTPUTF8
+        ("user@test.test", False),  # special-use names: the store refuses them, so must the form
+        ('"evil@evil.example"@example.org', False),
+        ("user@-example.org", False),
         ("ada@example.org\nBcc: eve@example.org", False),
         ("a" * 250 + "@example.org", False),
         ("", False),

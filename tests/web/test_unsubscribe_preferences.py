@@ -149,11 +149,87 @@ def test_language_by_switch_then_accept_language_then_german(site, query, accept
     assert f'<option value="{lang}" selected>' in page  # mails default to the page language
 
 
+@pytest.fixture
+def english_member(site) -> int:
+    with site.store.write() as conn:
+        subscriber, _ = request_subscription(conn, "reader@example.org", now=START, origin="cli", locale="en")
+        confirm_subscriber(conn, subscriber.id, now=START, consent_source="cli")
+    return subscriber.id
+
+
+def test_pages_from_a_mail_speak_the_subscribers_language_not_the_browsers(site, english_member):
+    german_browser = {"Accept-Language": "de-DE,de;q=0.9"}
+    for path, title in [
+        (unsub_path(site, english_member), "Unsubscribe from the newsletter"),
+        (prefs_path(site, english_member), "Settings"),
+    ]:
+        page = site.client.get(path, headers=german_browser).text
+        assert '<html lang="en">' in page and f"<h1>{title}</h1>" in page
+    # the switch on the page (and a link's ?lang=) still wins
+    switched = site.client.get(f"{prefs_path(site, english_member)}?lang=de", headers=german_browser).text
+    assert '<html lang="de">' in switched and "<h1>Einstellungen</h1>" in switched
+    # a mail provider's one-click POST carries no language at all
+    done = Client(site.client.application, use_cookies=False).post(
+        unsub_path(site, english_member), data={"List-Unsubscribe": "One-Click"}, headers=german_browser
+    )
+    assert "You are unsubscribed" in done.text
+
+
+def test_mail_links_carry_the_subscribers_language(site, english_member):
+    url = unsubscribe_url(site.signer, BASE_URL, english_member, lang="en")
+    assert url.endswith("?lang=en")
+    page = site.client.get(path_of(url), headers={"Accept-Language": "de"}).text
+    assert "<h1>Unsubscribe from the newsletter</h1>" in page
+
+
+def test_the_preferences_page_names_the_address_it_edits(site, member):
+    page = site.client.get(prefs_path(site, member)).text
+    assert 'an diese Adresse: <strong class="address">member@example.org</strong>' in page
+
+
+LEGAL = {
+    "imprint_url": "https://verband.example/impressum",
+    "privacy_url": "https://verband.example/datenschutz",
+}
+
+
+def test_every_page_links_the_imprint_and_the_privacy_policy(make_site):
+    site = make_site(**LEGAL)
+    with site.store.write() as conn:
+        member, _ = request_subscription(conn, "member@example.org", now=START, origin="cli")
+        confirm_subscriber(conn, member.id, now=START, consent_source="cli")
+    pages = [
+        site.client.get("/"),
+        site.signup("ada@example.org"),
+        site.signup("not an address"),
+        site.client.get(unsub_path(site, member.id)),
+        site.client.get(prefs_path(site, member.id)),
+        site.client.get(f"/confirm/{site.signer.sign('confirm', member.id)}"),
+        site.client.get("/unsubscribe/forged"),
+        site.client.get("/nowhere"),
+        site.client.post(unsub_path(site, member.id)),
+    ]
+    for response in pages:
+        assert '<a href="https://verband.example/impressum">Impressum</a>' in response.text, (
+            response.request.path
+        )
+        assert '<a href="https://verband.example/datenschutz">Datenschutz</a>' in response.text
+    english = site.client.get("/?lang=en").text
+    assert '<a href="https://verband.example/impressum">Legal notice</a>' in english
+    assert '<a href="https://verband.example/datenschutz">Privacy policy</a>' in english
+
+
+def test_without_the_settings_there_is_no_footer(site):
+    assert "<footer>" not in site.client.get("/").text
+
+
 def test_healthz_checks_the_database(site, monkeypatch):
     response = site.client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
     unreachable = Store("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")  # nothing listens
-    app = create_app(make_config(monkeypatch), unreachable, site.transport, Effects(clock=site.clock))
+    app = create_app(
+        make_config(monkeypatch), unreachable, Effects(clock=site.clock), mail_queued=lambda: None
+    )
     broken = Client(app).get("/healthz")
     assert broken.status_code == 503 and broken.json == {"status": "error", "database": "unavailable"}

@@ -1,4 +1,4 @@
-"""`scc-sync subscribers`: list, add, remove, import from CSV, unsubscribe by token."""
+"""`scc-sync subscribers`: list, add, remove, import from CSV, unsubscribe by address or link."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 from scc_sync.commands.app import EXIT_FAILED, EXIT_USAGE, AppContext, fail, pass_app
 from scc_sync.commands.output import echo_json, echo_table
 from scc_sync.models import SubscriberStatus
+from scc_sync.newsletter.links import link_token
 from scc_sync.newsletter.tokens import InvalidToken
 from scc_sync.pipeline.subscriptions import (
     CsvError,
@@ -123,19 +124,25 @@ def subscribers_import(app: AppContext, file: Path) -> None:
 
 
 @subscribers_group.command("unsubscribe")
-@click.argument("token")
+@click.argument("who", metavar="EMAIL|LINK")
 @pass_app
-def subscribers_unsubscribe(app: AppContext, token: str) -> None:
-    """Apply an unsubscribe link's token (the last part of the link), as the web page would."""
+def subscribers_unsubscribe(app: AppContext, who: str) -> None:
+    """Stop all mail to a subscriber, as the unsubscribe page does: by address, or by an unsubscribe link
+    from a mail (the whole link or its last part, the token). The record stays; `remove` deletes it.
+    Exit 1 when there is no such subscriber."""
     now = app.effects.clock()
-    signer = app.effects.signer(app.config.web)
-    try:
-        subscriber_id = link_subscriber(signer, token, "unsubscribe", now=now)
-    except InvalidToken as exc:
-        fail(f"not a valid unsubscribe token: {exc}", EXIT_USAGE)
+    subscriber: int | str = who.strip()
+    if "@" not in who:
+        signer = app.effects.signer(app.config.web)
+        try:
+            subscriber = link_subscriber(signer, link_token(who), "unsubscribe", now=now)
+        except InvalidToken as exc:
+            fail(f"{who!r}: not a valid unsubscribe token or link, nor an email address: {exc}", EXIT_USAGE)
     try:
         with app.store(must_exist=True) as store:
-            sub = unsubscribe(store, subscriber_id, now=now)
-    except SubscriberError as exc:
-        fail(f"token for subscriber {subscriber_id}: {exc}", EXIT_FAILED)
+            sub = unsubscribe(store, subscriber, now=now)
+    except SubscriberError:
+        if isinstance(subscriber, int):
+            fail(f"the link is for subscriber {subscriber}, who is no longer in the database", EXIT_FAILED)
+        fail(f"{subscriber}: no such subscriber; `scc-sync subscribers list` shows who is", EXIT_FAILED)
     click.echo(f"unsubscribed {sub.email}")

@@ -7,6 +7,7 @@ import click
 from scc_sync.commands.app import EXIT_FAILED, AppContext, fail, pass_app
 from scc_sync.config import with_listen
 from scc_sync.web import create_app
+from scc_sync.web.sender import SignUpSender
 from scc_sync.web.serve import make_server, server_urls
 
 
@@ -19,22 +20,22 @@ def web_command(app: AppContext, listen: str | None, threads: int) -> None:
     effects = app.effects
     config = with_listen(app.config, listen)
     effects.secret_keys(config.web)
-    transport = effects.transport(config)
+    effects.transport(config).close()  # a bad [delivery] setting stops the start, not the first sign-up
     where = config.web.listen
     with app.store() as store:
-        wsgi = create_app(config, store, transport, effects)
+        sender = SignUpSender(store, config=lambda: config, transport=effects.transport, now=effects.clock)
+        wsgi = create_app(config, store, effects, mail_queued=sender.wake)
         try:
             server = make_server(wsgi, where, threads=threads)
         except (OSError, ValueError) as exc:
-            transport.close()
             key = "--listen" if listen else "web.listen"
             fail(f"{key}: cannot listen on {where}: {getattr(exc, 'strerror', None) or exc}", EXIT_FAILED)
         urls = ", ".join(server_urls(server))
-        click.echo(f"scc-sync web: serving the subscriber pages on {urls}", err=True)
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.close()
-            transport.close()
+        with sender:  # sends what an earlier run left queued, then each sign-up's mail
+            click.echo(f"scc-sync web: serving the subscriber pages on {urls}", err=True)
+            try:
+                server.run()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.close()

@@ -28,6 +28,6 @@ class MailKit:
     def links(self, subscriber: Subscriber) -> MailLinks:
         ident = subscriber.id if subscriber.id is not None else subscriber.email
         return MailLinks(
-            unsubscribe_url=unsubscribe_url(self.signer, self.base_url, ident),
-            preferences_url=preferences_url(self.signer, self.base_url, ident),
+            unsubscribe_url=unsubscribe_url(self.signer, self.base_url, ident, lang=subscriber.locale),
+            preferences_url=preferences_url(self.signer, self.base_url, ident, lang=subscriber.locale),
         )

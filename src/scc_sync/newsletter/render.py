@@ -168,6 +168,8 @@ class Renderer:
         list_name: str = "scc-sync",
         digest_title: str = "SCC-Digest",
         full_items: int = FULL_ITEMS,
+        imprint_url: str | None = None,
+        privacy_url: str | None = None,
     ) -> None:
         loaders: list[Any] = []
         if templates_dir is not None:
@@ -185,6 +187,7 @@ class Renderer:
         self.list_name = list_name
         self.digest_title = digest_title
         self.full_items = full_items
+        self.imprint_url, self.privacy_url = imprint_url, privacy_url  # in every mail's footer
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
         # Placeholders for personal fields: letters and digits only, so escaping and inlining keep them
         # intact, and a per-renderer nonce so web content cannot spell them.
@@ -295,6 +298,8 @@ class Renderer:
             "footer_why": words["footer_why"].format(list=self.list_name),
             "unsubscribe_url": self._slots["unsubscribe"],
             "preferences_url": self._slots["preferences"] if links.preferences_url else None,
+            "imprint_url": self.imprint_url,
+            "privacy_url": self.privacy_url,
         }
 
     def _shared(self, key: tuple[Any, ...], render: Callable[[], RenderedMail]) -> RenderedMail:

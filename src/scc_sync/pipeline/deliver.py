@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from typing import TypeVar
 
 from scc_sync.config import Config
-from scc_sync.models import DeliveryState, Subscriber
+from scc_sync.models import Subscriber
 from scc_sync.newsletter.transports import SendResult, StoredMessage, Transport, wire_bytes
 from scc_sync.pipeline.runs import job, lock_owner
 from scc_sync.store import Store
@@ -29,9 +29,7 @@ from scc_sync.store.outbox import (
     Claimed,
     NewMessage,
     RetryPolicy,
-    claim_row,
     expire_stale,
-    queue_messages,
     record_and_claim,
     record_result,
     release_claim,
@@ -40,6 +38,7 @@ from scc_sync.store.outbox import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STATES = ("sent", "deferred", "failed", "suppressed", "unknown")
+SIGNUP_KINDS = ("confirm", "signup-known")  # the mails of a web sign-up (pipeline.subscriptions)
 
 
 @dataclass
@@ -270,28 +269,6 @@ def _record_last(
     return report
 
 
-def send_now(
-    store: Store,
-    transport: Transport,
-    message: NewMessage,
-    *,
-    now: Callable[[], datetime],
-    policy: RetryPolicy,
-) -> tuple[DeliveryState, str]:
-    """Promise one message in the ledger and try it at once, for someone waiting for it (a sign-up's
-    confirmation). Recorded before it is sent; its outcome is stored as any attempt's is. Returns the
-    state recorded and the reply."""
-    with store.write() as conn:
-        [row_id] = queue_messages(conn, [message], now=now())
-    owner = lock_owner()
-    claimed = None if row_id is None else claim_row(store, row_id, owner=owner, now=now(), policy=policy)
-    if claimed is None:  # a ref promised before: the caller made it twice
-        return "failed", f"{message.kind} {message.ref} to {message.recipient} was promised already"
-    outcome = _send(transport, claimed.payload, while_waiting=lambda: None)
-    state = record_result(store, claimed, outcome.state, outcome.reply, owner=owner, now=now(), policy=policy)
-    return state, outcome.reply
-
-
 def send_mailing(
     store: Store,
     transport: Transport,
@@ -348,7 +325,8 @@ def _send(transport: Transport, payload: bytes, *, while_waiting: Callable[[], N
 def run_retries(
     config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime]
 ) -> DeliveryReport:
-    """Send the digests and reminders that are due again (deferred, or left queued by a stopped run)."""
+    """Send the digests, reminders and sign-up mails that are due again (deferred, or left queued by a
+    stopped run or a killed process)."""
     with job(store, "retry", now=now) as detail:
         report = DeliveryReport("retry")
         deliver(
@@ -357,7 +335,7 @@ def run_retries(
             owner=lock_owner(),
             now=now,
             policy=retry_policy(config),
-            kinds=("digest", "reminder"),
+            kinds=("digest", "reminder", *SIGNUP_KINDS),
             report=report,
         )
         detail.update(report.detail())

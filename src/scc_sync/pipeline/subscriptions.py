@@ -2,7 +2,9 @@
 
 - `sign_up`: a sign-up from the web form. The subscription is stored (pending until confirmed; a confirmed
   subscriber is left as it is) and its mail, a confirmation link or a note to someone already subscribed, is
-  promised in the delivery ledger like every other mail, then tried once, at once: the person waits for it.
+  promised in the delivery ledger like every other mail, in the same transaction. Nobody waits for a mail
+  server: `send_signup_mails` sends what is due, from a sender in the background (`web.sender`), and the
+  service's retry job sends what a server deferred.
 - `link_subscriber` and `unsubscribe`: the subscriber a signed link names, and unsubscribing them.
 - `read_subscriber_csv` and `import_subscribers`: a CSV file as Excel and people write it, added as
   confirmed subscribers (the operator vouches for their consent).
@@ -14,18 +16,20 @@ import csv
 import io
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
 from scc_sync.config import Config
-from scc_sync.models import DeliveryState, Subscriber
+from scc_sync.models import Subscriber
 from scc_sync.newsletter.tokens import InvalidToken, TokenSigner
 from scc_sync.newsletter.transports import Transport
-from scc_sync.pipeline.deliver import ledger_entry, retry_policy, send_now
+from scc_sync.pipeline.deliver import SIGNUP_KINDS, DeliveryReport, deliver, ledger_entry, retry_policy
+from scc_sync.pipeline.runs import lock_owner
 from scc_sync.store import Store
 from scc_sync.store import subscribers as stored
+from scc_sync.store.outbox import queue_messages
 
 # -- signing up ----------------------------------------------------------------------------------------
 
@@ -53,20 +57,13 @@ class SignUp:
 class SignedUp:
     subscriber: Subscriber
     created: bool
-    mail_state: DeliveryState  # `sent`, or what became of it (the ledger row is settled either way)
-    mail_reply: str
+    mail_kind: str  # what was queued for them: "confirm" or "signup-known"
 
 
-def sign_up(
-    config: Config,
-    store: Store,
-    transport: Transport,
-    mails: SignUpMails,
-    request: SignUp,
-    *,
-    now: Callable[[], datetime],
-) -> SignedUp:
-    """Store the sign-up and send its mail; raises SubscriberError for an address that cannot be stored."""
+def sign_up(store: Store, mails: SignUpMails, request: SignUp, *, now: Callable[[], datetime]) -> SignedUp:
+    """Store the sign-up and promise its mail in the ledger, together; `send_signup_mails` sends it.
+
+    Raises SubscriberError for an address that cannot be stored (then nothing is stored or queued)."""
     at = now()
     with store.write() as conn:
         subscriber, created = stored.request_subscription(
@@ -80,12 +77,30 @@ def sign_up(
             reminders=request.reminders,
             consent_source=request.consent_source,
         )
-    kind = "signup-known" if subscriber.status == "confirmed" else "confirm"
-    ref = f"{subscriber.id}:{at.isoformat()}:{secrets.token_hex(4)}"  # every sign-up is a message of its own
-    msg = mails.build(kind, subscriber, ref=ref, now=at)
-    once = replace(retry_policy(config), max_attempts=1)  # not sent now: the page asks to try again
-    state, reply = send_now(store, transport, ledger_entry(kind, ref, subscriber, msg), now=now, policy=once)
-    return SignedUp(subscriber, created, state, reply)
+        kind = "signup-known" if subscriber.status == "confirmed" else "confirm"
+        ref = (
+            f"{subscriber.id}:{at.isoformat()}:{secrets.token_hex(4)}"  # every sign-up: a message of its own
+        )
+        msg = mails.build(kind, subscriber, ref=ref, now=at)
+        queue_messages(conn, [ledger_entry(kind, ref, subscriber, msg)], now=at)
+    return SignedUp(subscriber, created, kind)
+
+
+def send_signup_mails(
+    config: Config, store: Store, transport: Transport, *, now: Callable[[], datetime]
+) -> DeliveryReport:
+    """Send the sign-up mails that are due: new ones, deferred ones due again, and those a stopped or
+    killed process left queued. A refusal is retried like any mail's (`[delivery] retry_after`)."""
+    report = DeliveryReport("sign-up mails")
+    return deliver(
+        store,
+        transport,
+        owner=lock_owner(),
+        now=now,
+        policy=retry_policy(config),
+        kinds=SIGNUP_KINDS,
+        report=report,
+    )
 
 
 # -- links and unsubscribing ---------------------------------------------------------------------------
@@ -99,10 +114,12 @@ def link_subscriber(signer: TokenSigner, token: str, purpose: str, *, now: datet
     return int(subject)
 
 
-def unsubscribe(store: Store, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Stop all mail to this subscriber; idempotent. SubscriberError when there is no such subscriber."""
+def unsubscribe(store: Store, subscriber: int | str, *, now: datetime) -> Subscriber:
+    """Stop all mail to this subscriber, named by id (a link's) or by address (the operator's); idempotent.
+    The same for the web page, the one-click POST and `scc-sync subscribers unsubscribe`. SubscriberError
+    when there is no such subscriber."""
     with store.write() as conn:
-        return stored.unsubscribe(conn, subscriber_id, now=now)
+        return stored.unsubscribe(conn, subscriber, now=now)
 
 
 # -- importing a CSV file --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, closing, contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ from scc_sync.store.locks import LockBusy, release_all
 from scc_sync.store.meta import LAST_FIRED, NEXT_RUNS, Heartbeat, put_meta, read_times, write_heartbeat
 from scc_sync.store.runs import abort_runs
 from scc_sync.web import create_app
+from scc_sync.web.sender import SignUpSender
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -114,7 +115,10 @@ class Service:
         self._wakeups: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._scheduler: BackgroundScheduler | None = None
         self._web_app: SwitchableApp | None = None
-        self._web_transports = ExitStack()
+        # Sends the sign-up mails the pages queue, with the config current at each round.
+        self._signup_mails = SignUpSender(
+            store, config=lambda: self.config, transport=effects.transport, now=self.clock
+        )
 
     # The scheduled jobs, as zero-argument callables for APScheduler.
     def jobs(self) -> dict[str, Callable[[], None]]:
@@ -321,9 +325,7 @@ class Service:
     # -- the web listener ---------------------------------------------------------------------------------
 
     def _build_web_app(self, config: Config) -> WSGIApplication:
-        # Transports are closed at shutdown, not at a reload: a request begun before it may still use one.
-        transport = self._web_transports.enter_context(closing(self.effects.transport(config)))  # sign-ups
-        pages = create_app(config, self.store, transport, self.effects)
+        pages = create_app(config, self.store, self.effects, mail_queued=self._signup_mails.wake)
         return wsgi_app(self.store, pages, metrics=self.metrics)
 
     @contextmanager
@@ -332,7 +334,7 @@ class Service:
             yield None
             return
         host, port = self.config.web.host_port
-        with self._web_transports:
+        with self._signup_mails:
             self._web_app = SwitchableApp(self._build_web_app(self.config))
             server = WebServer(self._web_app, host, port)
             self.web_port = server.port

@@ -356,21 +356,6 @@ def claim_next(
     return step.claimed, step.suppressed
 
 
-def claim_row(store: Store, row_id: int, *, owner: str, now: datetime, policy: RetryPolicy) -> Claimed | None:
-    """Lease this one row, if it is still claimable: a message sent right after it was promised."""
-    with store.write() as conn:
-        lease = {"b_id": row_id, "b_owner": owner, "b_lease_until": now + policy.lease, "b_now": now}
-        lease["b_max_attempts"] = policy.max_attempts
-        if not conn.execute(_lease(policy.retry_unknown), lease).rowcount:
-            return None
-        row = conn.execute(
-            select(outbox, outbox_payloads.c.payload)
-            .outerjoin(outbox_payloads, outbox_payloads.c.outbox_id == outbox.c.id)
-            .where(outbox.c.id == row_id)
-        ).one()
-    return _claimed(row, attempts=row.attempts)
-
-
 def _claim(
     conn: Connection,
     *,

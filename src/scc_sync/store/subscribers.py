@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, delete, insert, select, update
 
+from scc_sync.email_address import InvalidEmail
+from scc_sync.email_address import normalize_email as _normalize
 from scc_sync.errors import InputError
 from scc_sync.models import FREQUENCIES, LOCALES, Subscriber, SubscriberStatus
 from scc_sync.store.schema import subscribers
@@ -30,22 +31,11 @@ class SubscriberExists(SubscriberError):
 
 
 def normalize_email(address: str) -> str:
-    """A syntactically valid address (no DNS lookups), or SubscriberError saying why not.
-
-    Non-ASCII before the @ would need SMTPUTF8 on every relay, which scc-sync does not send; such an
-    address is refused here, where the person adding it can still act. A non-ASCII domain is fine: mail
-    goes to its ASCII (IDNA) form.
-    """
-    address = address.strip()
+    """`email_address.normalize_email`, raising SubscriberError: the store's error for bad subscriber data."""
     try:
-        valid = validate_email(
-            address, check_deliverability=False, globally_deliverable=False, allow_smtputf8=False
-        )
-    except EmailNotValidError as exc:
-        raise SubscriberError(f"{address!r}: not a valid email address ({exc})") from None
-    if "." not in valid.ascii_domain:
-        raise SubscriberError(f"{address!r}: not a valid email address (the domain has no dot)")
-    return valid.normalized
+        return _normalize(address)
+    except InvalidEmail as exc:
+        raise SubscriberError(str(exc)) from None
 
 
 def email_key(address: str) -> str:
@@ -206,16 +196,16 @@ def confirm_subscriber(
     return _require(conn, subscriber_id)
 
 
-def unsubscribe(conn: Connection, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Stop all mail to this subscriber; idempotent (a second click is fine)."""
-    current = _require(conn, subscriber_id)
+def unsubscribe(conn: Connection, ref: int | str, *, now: datetime) -> Subscriber:
+    """Stop all mail to this subscriber (by id or address); idempotent (a second click is fine)."""
+    current = _require(conn, ref)
     if current.status != "unsubscribed":
         conn.execute(
             update(subscribers)
-            .where(subscribers.c.id == subscriber_id)
+            .where(subscribers.c.id == current.id)
             .values(status="unsubscribed", unsubscribed_at=now, updated_at=now)
         )
-    return _require(conn, subscriber_id)
+    return _require(conn, current.id or 0)
 
 
 def mark_bounced(conn: Connection, subscriber_id: int, *, now: datetime) -> bool:

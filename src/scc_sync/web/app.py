@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,6 @@ from scc_sync.config import Config
 from scc_sync.effects import Effects
 from scc_sync.newsletter.links import CONFIRM_VALIDITY, preferences_url, unsubscribe_url
 from scc_sync.newsletter.tokens import InvalidToken
-from scc_sync.newsletter.transports import OneAtATime, Transport
 from scc_sync.pipeline.subscriptions import SignUp, link_subscriber, sign_up, unsubscribe
 from scc_sync.store import Store
 from scc_sync.store import subscribers as subs
@@ -65,6 +64,7 @@ ROUTES = Map(
     ],
     strict_slashes=False,
 )
+TOKEN_PAGES = ("confirm", "unsubscribe", "preferences")  # the endpoints a signed link from a mail opens
 
 
 @dataclass(frozen=True)
@@ -78,20 +78,24 @@ class WebLimits:
 def create_app(
     config: Config,
     store: Store,
-    transport: Transport,
     effects: Effects,
     *,
+    mail_queued: Callable[[], None],
     limits: WebLimits = WebLimits(),
     site_name: str = "SCC-Digest",
 ) -> WSGIApplication:
     """The subscriber pages as a WSGI callable.
 
+    A sign-up's mail is only promised in the delivery ledger; `mail_queued()` then tells the sender
+    (`web.sender.SignUpSender.wake`), so no page waits for a mail server.
     `effects.clock` is the only clock (tokens, consent times and the rate limits' buckets);
     `effects.templates_dir` is the user's template folder, whose `web/` files override the package's. With
     `[web] trusted_proxies = N` the app believes the last N `X-Forwarded-For/-Proto/-Host/-Prefix` entries
     (werkzeug's ProxyFix).
     """
-    pages = SubscriberPages(config, store, transport, effects, limits=limits, site_name=site_name)
+    pages = SubscriberPages(
+        config, store, effects, mail_queued=mail_queued, limits=limits, site_name=site_name
+    )
     hops = config.web.trusted_proxies
     if hops:
         return ProxyFix(pages, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
@@ -116,15 +120,15 @@ class SubscriberPages:
         self,
         config: Config,
         store: Store,
-        transport: Transport,
         effects: Effects,
         *,
+        mail_queued: Callable[[], None],
         limits: WebLimits,
         site_name: str,
     ) -> None:
         self.config = config
         self.store = store
-        self.transport = OneAtATime(transport)  # the listener's threads share its one connection
+        self.mail_queued = mail_queued
         self.now = now = effects.clock
         self.limits = limits
         self.site_name = site_name
@@ -143,8 +147,16 @@ class SubscriberPages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        web = config.web
         self.mails = SignUpMails(
-            self.env, self.signer, self.base_url, config.delivery.sender, site_name, config.zone
+            self.env,
+            self.signer,
+            self.base_url,
+            config.delivery.sender,
+            site_name,
+            config.zone,
+            imprint_url=web.imprint_url,
+            privacy_url=web.privacy_url,
         )
         self.stylesheet = loader.get_source(self.env, "web/style.css")[0]
 
@@ -173,17 +185,29 @@ class SubscriberPages:
             return self.healthz()
         if endpoint == "stylesheet":
             return self.stylesheet_response()
-        ctx = self.context(request)
+        ctx = self.context(request, self.chosen_language(endpoint, args.get("token")))
         response: Response = getattr(self, f"page_{endpoint}")(ctx, **args)
         if ctx.csrf_used and ctx.csrf_new:
             set_csrf_cookie(response, request, ctx.csrf_nonce)
         response.headers.update(ctx.headers)
         return response
 
-    def context(self, request: Request) -> PageContext:
-        lang = page_text.page_language(request)
+    def context(self, request: Request, chosen_language: str | None = None) -> PageContext:
+        lang = page_text.page_language(request, chosen_language)
         nonce, new = self.csrf.nonce(request)
         return PageContext(request, lang, page_text.strings(lang), nonce, new)
+
+    def chosen_language(self, endpoint: str, token: str | None) -> str | None:
+        """The mail language of the subscriber a link names: a page opened from a mail speaks it too."""
+        if endpoint not in TOKEN_PAGES or token is None:
+            return None
+        try:
+            subscriber_id = link_subscriber(self.signer, token, endpoint, now=self.now())
+        except InvalidToken:
+            return None  # the page itself turns it down and logs why
+        with self.store.read() as conn:
+            subscriber = subs.get_subscriber(conn, subscriber_id)
+        return subscriber.locale if subscriber else None
 
     # -- rendering ------------------------------------------------------------------------------------
 
@@ -197,6 +221,8 @@ class SubscriberPages:
             lang=ctx.lang,
             title=title,
             site_name=self.site_name,
+            imprint_url=self.config.web.imprint_url,
+            privacy_url=self.config.web.privacy_url,
             css_url=f"{root}/static/style.css",
             home_url=f"{root}/?lang={ctx.lang}",
             languages=[
@@ -295,15 +321,11 @@ class SubscriberPages:
             form.reminders,
             consent_source=f"web:{ip} sign-up at {self.base_url}/",
         )
-        done = sign_up(self.config, self.store, self.transport, self.mails, wish, now=self.now)
-        subscriber = done.subscriber
+        done = sign_up(self.store, self.mails, wish, now=self.now)
+        self.mail_queued()
         log.info(
-            "web: sign-up subscriber=%s created=%s mail=%s", subscriber.id, done.created, done.mail_state
+            "web: sign-up subscriber=%s created=%s mail=%s", done.subscriber.id, done.created, done.mail_kind
         )
-        if done.mail_state != "sent":
-            log.error("web: confirmation mail for subscriber %s not sent: %s", subscriber.id, done.mail_reply)
-            self.per_address.give_back(form.email.lower())  # "try again in a few minutes" must then work
-            return self.message(ctx, "mail_failed_title", [ctx.t["mail_failed_body"]], status=503)
         return sent_page
 
     def page_confirm(self, ctx: PageContext, token: str) -> Response:
@@ -390,6 +412,7 @@ class SubscriberPages:
             400 if form.errors else 200,
             form=form,
             saved=saved,
+            email=subscriber.email,
             csrf=self.csrf_field(ctx),
             frequencies=FREQUENCIES,
             locales=[(code, page_text.strings(code)["lang_name"]) for code in page_text.LANGS],

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 
 from werkzeug.datastructures import MultiDict
 
+from scc_sync.email_address import InvalidEmail, normalize_email
 from scc_sync.web.page_text import LANGS
 
 FREQUENCIES = ("weekly", "daily")
-MAX_EMAIL = 254  # RFC 5321 path limit
 MAX_NAME = 100
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63}$")
 
 
 @dataclass
@@ -37,14 +33,12 @@ class PreferencesForm:
 
 
 def valid_email(text: str) -> bool:
-    """A mailbox we can send to: one `local@domain` with a dotted DNS name; no display names, no lists."""
-    if not text or len(text) > MAX_EMAIL or not text.isascii() or any(c.isspace() for c in text):
-        return False
+    """Whether the store will take this address: the form asks the very rule the store applies."""
     try:
-        address = Address(addr_spec=text)
-    except (ValueError, IndexError, HeaderParseError):
+        normalize_email(text)
+    except InvalidEmail:
         return False
-    return bool(address.username) and address.addr_spec == text and bool(_DOMAIN.match(address.domain))
+    return True
 
 
 def clean_name(text: str) -> str:

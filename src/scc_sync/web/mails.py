@@ -35,6 +35,8 @@ class SignUpMails:
     sender: str
     site_name: str
     zone: ZoneInfo
+    imprint_url: str | None = None  # the legal notice and privacy policy, in every mail's footer
+    privacy_url: str | None = None
 
     def build(self, kind: str, subscriber: Subscriber, *, ref: str, now: datetime) -> EmailMessage:
         if kind == "confirm":
@@ -62,7 +64,9 @@ def confirmation_mail(
         subject=t["confirm_mail_subject"].format(list=settings.site_name),
         body=t["confirm_mail_body"].format(list=settings.site_name, frequency=t[subscriber.frequency]),
         action_label=t["confirm_mail_action"],
-        action_url=confirm_url(settings.signer, settings.base_url, subscriber.id, expires=expires),
+        action_url=confirm_url(
+            settings.signer, settings.base_url, subscriber.id, expires=expires, lang=subscriber.locale
+        ),
         notes=[t["confirm_mail_expiry"].format(until=until), t["mail_ignore"]],
     )
 
@@ -72,7 +76,7 @@ def known_subscriber_mail(
 ) -> EmailMessage:
     assert subscriber.id is not None
     t = page_text.strings(subscriber.locale)
-    leave = unsubscribe_url(settings.signer, settings.base_url, subscriber.id)
+    leave = unsubscribe_url(settings.signer, settings.base_url, subscriber.id, lang=subscriber.locale)
     return _message(
         settings,
         subscriber,
@@ -82,7 +86,7 @@ def known_subscriber_mail(
         subject=t["known_mail_subject"].format(list=settings.site_name),
         body=t["known_mail_body"].format(list=settings.site_name),
         action_label=t["to_preferences"],
-        action_url=preferences_url(settings.signer, settings.base_url, subscriber.id),
+        action_url=preferences_url(settings.signer, settings.base_url, subscriber.id, lang=subscriber.locale),
         notes=[t["known_mail_unsubscribe"].format(url=leave), t["mail_ignore"]],
     )
 
@@ -102,6 +106,7 @@ def _message(
 ) -> EmailMessage:
     t = page_text.strings(subscriber.locale)
     context = {
+        "t": t,
         "lang": subscriber.locale,
         "subject": subject,
         "greeting": t["mail_greeting"],
@@ -110,6 +115,8 @@ def _message(
         "action_url": action_url,
         "notes": notes,
         "site_name": settings.site_name,
+        "imprint_url": settings.imprint_url,
+        "privacy_url": settings.privacy_url,
     }
     mail = RenderedMail(
         subject=subject,

@@ -56,7 +56,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unsubscribed_body": "Sie erhalten keine Newsletter und Erinnerungen mehr von uns.",
         "unsubscribed_next": "Versehentlich abgemeldet? Sie können sich jederzeit neu anmelden.",
         "preferences_title": "Einstellungen",
-        "preferences_intro": "Hier legen Sie fest, wie Sie den Newsletter erhalten.",
+        "preferences_intro": "Hier legen Sie fest, wie Sie den Newsletter erhalten, an diese Adresse:",
         "preferences_button": "Speichern",
         "preferences_saved": "Ihre Einstellungen sind gespeichert.",
         "preferences_inactive": "Für diese Adresse ist zurzeit kein Abonnement aktiv. Melden Sie sich "
@@ -86,12 +86,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "Anmeldung.",
         "method_title": "Diese Aktion ist hier nicht möglich",
         "method_body": "Bitte nutzen Sie das Formular auf der Seite.",
-        "mail_failed_title": "Die E-Mail konnte gerade nicht versendet werden",
-        "mail_failed_body": "Es wurde nichts gespeichert, das Sie beachten müssten. Bitte versuchen Sie es "
-        "in einigen Minuten noch einmal.",
         "server_error_title": "Ein Fehler ist aufgetreten",
         "server_error_body": "Auf unserer Seite ist etwas schiefgegangen. Bitte versuchen Sie es später noch "
         "einmal.",
+        "imprint": "Impressum",
+        "privacy_policy": "Datenschutz",
         # the mails
         "mail_greeting": "Guten Tag,",
         "mail_greeting_named": "Hallo {name},",
@@ -146,7 +145,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unsubscribed_body": "You will not receive any more newsletters or reminders from us.",
         "unsubscribed_next": "Unsubscribed by mistake? You can sign up again at any time.",
         "preferences_title": "Settings",
-        "preferences_intro": "Choose how you receive the newsletter.",
+        "preferences_intro": "Choose how you receive the newsletter at this address:",
         "preferences_button": "Save",
         "preferences_saved": "Your settings are saved.",
         "preferences_inactive": "There is no active subscription for this address right now. Sign up again "
@@ -174,10 +173,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_found_body": "This address does not exist here. Check the link or go to the sign-up page.",
         "method_title": "This action is not possible here",
         "method_body": "Please use the form on the page.",
-        "mail_failed_title": "The email could not be sent right now",
-        "mail_failed_body": "Nothing needs your attention. Please try again in a few minutes.",
         "server_error_title": "Something went wrong",
         "server_error_body": "Something went wrong on our side. Please try again later.",
+        "imprint": "Legal notice",
+        "privacy_policy": "Privacy policy",
         "mail_greeting": "Hello,",
         "mail_greeting_named": "Hello {name},",
         "confirm_mail_subject": "Please confirm your subscription: {list}",
@@ -199,9 +198,10 @@ def strings(lang: str) -> dict[str, str]:
     return STRINGS.get(lang, STRINGS[DEFAULT_LANG])
 
 
-def page_language(request: Request) -> Lang:
-    """`?lang=` (the switch on every page), else a `lang` form field, else Accept-Language, else German."""
-    for value in (request.args.get("lang"), _form_lang(request)):
+def page_language(request: Request, chosen: str | None = None) -> Lang:
+    """`?lang=` (the switch on every page and the links in mails), else a `lang` form field, else `chosen`
+    (the language the subscriber of a link chose), else Accept-Language, else German."""
+    for value in (request.args.get("lang"), _form_lang(request), chosen):
         if value in LANGS:
             return value
     best = request.accept_languages.best_match(LANGS)

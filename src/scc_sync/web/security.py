@@ -122,12 +122,6 @@ class TokenBuckets:
             self._buckets[key] = (tokens, now)
             return (1 - tokens) * self.limit.per_seconds
 
-    def give_back(self, key: str) -> None:
-        """Return a token taken for something that did not happen (a mail that could not be sent)."""
-        with self._lock:
-            now = self._clock()
-            self._buckets[key] = (min(float(self.limit.burst), self._tokens(key, now) + 1), now)
-
     def _tokens(self, key: str, now: float) -> float:
         if key not in self._buckets and len(self._buckets) >= self.MAX_KEYS:
             self._forget_full(now)
