@@ -93,6 +93,8 @@ def worker_app(runtime: Runtime) -> App:
 
 
 class Tasks:
+    """The tasks of one worker process, registered in its queue app, with its per-worker counters."""
+
     def __init__(self, app: App, runtime: Runtime) -> None:
         self.app, self.rt = app, runtime
         self.finished = Counter(
@@ -128,7 +130,7 @@ class Tasks:
 
     def tick(self, timestamp: int) -> None:
         """Defer the scheduled jobs that fell due since the last tick."""
-        self._run("tick", lambda: self._tick())
+        self._run("tick", self._tick)
 
     def sync_round(self) -> None:
         self._run("sync_round", self._sync_round)
