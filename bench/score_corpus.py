@@ -38,13 +38,64 @@ WEEKDAY = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 )
 ACADEMIC = {
-    "dr", "dr.", "prof", "prof.", "dr.-ing.", "dr.-ing", "dipl.-ing.", "dipl.-ing", "dipl.", "ing.",
-    "h.c.", "e.h.", "med.", "phil.", "jur.", "iur.", "rer.", "nat.", "pol.", "oec.", "habil.", "mba",
-    "ll.m.", "herr", "frau", "mr.", "mrs.", "ms.", "mr", "mrs", "ms",
+    "dr",
+    "dr.",
+    "prof",
+    "prof.",
+    "dr.-ing.",
+    "dr.-ing",
+    "dipl.-ing.",
+    "dipl.-ing",
+    "dipl.",
+    "ing.",
+    "h.c.",
+    "e.h.",
+    "med.",
+    "phil.",
+    "jur.",
+    "iur.",
+    "rer.",
+    "nat.",
+    "pol.",
+    "oec.",
+    "habil.",
+    "mba",
+    "ll.m.",
+    "herr",
+    "frau",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "mr",
+    "mrs",
+    "ms",
 }
 FILLERS = {
-    "der", "die", "das", "des", "dem", "den", "von", "vom", "für", "fuer", "und", "im", "in", "am", "an",
-    "zu", "zur", "zum", "of", "the", "and", "for", "at", "a", "de",
+    "der",
+    "die",
+    "das",
+    "des",
+    "dem",
+    "den",
+    "von",
+    "vom",
+    "für",
+    "fuer",
+    "und",
+    "im",
+    "in",
+    "am",
+    "an",
+    "zu",
+    "zur",
+    "zum",
+    "of",
+    "the",
+    "and",
+    "for",
+    "at",
+    "a",
+    "de",
 }
 
 
@@ -200,8 +251,10 @@ def score_corpus(folder: Path, verbose: bool = False) -> Score:
         score_fields(score, exp, got)
         score_people(score, exp, got)
         total.add(score)
-        print(f"{page.name:<48} fields {score.fields_ok:>2}/{score.fields:<2} people tp={score.tp} "
-              f"fp={score.fp} fn={score.fn} roles {score.roles_ok}/{score.roles}")
+        print(
+            f"{page.name:<48} fields {score.fields_ok:>2}/{score.fields:<2} people tp={score.tp} "
+            f"fp={score.fp} fn={score.fn} roles {score.roles_ok}/{score.roles}"
+        )
         if verbose:
             print("".join(f"    {note}\n" for note in score.notes), end="")
     return total

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,13 +43,20 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip(f"PostgreSQL store tests need {PG_ENV}")
+    with private_schema(PG_URL) as url:
+        yield url
+
+
+@contextmanager
+def private_schema(server_url: str) -> Iterator[str]:
+    """A URL whose connections work in a fresh schema of their own on `server_url`, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
+    admin = create_engine(server_url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
+    separator = "&" if "?" in server_url else "?"
     try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -35,3 +35,17 @@ def test_bad_service_values_name_their_key(data: dict, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(data, origin="scc.toml")
     assert expected in str(caught.value)
+
+
+def test_cluster_defaults_and_their_checks() -> None:
+    cluster = parse_config({}).cluster
+    assert (cluster.heartbeat, cluster.stalled_after, cluster.batch) == (
+        timedelta(seconds=10),
+        timedelta(seconds=30),
+        100,
+    )
+    with pytest.raises(ConfigError) as error:
+        parse_config({"cluster": {"heartbeat": "20s", "stalled_after": "30s"}})
+    assert "cluster: stalled_after (0:00:30) must be at least twice heartbeat (0:00:20)" in str(error.value)
+    with pytest.raises(ConfigError, match=r"cluster\.batch"):
+        parse_config({"cluster": {"batch": 0}})

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from scc_sync import __version__
-from scc_sync.commands import check, demo, mailings, parse, service, subscribers, sync, web
+from scc_sync.commands import check, cluster, demo, mailings, parse, service, subscribers, sync, web
 from scc_sync.commands.app import AppContext, fail
 from scc_sync.errors import SccSyncError
 from scc_sync.logs import setup_logging
@@ -57,6 +57,7 @@ for command in (
     mailings.preview_command,
     subscribers.subscribers_group,
     service.run_command,
+    cluster.worker_command,
     service.healthcheck_command,
     service.status_command,
     web.web_command,

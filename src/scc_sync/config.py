@@ -396,6 +396,23 @@ class ServiceConfig(Section):
     _cron = field_validator("housekeeping")(classmethod(lambda cls, v: _check_cron(v)))
 
 
+class ClusterConfig(Section):
+    """`scc-sync worker`: several processes sharing the work through a task queue in PostgreSQL."""
+
+    heartbeat: ServicePeriod = timedelta(seconds=10)  # how often a worker says it is alive
+    stalled_after: ServicePeriod = timedelta(seconds=30)  # a worker silent this long is dead: tasks move on
+    batch: int = Field(100, ge=1, le=10_000)  # messages per sending task: a mailing goes out in such batches
+
+    @model_validator(mode="after")
+    def _silence_longer_than_beat(self) -> ClusterConfig:
+        if self.stalled_after < 2 * self.heartbeat:
+            raise ValueError(
+                f"stalled_after ({self.stalled_after}) must be at least twice heartbeat ({self.heartbeat}), "
+                "or a worker that is merely slow to beat would be taken for dead"
+            )
+        return self
+
+
 class ExtractConfig(Section):
     gazetteer: dict[str, str] = {}
 
@@ -413,6 +430,7 @@ class Config(Section):
     digest: DigestConfig = DigestConfig()
     web: WebConfig = WebConfig()
     service: ServiceConfig = ServiceConfig()
+    cluster: ClusterConfig = ClusterConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -21,7 +21,7 @@ from scc_sync.fetch.http import HttpClient, client_for
 from scc_sync.newsletter.kit import MailKit
 from scc_sync.newsletter.render import Renderer
 from scc_sync.newsletter.tokens import MIN_KEY_BYTES, TokenSigner
-from scc_sync.newsletter.transports import MaildirTransport, SmtpTransport, Transport
+from scc_sync.newsletter.transports import Limiter, MaildirTransport, SmtpTransport, Transport
 
 # The user's templates: a `templates/` folder in the working directory overrides the package's copies.
 USER_TEMPLATES = Path("templates")
@@ -50,8 +50,9 @@ class Effects:
         """The client `[http]` describes: one per run, shared by every fetch; the caller closes it."""
         return client_for(http)
 
-    def transport(self, config: Config) -> Transport:
-        """SMTP or Maildir, as `[delivery] transport` says; the caller closes it."""
+    def transport(self, config: Config, *, limiter: Limiter | None = None) -> Transport:
+        """SMTP or Maildir, as `[delivery] transport` says; the caller closes it. `limiter`: a pace shared
+        with other processes instead of this transport's own `[delivery] max_per_second`."""
         delivery = config.delivery
         if delivery.transport == "maildir":
             return MaildirTransport(Path(delivery.maildir))
@@ -66,6 +67,7 @@ class Effects:
             timeout=smtp.timeout,
             max_per_second=delivery.max_per_second,
             ssl_context=tls_context(smtp),
+            limiter=limiter,
         )
 
     def mail_kit(self, config: Config) -> MailKit:

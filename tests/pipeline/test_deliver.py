@@ -217,3 +217,31 @@ def test_a_run_on_an_as_of_clock_leases_rows_on_the_wall_clock(store: Store, smt
     assert retry.line() == "retry: 0 sent, 0 deferred, 0 failed, 0 suppressed, 0 unknown"
     assert result[0].sent == 1
     assert [m.rcpt_tos for m in handler.messages] == [["anna@example.org"]]
+
+
+def test_a_limited_delivery_sends_one_batch_and_leaves_the_rest_due(store: Store, tmp_path: Path) -> None:
+    """The cluster's `send` tasks: each tries at most its batch, the others stay queued for other workers."""
+    at = datetime(2021, 10, 25, 7, 0, tzinfo=BERLIN)
+    messages = [
+        NewMessage(
+            "alert", f"src{i}:2021-10-25", "ops@example.org", None, f"<a{i}@x>", b"From: a@x\r\n\r\nx\r\n"
+        )
+        for i in range(5)
+    ]
+    with store.write() as conn:
+        queue_messages(conn, messages, now=at)
+    report = DeliveryReport("send")
+    with MaildirTransport(tmp_path / "box") as box:
+        deliver(
+            store,
+            box,
+            owner="w1",
+            now=fixed(at),
+            policy=RetryPolicy(),
+            kinds=("alert",),
+            report=report,
+            limit=2,
+        )
+    with store.read() as conn:
+        states = [row.state for row in list_ledger(conn, kind="alert")]
+    assert report.sent == 2 and states == ["sent", "sent", "queued", "queued", "queued"]

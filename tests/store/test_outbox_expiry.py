@@ -1,4 +1,4 @@
-"""Migration 0007: reminders queued before it and still waiting get their event's start as their limit."""
+"""Migration 0008: reminders queued before it and still waiting get their event's start as their limit."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from tests.store.test_outbox_payloads import migrate
 T0 = datetime(2021, 10, 19, 8, tzinfo=UTC)
 
 
-def test_waiting_reminders_from_before_0007_expire_when_their_event_starts_anywhere(store_url: str) -> None:
+def test_waiting_reminders_from_before_0008_expire_when_their_event_starts_anywhere(store_url: str) -> None:
     with Store(store_url) as old:
-        migrate(old, "0006")
+        migrate(old, "0007")
         with old.write() as conn:
             conn.execute(
                 insert(events).values(

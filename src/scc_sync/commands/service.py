@@ -22,6 +22,7 @@ from scc_sync.commands.app import (
 from scc_sync.commands.output import echo_json, echo_table
 from scc_sync.config import resolve_config_path
 from scc_sync.service.health import check_health
+from scc_sync.store.cluster import cluster_state, queue_installed
 from scc_sync.store.engine import describe_database, sqlite_file
 from scc_sync.store.meta import service_state
 from scc_sync.store.outbox import count_by_state
@@ -132,6 +133,8 @@ def status_command(app: AppContext, fmt: str) -> None:
             "jobs": last_runs(conn),
             "queue": count_by_state(conn),
         }
+        if queue_installed(conn):
+            report["cluster"] = cluster_state(conn, now=app.effects.clock())
     if fmt == "json":
         echo_json(report)
         return
@@ -145,6 +148,17 @@ def status_command(app: AppContext, fmt: str) -> None:
     echo_table(report["jobs"], ["job", "started", "finished", "status", "result"], app.config.zone)
     queue = ", ".join(f"{state} {count}" for state, count in sorted(report["queue"].items()))
     click.echo(f"\nDelivery queue: {queue or 'empty'}")
+    if "cluster" in report:
+        _echo_cluster(report["cluster"], app.config.zone)
+
+
+def _echo_cluster(cluster: dict[str, Any], zone: tzinfo) -> None:
+    click.echo("\nCluster workers (the last day)")
+    columns = ["id", "state", "heartbeat_at", "task", "done", "listen"]
+    echo_table(cluster["workers"], columns, zone)
+    tasks = [{"task": task, **counts} for task, counts in cluster["tasks"].items()]
+    click.echo("\nTask queue")
+    echo_table(tasks, ["task", "todo", "doing", "succeeded", "failed", "aborted"], zone)
 
 
 def _echo_service(service: dict[str, Any], zone: tzinfo, *, now: datetime) -> None:

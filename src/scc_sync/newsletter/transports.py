@@ -144,6 +144,12 @@ class OneAtATime:
             self._transport.close()
 
 
+class Limiter(Protocol):
+    """Paces sending: `acquire()` returns when the next message may go."""
+
+    def acquire(self) -> None: ...
+
+
 class RateLimiter:
     """A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`."""
 
@@ -217,7 +223,8 @@ class SmtpTransport:
     """Many messages over one SMTP connection; reconnects when the server drops it.
 
     Use as a context manager (or call `close()`): the connection opens on the first `send`.
-    `clock` and `sleep` feed the rate limiter and exist so tests need not wait.
+    `clock` and `sleep` feed the rate limiter and exist so tests need not wait. `limiter` replaces the
+    process's own pace of `max_per_second` by a shared one (several processes, one limit).
     """
 
     def __init__(
@@ -234,6 +241,7 @@ class SmtpTransport:
         local_hostname: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: Limiter | None = None,
     ) -> None:
         if security not in ("none", "starttls", "tls"):
             raise ValueError(f"SMTP security must be 'none', 'starttls' or 'tls', got {security!r}")
@@ -244,7 +252,9 @@ class SmtpTransport:
         self.timeout = timeout
         self.local_hostname = local_hostname
         self.ssl_context = ssl_context or ssl.create_default_context()  # verifies certificate and host
-        self.limiter = RateLimiter(max_per_second, clock=clock, sleep=sleep) if max_per_second else None
+        self.limiter: Limiter | None = limiter
+        if limiter is None and max_per_second:
+            self.limiter = RateLimiter(max_per_second, clock=clock, sleep=sleep)
         self._conn: smtplib.SMTP | None = None
         self.connections = 0  # how many times we connected (for logs and tests)
 

@@ -197,13 +197,16 @@ def deliver(
     recipient: str | None = None,
     queueing: Iterator[str] | None = None,
     wall: Callable[[], datetime] = utc_now,
+    limit: int | None = None,
 ) -> DeliveryReport:
     """Send every due row of `kinds` (or only `recipient`'s) through `transport`, one claim at a time.
 
     The outcome of message k and the claim of message k+1 share one write transaction. `queueing`: the
     steps that render and queue the rest of a mailing (see `Interleaved`); they run while each message
-    waits for the server's reply, and whenever nothing is due. `now` says what is due (it may stand still
-    at an `--as-of`); row leases run on the `wall` clock, as other processes see it.
+    waits for the server's reply, and whenever nothing is due. `limit`: try at most this many messages
+    (one batch of a mailing that several workers send together); the rest stay due for others. `now` says
+    what is due (it may stand still at an `--as-of`); row leases run on the `wall` clock, as other
+    processes see it.
     """
     kinds = tuple(kinds)
     with _worker_lock:
@@ -227,7 +230,10 @@ def deliver(
             report.add("unknown")
     work = Interleaved(queueing)
     done, outcome = None, None
+    tried = 0
     while True:
+        if limit is not None and tried >= limit:
+            return _record_last(store, done, outcome, report, owner=owner, now=now(), policy=policy)
         # one transaction per message: record the last outcome and lease the next row together
         step = record_and_claim(
             store,
@@ -250,6 +256,7 @@ def deliver(
                 continue
             return report
         outcome = _send(transport, done.payload, while_waiting=work.step)
+        tried += 1
         if outcome.no_connection:  # nothing went out: give the row back and stop trying this run
             release_claim(store, done, outcome.reply, owner=owner, now=now())
             return _stop_sending(report, work, outcome.reply)
@@ -259,6 +266,23 @@ def deliver(
             )
             _report_sent(report, done, state, outcome.reply)
             raise work.failure
+
+
+def _record_last(
+    store: Store,
+    done: Claimed | None,
+    outcome: SendResult | None,
+    report: DeliveryReport,
+    *,
+    owner: str,
+    now: datetime,
+    policy: RetryPolicy,
+) -> DeliveryReport:
+    """Record the outcome of the message last sent, claiming no other."""
+    if done is not None and outcome is not None:
+        state = record_result(store, done, outcome.state, outcome.reply, owner=owner, now=now, policy=policy)
+        _report_sent(report, done, state, outcome.reply)
+    return report
 
 
 def send_mailing(

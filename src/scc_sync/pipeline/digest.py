@@ -182,24 +182,9 @@ def run_digest(
     """
     with job(store, "digest", now=now) as detail:
         report = DeliveryReport("digest", dry_run=dry_run)
-        with store.write() as conn:
-            sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
-            if subscriber is not None:
-                _require_confirmed(conn, subscriber)
         expires_at = now() + AS_OF_VALIDITY if as_of else None
-        queueing = chain.from_iterable(
-            queue_period(
-                config,
-                store,
-                kit,
-                frequency,
-                now=now,
-                report=report,
-                dry_run=dry_run,
-                only=subscriber,
-                expires_at=expires_at,
-            )
-            for frequency in FREQUENCIES
+        queueing = digest_steps(
+            config, store, kit, now=now, report=report, subscriber=subscriber, expires_at=expires_at
         )
         policy = retry_policy(config)
         send_mailing(
@@ -214,6 +199,39 @@ def run_digest(
         )
         detail.update(report.detail())
     return report
+
+
+def digest_steps(
+    config: Config,
+    store: Store,
+    kit: MailKit,
+    *,
+    now: Callable[[], datetime],
+    report: DeliveryReport,
+    subscriber: str | None = None,
+    expires_at: datetime | None = None,
+) -> Iterator[str]:
+    """The steps that queue the last closed period's digests, daily and weekly (see `queue_period`), once
+    the config's subscribers are in the store. `run_digest` sends while they run; the cluster hands the
+    batches they queue to other workers. `expires_at`: when what they queue may no longer be sent."""
+    with store.write() as conn:
+        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=now())
+        if subscriber is not None:
+            _require_confirmed(conn, subscriber)
+    return chain.from_iterable(
+        queue_period(
+            config,
+            store,
+            kit,
+            frequency,
+            now=now,
+            report=report,
+            dry_run=report.dry_run,
+            only=subscriber,
+            expires_at=expires_at,
+        )
+        for frequency in FREQUENCIES
+    )
 
 
 def _require_confirmed(conn: Connection, address: str) -> None:

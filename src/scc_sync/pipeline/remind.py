@@ -135,18 +135,26 @@ def run_remind(
     """Queue the reminders that are due and deliver every reminder that is due."""
     with job(store, "remind", now=now) as detail:
         report = DeliveryReport("remind", dry_run=dry_run)
-        at = now()
-        with store.write() as conn:
-            sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
-            stored = sync_events(conn, config, now=at)
-        queueing = chain.from_iterable(
-            queue_due(store, kit, due, now=at, report=report)
-            for due in _due_reminders(stored, at, config.zone, config.digest.reminder_time)
-        )
+        queueing = reminder_steps(config, store, kit, now=now, report=report)
         policy = retry_policy(config)
         send_mailing(store, transport, queueing, kind="reminder", report=report, policy=policy, now=now)
         detail.update(report.detail())
     return report
+
+
+def reminder_steps(
+    config: Config, store: Store, kit: MailKit, *, now: Callable[[], datetime], report: DeliveryReport
+) -> Iterator[str]:
+    """The steps that queue the reminders due now (see `queue_due`), once the config's subscribers and
+    events are in the store. `run_remind` sends while they run; the cluster hands the batches to others."""
+    at = now()
+    with store.write() as conn:
+        sync_config_subscribers(conn, [s.to_subscriber() for s in config.subscribers], now=at)
+        stored = sync_events(conn, config, now=at)
+    return chain.from_iterable(
+        queue_due(store, kit, due, now=at, report=report)
+        for due in _due_reminders(stored, at, config.zone, config.digest.reminder_time)
+    )
 
 
 def _due_reminders(

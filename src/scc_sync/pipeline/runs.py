@@ -22,9 +22,14 @@ def lock_owner() -> str:
 
 
 @contextmanager
-def job(store: Store, name: str, *, now: Callable[[], datetime]) -> Iterator[dict[str, Any]]:
-    """Hold the job's lease and record the run; the caller fills the yielded dict with details."""
-    with hold(store, name, lock_owner()):
+def job(
+    store: Store, name: str, *, now: Callable[[], datetime], lease: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Hold the job's lease and record the run; the caller fills the yielded dict with details.
+
+    `lease`: a narrower lease than the job's name, for runs of one job that may overlap (the cluster
+    syncs each source under its own, `sync:NAME`)."""
+    with hold(store, lease or name, lock_owner()):
         detail: dict[str, Any] = {}
         with store.write() as conn:
             run = start_run(conn, run_id=current_run_id(), job=name, now=now())

@@ -266,9 +266,10 @@ def run_sync(
     only: Iterable[str] = (),
     respect_schedule: bool = False,
     on_done: Callable[[SourceReport], None] | None = None,
+    lease: str | None = None,
 ) -> SyncReport:
-    """`sync` as a job: under its lease, with its run recorded."""
-    with job(store, "sync", now=now) as detail:
+    """`sync` as a job: under its lease (`lease`: a narrower one, see `runs.job`), with its run recorded."""
+    with job(store, "sync", now=now, lease=lease) as detail:
         report = sync(
             config, store, client, now=now, only=only, respect_schedule=respect_schedule, on_done=on_done
         )
@@ -281,6 +282,13 @@ def run_sync(
             attempted=sum(1 for s in report.sources if s.status != "skipped"),
         )
     return report
+
+
+def due_sources(config: Config, store: Store, *, now: datetime) -> list[str]:
+    """The enabled sources a scheduled sync would fetch now: not gone, and due (back-off and feed TTLs)."""
+    chosen = [s for s in config.sources if s.enabled]
+    states = _prepare(store, chosen, now)
+    return [s.name for s in chosen if _not_fetched(s, states[s.name], [], True, now) is None]
 
 
 def _not_fetched(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from scc_sync.errors import SccSyncError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x5CC5_0000  # PostgreSQL advisory lock key: workers starting together migrate one at a time
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -54,6 +55,8 @@ class Store:
         """Upgrade the schema in place to the newest version."""
         try:
             with self.engine.begin() as conn:
+                if self.dialect == "postgresql":  # several workers may start at once
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                 cfg = _alembic_config()
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
@@ -110,6 +113,15 @@ def describe_database(url: str) -> str:
     """Where the state lives: a file path, or the URL without its password."""
     file = sqlite_file(url)
     return str(file.resolve()) if file else hide_password(url)
+
+
+def libpq_url(url: str) -> str:
+    """A PostgreSQL SQLAlchemy URL (`postgresql+psycopg://…`) as libpq takes it (`postgresql://…`), with
+    its password and options, for a library that connects by itself (the cluster's task queue)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise StoreError(f"{hide_password(url)}: not a PostgreSQL database")
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def hide_password(url: str) -> str:

@@ -230,7 +230,7 @@ outbox = Table(
     _utc("updated_at", nullable=False),
     _utc("sent_at"),
     _utc("last_attempt_at"),
-    _utc("expires_at"),  # not sent once a run's clock is past this (see 0007): it becomes `expired`
+    _utc("expires_at"),  # not sent once a run's clock is past this (see 0008): it becomes `expired`
     UniqueConstraint("kind", "ref", "recipient", name="uq_outbox_kind_ref_recipient"),
     Index("ix_outbox_state", "state"),
 )
@@ -281,4 +281,31 @@ locks = Table(
     Column("owner", String(100), nullable=False),
     _utc("acquired_at", nullable=False),
     _utc("expires_at", nullable=False),
+)
+
+# Cluster mode (`scc-sync worker`, PostgreSQL only): who works, and the shared sending pace. The task queue's
+# own tables (procrastinate_*) are the queue library's, created by it (see `store.cluster`).
+cluster_workers = Table(
+    "cluster_workers",
+    metadata,
+    Column("id", String(100), primary_key=True),  # "host:pid:run-id", like every lease owner
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("queue_worker", Integer),  # the task queue's id of this worker
+    Column("listen", String(100)),  # where its /metrics answer
+    _utc("started_at", nullable=False),
+    _utc("heartbeat_at", nullable=False),
+    _utc("stopped_at"),
+    Column("state", String(10), nullable=False),  # working | stopped | lost
+    Column("task", String(200)),  # what it is doing now
+    Column("run_id", String(32)),  # the job_runs row of that task, closed by whoever finds the worker lost
+    Column("done", Integer, nullable=False),  # tasks finished
+)
+
+# The cluster's sending pace: each message takes the next free slot, 1/max_per_second after the last one.
+send_slots = Table(
+    "send_slots",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    _utc("next_free", nullable=False),
 )

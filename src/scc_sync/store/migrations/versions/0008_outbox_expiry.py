@@ -8,8 +8,8 @@ Reminders queued before this revision and still waiting get their event's start 
 earliest local midnight anywhere (00:00 at UTC+14): the zone of the config is unknown here, and such a
 reminder must not arrive after its event began.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -19,8 +19,8 @@ from alembic import op
 
 import scc_sync.store.schema
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
