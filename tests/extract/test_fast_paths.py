@@ -69,3 +69,33 @@ def test_the_number_word_prefilter_agrees_with_the_word_reader() -> None:
         for word in re.findall(r"[^\W\d_]+", low):
             whole = numbers._ALL_NUMBER_TOKENS.fullmatch(word) is not None
             assert whole == (numbers.parse_word_number(word) is not None), word
+
+
+NAME_WORDS = (
+    "Dr.|Prof.|Dr.-Ing.|Dipl.-Ing.|PD|Anna|Max|Muster|Beispiel|von|der|van|de|Landrätin|Oberbürgermeister|"
+    "VKU-Hauptgeschäftsführer|Bundes-CIO|Präsident|Mayor|President|Parlamentarische|Staatssekretärin|"
+    "Bayerischer|Umweltminister|Die|Der|des|Deutschen|Städtetages|Stadt|Kiel|sagte|und|sowie|and|Jane|Roe|"
+    "Beispiel-Muster|(SPD)|Müller|Gäste|kamen|McCain|O'Neill|der Stadt|Leiterin|Vorstand|Herr|Frau|Ms."
+)
+
+
+def test_every_rewritten_pattern_matches_as_its_plain_form() -> None:
+    from scc_sync.extract import gate
+
+    assert gate.REWRITTEN
+    texts = [*sentences(), *generated(NAME_WORDS)]
+    for plain, flags, fast in gate.REWRITTEN:
+        rx = re.compile(plain, flags)
+        for text in texts:
+            assert spans(fast.finditer(text)) == spans(rx.finditer(text)), (plain, text)
+
+
+def test_the_people_patterns_are_tried_wherever_they_can_match() -> None:
+    from scc_sync.extract import people
+
+    for text in [*sentences(), *generated(NAME_WORDS)]:
+        words = {m.start(): m.group() for m in people._CAPITAL_WORD.finditer(text)}
+        for m in people._ROLE_BEFORE.finditer(text):
+            assert words.get(m.start()) == m.group("role"), text
+        if people._ROLE_AFTER.search(text):
+            assert people._NAME_THEN_COMMA.search(text), text

@@ -27,3 +27,24 @@ class Gated:
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return self.rx.finditer(text) if self.passes(text) else iter(())
+
+
+# (plain pattern, flags, its compiled fast form) for every pattern `class_first` rewrote: a test compares them
+REWRITTEN: list[tuple[str, int, re.Pattern[str]]] = []
+_CLASS = r"\[(?:\\.|[^\]\\])+\]"
+_LOOKBEHIND_THEN_CLASS = re.compile(rf"\(\?<!({_CLASS})\)((?:\(\?P<\w+>|\(\?:)*)({_CLASS})")
+
+
+def class_first(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern`, which opens with a one-character negative lookbehind and a character class (`(?<![\\w-])`
+    and `[A-ZÄÖÜ]`, perhaps inside a group), compiled with the lookbehind moved behind that class
+    (`[A-ZÄÖÜ](?<![\\w-][\\s\\S])`). It matches the same, but the engine tries a pattern that opens with
+    a lookbehind at every position of the text, and one that opens with a class only at the characters of
+    that class, which it finds at C speed."""
+    m = _LOOKBEHIND_THEN_CLASS.match(pattern)
+    if m is None:
+        raise ValueError(f"no lookbehind and character class opens {pattern[:40]!r}")
+    before, groups, first = m.groups()
+    compiled = re.compile(rf"{groups}{first}(?<!{before}[\s\S]){pattern[m.end() :]}", flags)
+    REWRITTEN.append((pattern, flags, compiled))
+    return compiled

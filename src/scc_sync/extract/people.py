@@ -23,6 +23,7 @@ from scc_sync.extract.context_roles import (
     role_by_appointment,
     role_by_copula,
 )
+from scc_sync.extract.gate import class_first
 from scc_sync.extract.mentions import (
     ShortMention,
     fold_variants,
@@ -83,18 +84,22 @@ _WORD = r"[A-ZÄÖÜa-zäöüß0-9][\wÄÖÜäöüß.]*(?:-[\wÄÖÜäöüß]*)*
 _ROLE_BEFORE = re.compile(  # a lookahead, so that candidates may overlap ("Indonesian President Joko …")
     rf"(?=(?<![\wäöü-])(?P<role>(?:[A-ZÄÖÜ][\wÄÖÜäöüß]*-)?[A-ZÄÖÜ][\wÄÖÜäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü]))"
 )
+# A capitalised word at a word start with white space after it: where a role before a name may stand
+_CAPITAL_WORD = class_first(r"(?<![\wäöü-])[A-ZÄÖÜ][\wÄÖÜäöüß]*(?:-[A-ZÄÖÜ][\wÄÖÜäöüß]*)?(?=\s)")
 _ROLE_AFTER = re.compile(
     rf"(?P<title>{TITLE})(?P<name>{NAME})\s*(?:,\s*|\s+\()(?P<phrase>[^,;()]+?)(?=\s*(?:[,;()]|$|\.\s|\.$|"
     rf"(?<!-)\s+(?:und|sowie|and)\s+{TITLE}{NAME}))"
 )
+# What every match of _ROLE_AFTER has: a name's last word, then a comma or a bracket
+_NAME_THEN_COMMA = re.compile(r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:\s*,|\s+\()")
 # "Der Präsident des Deutschen Städtetages, Markus Lewe," / "…, Landrat Reinhard Sager,": the role and its
 # body first, the name as an apposition (perhaps after a second role, which the first one outranks)
 _APPOSITION = re.compile(
-    rf"(?<![\wäöü-])(?:[Dd]er|[Dd]ie|[Dd]es|[Dd]em)\s+(?P<role>[A-ZÄÖÜ][\wäöüß-]*)\s+(?P<org>(?:des|der)\s+[^,;()]{{3,80}}?),"
+    rf"[Dd](?<![\wäöü-].)(?:er|ie|es|em)\s+(?P<role>[A-ZÄÖÜ][\wäöüß-]*)\s+(?P<org>(?:des|der)\s+[^,;()]{{3,80}}?),"
     rf"\s+(?:[A-ZÄÖÜ][\wäöüß-]*\s+)?(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
 )
 # "Parlamentarische Staatssekretärin Elisabeth Kaiser": an adjective that belongs to the role
-_ADJ_ROLE_BEFORE = re.compile(
+_ADJ_ROLE_BEFORE = class_first(
     rf"(?<![\wäöü-])(?P<role>[A-ZÄÖÜ][a-zäöüß]+(?:ische|ischer|liche|licher|ige|iger|ale|aler)\s+"
     rf"[A-ZÄÖÜ][\wäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
 )
@@ -608,8 +613,11 @@ def _byline(text: str, span: NameSpan) -> bool:
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
     """(offset, person) for every person vouched for by a role, a title or an organization."""
     found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
-    # the role before a name first, so that several roles of one mention keep the text's order
-    for m in _ROLE_BEFORE.finditer(text):
+    # the role before a name first, so that several roles of one mention keep the text's order; tried only
+    # at role words (every match of _ROLE_BEFORE starts at a _CAPITAL_WORD, which is its role)
+    for word in _CAPITAL_WORD.finditer(text):
+        if not is_role_word(word.group()) or not (m := _ROLE_BEFORE.match(text, word.start())):
+            continue
         name, role_word = m.group("name"), m.group("role")
         if not _plausible_name(name) or not is_role_word(role_word):
             continue
@@ -619,7 +627,7 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
         role, org = _prefixed_role(role_word, gazetteer)
         org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
         found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
-    for m in _ROLE_AFTER.finditer(text):
+    for m in _ROLE_AFTER.finditer(text) if _NAME_THEN_COMMA.search(text) else ():
         name = m.group("name")
         if not _plausible_name(name):
             continue
@@ -630,13 +638,16 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
             said, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (said, org)
         if said or m.group("title"):
             found.append((m.start("name"), Person(name, _title(m.group("title")), said, org)))
-    for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
+    for m in _TITLED_NAME.finditer(text) if "Prof." in text or "Dr." in text else ():
         if _plausible_name(m.group("name")):
             organization = _org_after(text, m.end(), gazetteer)
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
             )
     return found
+
+
+_TITLED_NAME = re.compile(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])")
 
 
 def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
