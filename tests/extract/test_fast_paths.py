@@ -52,7 +52,9 @@ COUNT_WORDS = (
 )
 
 
-@pytest.mark.parametrize("rx", [numbers._DIGIT_COUNT_RX, *numbers._NUMBER_FIRST])
+@pytest.mark.parametrize(
+    "rx", [numbers._DIGIT_COUNT_RX, *numbers._NUMBER_FIRST], ids=["counts", "attendance", "subject"]
+)
 def test_counts_found_from_the_numbers_are_the_patterns_matches(rx: re.Pattern[str]) -> None:
     for text in [*sentences(), *generated(COUNT_WORDS)]:
         assert spans(numbers.from_numbers(rx, text)) == spans(rx.finditer(text)), text
@@ -99,3 +101,55 @@ def test_the_people_patterns_are_tried_wherever_they_can_match() -> None:
             assert words.get(m.start()) == m.group("role"), text
         if people._ROLE_AFTER.search(text):
             assert people._NAME_THEN_COMMA.search(text), text
+
+
+def test_lower_case_stands_for_every_character_but_the_fold_apart_ones() -> None:
+    """For every character: IGNORECASE matches it with one of LETTERS exactly when `str.lower()` gives that
+    letter, `str.lower()` gives one character, and the classes \\w, \\s, \\d see it as its lower case."""
+    import sys
+
+    from scc_sync.extract.gate import FOLD_APART, LETTERS
+
+    any_letter = re.compile(f"[{LETTERS}]", re.IGNORECASE)
+    word, space, digit = re.compile(r"\w"), re.compile(r"\s"), re.compile(r"\d")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        if c in FOLD_APART or 0xD800 <= cp <= 0xDFFF:
+            continue
+        low = c.lower()
+        if low == c:  # no case: IGNORECASE may still match it with a letter ("ſ" with "s")
+            assert any_letter.fullmatch(c) is None or c in LETTERS, hex(cp)
+            continue
+        assert len(low) == 1, hex(cp)
+        if any_letter.fullmatch(c) or low in LETTERS:
+            assert [x for x in LETTERS if re.fullmatch(x, c, re.IGNORECASE)] == [low], hex(cp)
+        for rx in (word, space, digit):
+            assert (rx.fullmatch(c) is None) == (rx.fullmatch(low) is None), hex(cp)
+
+
+FOLD_WORDS = (
+    "Veranstaltung|KONGRESS|Kongresses|fand|statt|Präsenz|PRÄSENZ|vor Ort|Vor Ort|online|Online-Konferenz|"
+    "hybrid|"
+    "Stadthalle|im|in der|Dienstag|am Montag|Mittwochs|letzte Woche|cookie-banner|NAV|main-nav|sidebar|"
+    "Verwaltung|Jung|Kommunen|Schulzentrum|Gymnasium|Yıldız|ſtatt|İnfo|İM|took place|Took Place|attended|"
+    "Straße|STRASSE|Teilnehmende|Gäste|kamen|heute|eröffnet|ÖFFNET|Workshop|Fachbereich|Institut"
+)
+
+
+def test_every_folded_pattern_finds_what_its_pattern_finds() -> None:
+    from scc_sync.extract import article, dates, events, evidence, formats, gate, people, sessions
+
+    assert {article, dates, events, evidence, formats, people, sessions}  # every pattern made
+    assert len(gate.FOLDED) > 30
+    texts = [*sentences(), *generated(FOLD_WORDS, n=800), *FOLD_WORDS.split("|")]
+    for folded in gate.FOLDED:
+        for text in texts:
+            assert spans(folded.finditer(text)) == spans(folded.rx.finditer(text)), (folded.pattern, text)
+            assert spans([folded.search(text)] if folded.search(text) else []) == spans(
+                [m] if (m := folded.rx.search(text)) else []
+            ), (folded.pattern, text)
+            word = text.split()[-1] if text.split() else text
+            assert (folded.fullmatch(word) is None) == (folded.rx.fullmatch(word) is None), (
+                folded.pattern,
+                word,
+            )

@@ -20,6 +20,7 @@ import lxml.html
 from lxml import etree
 
 from scc_sync.extract.dates import parse_date_text
+from scc_sync.extract.gate import folded
 from scc_sync.extract.text import DATELINE
 from scc_sync.models import Section
 
@@ -84,7 +85,7 @@ _DROP_TAGS = [
     "menu",
     "label",
 ]
-_BOILER_ATTR = re.compile(
+_BOILER_ATTR = folded(
     r"cookie|consent|gdpr|banner|breadcrumb|(?:^|[\s_-])nav|menu|sidebar|side-bar|widget|related|weitere|"
     r"more-news|teaser|share|sharing|social|newsletter|footer|comment|pagination|pager|tag-?cloud|"
     r"(?:^|[\s_-])tags?(?:$|[\s_-])|print|skip|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|promo|subscribe|login|"
@@ -114,19 +115,19 @@ _DATE_ONLY = re.compile(
     r"^\W*(?:\w+,\s*)?(?:\d{1,2}\.\s*(?:\d{1,2}\.|[A-Za-zäöüÄÖÜ]+\.?)\s*(?:\d{2,4})?|"
     r"[A-Za-z]+\.? \d{1,2},? \d{4}|\d{4}-\d\d-\d\d)\W*$"
 )
-_KICKER_ATTR = re.compile(
+_KICKER_ATTR = folded(
     r"kicker|dachzeile|topline|overline|roofline|eyebrow|spitzmarke|subtitle|"
     r"sub-title|subheadline|headline-prefix|title-prefix|roof",
     re.IGNORECASE,
 )
-_LEAD_ATTR = re.compile(
+_LEAD_ATTR = folded(
     r"(?:^|[\s_-])(?:lead|teaser|intro|summary|abstract|standfirst|excerpt|"
     r"einleitung|vorspann|anreisser|untertitel)(?:$|[\s_-]|text)",
     re.IGNORECASE,
 )
 _DATE_PREFIX = re.compile(r"^\[(\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))\]\s*")
-_DATE_ATTR = re.compile(r"date|datum|time|published|posted|meta|byline", re.IGNORECASE)
-_MAIN_ATTR = re.compile(r"article|post|entry|news|content|main|story|text|body|detail", re.IGNORECASE)
+_DATE_ATTR = folded(r"date|datum|time|published|posted|meta|byline", re.IGNORECASE)
+_MAIN_ATTR = folded(r"article|post|entry|news|content|main|story|text|body|detail", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|–—\-:·»]\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _PUBLISHED_META = (
@@ -446,8 +447,8 @@ def _date_beside_headline(h1: Any) -> date | None:
     return None
 
 
-_CHROME_ATTR = re.compile(r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer", re.I)
-_EVENT_BOX_ATTR = re.compile(r"event|veranstaltung|termin|startdate|enddate", re.IGNORECASE)
+_CHROME_ATTR = folded(r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer", re.I)
+_EVENT_BOX_ATTR = folded(r"event|veranstaltung|termin|startdate|enddate", re.IGNORECASE)
 
 
 def _in_event_box(el: Any) -> bool:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from scc_sync.extract.gate import folded
+
 MONTHS: dict[str, int] = {
     "januar": 1, "jänner": 1, "jan": 1, "january": 1,
     "februar": 2, "feb": 2, "february": 2,
@@ -86,7 +88,7 @@ _HAS = {
     "numeric": re.compile(r"\d\.\s?[01]?\d\."),
     "iso": re.compile(r"\d-[01]\d-"),
 }
-_WEEKDAY_BEFORE = re.compile(
+_WEEKDAY_BEFORE = folded(
     r"\b(?P<wd>" + "|".join(WEEKDAYS) + r")\s*,?\s*(?:den|dem|am|the)?\s*$", re.IGNORECASE
 )
 
@@ -244,7 +246,7 @@ def weekday_mismatch(m: DateMention, ref: date | None, year: int | None = None) 
 # A year standing alone ("Die Ausgabe 2024", "The 2024 Annual Conference"), not a count ("2.024") or a span
 LONE_YEAR = re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)(?!\d|[.,]\d)")
 # ... and not one that names another time: "seit 2007", "bis 2030", "wie schon 2019", "than in 2019"
-_OTHER_TIME = re.compile(
+_OTHER_TIME = folded(
     r"\b(?:seit|since|bis|until|ab|vor|nach|by|before|after|wie|as|than|als|Vorjahr|zuletzt|last)"
     r"(?:\s+(?:schon|bereits|in|im|dem|the|Jahr|year))*\s*$",
     re.IGNORECASE,
@@ -325,7 +327,7 @@ _DAY_PART = r"(?:abend|morgen|vormittag|nachmittag|mittag|nacht)?"
 _RELATIVE = r"(?:(?P<rel>kommenden|nächsten|vergangenen|letzten|next|last)\s+)?"
 # not followed by a date: "Donnerstag, 28. Oktober" is a date phrase with its weekday
 _NO_DATE = r"(?![\wäöü])(?!\s*,?\s*(?:de[nm]\s+|the\s+)?\d)"
-_WEEKDAY_PHRASE = re.compile(
+_WEEKDAY_PHRASE = folded(
     rf"\b(?:(?P<prep>am|bis(?:\s+zum)?|ab|seit|vom|von|on|until|through|from|by)\s+)?{_RELATIVE}(?P<wd>{_WD}){_DAY_PART}"
     rf"{_NO_DATE}(?:\s*(?:bis(?:\s+zum)?|to|through|until|-|–)\s*(?P<wd2>{_WD}){_DAY_PART}{_NO_DATE})?",
     re.IGNORECASE,

@@ -28,7 +28,7 @@ from scc_sync.extract.dates import (
 from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.gate import Gated
+from scc_sync.extract.gate import Gated, folded
 from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -162,7 +162,7 @@ _VENUE = re.compile(
     rf"\b{_PREP}\s+(?P<venue>(?:[a-z][a-z0-9]{{1,5}}|[A-ZÄÖÜ][\w-]*)(?:\s+[A-ZÄÖÜ][\w-]*){{0,3}})"
     rf"(?P<city>\s+(?:in|nach|in der Stadt)\s+(?:{_CITIES}))?(?=[\s,.;:)]|$)"
 )
-_VENUE_WORD = re.compile(
+_VENUE_WORD = folded(
     r"(?:center|centre|centrum|congress|kongresszentrum|messe|hotel|halle|arena|saal|palast|palais|"
     r"rathaus|kraftwerk|wasserwerk|station|cube|hub\d*|forum|zentrum|expo|fira|theater|"
     r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
@@ -534,7 +534,7 @@ def dated_mentions(
 
 
 # a sentence that tells of what is still to come: its year-less date is not before the reference date
-_FUTURE = re.compile(
+_FUTURE = folded(
     r"\b(?:will|wird|werden|findet|finden|is scheduled|are scheduled|geplant|upcoming|kommende[nrs]?|"
     r"takes place|opens|beginnt)\b",
     re.IGNORECASE,
@@ -567,14 +567,12 @@ def after_event(d: DatedMention, span: tuple[date, date]) -> DatedMention:
 
 
 # "Zu dem zweitägigen Treffen, das bis Freitag dauert": a length in days makes one weekday a span
-_DAYS_LONG = re.compile(
+_DAYS_LONG = folded(
     r"\b(?P<n>zwei|drei|vier|fünf|two|three|four|five|[2-5])(?:-?tägig\w*|-day\b|\s+(?:Tage|days)\b)",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "two": 2, "three": 3, "four": 4, "five": 5}
-_ENDED = re.compile(
-    r"\b(?:endete|endet|zu Ende|ended|ends|closed|closes|dauert|dauerte|lasts|lasted)\b", re.I
-)
+_ENDED = folded(r"\b(?:endete|endet|zu Ende|ended|ends|closed|closes|dauert|dauerte|lasts|lasted)\b", re.I)
 
 
 def weekday_mentions(sents: Sequence[Sentence], published: date) -> list[DatedMention]:
@@ -653,7 +651,7 @@ _RESCHEDULED = re.compile(
 
 
 # a deadline, not the event: "Anmeldeschluss ist der 28. März", "early-bird rates end Oct. 1"
-_DEADLINE = re.compile(
+_DEADLINE = folded(
     r"\b(?:Anmeldeschluss|Anmeldefrist|Einsendeschluss|Bewerbungsschluss|Meldeschluss|Frist|Deadline|"
     r"early[- ]bird|register(?:ed)? by|registration (?:closes|ends|deadline)|rates? (?:end|expire)s?|"
     r"(?:anmelden|Anmeldung|bewerben|Bewerbung)\w* (?:bis|bis zum|until))\b[^.;]{0,40}$",
@@ -671,7 +669,7 @@ def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
 
 
 # "who ended her presidency on November 18": a person's term, not the event, ends or begins
-_ABOUT_A_PERSON = re.compile(
+_ABOUT_A_PERSON = folded(
     r"\b(?:presidency|term|tenure|Amtszeit|Amt|Vorsitz|Präsidentschaft|retire\w*|Ruhestand)\b", re.IGNORECASE
 )
 

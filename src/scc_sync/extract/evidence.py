@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scc_sync.extract.gate import Gated
+from scc_sync.extract.gate import Gated, folded
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -126,7 +126,7 @@ _PROGRAMME = Gated(
 
 
 # a gathering in progress or just opened: "has kicked off", "is under way", "wurde am Morgen eröffnet"
-UNDERWAY = re.compile(
+UNDERWAY = folded(
     r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:kicked off|opened|begun|started|got under ?way)\b|"
     r"\b(?:is|are)\s+(?:now\s+)?(?:under ?way|in full swing|in session)\b|"
     r"\bkicked off\s+(?:today|this morning|on (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|"

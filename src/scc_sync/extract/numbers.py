@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from scc_sync.extract.gate import folded
 from scc_sync.models import Count, CountQualifier
 
 # 10.600 / 18,000 / 10 600 (group separators need exactly three digits after them) / 150 / 1,5 Mio.
@@ -121,7 +122,7 @@ _GENERIC_PEOPLE = (
     r"executives|managers|representatives|practitioners|stakeholders|mayors|council(?:l)?ors|"
     r"commissioners|guests|planners|engineers|researchers|policy ?makers|staff"
 )
-_ATTENDED = re.compile(
+_ATTENDED = folded(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
     r"pilgerten|begrüßt\w*|erschienen|besucht|zählte\w*|verzeichnete\w*|registrierte\w*|came|attended|"

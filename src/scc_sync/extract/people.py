@@ -23,7 +23,7 @@ from scc_sync.extract.context_roles import (
     role_by_appointment,
     role_by_copula,
 )
-from scc_sync.extract.gate import class_first
+from scc_sync.extract.gate import class_first, folded
 from scc_sync.extract.mentions import (
     ShortMention,
     fold_variants,
@@ -154,7 +154,7 @@ _NOT_NAME = {
     "a", "at", "on", "of", "for", "and", "with", "by", "from", "this", "that", "unter", "über",
     "alle", "so", "wie", "sie", "er", "es", "wir", "ihr", "frau", "herr", "mrs", "mr", "ms",
 }  # fmt: skip
-_NOUNISH = re.compile(
+_NOUNISH = folded(
     r"(?:ung|heit|keit|schaft|tion|werke|werk|verband|bund|tag|stadt|amt|ministerium|rat|ag|gmbh|"
     r"konferenz|kongress|convention|forum|messe|tagung|gipfel|summit|panel|runde|programm|verwaltung|"
     r"kommune|kommunen|land|länder|region|unternehmen|city|country|edition|zeit|jahr|tage|tages|"
@@ -186,10 +186,8 @@ _PREP_ARTICLE = {
     "dem": "dem",
 }
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]*(?:sch|lich|ig|al|ell|iv|är|eu|rei))(en|er|es|e|em)$")
-_MASC = re.compile(
-    r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I
-)
-_NEUT = re.compile(
+_MASC = folded(r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I)
+_NEUT = folded(
     r"(?:institut|amt|ministerium|zentrum|netzwerk|forum|bündnis|büro|werk|unternehmen|"
     r"kompetenzzentrum|cluster|labor|portal|parlament|gericht|team)$",
     re.I,
@@ -363,7 +361,7 @@ _TOPIC = re.compile(
 )
 
 
-_EVENT_NOUN = re.compile(
+_EVENT_NOUN = folded(
     r"(?:tagung|konferenz|kongress|veranstaltung|gipfel|symposium|versammlung|diskussion|workshop|"
     r"conference|convention|summit|meeting|session|panel|festival)(?:e?s|en)?$",
     re.IGNORECASE,
@@ -395,7 +393,7 @@ _DEPARTMENT = re.compile(
     r"^(?P<unit>(?:des|der)\s+(?P<head>[A-ZÄÖÜ][\wäöüß-]*)(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)"
     r"(?:\s+(?P<prep>an der|am|beim|bei der|im|der|des)\s+(?P<org>[A-ZÄÖÜ].*))?$"
 )
-_DEPARTMENT_NOUN = re.compile(
+_DEPARTMENT_NOUN = folded(
     r"(?:bereich|abteilung|referat|dezernat|lehrstuhl|stabsstelle|sachgebiet|fachdienst|ressort|büro)(?:e?s)?$",
     re.IGNORECASE,
 )
@@ -555,7 +553,7 @@ def _credible(text: str, pos: int, person: Person) -> bool:
 
 
 # A place or a thing named after a person: "im Schulzentrum „Anna Beispiel“", "im Gymnasium Max Muster"
-_FACILITY_WORD = re.compile(
+_FACILITY_WORD = folded(
     r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
     r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
     r"auditorium|stadium|academy|café|cafe|restaurant|kino|cinema|galerie|gallery|hotel)(?:e?s)?$",
