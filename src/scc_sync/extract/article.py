@@ -57,6 +57,7 @@ _INLINE = {
     "ins",
     "del",
 }
+_INLINE_OR_PAGE = _INLINE | {"html", "body"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _DROP_TAGS = [
     "script",
@@ -338,11 +339,15 @@ def _kicker(root: Any, h1: Any) -> tuple[Any, str | None]:
     if inside is not None:
         return inside, clean(inside.text_content()) or None
     scope = h1.getparent()
+    seen: set[Any] = set()  # elements of the smaller scopes, which the larger ones hold again
     for _ in range(3):
         if scope is None:
             break
         for el in scope.iter():
-            if el is not h1 and el.tag not in _INLINE | {"html", "body"} and _KICKER_ATTR.search(_attrs(el)):
+            if el in seen:
+                continue
+            seen.add(el)
+            if el is not h1 and el.tag not in _INLINE_OR_PAGE and _KICKER_ATTR.search(_attrs(el)):
                 text = clean(el.text_content())
                 if text and len(text) <= 200 and text != clean(h1.text_content()):
                     return el, text
@@ -362,8 +367,12 @@ def _kicker(root: Any, h1: Any) -> tuple[Any, str | None]:
 
 def _lead(root: Any, meta: dict[str, str], h1: Any) -> tuple[Any, str | None]:
     scope = h1.getparent() if h1 is not None else root
+    seen: set[Any] = set()  # elements of the smaller scopes, which the larger ones hold again
     while scope is not None:
         for el in scope.iter():
+            if el in seen:
+                continue
+            seen.add(el)
             if not isinstance(el.tag, str) or el.tag in ("html", "body", "meta"):
                 continue
             if _LEAD_ATTR.search(_attrs(el)) or el.get("itemprop") == "description":
@@ -400,18 +409,21 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
     scope = root
     if h1 is not None:
         scope = next((a for a in h1.iterancestors() if a.tag in ("article", "main")), root)
+    in_box: dict[Any, bool] = {}  # element → inside an event box: each element's attributes read once
     for el in scope.iter():
-        if not isinstance(el.tag, str) or _in_event_box(el):
+        if not isinstance(el.tag, str) or _in_event_box(el, in_box):
             continue
         if el.tag == "time" and el.get("datetime"):
             found = parse_date_text(el.get("datetime"))
             if found:
                 return found
+        if el.tag in ("html", "body"):
+            continue  # the whole page: neither a teaser nor a date line
         text = clean(el.text_content())
-        prefix = _DATE_PREFIX.match(text) if el.tag not in ("html", "body") else None
+        prefix = _DATE_PREFIX.match(text)
         if prefix and (found := parse_date_text(prefix.group(1))):
             return found  # "[21.06.2023] Drei Tage lang …": a teaser that opens with its date
-        if not text or len(text) > 90 or el.tag in ("html", "body"):
+        if not text or len(text) > 90:
             continue
         labelled = re.match(
             r"^(?:veröffentlicht(?: am)?|erschienen(?: am)?|stand|datum|published(?: on)?|"
@@ -451,11 +463,19 @@ _CHROME_ATTR = folded(r"logo|brand|site-title|site-name|masthead|cookie|consent|
 _EVENT_BOX_ATTR = folded(r"event|veranstaltung|termin|startdate|enddate", re.IGNORECASE)
 
 
-def _in_event_box(el: Any) -> bool:
-    def event(a: Any) -> bool:
-        return bool(_EVENT_BOX_ATTR.search(_attrs(a)))
-
-    return event(el) or _has_ancestor(el, event)
+def _in_event_box(el: Any, known: dict[Any, bool]) -> bool:
+    """The element or one of its ancestors is marked as an event's box; `known` holds the answers for
+    elements already asked about (the ancestors of the next element are mostly the same)."""
+    path = []
+    node = el
+    while node is not None and node not in known:
+        path.append(node)
+        node = node.getparent()
+    inside = node is not None and known[node]
+    for node in reversed(path):  # from the top down: inside a box, or a box itself
+        inside = inside or bool(_EVENT_BOX_ATTR.search(_attrs(node)))
+        known[node] = inside
+    return known[el]
 
 
 _STOPWORDS = {
@@ -528,11 +548,16 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
     """Drop chrome elements in place; never an element holding the headline or most of the text."""
     body = root.find("body")
     total = len(clean((body if body is not None else root).text_content())) or 1
-    for tag in _DROP_TAGS:
-        for el in list(root.iter(tag)):
-            if el.getparent() is not None and not _contains(el, keep):
-                el.drop_tree()
-    for el in list(root.iter()):
+    # one walk for all the tags (dropping them tag by tag leaves the same tree: inside a dropped element
+    # nothing counts any more), and none below a dropped element in the walk after it
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el.getparent() is not None and not _contains(el, keep):
+            el.drop_tree()
+    nodes = list(root.iter())
+    i = 0
+    while i < len(nodes):
+        el = nodes[i]
+        i += 1
         if (
             not isinstance(el.tag, str)
             or el.tag in ("html", "body", "main", "article")
@@ -540,6 +565,7 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
         ):
             continue
         if el.tag in ("header",) and not _contains(el, keep):
+            i += _below(el)
             el.drop_tree()
             continue
         attrs = _attrs(el)
@@ -547,17 +573,27 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
             continue  # the cheap tests first: measuring every element's text is quadratic
         small = len(clean(el.text_content())) < 0.5 * total or not el.findall(".//p")
         if small and not _contains(el, keep):
+            i += _below(el)
             el.drop_tree()
+
+
+def _below(el: Any) -> int:
+    """The number of nodes inside the element: in document order, they come right after it."""
+    return sum(1 for _ in el.iter()) - 1
 
 
 def _contains(el: Any, keep: Any) -> bool:
     return keep is not None and (el is keep or any(a is el for a in keep.iterancestors()))
 
 
+_MAIN_PATHS = ('.//*[@itemprop="articleBody"]', ".//article", ".//main", './/*[@role="main"]')
+_MAIN_XPATHS = [etree.XPath(path) for path in _MAIN_PATHS]
+
+
 def _main_container(root: Any) -> Any:
     """The element that holds the article text: marked up as such, or the densest in paragraphs."""
-    for xpath in ('.//*[@itemprop="articleBody"]', ".//article", ".//main", './/*[@role="main"]'):
-        found = [el for el in root.xpath(xpath) if len(clean(el.text_content())) > 200]
+    for xpath in _MAIN_XPATHS:
+        found = [el for el in xpath(root) if len(clean(el.text_content())) > 200]
         if found:
             return max(found, key=lambda el: _paragraph_chars(el))
     scores: dict[Any, float] = {}
