@@ -153,3 +153,15 @@ def test_every_folded_pattern_finds_what_its_pattern_finds() -> None:
                 folded.pattern,
                 word,
             )
+
+
+def test_the_word_before_a_full_stop_is_the_patterns() -> None:
+    from scc_sync.extract.text import _word_before_stop
+
+    words = "Dr.|z.B.|Prof.|St.|12.|a.|U.S.|Mio.|Nr.|Gäste.|_x.|Ende.|!|?|...|. |„Zitat.“|e.V.|3.5.|x"
+    for text in [*sentences(), *generated(words)]:
+        for begin in range(0, len(text), 7):
+            for stop in range(begin, len(text)):
+                if text[stop] in ".!?":
+                    m = re.search(r"([\w.]+)\.$", text[begin : stop + 1])
+                    assert _word_before_stop(text, begin, stop) == (m.group(1) if m else None), text
