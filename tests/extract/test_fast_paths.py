@@ -165,3 +165,16 @@ def test_the_word_before_a_full_stop_is_the_patterns() -> None:
                 if text[stop] in ".!?":
                     m = re.search(r"([\w.]+)\.$", text[begin : stop + 1])
                     assert _word_before_stop(text, begin, stop) == (m.group(1) if m else None), text
+
+
+def test_organizations_are_tried_wherever_they_can_start() -> None:
+    from scc_sync.extract import people
+
+    extra = {"Stadt": "Stadt Musterhausen", "DStGB": "Deutscher Städte- und Gemeindebund", "e": "Europäische"}
+    words = "VKU|DST|DStGB|Deutschen Städtetages|Deutscher Städtetag|Verband kommunaler Unternehmen|EU|e"
+    texts = [" ".join(sentences()), *sentences(), *generated(words, n=500)]
+    for gazetteer in (people.GAZETTEER, {**people.GAZETTEER, **extra}, {"": "Leer", "X": "Y"}):
+        for text in texts:
+            entries = tuple(gazetteer.items())
+            rx = people._gazetteer_rx(entries)
+            assert spans(people._gazetteer_matches(rx, entries, text)) == spans(rx.finditer(text)), text

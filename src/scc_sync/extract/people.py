@@ -9,7 +9,7 @@ A capitalised word pair only counts as a name when a role word or an academic ti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
@@ -827,8 +827,38 @@ def find_organizations(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> l
     if not entries:
         return []
     first: dict[str, int] = {}
-    for m in _gazetteer_rx(entries).finditer(text):
+    for m in _gazetteer_matches(_gazetteer_rx(entries), entries, text):
         base = entries[int(m.lastgroup[1:])][1] if m.lastgroup else None
         if base and base not in first:
             first[base] = m.start()
     return [(pos, base) for base, pos in first.items()]
+
+
+def _gazetteer_matches(
+    rx: re.Pattern[str], entries: tuple[tuple[str, str], ...], text: str
+) -> Iterator[re.Match[str]]:
+    """`rx.finditer(text)`, tried only where an entry's abbreviation or the first letters of its name
+    stand (every match starts with one): a page is long, and the pattern has a branch for each entry."""
+    literals = {literal for abbr, base in entries for literal in (abbr, _name_start(base))}
+    if "" in literals:  # an empty abbreviation matches the empty text anywhere: the plain way
+        yield from rx.finditer(text)
+        return
+    starts: set[int] = set()
+    for literal in literals:
+        at = text.find(literal)
+        while at >= 0:
+            starts.add(at)
+            at = text.find(literal, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := rx.match(text, at)):
+            yield m
+            end = m.end()
+
+
+def _name_start(base: str) -> str:
+    """The letters every match of `_name_pattern(base)` starts with: its first word, or that adjective's
+    stem ('Deutsch' of 'Deutscher')."""
+    word = base.split()[0]
+    adj = _ADJ.match(word)
+    return adj.group(1) if adj else word
