@@ -178,3 +178,14 @@ def test_organizations_are_tried_wherever_they_can_start() -> None:
             entries = tuple(gazetteer.items())
             rx = people._gazetteer_rx(entries)
             assert spans(people._gazetteer_matches(rx, entries, text)) == spans(rx.finditer(text)), text
+
+
+def test_names_read_from_lazily_split_words_are_those_of_all_words() -> None:
+    from scc_sync.extract import names, people
+
+    for text in [*sentences(), *generated(NAME_WORDS)]:
+        for m in names._CANDIDATE.finditer(text):
+            lazy = names._name_at(text, names._Words(text, m.start()), 0, people._surname_rejected)
+            eager = names._Words(text, m.start())
+            eager.has(10**6)  # every word up front, as the list it was
+            assert lazy == names._name_at(text, eager, 0, people._surname_rejected), text
