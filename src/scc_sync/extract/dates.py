@@ -72,7 +72,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("en_single", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s*(?P<y1>{_Y}))?"),
     ("en_dsingle", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})(?:,?\s*(?P<y1>{_Y}))?"),
 ]  # fmt: skip
-_COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+_COMPILED = [(name, folded(p, re.IGNORECASE)) for name, p in _PATTERNS]
 # what each kind of pattern needs in the text, tested once per text: a month name, "dd.mm", "yyyy-mm-dd"
 # what each kind of pattern needs in the text, tested once per text on its lower-cased form: a day before a
 # month name ("3. mai", "15-17 november"), a month name before a day ("nov. 5"), "dd.mm", "yyyy-mm-dd"
@@ -171,7 +171,7 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
     for kind, rx in _COMPILED:
         if not present[_NEEDS[kind]]:
             continue
-        for m in rx.finditer(text):
+        for m in rx.finditer(text, low=low):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             mention = _mention(kind, m, text)
