@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from scc_sync.extract.gate import folded
+from scc_sync.extract.gate import Folded, folded
 
 MONTHS: dict[str, int] = {
     "januar": 1, "jänner": 1, "jan": 1, "january": 1,
@@ -72,7 +72,13 @@ _PATTERNS: list[tuple[str, str]] = [
     ("en_single", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s*(?P<y1>{_Y}))?"),
     ("en_dsingle", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})(?:,?\s*(?P<y1>{_Y}))?"),
 ]  # fmt: skip
-_COMPILED = [(name, folded(p, re.IGNORECASE)) for name, p in _PATTERNS]
+# the patterns that open with a month name run as lower-case twins (see gate.Folded): a case-insensitive
+# alternation of month names tried at every character is what costs; those that open with a digit do not
+_MONTH_FIRST = {"en_cross", "en_range", "en_single"}
+_COMPILED: list[tuple[str, re.Pattern[str] | Folded]] = [
+    (name, folded(p, re.IGNORECASE) if name in _MONTH_FIRST else re.compile(p, re.IGNORECASE))
+    for name, p in _PATTERNS
+]
 # what each kind of pattern needs in the text, tested once per text: a month name, "dd.mm", "yyyy-mm-dd"
 # what each kind of pattern needs in the text, tested once per text on its lower-cased form: a day before a
 # month name ("3. mai", "15-17 november"), a month name before a day ("nov. 5"), "dd.mm", "yyyy-mm-dd"
@@ -136,7 +142,7 @@ def _month(m: re.Match[str], name: str, num: str) -> int | None:
     return None
 
 
-def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
+def _mention(kind: str, m: re.Match[str], text: str, low: str) -> DateMention | None:
     d1 = int(m.group("d1"))
     d2 = int(m.group("d2")) if m.groupdict().get("d2") else None
     m2 = _month(m, "m2", "n2")
@@ -148,7 +154,7 @@ def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
         m2 = m1
     if d2 is not None and m1 == m2 and d2 <= d1 and kind != "num_range":
         return None  # "5. und 3. Mai" is no range
-    wd = _WEEKDAY_BEFORE.search(text, max(0, m.start() - 25), m.start())
+    wd = _WEEKDAY_BEFORE.search(text, max(0, m.start() - 25), m.start(), low=low)
     return DateMention(
         m.start(), m.end(), m.group(0).strip(), d1, m1, y1, d2, m2, y2, wd.group("wd") if wd else None
     )
@@ -171,10 +177,10 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
     for kind, rx in _COMPILED:
         if not present[_NEEDS[kind]]:
             continue
-        for m in rx.finditer(text, low=low):
+        for m in rx.finditer(text, low=low) if isinstance(rx, Folded) else rx.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
-            mention = _mention(kind, m, text)
+            mention = _mention(kind, m, text, low)
             if mention:
                 taken.append((m.start(), m.end()))
                 found.append(mention)
