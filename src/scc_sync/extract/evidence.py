@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scc_sync.extract.gate import Gated, folded
+from scc_sync.extract.gate import Gated, folded, has_any
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -71,9 +71,7 @@ def event_nouns(text: str) -> tuple[str, ...]:
     Cached: recognition, dates and format ask about the same sentences."""
     found = []
     low = text.lower()
-    words = (
-        _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) or "reihe" in low else ()
-    )  # cheap tests first
+    words = _CAPITALISED.finditer(text) if has_any(low, _HEADS) or "reihe" in low else ()  # cheap tests first
     for m in words:
         word = m.group(0)
         last = word.rsplit("-", 1)[-1].lower()
@@ -89,7 +87,7 @@ def event_nouns(text: str) -> tuple[str, ...]:
         if head.group("head") in _COMPOUND_ONLY and head.start() < 3 and "-" not in word:
             continue  # "Gespräche", "Tage": no compound
         found.append(word)
-    if any(h in low for h in _EN_HINTS):
+    if has_any(low, _EN_HINTS):
         found += [m.group(0) for m in _EN_NOUN.finditer(text)]
     return tuple(found)
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scc_sync.extract.gate import folded
+from scc_sync.extract.gate import folded, has_any
 from scc_sync.models import Count, CountQualifier
 
 # 10.600 / 18,000 / 10 600 (group separators need exactly three digits after them) / 150 / 1,5 Mio.
@@ -422,10 +422,10 @@ def find_counts(sentence: str) -> list[CountMention]:
     extra = [
         (m, "participants")
         for rx, needs in _OTHER_FORMS
-        if any(n in low for n in needs)
+        if has_any(low, needs)
         for m in (from_numbers(rx, sentence) if rx in _NUMBER_FIRST else rx.finditer(sentence))
     ]
-    reversed_forms = any(n in low for n in _REVERSED_NEEDS) and any(k in low for k in _REVERSED_KIND_NEEDS)
+    reversed_forms = has_any(low, _REVERSED_NEEDS) and has_any(low, _REVERSED_KIND_NEEDS)
     for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
         kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))

@@ -23,7 +23,7 @@ from scc_sync.extract.context_roles import (
     role_by_appointment,
     role_by_copula,
 )
-from scc_sync.extract.gate import class_first, folded
+from scc_sync.extract.gate import class_first, folded, has_any
 from scc_sync.extract.mentions import (
     ShortMention,
     fold_variants,
@@ -670,7 +670,7 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), m.group("role")))
             )
-    for m in _EN_ROLE_BEFORE.finditer(text) if any(w in text for w in _EN_HEADS) else ():
+    for m in _EN_ROLE_BEFORE.finditer(text) if has_any(text, _EN_HEADS) else ():
         if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
             continue
         pre = m.group("pre").split()
