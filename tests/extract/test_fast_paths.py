@@ -189,3 +189,13 @@ def test_names_read_from_lazily_split_words_are_those_of_all_words() -> None:
             eager = names._Words(text, m.start())
             eager.has(10**6)  # every word up front, as the list it was
             assert lazy == names._name_at(text, eager, 0, people._surname_rejected), text
+
+
+def test_titles_are_cut_only_where_one_may_end_the_words() -> None:
+    from scc_sync.extract import context_roles
+
+    words = "Prof.|Dr.|Dr.-Ing.|Dipl.-Ing.|h. c.|h.c.|PD|Frau|Herr|Mr.|Mrs.|Ms.|der|Landrätin|Ende.|\n"
+    for text in [*sentences(), *generated(words)]:
+        for end in range(0, len(text), 5):
+            left = text[:end]
+            assert context_roles._without_titles(left) == context_roles._ACADEMIC_TAIL.sub("", left), left
