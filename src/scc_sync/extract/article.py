@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -189,6 +190,16 @@ def decode(html: str | bytes) -> str:
     return str(best) if best is not None else raw.decode("cp1252", errors="replace")
 
 
+_PARSERS = threading.local()  # a parser serves one parse at a time: one per thread, made once
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser: lxml.html.HTMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    return parser
+
+
 def parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     """A forgiving parse; None for input that holds no document at all."""
     text = _CONTROL.sub("", decode(html))[:MAX_HTML_CHARS]
@@ -196,9 +207,7 @@ def parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     if not text.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(
-            text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-        )
+        root = lxml.html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError):
         return None
     return root if isinstance(root.tag, str) else None
@@ -796,6 +805,10 @@ def _dateline_lead(sections: list[Section]) -> tuple[str | None, list[Section]]:
 
 def extract_article(root: Any, url: str | None = None) -> Article:
     """The article layer of a parsed page."""
+    # every element's Python object held for the whole layer: lxml makes a new one (through a lookup
+    # written in Python) each time an element is reached that no object stands for, and the layer walks
+    # the tree a dozen times
+    alive = list(root.iter())
     meta = _meta(root)
     objs = jsonld_objects(root)
     ld = _ld_article(objs)
@@ -820,7 +833,7 @@ def extract_article(root: Any, url: str | None = None) -> Article:
     if not lead:
         lead = meta.get("og:description") or meta.get("description") or None
     body_text = " ".join(s.text for s in sections)
-    del keep
+    del keep, alive
     return Article(
         title=title,
         kicker=kicker,
