@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from scc_sync.extract.gate import Folded, folded
+from scc_sync.extract.gate import Folded, folded, lowered
 
 MONTHS: dict[str, int] = {
     "januar": 1, "jänner": 1, "jan": 1, "january": 1,
@@ -142,7 +142,7 @@ def _month(m: re.Match[str], name: str, num: str) -> int | None:
     return None
 
 
-def _mention(kind: str, m: re.Match[str], text: str, low: str) -> DateMention | None:
+def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     d1 = int(m.group("d1"))
     d2 = int(m.group("d2")) if m.groupdict().get("d2") else None
     m2 = _month(m, "m2", "n2")
@@ -154,7 +154,7 @@ def _mention(kind: str, m: re.Match[str], text: str, low: str) -> DateMention | 
         m2 = m1
     if d2 is not None and m1 == m2 and d2 <= d1 and kind != "num_range":
         return None  # "5. und 3. Mai" is no range
-    wd = _WEEKDAY_BEFORE.search(text, max(0, m.start() - 25), m.start(), low=low)
+    wd = _WEEKDAY_BEFORE.search(text, max(0, m.start() - 25), m.start())
     return DateMention(
         m.start(), m.end(), m.group(0).strip(), d1, m1, y1, d2, m2, y2, wd.group("wd") if wd else None
     )
@@ -172,15 +172,15 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
         return ()  # every date phrase has a digit
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    low = text.lower()
+    low = lowered(text)
     present = {need: bool(rx.search(low)) for need, rx in _HAS.items()}
     for kind, rx in _COMPILED:
         if not present[_NEEDS[kind]]:
             continue
-        for m in rx.finditer(text, low=low) if isinstance(rx, Folded) else rx.finditer(text):
+        for m in rx.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
-            mention = _mention(kind, m, text, low)
+            mention = _mention(kind, m, text)
             if mention:
                 taken.append((m.start(), m.end()))
                 found.append(mention)

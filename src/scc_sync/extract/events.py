@@ -28,7 +28,7 @@ from scc_sync.extract.dates import (
 from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.gate import Gated, folded, has_any
+from scc_sync.extract.gate import Gated, folded, has_any, lowered
 from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -275,7 +275,7 @@ _NUMBER_WORD = re.compile(
 def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
     out = []
     genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
-    low = s.text.lower() if genitive else ""
+    low = lowered(s.text) if genitive else ""
     day_of = genitive and has_any(low, ("tag", "nacht", "woche", "day", "week", "night"))
     head_first = _NAME_END.search(s.text) is not None
     shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, head_first))

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scc_sync.extract.gate import Gated, folded, has_any
+from scc_sync.extract.gate import Gated, folded, has_any, lowered
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -70,7 +70,7 @@ def event_nouns(text: str) -> tuple[str, ...]:
 
     Cached: recognition, dates and format ask about the same sentences."""
     found = []
-    low = text.lower()
+    low = lowered(text)
     words = _CAPITALISED.finditer(text) if has_any(low, _HEADS) or "reihe" in low else ()  # cheap tests first
     for m in words:
         word = m.group(0)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from scc_sync.extract.evidence import HAPPENS, event_nouns
-from scc_sync.extract.gate import Folded, Gated, folded, has_any
+from scc_sync.extract.gate import Folded, Gated, folded, has_any, lowered
 from scc_sync.models import EventFormat
 
 _ONLINE_WORD = r"(?:online|digital|virtuell|virtual|remote|im Livestream|per Livestream|per Video)"
@@ -150,7 +150,7 @@ _VENUE_HINTS = (
 
 def _placed(text: str) -> bool:
     """The sentence puts the gathering in a room or a town."""
-    low = text.lower()
+    low = lowered(text)
     venue = has_any(low, _VENUE_HINTS) and _VENUE.search(text)  # a cheap test first
     if venue or _ON_SITE.search(text) or ("vor ort" in low and _THERE.search(text)):
         return True
@@ -164,7 +164,7 @@ _GATHER_HINTS = ("kam", "komm", "traf", "treff", "versammel", "zusammen", "gathe
 
 
 def _gathering_there(text: str) -> bool:
-    low = text.lower()
+    low = lowered(text)
     return has_any(low, _GATHER_HINTS) and bool(_GATHER.search(text)) and not _REMOTE.search(text)
 
 
@@ -190,7 +190,7 @@ _USUAL_MODE = folded(
 @lru_cache(maxsize=1024)
 def _formats_in(text: str) -> frozenset[EventFormat]:
     """The format words of one sentence (cached for the page: several steps ask about the same ones)."""
-    low = text.lower()
+    low = lowered(text)
     online = has_any(low, _ONLINE_HINTS)
     present = has_any(low, _PRESENT_HINTS)
     hinted = {"hybrid": "hybrid" in low or (online and present), "online": online, "in-person": present}

@@ -28,6 +28,32 @@ def folds_plainly(text: str) -> bool:
     return text.isascii() or not has_any(text, FOLD_APART)
 
 
+# The texts of the page being read, lower-cased, and whether that form stands for them (`folds_plainly`):
+# a sentence is asked about by dozens of patterns, and lower-casing German text costs more than the look-up.
+# Emptied for each page (`new_page`), and whenever it grows large (a caller that never starts a page).
+_LOWER: dict[str, tuple[str, bool]] = {}
+_LOWER_MAX = 8192
+
+
+def new_page() -> None:
+    """Forget the last page's texts."""
+    _LOWER.clear()
+
+
+def _lower(text: str) -> tuple[str, bool]:
+    got = _LOWER.get(text)
+    if got is None:
+        if len(_LOWER) >= _LOWER_MAX:
+            _LOWER.clear()
+        got = _LOWER[text] = (text.lower(), folds_plainly(text))
+    return got
+
+
+def lowered(text: str) -> str:
+    """`text.lower()`, remembered for the page."""
+    return _lower(text)[0]
+
+
 def has_any(text: str, words: tuple[str, ...]) -> bool:
     """`any(w in text for w in words)` as a plain loop, which costs a quarter less than the generator."""
     for word in words:  # noqa: SIM110 - the loop is the point
@@ -84,30 +110,31 @@ class Folded:
     def pattern(self) -> str:
         return self.rx.pattern
 
-    def search(
-        self, text: str, pos: int = 0, endpos: int = sys.maxsize, *, low: str | None = None
-    ) -> re.Match[str] | None:
-        """`rx.search(text, pos, endpos)`; `low` is `text.lower()` where the caller has it."""
-        if not folds_plainly(text):
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        low, plain = _lower(text)
+        if not plain:
             return self.rx.search(text, pos, endpos)
-        m = self.twin.search(text.lower() if low is None else low, pos, endpos)
+        m = self.twin.search(low, pos, endpos)
         return None if m is None else self.rx.match(text, m.start(), endpos)
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        if not folds_plainly(text):
+        low, plain = _lower(text)
+        if not plain:
             return self.rx.match(text, pos, endpos)
-        return self.rx.match(text, pos, endpos) if self.twin.match(text.lower(), pos, endpos) else None
+        return self.rx.match(text, pos, endpos) if self.twin.match(low, pos, endpos) else None
 
     def fullmatch(self, text: str) -> re.Match[str] | None:
-        if not folds_plainly(text):
+        low, plain = _lower(text)
+        if not plain:
             return self.rx.fullmatch(text)
-        return self.rx.fullmatch(text) if self.twin.fullmatch(text.lower()) else None
+        return self.rx.fullmatch(text) if self.twin.fullmatch(low) else None
 
-    def finditer(self, text: str, *, low: str | None = None) -> Iterator[re.Match[str]]:
-        if not folds_plainly(text):
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        low, plain = _lower(text)
+        if not plain:
             yield from self.rx.finditer(text)
             return
-        for m in self.twin.finditer(text.lower() if low is None else low):
+        for m in self.twin.finditer(low):
             found = self.rx.match(text, m.start())
             if found is not None:  # always: the twin and the pattern match alike
                 yield found
@@ -131,23 +158,19 @@ class Gated:
         self.folded = Folded(rx) if rx.flags & re.IGNORECASE else None
 
     def passes(self, text: str) -> bool:
-        return self._passes(text, text.lower())
-
-    def _passes(self, text: str, low: str) -> bool:
+        low, plain = _lower(text)
         # a text with FOLD_APART characters may match without a need in its lower-cased form
-        return has_any(low, self.needs) or not folds_plainly(text)
+        return not plain or has_any(low, self.needs)
 
     def search(self, text: str) -> re.Match[str] | None:
-        low = text.lower()
-        if not self._passes(text, low):
+        if not self.passes(text):
             return None
-        return self.folded.search(text, low=low) if self.folded else self.rx.search(text)
+        return self.folded.search(text) if self.folded else self.rx.search(text)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        low = text.lower()
-        if not self._passes(text, low):
+        if not self.passes(text):
             return iter(())
-        return self.folded.finditer(text, low=low) if self.folded else self.rx.finditer(text)
+        return self.folded.finditer(text) if self.folded else self.rx.finditer(text)
 
 
 # (plain pattern, flags, its compiled fast form) for every pattern `class_first` rewrote: a test compares them

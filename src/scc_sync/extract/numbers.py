@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scc_sync.extract.gate import folded, has_any
+from scc_sync.extract.gate import folded, has_any, lowered
 from scc_sync.models import Count, CountQualifier
 
 # 10.600 / 18,000 / 10 600 (group separators need exactly three digits after them) / 150 / 1,5 Mio.
@@ -399,12 +399,12 @@ def _brackets(sentence: str) -> list[tuple[int, int]]:
 
 def may_count(sentence: str) -> bool:
     """The cheap test `find_counts` starts with: a count needs a digit or a number word of at least ten."""
-    return _DIGIT.search(sentence) is not None or _has_number_word(sentence.lower())
+    return _DIGIT.search(sentence) is not None or _has_number_word(lowered(sentence))
 
 
 def find_counts(sentence: str) -> list[CountMention]:
     """Counts of participants, speakers, exhibitors and partners in one sentence, in text order."""
-    low = sentence.lower()
+    low = lowered(sentence)
     words = _has_number_word(low)
     if not words and not _DIGIT.search(sentence):
         return []  # a cheap test first: a count needs a digit or a number word of at least ten
