@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scc_sync.extract.gate import Gated, folded, has_any, lowered
+from scc_sync.extract.gate import Gated, folded, has_any, lowered, rewritten
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -34,7 +34,10 @@ _HEAD = re.compile(rf"(?P<head>{'|'.join(_HEADS)})(?:e?s|e?n|e)?$")
 _SERIES = re.compile(rf"(?:{'|'.join(_HEADS)}|vortrag|vortrags)s?reihe[n]?$")
 # heads that are a gathering only inside a compound: "Gespräche" or "Tage" alone are not events
 _COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt", "schau"}
-_CAPITALISED = re.compile(r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*")
+_CAPITALISED = rewritten(
+    r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*",
+    r"[A-ZÄÖÜ](?<![\wäöüß-][\s\S])[\wäöüß]*(?:-[A-ZÄÖÜ][\wäöüß]*)*",  # the same, a class first
+)
 _HEAD_ENDINGS = (*(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e")), "reihe", "reihen")
 # gatherings that report or govern rather than meet: "Pressekonferenz", "Ratssitzung", "Vorstandstreffen",
 # and parliaments
