@@ -272,12 +272,12 @@ _NUMBER_WORD = re.compile(
 )
 
 
-def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
+def _shaped_names(s: Sentence, i: int, head_first: bool) -> list[NameMention]:
+    """`head_first`: the sentence has a _NAME_END (which a head-first name needs too)."""
     out = []
     genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
     low = lowered(s.text) if genitive else ""
     day_of = genitive and has_any(low, ("tag", "nacht", "woche", "day", "week", "night"))
-    head_first = _NAME_END.search(s.text) is not None
     shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, head_first))
     for rx in [rx for rx, possible in shapes if possible]:
         for m in rx.finditer(s.text):
@@ -328,14 +328,29 @@ def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
     out: list[NameMention] = _title_names(sents)
     titled = list(out)
     for i, s in enumerate(sents):
-        for m in _EVENT_NAME.finditer(s.text) if _NAME_END.search(s.text) else ():
+        end = _NAME_END.search(s.text)
+        # a name is at most five words, the last one ending in its head: none starts before the fifth
+        # word before the first head
+        for m in _EVENT_NAME.finditer(s.text, words_back(s.text, end.start(), 4)) if end else ():
             name = _clean_name(m.group("name"))
             if name:
                 out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
-        out.extend(_shaped_names(s, i))
+        out.extend(_shaped_names(s, i, end is not None))
         if s.kind != "title":  # the headline's name, mentioned again in the text
             out.extend(NameMention(t.name, i, None) for t in titled if name_rx(t.name).search(s.text))
     return _repeated_long_forms(out)
+
+
+def words_back(text: str, pos: int, n: int) -> int:
+    """The start of the word (a run without white space) at `pos`, or of the n-th word before it."""
+    while pos and not text[pos - 1].isspace():
+        pos -= 1
+    for _ in range(n):
+        while pos and text[pos - 1].isspace():
+            pos -= 1
+        while pos and not text[pos - 1].isspace():
+            pos -= 1
+    return pos
 
 
 def _repeated_long_forms(mentions: list[NameMention]) -> list[NameMention]:
