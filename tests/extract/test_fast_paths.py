@@ -204,18 +204,19 @@ def test_titles_are_cut_only_where_one_may_end_the_words() -> None:
 
 EVENT_WORDS = (
     "Smart|Country|Convention|Kommunaler|Digitalgipfel|Stadtwerkekongress|Tag|der|offenen|Tür|of|the|and|&|"
-    "Zukunftskongress|Staat|Verwaltung|2024|2023|re:publica|Fach-Tagung|Kongress-Woche|Day|Demo|Messe|Essen"
+    "Zukunftskongress|Staat|Verwaltung|2024|2023|re:publica|Fach-Tagung|Kongress-Woche|Day|Demo|Messe|Essen|"
+    "Hauptversammlung|des|Deutschen|Städtetages|Konferenz|Zukunft|Stadt|Nacht|Wissenschaften"
 )
 
 
-def test_event_names_start_no_earlier_than_five_words_before_the_first_head() -> None:
+def test_event_names_start_no_earlier_than_their_words_before_the_first_head() -> None:
     from scc_sync.extract import events
 
     for text in [*sentences(), *generated(EVENT_WORDS)]:
         end = events._NAME_END.search(text)
-        found = spans(events._EVENT_NAME.finditer(text))
-        if end is None:
-            assert not found, text
-        else:
-            start = events.words_back(text, end.start(), 4)
-            assert spans(events._EVENT_NAME.finditer(text, start)) == found, text
+        for rx, words in ((events._EVENT_NAME, 4), (events._OF_BODY, 0), (events._HEAD_FIRST, 0)):
+            found = spans(rx.finditer(text))
+            if end is None:
+                assert not found, text
+            else:
+                assert spans(rx.finditer(text, events.words_back(text, end.start(), words))) == found, text

@@ -28,7 +28,7 @@ from scc_sync.extract.dates import (
 from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.gate import Gated, folded, has_any, lowered
+from scc_sync.extract.gate import Gated, class_first, folded, has_any, lowered
 from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -253,7 +253,7 @@ _DAY_OF = re.compile(
     r"(?:[a-zäöü]+e[nrs]?\s+)?[A-ZÄÖÜ][\wäöüß-]+)(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
 # "Hauptversammlung des Deutschen Städtetages": an assembly word and the body holding it
-_OF_BODY = re.compile(
+_OF_BODY = class_first(
     rf"(?<![\wäöü-])(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND}|Tagung|Kongress|Konferenz)\s+(?:des|der)\s+"
     r"(?:[A-ZÄÖÜ][a-zäöüß]+e[nrs]?\s+)?[A-ZÄÖÜ][\wäöüß-]+)(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
@@ -272,15 +272,19 @@ _NUMBER_WORD = re.compile(
 )
 
 
-def _shaped_names(s: Sentence, i: int, head_first: bool) -> list[NameMention]:
-    """`head_first`: the sentence has a _NAME_END (which a head-first name needs too)."""
+def _shaped_names(s: Sentence, i: int, head: int | None) -> list[NameMention]:
+    """`head`: where the sentence's first _NAME_END starts (None: it has none). A name of the shapes that
+    start with their head word ("Zukunftskongress Staat …", "Hauptversammlung des …") starts no earlier
+    than the word that head ends, and needs one."""
     out = []
     genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
     low = lowered(s.text) if genitive else ""
     day_of = genitive and has_any(low, ("tag", "nacht", "woche", "day", "week", "night"))
-    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, head_first))
-    for rx in [rx for rx, possible in shapes if possible]:
-        for m in rx.finditer(s.text):
+    start = 0 if head is None else words_back(s.text, head, 0)
+    headed = head is not None
+    shapes = ((_DAY_OF, day_of, 0), (_OF_BODY, genitive and headed, start), (_HEAD_FIRST, headed, start))
+    for rx, possible, pos in shapes:
+        for m in rx.finditer(s.text, pos) if possible else ():
             name = _clean_name(m.group("name"))
             if name and not _CITY_END.search(name):
                 year = int(m.group("year")) if m.group("year") else None
@@ -335,7 +339,7 @@ def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
             name = _clean_name(m.group("name"))
             if name:
                 out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
-        out.extend(_shaped_names(s, i, end is not None))
+        out.extend(_shaped_names(s, i, end.start() if end else None))
         if s.kind != "title":  # the headline's name, mentioned again in the text
             out.extend(NameMention(t.name, i, None) for t in titled if name_rx(t.name).search(s.text))
     return _repeated_long_forms(out)
