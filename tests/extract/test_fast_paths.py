@@ -220,3 +220,12 @@ def test_event_names_start_no_earlier_than_their_words_before_the_first_head() -
                 assert not found, text
             else:
                 assert spans(rx.finditer(text, events.words_back(text, end.start(), words))) == found, text
+
+
+def test_short_mentions_are_looked_for_wherever_one_may_be_kept() -> None:
+    from scc_sync.extract import mentions
+
+    for text in [*sentences(), *generated(NAME_WORDS)]:
+        for m in mentions._SHORT.finditer(text):
+            if not m.group("role") or mentions.is_role_word(m.group("role")):
+                assert mentions._may_mention(text), text
