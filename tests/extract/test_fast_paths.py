@@ -229,3 +229,22 @@ def test_short_mentions_are_looked_for_wherever_one_may_be_kept() -> None:
         for m in mentions._SHORT.finditer(text):
             if not m.group("role") or mentions.is_role_word(m.group("role")):
                 assert mentions._may_mention(text), text
+
+
+def test_event_name_patterns_find_what_the_plain_pattern_finds() -> None:
+    from scc_sync.extract import gate
+    from scc_sync.extract.events import name_rx
+
+    names = ["Smart Country Convention", "Kommunaler Digitalgipfel", "re:publica", "Tag der offenen Tür"]
+    names += ["Kongress Zukunft.Stadt", "Forum (Nord)", "Stadtwerkekongress", "KOMMUNALE", "Info Day"]
+    odd = ["Københavner Messe", "İnfo Day"]  # letters the twin cannot stand for: the plain pattern
+    words = EVENT_WORDS + "|Kommunalen|Digitalgipfels|Københavner|İNFO|ınfo|Info"
+    texts = [*sentences(), *generated(words, n=500)]
+    for name in names + odd:
+        rx = name_rx(name)
+        assert isinstance(rx, gate.Folded) == (name not in odd), name
+        plain = rx.rx if isinstance(rx, gate.Folded) else rx
+        for text in texts:
+            assert spans(rx.finditer(text)) == spans(plain.finditer(text)), (name, text)
+            found, want = rx.search(text), plain.search(text)
+            assert spans([found] if found else []) == spans([want] if want else []), (name, text)

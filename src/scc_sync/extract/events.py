@@ -28,7 +28,7 @@ from scc_sync.extract.dates import (
 from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.gate import Gated, class_first, folded, has_any, lowered
+from scc_sync.extract.gate import Folded, Gated, class_first, folded, has_any, lowered
 from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -230,12 +230,17 @@ def name_key(name: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def name_rx(name: str) -> re.Pattern[str]:
-    """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses')."""
+def name_rx(name: str) -> re.Pattern[str] | Folded:
+    """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses'); folded (see
+    gate.Folded) where the name's letters allow, since it is searched for in every sentence."""
     words = name.split()
     parts = [re.escape(_ADJ_END.sub(r"\1", w)) + r"(?:e|er|en|es|em)?" for w in words[:-1]]
     parts.append(re.escape(words[-1]) + r"(?:e?s)?")
-    return re.compile(r"(?<![\wäöü-])" + r"\s+".join(parts) + r"(?![\wäöü-])", re.IGNORECASE)
+    rx = re.compile(r"(?<![\wäöü-])" + r"\s+".join(parts) + r"(?![\wäöü-])", re.IGNORECASE)
+    try:
+        return Folded(rx, register=False)
+    except ValueError:  # a letter the twin cannot stand for
+        return rx
 
 
 @dataclass(frozen=True)

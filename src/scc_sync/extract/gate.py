@@ -99,12 +99,14 @@ class Folded:
 
     __slots__ = ("rx", "twin")
 
-    def __init__(self, rx: re.Pattern[str]) -> None:
+    def __init__(self, rx: re.Pattern[str], *, register: bool = True) -> None:
+        """`register`: list it in FOLDED, which a test goes through (not for patterns made per page)."""
         if not rx.flags & re.IGNORECASE:
             raise ValueError(f"not case-insensitive: {rx.pattern[:40]!r}")
         self.rx = rx
         self.twin = re.compile(_lower_pattern(rx.pattern), rx.flags & ~re.IGNORECASE)
-        FOLDED.append(self)
+        if register:
+            FOLDED.append(self)
 
     @property
     def pattern(self) -> str:
