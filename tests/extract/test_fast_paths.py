@@ -248,3 +248,12 @@ def test_event_name_patterns_find_what_the_plain_pattern_finds() -> None:
             assert spans(rx.finditer(text)) == spans(plain.finditer(text)), (name, text)
             found, want = rx.search(text), plain.search(text)
             assert spans([found] if found else []) == spans([want] if want else []), (name, text)
+
+
+def test_people_are_vouched_for_only_where_a_plausible_name_stands() -> None:
+    from scc_sync.extract import people
+
+    words = NAME_WORDS + "|Beispiel-Verwaltung|Beispiel-Verwaltungë|Muster-Mann|Zoë|Anna-Lena|von der|vom"
+    for text in [*sentences(), *generated(words), "Landrätin Anna Beispiel-Verwaltungë sagte"]:
+        if people._vouched_people(text, people.GAZETTEER):
+            assert people._may_vouch(text), text

@@ -441,7 +441,8 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     """(offset, person) for every person in text order: names vouched for by a role, a title or an
     organization, and names known as names by their first name."""
     names = find_names(text, _surname_rejected)
-    found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
+    vouched = _vouched_people(text, gazetteer) if _may_vouch(text) else []
+    found = [_widened(text, pos, p, names) for pos, p in vouched]
     found = [(pos, p) for pos, p in found if _credible(text, pos, p) and not _not_a_person(text, pos, p.name)]
     taken = [(pos, pos + len(p.name)) for pos, p in found]
     for span in names:
@@ -606,6 +607,29 @@ def _byline(text: str, span: NameSpan) -> bool:
     if not before.strip():
         return not after or (after[0] in "|" and len(after) < 60)  # "Jane Roe | Staff Writer"
     return bool(_BYLINE_START.match(before)) and bool(_BYLINE_TAIL.match(after))
+
+
+_NAME_AT = re.compile(NAME)
+_CAPITAL = re.compile(r"[A-ZÄÖÜ]")
+
+
+def _may_vouch(text: str) -> bool:
+    """Whether a pattern of `_vouched_people` can find a person: each one keeps a name only where
+    `_plausible_name` says so, and most sentences hold no plausible pair of capitalised words ("Die
+    Veranstaltung", "Deutschen Städtetag"). Tried at every capital, as the name of a pattern may start
+    there: the pair there (a second word followed by a word character stops no pattern's name, so it is
+    whole), and, where its second word is hyphenated, that word's first part, which a name may end with."""
+    for capital in _CAPITAL.finditer(text):
+        m = _NAME_AT.match(text, capital.start())
+        if m is None:
+            continue
+        name = m.group()
+        if _plausible_name(name):
+            return True
+        last = name.rsplit(None, 1)[-1]
+        if "-" in last and _plausible_name(name[: len(name) - len(last)] + last.split("-", 1)[0]):
+            return True
+    return False
 
 
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
