@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scc_sync.extract.article import Article, extract_article, parse
 from scc_sync.extract.dates import find_dates, release_date, resolve
+from scc_sync.extract.gate import new_page
 from scc_sync.extract.people import GAZETTEER, collect_people, find_organizations
 from scc_sync.extract.text import Sentence, split_sentences
 from scc_sync.models import EventFacts, Person, Summary
@@ -29,6 +30,7 @@ def extract_summary(
     from scc_sync.extract.events import analyse_event
     from scc_sync.extract.sessions import find_sessions
 
+    new_page()
     gaz = {**GAZETTEER, **(gazetteer or {})}
     root = parse(html)
     if root is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,7 @@ import lxml.html
 from lxml import etree
 
 from scc_sync.extract.dates import parse_date_text
+from scc_sync.extract.gate import folded
 from scc_sync.extract.text import DATELINE
 from scc_sync.models import Section
 
@@ -56,6 +58,7 @@ _INLINE = {
     "ins",
     "del",
 }
+_INLINE_OR_PAGE = _INLINE | {"html", "body"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _DROP_TAGS = [
     "script",
@@ -84,7 +87,7 @@ _DROP_TAGS = [
     "menu",
     "label",
 ]
-_BOILER_ATTR = re.compile(
+_BOILER_ATTR = folded(
     r"cookie|consent|gdpr|banner|breadcrumb|(?:^|[\s_-])nav|menu|sidebar|side-bar|widget|related|weitere|"
     r"more-news|teaser|share|sharing|social|newsletter|footer|comment|pagination|pager|tag-?cloud|"
     r"(?:^|[\s_-])tags?(?:$|[\s_-])|print|skip|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|promo|subscribe|login|"
@@ -114,19 +117,19 @@ _DATE_ONLY = re.compile(
     r"^\W*(?:\w+,\s*)?(?:\d{1,2}\.\s*(?:\d{1,2}\.|[A-Za-zäöüÄÖÜ]+\.?)\s*(?:\d{2,4})?|"
     r"[A-Za-z]+\.? \d{1,2},? \d{4}|\d{4}-\d\d-\d\d)\W*$"
 )
-_KICKER_ATTR = re.compile(
+_KICKER_ATTR = folded(
     r"kicker|dachzeile|topline|overline|roofline|eyebrow|spitzmarke|subtitle|"
     r"sub-title|subheadline|headline-prefix|title-prefix|roof",
     re.IGNORECASE,
 )
-_LEAD_ATTR = re.compile(
+_LEAD_ATTR = folded(
     r"(?:^|[\s_-])(?:lead|teaser|intro|summary|abstract|standfirst|excerpt|"
     r"einleitung|vorspann|anreisser|untertitel)(?:$|[\s_-]|text)",
     re.IGNORECASE,
 )
 _DATE_PREFIX = re.compile(r"^\[(\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))\]\s*")
-_DATE_ATTR = re.compile(r"date|datum|time|published|posted|meta|byline", re.IGNORECASE)
-_MAIN_ATTR = re.compile(r"article|post|entry|news|content|main|story|text|body|detail", re.IGNORECASE)
+_DATE_ATTR = folded(r"date|datum|time|published|posted|meta|byline", re.IGNORECASE)
+_MAIN_ATTR = folded(r"article|post|entry|news|content|main|story|text|body|detail", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|–—\-:·»]\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _PUBLISHED_META = (
@@ -187,6 +190,16 @@ def decode(html: str | bytes) -> str:
     return str(best) if best is not None else raw.decode("cp1252", errors="replace")
 
 
+_PARSERS = threading.local()  # a parser serves one parse at a time: one per thread, made once
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser: lxml.html.HTMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    return parser
+
+
 def parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     """A forgiving parse; None for input that holds no document at all."""
     text = _CONTROL.sub("", decode(html))[:MAX_HTML_CHARS]
@@ -194,9 +207,7 @@ def parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     if not text.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(
-            text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-        )
+        root = lxml.html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError):
         return None
     return root if isinstance(root.tag, str) else None
@@ -337,11 +348,15 @@ def _kicker(root: Any, h1: Any) -> tuple[Any, str | None]:
     if inside is not None:
         return inside, clean(inside.text_content()) or None
     scope = h1.getparent()
+    seen: set[Any] = set()  # elements of the smaller scopes, which the larger ones hold again
     for _ in range(3):
         if scope is None:
             break
         for el in scope.iter():
-            if el is not h1 and el.tag not in _INLINE | {"html", "body"} and _KICKER_ATTR.search(_attrs(el)):
+            if el in seen:
+                continue
+            seen.add(el)
+            if el is not h1 and el.tag not in _INLINE_OR_PAGE and _KICKER_ATTR.search(_attrs(el)):
                 text = clean(el.text_content())
                 if text and len(text) <= 200 and text != clean(h1.text_content()):
                     return el, text
@@ -361,8 +376,12 @@ def _kicker(root: Any, h1: Any) -> tuple[Any, str | None]:
 
 def _lead(root: Any, meta: dict[str, str], h1: Any) -> tuple[Any, str | None]:
     scope = h1.getparent() if h1 is not None else root
+    seen: set[Any] = set()  # elements of the smaller scopes, which the larger ones hold again
     while scope is not None:
         for el in scope.iter():
+            if el in seen:
+                continue
+            seen.add(el)
             if not isinstance(el.tag, str) or el.tag in ("html", "body", "meta"):
                 continue
             if _LEAD_ATTR.search(_attrs(el)) or el.get("itemprop") == "description":
@@ -399,18 +418,21 @@ def _published_in_text(root: Any, h1: Any) -> date | None:
     scope = root
     if h1 is not None:
         scope = next((a for a in h1.iterancestors() if a.tag in ("article", "main")), root)
+    in_box: dict[Any, bool] = {}  # element → inside an event box: each element's attributes read once
     for el in scope.iter():
-        if not isinstance(el.tag, str) or _in_event_box(el):
+        if not isinstance(el.tag, str) or _in_event_box(el, in_box):
             continue
         if el.tag == "time" and el.get("datetime"):
             found = parse_date_text(el.get("datetime"))
             if found:
                 return found
+        if el.tag in ("html", "body"):
+            continue  # the whole page: neither a teaser nor a date line
         text = clean(el.text_content())
-        prefix = _DATE_PREFIX.match(text) if el.tag not in ("html", "body") else None
+        prefix = _DATE_PREFIX.match(text)
         if prefix and (found := parse_date_text(prefix.group(1))):
             return found  # "[21.06.2023] Drei Tage lang …": a teaser that opens with its date
-        if not text or len(text) > 90 or el.tag in ("html", "body"):
+        if not text or len(text) > 90:
             continue
         labelled = re.match(
             r"^(?:veröffentlicht(?: am)?|erschienen(?: am)?|stand|datum|published(?: on)?|"
@@ -446,15 +468,23 @@ def _date_beside_headline(h1: Any) -> date | None:
     return None
 
 
-_CHROME_ATTR = re.compile(r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer", re.I)
-_EVENT_BOX_ATTR = re.compile(r"event|veranstaltung|termin|startdate|enddate", re.IGNORECASE)
+_CHROME_ATTR = folded(r"logo|brand|site-title|site-name|masthead|cookie|consent|sidebar|footer", re.I)
+_EVENT_BOX_ATTR = folded(r"event|veranstaltung|termin|startdate|enddate", re.IGNORECASE)
 
 
-def _in_event_box(el: Any) -> bool:
-    def event(a: Any) -> bool:
-        return bool(_EVENT_BOX_ATTR.search(_attrs(a)))
-
-    return event(el) or _has_ancestor(el, event)
+def _in_event_box(el: Any, known: dict[Any, bool]) -> bool:
+    """The element or one of its ancestors is marked as an event's box; `known` holds the answers for
+    elements already asked about (the ancestors of the next element are mostly the same)."""
+    path = []
+    node = el
+    while node is not None and node not in known:
+        path.append(node)
+        node = node.getparent()
+    inside = node is not None and known[node]
+    for node in reversed(path):  # from the top down: inside a box, or a box itself
+        inside = inside or bool(_EVENT_BOX_ATTR.search(_attrs(node)))
+        known[node] = inside
+    return known[el]
 
 
 _STOPWORDS = {
@@ -527,11 +557,16 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
     """Drop chrome elements in place; never an element holding the headline or most of the text."""
     body = root.find("body")
     total = len(clean((body if body is not None else root).text_content())) or 1
-    for tag in _DROP_TAGS:
-        for el in list(root.iter(tag)):
-            if el.getparent() is not None and not _contains(el, keep):
-                el.drop_tree()
-    for el in list(root.iter()):
+    # one walk for all the tags (dropping them tag by tag leaves the same tree: inside a dropped element
+    # nothing counts any more), and none below a dropped element in the walk after it
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el.getparent() is not None and not _contains(el, keep):
+            el.drop_tree()
+    nodes = list(root.iter())
+    i = 0
+    while i < len(nodes):
+        el = nodes[i]
+        i += 1
         if (
             not isinstance(el.tag, str)
             or el.tag in ("html", "body", "main", "article")
@@ -539,6 +574,7 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
         ):
             continue
         if el.tag in ("header",) and not _contains(el, keep):
+            i += _below(el)
             el.drop_tree()
             continue
         attrs = _attrs(el)
@@ -546,17 +582,27 @@ def _strip_boilerplate(root: Any, keep: Any) -> None:
             continue  # the cheap tests first: measuring every element's text is quadratic
         small = len(clean(el.text_content())) < 0.5 * total or not el.findall(".//p")
         if small and not _contains(el, keep):
+            i += _below(el)
             el.drop_tree()
+
+
+def _below(el: Any) -> int:
+    """The number of nodes inside the element: in document order, they come right after it."""
+    return sum(1 for _ in el.iter()) - 1
 
 
 def _contains(el: Any, keep: Any) -> bool:
     return keep is not None and (el is keep or any(a is el for a in keep.iterancestors()))
 
 
+_MAIN_PATHS = ('.//*[@itemprop="articleBody"]', ".//article", ".//main", './/*[@role="main"]')
+_MAIN_XPATHS = [etree.XPath(path) for path in _MAIN_PATHS]
+
+
 def _main_container(root: Any) -> Any:
     """The element that holds the article text: marked up as such, or the densest in paragraphs."""
-    for xpath in ('.//*[@itemprop="articleBody"]', ".//article", ".//main", './/*[@role="main"]'):
-        found = [el for el in root.xpath(xpath) if len(clean(el.text_content())) > 200]
+    for xpath in _MAIN_XPATHS:
+        found = [el for el in xpath(root) if len(clean(el.text_content())) > 200]
         if found:
             return max(found, key=lambda el: _paragraph_chars(el))
     scores: dict[Any, float] = {}
@@ -759,6 +805,10 @@ def _dateline_lead(sections: list[Section]) -> tuple[str | None, list[Section]]:
 
 def extract_article(root: Any, url: str | None = None) -> Article:
     """The article layer of a parsed page."""
+    # every element's Python object held for the whole layer: lxml makes a new one (through a lookup
+    # written in Python) each time an element is reached that no object stands for, and the layer walks
+    # the tree a dozen times
+    alive = list(root.iter())
     meta = _meta(root)
     objs = jsonld_objects(root)
     ld = _ld_article(objs)
@@ -783,7 +833,7 @@ def extract_article(root: Any, url: str | None = None) -> Article:
     if not lead:
         lead = meta.get("og:description") or meta.get("description") or None
     body_text = " ".join(s.text for s in sections)
-    del keep
+    del keep, alive
     return Article(
         title=title,
         kicker=kicker,

@@ -28,6 +28,15 @@ _CONNECTORS = {
 _ACADEMIC_TAIL = re.compile(
     r"(?:\s*(?:Prof\.|Dr\.|Dr\.-Ing\.|Dipl\.-[A-Z][a-zäöü]*\.|h\.\s?c\.|PD|Frau|Herr|Mr\.|Mrs\.|Ms\.))+\s*$"
 )
+_TITLE_ENDS = (".", "PD", "Frau", "Herr")  # how every title of _ACADEMIC_TAIL ends
+
+
+def _without_titles(left: str) -> str:
+    """The words before a name without the titles and salutations that end them ("… Prof. Dr."); the
+    pattern, anchored at the end, is tried at every character, so only where a title may end the words."""
+    return _ACADEMIC_TAIL.sub("", left) if left.rstrip().endswith(_TITLE_ENDS) else left
+
+
 # A lowercase adjective before a role: "ehemalige", "stellvertretenden", "langjährige", "amtierende"
 # (not "-te": "diskutierte Ministerin …" is a verb before the role)
 ROLE_ADJECTIVE = re.compile(
@@ -68,7 +77,7 @@ def role_before(
 ) -> tuple[str | None, str | None]:
     """(role, organization) from the words right before the name at `start`."""
     raw = text[max(0, start - 240) : start]
-    left = _ACADEMIC_TAIL.sub("", raw)
+    left = _without_titles(raw)
     if "D." in left:
         left = _RETIRED.sub("a. D.", left)
     segments = _SEGMENT.split(left)
@@ -377,7 +386,7 @@ def in_list(text: str, end: int, next_start: int) -> bool:
 
 def plural_role_before(text: str, start: int) -> str | None:
     """The role of a list of names after a plural role: 'die Landräte A, B und C', 'staff members A and B'."""
-    left = _ACADEMIC_TAIL.sub("", text[max(0, start - 120) : start])
+    left = _without_titles(text[max(0, start - 120) : start])
     words = re.split(r"[,;:()„“”\"!?]", left)[-1].split()
     if not words or not is_role_word(words[-1]):
         return None

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from scc_sync.extract.gate import Folded, folded, lowered
+
 MONTHS: dict[str, int] = {
     "januar": 1, "jänner": 1, "jan": 1, "january": 1,
     "februar": 2, "feb": 2, "february": 2,
@@ -70,7 +72,13 @@ _PATTERNS: list[tuple[str, str]] = [
     ("en_single", rf"\b(?P<m1>{_MONTH})\s*(?P<d1>{_D})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s*(?P<y1>{_Y}))?"),
     ("en_dsingle", rf"\b(?P<d1>{_D})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})(?:,?\s*(?P<y1>{_Y}))?"),
 ]  # fmt: skip
-_COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+# the patterns that open with a month name run as lower-case twins (see gate.Folded): a case-insensitive
+# alternation of month names tried at every character is what costs; those that open with a digit do not
+_MONTH_FIRST = {"en_cross", "en_range", "en_single"}
+_COMPILED: list[tuple[str, re.Pattern[str] | Folded]] = [
+    (name, folded(p, re.IGNORECASE) if name in _MONTH_FIRST else re.compile(p, re.IGNORECASE))
+    for name, p in _PATTERNS
+]
 # what each kind of pattern needs in the text, tested once per text: a month name, "dd.mm", "yyyy-mm-dd"
 # what each kind of pattern needs in the text, tested once per text on its lower-cased form: a day before a
 # month name ("3. mai", "15-17 november"), a month name before a day ("nov. 5"), "dd.mm", "yyyy-mm-dd"
@@ -86,7 +94,7 @@ _HAS = {
     "numeric": re.compile(r"\d\.\s?[01]?\d\."),
     "iso": re.compile(r"\d-[01]\d-"),
 }
-_WEEKDAY_BEFORE = re.compile(
+_WEEKDAY_BEFORE = folded(
     r"\b(?P<wd>" + "|".join(WEEKDAYS) + r")\s*,?\s*(?:den|dem|am|the)?\s*$", re.IGNORECASE
 )
 
@@ -164,7 +172,7 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
         return ()  # every date phrase has a digit
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    low = text.lower()
+    low = lowered(text)
     present = {need: bool(rx.search(low)) for need, rx in _HAS.items()}
     for kind, rx in _COMPILED:
         if not present[_NEEDS[kind]]:
@@ -244,7 +252,7 @@ def weekday_mismatch(m: DateMention, ref: date | None, year: int | None = None) 
 # A year standing alone ("Die Ausgabe 2024", "The 2024 Annual Conference"), not a count ("2.024") or a span
 LONE_YEAR = re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)(?!\d|[.,]\d)")
 # ... and not one that names another time: "seit 2007", "bis 2030", "wie schon 2019", "than in 2019"
-_OTHER_TIME = re.compile(
+_OTHER_TIME = folded(
     r"\b(?:seit|since|bis|until|ab|vor|nach|by|before|after|wie|as|than|als|Vorjahr|zuletzt|last)"
     r"(?:\s+(?:schon|bereits|in|im|dem|the|Jahr|year))*\s*$",
     re.IGNORECASE,
@@ -325,7 +333,7 @@ _DAY_PART = r"(?:abend|morgen|vormittag|nachmittag|mittag|nacht)?"
 _RELATIVE = r"(?:(?P<rel>kommenden|nächsten|vergangenen|letzten|next|last)\s+)?"
 # not followed by a date: "Donnerstag, 28. Oktober" is a date phrase with its weekday
 _NO_DATE = r"(?![\wäöü])(?!\s*,?\s*(?:de[nm]\s+|the\s+)?\d)"
-_WEEKDAY_PHRASE = re.compile(
+_WEEKDAY_PHRASE = folded(
     rf"\b(?:(?P<prep>am|bis(?:\s+zum)?|ab|seit|vom|von|on|until|through|from|by)\s+)?{_RELATIVE}(?P<wd>{_WD}){_DAY_PART}"
     rf"{_NO_DATE}(?:\s*(?:bis(?:\s+zum)?|to|through|until|-|–)\s*(?P<wd2>{_WD}){_DAY_PART}{_NO_DATE})?",
     re.IGNORECASE,

@@ -28,7 +28,7 @@ from scc_sync.extract.dates import (
 from scc_sync.extract.evidence import event_nouns, weigh
 from scc_sync.extract.formats import cache_clear as formats_cache_clear
 from scc_sync.extract.formats import detect_format, has_format
-from scc_sync.extract.gate import Gated
+from scc_sync.extract.gate import Folded, Gated, class_first, folded, has_any, lowered
 from scc_sync.extract.numbers import CountMention, find_counts, may_count
 from scc_sync.extract.text import DATELINE, Sentence
 from scc_sync.models import Count, EventFacts, EventFormat
@@ -162,7 +162,7 @@ _VENUE = re.compile(
     rf"\b{_PREP}\s+(?P<venue>(?:[a-z][a-z0-9]{{1,5}}|[A-ZÄÖÜ][\w-]*)(?:\s+[A-ZÄÖÜ][\w-]*){{0,3}})"
     rf"(?P<city>\s+(?:in|nach|in der Stadt)\s+(?:{_CITIES}))?(?=[\s,.;:)]|$)"
 )
-_VENUE_WORD = re.compile(
+_VENUE_WORD = folded(
     r"(?:center|centre|centrum|congress|kongresszentrum|messe|hotel|halle|arena|saal|palast|palais|"
     r"rathaus|kraftwerk|wasserwerk|station|cube|hub\d*|forum|zentrum|expo|fira|theater|"
     r"schloss|kloster|akademie|stadion|campus|place|pavilion|auditorium|haus\b)\w*",
@@ -230,12 +230,17 @@ def name_key(name: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def name_rx(name: str) -> re.Pattern[str]:
-    """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses')."""
+def name_rx(name: str) -> re.Pattern[str] | Folded:
+    """A pattern for the name in any inflection ('des Deutschen Kommunalkongresses'); folded (see
+    gate.Folded) where the name's letters allow, since it is searched for in every sentence."""
     words = name.split()
     parts = [re.escape(_ADJ_END.sub(r"\1", w)) + r"(?:e|er|en|es|em)?" for w in words[:-1]]
     parts.append(re.escape(words[-1]) + r"(?:e?s)?")
-    return re.compile(r"(?<![\wäöü-])" + r"\s+".join(parts) + r"(?![\wäöü-])", re.IGNORECASE)
+    rx = re.compile(r"(?<![\wäöü-])" + r"\s+".join(parts) + r"(?![\wäöü-])", re.IGNORECASE)
+    try:
+        return Folded(rx, register=False)
+    except ValueError:  # a letter the twin cannot stand for
+        return rx
 
 
 @dataclass(frozen=True)
@@ -253,7 +258,7 @@ _DAY_OF = re.compile(
     r"(?:[a-zäöü]+e[nrs]?\s+)?[A-ZÄÖÜ][\wäöüß-]+)(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
 # "Hauptversammlung des Deutschen Städtetages": an assembly word and the body holding it
-_OF_BODY = re.compile(
+_OF_BODY = class_first(
     rf"(?<![\wäöü-])(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:{_COMPOUND}|Tagung|Kongress|Konferenz)\s+(?:des|der)\s+"
     r"(?:[A-ZÄÖÜ][a-zäöüß]+e[nrs]?\s+)?[A-ZÄÖÜ][\wäöüß-]+)(?P<year>\s+(?:19|20)\d\d)?(?![\wäöü-])"
 )
@@ -272,15 +277,19 @@ _NUMBER_WORD = re.compile(
 )
 
 
-def _shaped_names(s: Sentence, i: int) -> list[NameMention]:
+def _shaped_names(s: Sentence, i: int, head: int | None) -> list[NameMention]:
+    """`head`: where the sentence's first _NAME_END starts (None: it has none). A name of the shapes that
+    start with their head word ("Zukunftskongress Staat …", "Hauptversammlung des …") starts no earlier
+    than the word that head ends, and needs one."""
     out = []
     genitive = " der " in s.text or " des " in s.text or " of " in s.text  # cheap tests first
-    low = s.text.lower() if genitive else ""
-    day_of = genitive and any(w in low for w in ("tag", "nacht", "woche", "day", "week", "night"))
-    head_first = _NAME_END.search(s.text) is not None
-    shapes = ((_DAY_OF, day_of), (_OF_BODY, genitive), (_HEAD_FIRST, head_first))
-    for rx in [rx for rx, possible in shapes if possible]:
-        for m in rx.finditer(s.text):
+    low = lowered(s.text) if genitive else ""
+    day_of = genitive and has_any(low, ("tag", "nacht", "woche", "day", "week", "night"))
+    start = 0 if head is None else words_back(s.text, head, 0)
+    headed = head is not None
+    shapes = ((_DAY_OF, day_of, 0), (_OF_BODY, genitive and headed, start), (_HEAD_FIRST, headed, start))
+    for rx, possible, pos in shapes:
+        for m in rx.finditer(s.text, pos) if possible else ():
             name = _clean_name(m.group("name"))
             if name and not _CITY_END.search(name):
                 year = int(m.group("year")) if m.group("year") else None
@@ -328,14 +337,29 @@ def event_names(sents: Sequence[Sentence]) -> list[NameMention]:
     out: list[NameMention] = _title_names(sents)
     titled = list(out)
     for i, s in enumerate(sents):
-        for m in _EVENT_NAME.finditer(s.text) if _NAME_END.search(s.text) else ():
+        end = _NAME_END.search(s.text)
+        # a name is at most five words, the last one ending in its head: none starts before the fifth
+        # word before the first head
+        for m in _EVENT_NAME.finditer(s.text, words_back(s.text, end.start(), 4)) if end else ():
             name = _clean_name(m.group("name"))
             if name:
                 out.append(NameMention(name, i, int(m.group("year")) if m.group("year") else None))
-        out.extend(_shaped_names(s, i))
+        out.extend(_shaped_names(s, i, end.start() if end else None))
         if s.kind != "title":  # the headline's name, mentioned again in the text
             out.extend(NameMention(t.name, i, None) for t in titled if name_rx(t.name).search(s.text))
     return _repeated_long_forms(out)
+
+
+def words_back(text: str, pos: int, n: int) -> int:
+    """The start of the word (a run without white space) at `pos`, or of the n-th word before it."""
+    while pos and not text[pos - 1].isspace():
+        pos -= 1
+    for _ in range(n):
+        while pos and text[pos - 1].isspace():
+            pos -= 1
+        while pos and not text[pos - 1].isspace():
+            pos -= 1
+    return pos
 
 
 def _repeated_long_forms(mentions: list[NameMention]) -> list[NameMention]:
@@ -534,7 +558,7 @@ def dated_mentions(
 
 
 # a sentence that tells of what is still to come: its year-less date is not before the reference date
-_FUTURE = re.compile(
+_FUTURE = folded(
     r"\b(?:will|wird|werden|findet|finden|is scheduled|are scheduled|geplant|upcoming|kommende[nrs]?|"
     r"takes place|opens|beginnt)\b",
     re.IGNORECASE,
@@ -567,14 +591,12 @@ def after_event(d: DatedMention, span: tuple[date, date]) -> DatedMention:
 
 
 # "Zu dem zweitägigen Treffen, das bis Freitag dauert": a length in days makes one weekday a span
-_DAYS_LONG = re.compile(
+_DAYS_LONG = folded(
     r"\b(?P<n>zwei|drei|vier|fünf|two|three|four|five|[2-5])(?:-?tägig\w*|-day\b|\s+(?:Tage|days)\b)",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "two": 2, "three": 3, "four": 4, "five": 5}
-_ENDED = re.compile(
-    r"\b(?:endete|endet|zu Ende|ended|ends|closed|closes|dauert|dauerte|lasts|lasted)\b", re.I
-)
+_ENDED = folded(r"\b(?:endete|endet|zu Ende|ended|ends|closed|closes|dauert|dauerte|lasts|lasted)\b", re.I)
 
 
 def weekday_mentions(sents: Sequence[Sentence], published: date) -> list[DatedMention]:
@@ -653,7 +675,7 @@ _RESCHEDULED = re.compile(
 
 
 # a deadline, not the event: "Anmeldeschluss ist der 28. März", "early-bird rates end Oct. 1"
-_DEADLINE = re.compile(
+_DEADLINE = folded(
     r"\b(?:Anmeldeschluss|Anmeldefrist|Einsendeschluss|Bewerbungsschluss|Meldeschluss|Frist|Deadline|"
     r"early[- ]bird|register(?:ed)? by|registration (?:closes|ends|deadline)|rates? (?:end|expire)s?|"
     r"(?:anmelden|Anmeldung|bewerben|Bewerbung)\w* (?:bis|bis zum|until))\b[^.;]{0,40}$",
@@ -671,7 +693,7 @@ def is_original_date(d: DatedMention, sents: Sequence[Sentence]) -> bool:
 
 
 # "who ended her presidency on November 18": a person's term, not the event, ends or begins
-_ABOUT_A_PERSON = re.compile(
+_ABOUT_A_PERSON = folded(
     r"\b(?:presidency|term|tenure|Amtszeit|Amt|Vorsitz|Präsidentschaft|retire\w*|Ruhestand)\b", re.IGNORECASE
 )
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scc_sync.extract.gate import Gated
+from scc_sync.extract.gate import Gated, folded, has_any, lowered, rewritten
 from scc_sync.extract.text import Sentence
 
 # the last part of a compound that makes it a gathering ("Breitband|gespräch", "Kommunal|messe")
@@ -34,7 +34,10 @@ _HEAD = re.compile(rf"(?P<head>{'|'.join(_HEADS)})(?:e?s|e?n|e)?$")
 _SERIES = re.compile(rf"(?:{'|'.join(_HEADS)}|vortrag|vortrags)s?reihe[n]?$")
 # heads that are a gathering only inside a compound: "Gespräche" or "Tage" alone are not events
 _COMPOUND_ONLY = {"dialog", "gespräch", "woche", "tag", "tage", "empfang", "werkstatt", "schau"}
-_CAPITALISED = re.compile(r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*")
+_CAPITALISED = rewritten(
+    r"(?<![\wäöüß-])(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*",
+    r"[A-ZÄÖÜ](?<![\wäöüß-][\s\S])[\wäöüß]*(?:-[A-ZÄÖÜ][\wäöüß]*)*",  # the same, a class first
+)
 _HEAD_ENDINGS = (*(h + end for h in _HEADS for end in ("", "s", "es", "n", "en", "e")), "reihe", "reihen")
 # gatherings that report or govern rather than meet: "Pressekonferenz", "Ratssitzung", "Vorstandstreffen",
 # and parliaments
@@ -70,10 +73,8 @@ def event_nouns(text: str) -> tuple[str, ...]:
 
     Cached: recognition, dates and format ask about the same sentences."""
     found = []
-    low = text.lower()
-    words = (
-        _CAPITALISED.finditer(text) if any(h in low for h in _HEADS) or "reihe" in low else ()
-    )  # cheap tests first
+    low = lowered(text)
+    words = _CAPITALISED.finditer(text) if has_any(low, _HEADS) or "reihe" in low else ()  # cheap tests first
     for m in words:
         word = m.group(0)
         last = word.rsplit("-", 1)[-1].lower()
@@ -89,7 +90,7 @@ def event_nouns(text: str) -> tuple[str, ...]:
         if head.group("head") in _COMPOUND_ONLY and head.start() < 3 and "-" not in word:
             continue  # "Gespräche", "Tage": no compound
         found.append(word)
-    if any(h in low for h in _EN_HINTS):
+    if has_any(low, _EN_HINTS):
         found += [m.group(0) for m in _EN_NOUN.finditer(text)]
     return tuple(found)
 
@@ -126,7 +127,7 @@ _PROGRAMME = Gated(
 
 
 # a gathering in progress or just opened: "has kicked off", "is under way", "wurde am Morgen eröffnet"
-UNDERWAY = re.compile(
+UNDERWAY = folded(
     r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:kicked off|opened|begun|started|got under ?way)\b|"
     r"\b(?:is|are)\s+(?:now\s+)?(?:under ?way|in full swing|in session)\b|"
     r"\bkicked off\s+(?:today|this morning|on (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from scc_sync.extract.evidence import HAPPENS, event_nouns
-from scc_sync.extract.gate import Gated
+from scc_sync.extract.gate import Folded, Gated, folded, has_any, lowered
 from scc_sync.models import EventFormat
 
 _ONLINE_WORD = r"(?:online|digital|virtuell|virtual|remote|im Livestream|per Livestream|per Video)"
@@ -23,10 +23,10 @@ _PRESENT_WORD = r"(?:in[- ]person|vor Ort|in Präsenz|onsite|on-site|face-to-fac
 
 _BOTH = r"\s*[–—,-]?\s+(?:and|und|sowie|as well as|als auch|plus)\s+(?:\w+\s+)?"  # "in person – as well as"
 
-_FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
+_FORMATS: list[tuple[EventFormat, Folded]] = [
     (
         "hybrid",
-        re.compile(
+        folded(
             r"\bhybrid(?:e[nrsm]?)?\s+(?:\w+\s+)?(?:Veranstaltung|Format|Event|Konferenz|Kongress|"
             r"Edition|Messe|Tagung|statt|abgehalten|durchgeführt|event|conference|format|"
             r"edition|summit)|\bHybrid(?:veranstaltung|format|event|konferenz|-\w+)|"
@@ -39,7 +39,7 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
     ),
     (
         "online",
-        re.compile(
+        folded(
             r"\b(?:digital|virtuell|online|im Livestream|remote)(?:e[nrsm]?)?\b(?:\W+\w+){0,3}?\W+"
             r"(?:statt|abgehalten|übertragen|gestreamt|"
             r"durchgeführt|veranstaltet|ausgerichtet|stattfinden|stattfand|stattgefunden|stattfindet)\b|"
@@ -72,7 +72,7 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
     ),
     (
         "in-person",
-        re.compile(
+        folded(
             r"\bin Präsenz\b|\bPräsenz(?:veranstaltung|format|event|konferenz|kongress|tagung|messe|"
             r"teilnahme|-\w+)\w*|\bin[- ]person\b|\bon-?site\b|\bface-to-face\b|\bvor Ort in [A-ZÄÖÜ]|"
             r"\bwieder (?:live|vor Ort|persönlich)\b|\bphysisch(?:e[nrs]?)? (?:Veranstaltung|statt)|"
@@ -85,21 +85,19 @@ _FORMATS: list[tuple[EventFormat, re.Pattern[str]]] = [
     ),
 ]
 # a choice of formats, not the format of the edition: "die sich online oder vor Ort treffen"
-_CHOICE = re.compile(
+_CHOICE = folded(
     rf"\b(?:{_ONLINE_WORD}|{_PRESENT_WORD})\s+(?:oder|or|bzw\.)\s+(?:{_ONLINE_WORD}|{_PRESENT_WORD})",
     re.IGNORECASE,
 )
 # "Nach zwei digitalen Ausgaben fand die Tagung wieder in Präsenz statt": the online words are the past
-_BACK_IN_PERSON = re.compile(
-    r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE
-)
+_BACK_IN_PERSON = folded(r"\b(?:wieder|endlich|erstmals seit|again|returned|returns|back)\b", re.IGNORECASE)
 # People gathering somewhere: a physical event even when no format word is written
 _GATHER = re.compile(
     r"\b(?:kamen|kommen|trafen sich|treffen sich|versammelten sich|zusammengekommen|gathered|came to|"
     r"met at|met in)\b[^.]*?\b(?:in|im|ins|nach|at|to)\s+(?:die\s+|der\s+|den\s+|the\s+)?[A-ZÄÖÜa-z]\w*|"
     r"\b(?:in|im|ins)\s+(?:die\s+|der\s+|den\s+)?[A-ZÄÖÜ][\w\s-]{0,40}?\s+(?:zusammen|kamen|kam)\b",
 )
-_REMOTE = re.compile(
+_REMOTE = folded(
     r"\b(?:online|digital(?:e[nrsm]?)?|virtuell\w*|virtual(?:ly)?|livestream\w*|stream\w*|remote)\b",
     re.IGNORECASE,
 )
@@ -107,7 +105,7 @@ _REMOTE = re.compile(
 # ---- being somewhere ------------------------------------------------------------------------------
 
 # a room or a building: "in der Stadthalle", "im Kurfürstlichen Schloss", "in the Grand Ballroom"
-_VENUE = re.compile(
+_VENUE = folded(
     r"\b(?:in|im|ins|am|at|auf dem|auf der)\s+(?:(?:der|dem|den|die|the)\s+)?(?:[\w.'`-]+\s+){0,4}?"
     r"[\w-]*(?:halle|hallen|saal|hotel|zentrum|zentrums|center|centre|schloss|museum|rathaus|haus|stätte|"
     r"akademie|campus|arena|stadion|theater|theatre|kirche|aula|gelände|palais|palast|kloster|straße|"
@@ -137,7 +135,7 @@ _PLACE = re.compile(
 # abstract nouns after "in" ("in Kooperation", "in Zeiten") are no places
 _ABSTRACT = re.compile(r"(?:ung|heit|keit|schaft|tion|sion|ität|ismus|nis|ik|enz|anz|ment|tum|arbeit|zeit)$")
 # participants said to be there: "Über 200 Teilnehmende konnten sich vor Ort …"
-_THERE = re.compile(
+_THERE = folded(
     r"\b(?:Teilnehm\w*|Gäste\w*|Besucher\w*|Delegierte\w*|attendees|participants)\b[^.;]{0,60}\bvor Ort\b",
     re.IGNORECASE,
 )
@@ -152,8 +150,8 @@ _VENUE_HINTS = (
 
 def _placed(text: str) -> bool:
     """The sentence puts the gathering in a room or a town."""
-    low = text.lower()
-    venue = any(h in low for h in _VENUE_HINTS) and _VENUE.search(text)  # a cheap test first
+    low = lowered(text)
+    venue = has_any(low, _VENUE_HINTS) and _VENUE.search(text)  # a cheap test first
     if venue or _ON_SITE.search(text) or ("vor ort" in low and _THERE.search(text)):
         return True
     if not (event_nouns(text) or HAPPENS.search(text)):
@@ -166,8 +164,8 @@ _GATHER_HINTS = ("kam", "komm", "traf", "treff", "versammel", "zusammen", "gathe
 
 
 def _gathering_there(text: str) -> bool:
-    low = text.lower()
-    return any(h in low for h in _GATHER_HINTS) and bool(_GATHER.search(text)) and not _REMOTE.search(text)
+    low = lowered(text)
+    return has_any(low, _GATHER_HINTS) and bool(_GATHER.search(text)) and not _REMOTE.search(text)
 
 
 def has_format(text: str) -> bool:
@@ -181,7 +179,7 @@ _PRESENT_HINTS = ("präsenz", "person", "site", "face-to-face", "vor ort", "wied
 
 # a mode named as what this edition is not: "the alternative to our traditional in-person conference",
 # "statt der gewohnten Präsenztagung"
-_USUAL_MODE = re.compile(
+_USUAL_MODE = folded(
     r"\b(?:traditional|usual|regular|normal|instead of|alternative to|replac\w+|gewohnt\w*|übliche\w*|"
     r"sonst\w*|statt (?:der|des|dem|einer|eines)|anstelle|anstatt)\b(?:\W+\w+){0,3}?\W+"
     r"(?:in[- ]person|Präsenz\w*|face-to-face|physisch\w*)",
@@ -192,9 +190,9 @@ _USUAL_MODE = re.compile(
 @lru_cache(maxsize=1024)
 def _formats_in(text: str) -> frozenset[EventFormat]:
     """The format words of one sentence (cached for the page: several steps ask about the same ones)."""
-    low = text.lower()
-    online = any(h in low for h in _ONLINE_HINTS)
-    present = any(h in low for h in _PRESENT_HINTS)
+    low = lowered(text)
+    online = has_any(low, _ONLINE_HINTS)
+    present = has_any(low, _PRESENT_HINTS)
     hinted = {"hybrid": "hybrid" in low or (online and present), "online": online, "in-person": present}
     if not (online or present or hinted["hybrid"]) or _CHOICE.search(text):
         return frozenset()

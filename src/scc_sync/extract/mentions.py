@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
+from scc_sync.extract.gate import class_first, has_any
 from scc_sync.extract.names import is_first_name, person_gender
 from scc_sync.extract.roles import base_role, is_role_word
 from scc_sync.models import Person
@@ -55,10 +56,23 @@ _MENTION_END = re.compile(
 )
 
 
+# What a kept mention of _SHORT needs: a title or a salutation, or a role word where its role stands
+_TITLES_AND_SALUTATIONS = ("Prof.", "Dr.", "Dipl.-", "PD", "Frau", "Herr", "Mr.", "Mrs.", "Ms.")
+_ROLE_AT = class_first(r"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+(?=\s)")
+
+
+def _may_mention(text: str) -> bool:
+    """Whether _SHORT can find a mention `short_mentions` keeps: most sentences name no title, salutation
+    or role, and the pattern tries every capitalised word of a German sentence."""
+    if has_any(text, _TITLES_AND_SALUTATIONS):
+        return True
+    return any(is_role_word(m.group()) for m in _ROLE_AT.finditer(text))
+
+
 def short_mentions(text: str, rejects: Callable[[str], bool]) -> list[ShortMention]:
     """Every 'title/salutation/role + one name word' in `text`; `rejects` vetoes common nouns."""
     found: list[ShortMention] = []
-    for m in _SHORT.finditer(text):
+    for m in _SHORT.finditer(text) if _may_mention(text) else ():
         word = m.group("word")
         if rejects(word) or (text.startswith(".", m.end()) and word in _TITLE_WORDS):
             continue

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from scc_sync.extract.gate import class_first
+
 # Closed-class words (articles, pronouns, prepositions, conjunctions, adverbs), months and weekdays, and
 # common English words that the first-name list also holds: never a first name in running text.
 _NOT_FIRST = {
@@ -36,7 +38,7 @@ _NAME_WORD = re.compile(rf"^[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$"
 _SURNAME = re.compile(rf"^(?:Mc|Mac|O'|O’|De|Di|La|Le)?[A-ZÄÖÜ][{_LOWER}]+(?:-[A-ZÄÖÜ][{_LOWER}]+)*$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
 # A capitalised word that may be a first name, with a word after it
-_CANDIDATE = re.compile(
+_CANDIDATE = class_first(
     r"(?<![\w'’.-])[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúçñëï]+)*(?=\s+\S)"
 )
 # "The Austin Chronicle" is a title, "St. Matthew Church" a church, not a person
@@ -105,12 +107,9 @@ def find_names(text: str, rejects: Any = lambda w: False) -> list[NameSpan]:
     for m in _CANDIDATE.finditer(text):
         if (found and m.start() < found[-1].end) or m.start() < skip or not is_first_name(m.group(0)):
             continue
-        # only the words from a known first name on: tokenising whole sentences costs more than the rest
-        words = [
-            _without_full_stop(w.start(), w.group(0))
-            for w in _WORD.finditer(text, m.start(), m.start() + 160)
-        ]
-        span = _name_at(text, words, 0, rejects)
+        # only the words from a known first name on, as far as a name reads them: tokenising whole
+        # sentences costs more than the rest
+        span = _name_at(text, _Words(text, m.start()), 0, rejects)
         if span and _THE_BEFORE.search(text[max(0, m.start() - 8) : m.start()]):
             skip = span.end
         elif span:
@@ -118,13 +117,37 @@ def find_names(text: str, rejects: Any = lambda w: False) -> list[NameSpan]:
     return found
 
 
-def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any) -> NameSpan | None:
+class _Words:
+    """The words of `text` from `start` on (up to 160 characters), each (start, end, word) as
+    `_without_full_stop` gives it, tokenised as far as they are asked for."""
+
+    __slots__ = ("_found", "_words")
+
+    def __init__(self, text: str, start: int) -> None:
+        self._found = _WORD.finditer(text, start, start + 160)
+        self._words: list[tuple[int, int, str]] = []
+
+    def has(self, k: int) -> bool:
+        """Whether there is a word k."""
+        while len(self._words) <= k:
+            w = next(self._found, None)
+            if w is None:
+                return False
+            self._words.append(_without_full_stop(w.start(), w.group(0)))
+        return k >= 0
+
+    def __getitem__(self, k: int) -> tuple[int, int, str]:
+        self.has(k)
+        return self._words[k]
+
+
+def _name_at(text: str, words: _Words, i: int, rejects: Any) -> NameSpan | None:
     if not is_first_name(words[i][2]) or rejects(words[i][2]):
         return None
     j = i + 1
     # further given names or initials, as long as a surname still follows
     while (
-        j + 1 < len(words)
+        words.has(j + 1)
         and _adjacent(text, words, j)
         and (_INITIAL.match(words[j][2]) or is_first_name(words[j][2]))
     ):
@@ -133,19 +156,19 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
             break
         j += 1
     k = j
-    while k < len(words) and _adjacent(text, words, k) and words[k][2].lower() in _PARTICLES and k - j < 2:
+    while words.has(k) and _adjacent(text, words, k) and words[k][2].lower() in _PARTICLES and k - j < 2:
         if k == j and words[k][2] in _ARTICLE_PARTICLES:
             break  # "dankte Lang den Helfern": an article, unless after "van" / "von" ("van der Berg")
         k += 1
-    if k > j and not (k < len(words) and _adjacent(text, words, k) and _SURNAME.match(words[k][2])):
+    if k > j and not (words.has(k) and _adjacent(text, words, k) and _SURNAME.match(words[k][2])):
         k = j  # "Anna de …" without a surname after the particle
-    if k >= len(words) or not _adjacent(text, words, k) or not _plain_surname(words[k][2], rejects):
+    if not words.has(k) or not _adjacent(text, words, k) or not _plain_surname(words[k][2], rejects):
         return None
     if _NAME_IN_ORG.match(words[k][2]):
         return None  # "Todd Beispiel Photography"
     end = k
     after = end + 1
-    if after < len(words) and _adjacent(text, words, after):
+    if words.has(after) and _adjacent(text, words, after):
         if _NAME_IN_ORG.match(words[after][2]) or _capitalised_run(text, words, after):
             return None  # "Bob Woodruff Family Foundation", "Fira Barcelona Gran Via": a longer proper name
         # a second surname ("Claus Ruhe Madsen (…)"): only right before a bracket or a comma, since a
@@ -161,12 +184,12 @@ def _name_at(text: str, words: list[tuple[int, int, str]], i: int, rejects: Any)
     return NameSpan(start, stop, " ".join(text[start:stop].split()))
 
 
-def _capitalised_run(text: str, words: list[tuple[int, int, str]], k: int) -> bool:
+def _capitalised_run(text: str, words: _Words, k: int) -> bool:
     """Words k and k+1 are both capitalised and follow on without punctuation."""
     return (
-        k + 1 < len(words)
+        words.has(k + 1)
         and _adjacent(text, words, k + 1)
-        and all(w[2][:1].isupper() for w in words[k : k + 2])
+        and all(words[n][2][:1].isupper() for n in (k, k + 1))
     )
 
 
@@ -177,6 +200,6 @@ def _without_full_stop(start: int, word: str) -> tuple[int, int, str]:
     return start, start + len(word), word
 
 
-def _adjacent(text: str, words: list[tuple[int, int, str]], k: int) -> bool:
+def _adjacent(text: str, words: _Words, k: int) -> bool:
     """Word k follows word k-1 with only spaces between (no punctuation)."""
     return k > 0 and not text[words[k - 1][1] : words[k][0]].strip()

@@ -11,8 +11,10 @@ Aussteller"); small word numbers ("eine Rednerin", "drei Gäste" on a panel) are
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from scc_sync.extract.gate import folded, has_any, lowered
 from scc_sync.models import Count, CountQualifier
 
 # 10.600 / 18,000 / 10 600 (group separators need exactly three digits after them) / 150 / 1,5 Mio.
@@ -120,7 +122,7 @@ _GENERIC_PEOPLE = (
     r"executives|managers|representatives|practitioners|stakeholders|mayors|council(?:l)?ors|"
     r"commissioners|guests|planners|engineers|researchers|policy ?makers|staff"
 )
-_ATTENDED = re.compile(
+_ATTENDED = folded(
     r"\b(?:kamen|gekommen|kommen|nahmen|teilgenommen|teilnahmen|besuchten|trafen|getroffen|folgten|gefolgt|"
     r"versammelten|diskutierten|tüftelten|informierten|tauschten|ausgetauscht|nutzten|erlebten|strömten|"
     r"pilgerten|begrüßt\w*|erschienen|besucht|zählte\w*|verzeichnete\w*|registrierte\w*|came|attended|"
@@ -157,6 +159,36 @@ def _count_rx(word_number: str) -> re.Pattern[str]:
 _COUNT_RX = _count_rx(WORD_NUMBER)
 _DIGIT = re.compile(r"\d")
 _DIGIT_COUNT_RX = _count_rx("(?!)")  # most sentences have no number words: a lighter pattern for them
+# A count written in digits starts at its number (a digit with no word character, full stop or comma before
+# it) or at a qualifier before it; the qualifier is at most QUALIFIER_CHARS long and white space follows it
+_DIGITS = re.compile(r"\d+")  # a plain character class: the engine skips to the digits at C speed
+_QUAL_BEFORE = re.compile(rf"(?<![\w.,])(?:{_QUAL})\s+\Z")  # searched up to a number: \Z is there
+QUALIFIER_CHARS = 22  # the longest text `_QUAL` matches ("insgesamt in excess of"); a test keeps it so
+
+
+def from_numbers(rx: re.Pattern[str], sentence: str) -> Iterator[re.Match[str]]:
+    """`rx.finditer(sentence)` for a pattern that opens like a count (no word character, full stop or comma
+    before it, an optional `_QUAL` and white space, then a number in digits), found from the numbers: `rx`
+    runs at each number (and, where it matches there, once more at the qualifier before it) instead of at
+    every character, which on prose is most of its cost."""
+    end = 0  # the end of the last match: the next one starts there or later
+    for digits in _DIGITS.finditer(sentence):
+        at = digits.start()
+        if at < end or (at and (sentence[at - 1].isalnum() or sentence[at - 1] in "_.,")):
+            continue
+        m = rx.match(sentence, at)
+        if m is None:
+            continue  # what follows the number does not match: nor does it after a qualifier
+        gap = at
+        while gap and sentence[gap - 1].isspace():
+            gap -= 1
+        if gap < at:  # a qualifier before the number starts the match: the leftmost one that reaches it
+            qual = _QUAL_BEFORE.search(sentence, max(end, gap - QUALIFIER_CHARS), at)
+            m = (rx.match(sentence, qual.start()) if qual else None) or m
+        yield m
+        end = m.end()
+
+
 # pieces one of which every number word of at least ten has ("zwanzig", "dreihundert", "fifteen", "two
 # thousand"); a word that has one is a number word only when it is made of number words alone ("Daten")
 _TEN_OR_MORE_PIECES = (
@@ -166,6 +198,11 @@ _TEN_OR_MORE_PIECES = (
 
 
 _PIECE = re.compile("|".join(_TEN_OR_MORE_PIECES))
+
+
+# A word made of number words only, read as `parse_word_number` reads it (each time the first token that
+# fits, never another): the one call that tells "Daten" or "city" from "zwanzig" before the word is read
+_ALL_NUMBER_TOKENS = re.compile(rf"(?>{_DE_TOKEN}|{_EN_TOKEN}|dutzend|dozen)++", re.IGNORECASE)
 
 
 def _has_number_word(low: str) -> bool:
@@ -179,6 +216,8 @@ def _has_number_word(low: str) -> bool:
             a -= 1
         while end < len(low) and low[end].isalpha():
             end += 1
+        if not _ALL_NUMBER_TOKENS.fullmatch(low, a, end):
+            continue  # no number word ("Daten", "city"): `parse_word_number` would say None
         value = parse_word_number(low[a:end])
         if value is not None and value >= MIN_WORD_COUNT:
             return True
@@ -274,6 +313,7 @@ _OTHER_FORMS = [
         ),
     ),
 ]
+_NUMBER_FIRST = (_ATTENDANCE_RX, _EN_SUBJECT_RX)  # the forms that open like a count: see `from_numbers`
 _REVERSED_NEEDS = ("zahl", "number", "count", "total", "(")
 _REVERSED_KIND_NEEDS = tuple(_REVERSED_KINDS.lower().split("|"))
 
@@ -359,18 +399,18 @@ def _brackets(sentence: str) -> list[tuple[int, int]]:
 
 def may_count(sentence: str) -> bool:
     """The cheap test `find_counts` starts with: a count needs a digit or a number word of at least ten."""
-    return _DIGIT.search(sentence) is not None or _has_number_word(sentence.lower())
+    return _DIGIT.search(sentence) is not None or _has_number_word(lowered(sentence))
 
 
 def find_counts(sentence: str) -> list[CountMention]:
     """Counts of participants, speakers, exhibitors and partners in one sentence, in text order."""
-    low = sentence.lower()
+    low = lowered(sentence)
     words = _has_number_word(low)
     if not words and not _DIGIT.search(sentence):
         return []  # a cheap test first: a count needs a digit or a number word of at least ten
     found: list[CountMention] = []
     parens = _brackets(sentence) if "(" in sentence else []
-    for m in (_COUNT_RX if words else _DIGIT_COUNT_RX).finditer(sentence):
+    for m in _COUNT_RX.finditer(sentence) if words else from_numbers(_DIGIT_COUNT_RX, sentence):
         value = _value(m)
         kind = _kind(m, sentence)
         if kind is None or value is None or value <= 0 or _side_figure(m, sentence, parens):
@@ -382,10 +422,10 @@ def find_counts(sentence: str) -> list[CountMention]:
     extra = [
         (m, "participants")
         for rx, needs in _OTHER_FORMS
-        if any(n in low for n in needs)
-        for m in rx.finditer(sentence)
+        if has_any(low, needs)
+        for m in (from_numbers(rx, sentence) if rx in _NUMBER_FIRST else rx.finditer(sentence))
     ]
-    reversed_forms = any(n in low for n in _REVERSED_NEEDS) and any(k in low for k in _REVERSED_KIND_NEEDS)
+    reversed_forms = has_any(low, _REVERSED_NEEDS) and has_any(low, _REVERSED_KIND_NEEDS)
     for m in _REVERSED_RX.finditer(sentence) if reversed_forms else ():
         kind_word = m.group("kind") or m.group("kind2") or m.group("kind3")
         extra.append((m, _REVERSED_KIND[kind_word.lower()]))

@@ -9,7 +9,7 @@ A capitalised word pair only counts as a name when a role word or an academic ti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
@@ -23,6 +23,7 @@ from scc_sync.extract.context_roles import (
     role_by_appointment,
     role_by_copula,
 )
+from scc_sync.extract.gate import class_first, folded, has_any
 from scc_sync.extract.mentions import (
     ShortMention,
     fold_variants,
@@ -83,18 +84,22 @@ _WORD = r"[A-ZÄÖÜa-zäöüß0-9][\wÄÖÜäöüß.]*(?:-[\wÄÖÜäöüß]*)*
 _ROLE_BEFORE = re.compile(  # a lookahead, so that candidates may overlap ("Indonesian President Joko …")
     rf"(?=(?<![\wäöü-])(?P<role>(?:[A-ZÄÖÜ][\wÄÖÜäöüß]*-)?[A-ZÄÖÜ][\wÄÖÜäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü]))"
 )
+# A capitalised word at a word start with white space after it: where a role before a name may stand
+_CAPITAL_WORD = class_first(r"(?<![\wäöü-])[A-ZÄÖÜ][\wÄÖÜäöüß]*(?:-[A-ZÄÖÜ][\wÄÖÜäöüß]*)?(?=\s)")
 _ROLE_AFTER = re.compile(
     rf"(?P<title>{TITLE})(?P<name>{NAME})\s*(?:,\s*|\s+\()(?P<phrase>[^,;()]+?)(?=\s*(?:[,;()]|$|\.\s|\.$|"
     rf"(?<!-)\s+(?:und|sowie|and)\s+{TITLE}{NAME}))"
 )
+# What every match of _ROLE_AFTER has: a name's last word, then a comma or a bracket
+_NAME_THEN_COMMA = re.compile(r"[A-ZÄÖÜ][a-zäöüßéèáàíóúçñ]+(?:\s*,|\s+\()")
 # "Der Präsident des Deutschen Städtetages, Markus Lewe," / "…, Landrat Reinhard Sager,": the role and its
 # body first, the name as an apposition (perhaps after a second role, which the first one outranks)
 _APPOSITION = re.compile(
-    rf"(?<![\wäöü-])(?:[Dd]er|[Dd]ie|[Dd]es|[Dd]em)\s+(?P<role>[A-ZÄÖÜ][\wäöüß-]*)\s+(?P<org>(?:des|der)\s+[^,;()]{{3,80}}?),"
+    rf"[Dd](?<![\wäöü-].)(?:er|ie|es|em)\s+(?P<role>[A-ZÄÖÜ][\wäöüß-]*)\s+(?P<org>(?:des|der)\s+[^,;()]{{3,80}}?),"
     rf"\s+(?:[A-ZÄÖÜ][\wäöüß-]*\s+)?(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
 )
 # "Parlamentarische Staatssekretärin Elisabeth Kaiser": an adjective that belongs to the role
-_ADJ_ROLE_BEFORE = re.compile(
+_ADJ_ROLE_BEFORE = class_first(
     rf"(?<![\wäöü-])(?P<role>[A-ZÄÖÜ][a-zäöüß]+(?:ische|ischer|liche|licher|ige|iger|ale|aler)\s+"
     rf"[A-ZÄÖÜ][\wäöüß]*)\s+(?P<title>{TITLE})(?P<name>{NAME})(?![\wäöü])"
 )
@@ -149,7 +154,7 @@ _NOT_NAME = {
     "a", "at", "on", "of", "for", "and", "with", "by", "from", "this", "that", "unter", "über",
     "alle", "so", "wie", "sie", "er", "es", "wir", "ihr", "frau", "herr", "mrs", "mr", "ms",
 }  # fmt: skip
-_NOUNISH = re.compile(
+_NOUNISH = folded(
     r"(?:ung|heit|keit|schaft|tion|werke|werk|verband|bund|tag|stadt|amt|ministerium|rat|ag|gmbh|"
     r"konferenz|kongress|convention|forum|messe|tagung|gipfel|summit|panel|runde|programm|verwaltung|"
     r"kommune|kommunen|land|länder|region|unternehmen|city|country|edition|zeit|jahr|tage|tages|"
@@ -181,10 +186,8 @@ _PREP_ARTICLE = {
     "dem": "dem",
 }
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]*(?:sch|lich|ig|al|ell|iv|är|eu|rei))(en|er|es|e|em)$")
-_MASC = re.compile(
-    r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I
-)
-_NEUT = re.compile(
+_MASC = folded(r"(?:bund|tag|verband|rat|kreis|verein|konzern|dienst|fonds|senat|landtag|bundestag)$", re.I)
+_NEUT = folded(
     r"(?:institut|amt|ministerium|zentrum|netzwerk|forum|bündnis|büro|werk|unternehmen|"
     r"kompetenzzentrum|cluster|labor|portal|parlament|gericht|team)$",
     re.I,
@@ -358,7 +361,7 @@ _TOPIC = re.compile(
 )
 
 
-_EVENT_NOUN = re.compile(
+_EVENT_NOUN = folded(
     r"(?:tagung|konferenz|kongress|veranstaltung|gipfel|symposium|versammlung|diskussion|workshop|"
     r"conference|convention|summit|meeting|session|panel|festival)(?:e?s|en)?$",
     re.IGNORECASE,
@@ -390,7 +393,7 @@ _DEPARTMENT = re.compile(
     r"^(?P<unit>(?:des|der)\s+(?P<head>[A-ZÄÖÜ][\wäöüß-]*)(?:\s+(?:für|und|[A-ZÄÖÜ]\S*))*?)"
     r"(?:\s+(?P<prep>an der|am|beim|bei der|im|der|des)\s+(?P<org>[A-ZÄÖÜ].*))?$"
 )
-_DEPARTMENT_NOUN = re.compile(
+_DEPARTMENT_NOUN = folded(
     r"(?:bereich|abteilung|referat|dezernat|lehrstuhl|stabsstelle|sachgebiet|fachdienst|ressort|büro)(?:e?s)?$",
     re.IGNORECASE,
 )
@@ -438,7 +441,8 @@ def find_people(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> list[tup
     """(offset, person) for every person in text order: names vouched for by a role, a title or an
     organization, and names known as names by their first name."""
     names = find_names(text, _surname_rejected)
-    found = [_widened(text, pos, p, names) for pos, p in _vouched_people(text, gazetteer)]
+    vouched = _vouched_people(text, gazetteer) if _may_vouch(text) else []
+    found = [_widened(text, pos, p, names) for pos, p in vouched]
     found = [(pos, p) for pos, p in found if _credible(text, pos, p) and not _not_a_person(text, pos, p.name)]
     taken = [(pos, pos + len(p.name)) for pos, p in found]
     for span in names:
@@ -550,7 +554,7 @@ def _credible(text: str, pos: int, person: Person) -> bool:
 
 
 # A place or a thing named after a person: "im Schulzentrum „Anna Beispiel“", "im Gymnasium Max Muster"
-_FACILITY_WORD = re.compile(
+_FACILITY_WORD = folded(
     r"(?:zentrum|haus|halle|schule|gymnasium|museum|saal|stiftung|preis|platz|straße|strasse|bibliothek|"
     r"arena|stadion|theater|kolleg|akademie|center|centre|hall|school|library|foundation|award|prize|"
     r"auditorium|stadium|academy|café|cafe|restaurant|kino|cinema|galerie|gallery|hotel)(?:e?s)?$",
@@ -605,11 +609,37 @@ def _byline(text: str, span: NameSpan) -> bool:
     return bool(_BYLINE_START.match(before)) and bool(_BYLINE_TAIL.match(after))
 
 
+_NAME_AT = re.compile(NAME)
+_CAPITAL = re.compile(r"[A-ZÄÖÜ]")
+
+
+def _may_vouch(text: str) -> bool:
+    """Whether a pattern of `_vouched_people` can find a person: each one keeps a name only where
+    `_plausible_name` says so, and most sentences hold no plausible pair of capitalised words ("Die
+    Veranstaltung", "Deutschen Städtetag"). Tried at every capital, as the name of a pattern may start
+    there: the pair there (a second word followed by a word character stops no pattern's name, so it is
+    whole), and, where its second word is hyphenated, that word's first part, which a name may end with."""
+    for capital in _CAPITAL.finditer(text):
+        m = _NAME_AT.match(text, capital.start())
+        if m is None:
+            continue
+        name = m.group()
+        if _plausible_name(name):
+            return True
+        last = name.rsplit(None, 1)[-1]
+        if "-" in last and _plausible_name(name[: len(name) - len(last)] + last.split("-", 1)[0]):
+            return True
+    return False
+
+
 def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, Person]]:
     """(offset, person) for every person vouched for by a role, a title or an organization."""
     found: list[tuple[int, Person]] = _shaped_people(text, gazetteer)
-    # the role before a name first, so that several roles of one mention keep the text's order
-    for m in _ROLE_BEFORE.finditer(text):
+    # the role before a name first, so that several roles of one mention keep the text's order; tried only
+    # at role words (every match of _ROLE_BEFORE starts at a _CAPITAL_WORD, which is its role)
+    for word in _CAPITAL_WORD.finditer(text):
+        if not is_role_word(word.group()) or not (m := _ROLE_BEFORE.match(text, word.start())):
+            continue
         name, role_word = m.group("name"), m.group("role")
         if not _plausible_name(name) or not is_role_word(role_word):
             continue
@@ -619,7 +649,7 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
         role, org = _prefixed_role(role_word, gazetteer)
         org = org or _org_after(text, m.end("name"), gazetteer)  # "Professorin Anja Brückner von der FH …"
         found.append((m.start("name"), Person(name, _title(m.group("title")), role, org)))
-    for m in _ROLE_AFTER.finditer(text):
+    for m in _ROLE_AFTER.finditer(text) if _NAME_THEN_COMMA.search(text) else ():
         name = m.group("name")
         if not _plausible_name(name):
             continue
@@ -630,13 +660,16 @@ def _vouched_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, 
             said, org = _english_org_after(text, m.end("phrase"), m.group("phrase").strip()) or (said, org)
         if said or m.group("title"):
             found.append((m.start("name"), Person(name, _title(m.group("title")), said, org)))
-    for m in re.finditer(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])", text):
+    for m in _TITLED_NAME.finditer(text) if "Prof." in text or "Dr." in text else ():
         if _plausible_name(m.group("name")):
             organization = _org_after(text, m.end(), gazetteer)
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), None, organization))
             )
     return found
+
+
+_TITLED_NAME = re.compile(rf"(?P<title>(?:Prof\.|Dr\.)\s+{TITLE})(?P<name>{NAME})(?![\wäöü])")
 
 
 def _org_after(text: str, pos: int, gazetteer: Mapping[str, str]) -> str | None:
@@ -661,7 +694,7 @@ def _shaped_people(text: str, gazetteer: Mapping[str, str]) -> list[tuple[int, P
             found.append(
                 (m.start("name"), Person(m.group("name"), _title(m.group("title")), m.group("role")))
             )
-    for m in _EN_ROLE_BEFORE.finditer(text) if any(w in text for w in _EN_HEADS) else ():
+    for m in _EN_ROLE_BEFORE.finditer(text) if has_any(text, _EN_HEADS) else ():
         if not _plausible_name(m.group("name")) or _EVENTISH.search(m.group("name")):
             continue
         pre = m.group("pre").split()
@@ -818,8 +851,38 @@ def find_organizations(text: str, gazetteer: Mapping[str, str] = GAZETTEER) -> l
     if not entries:
         return []
     first: dict[str, int] = {}
-    for m in _gazetteer_rx(entries).finditer(text):
+    for m in _gazetteer_matches(_gazetteer_rx(entries), entries, text):
         base = entries[int(m.lastgroup[1:])][1] if m.lastgroup else None
         if base and base not in first:
             first[base] = m.start()
     return [(pos, base) for base, pos in first.items()]
+
+
+def _gazetteer_matches(
+    rx: re.Pattern[str], entries: tuple[tuple[str, str], ...], text: str
+) -> Iterator[re.Match[str]]:
+    """`rx.finditer(text)`, tried only where an entry's abbreviation or the first letters of its name
+    stand (every match starts with one): a page is long, and the pattern has a branch for each entry."""
+    literals = {literal for abbr, base in entries for literal in (abbr, _name_start(base))}
+    if "" in literals:  # an empty abbreviation matches the empty text anywhere: the plain way
+        yield from rx.finditer(text)
+        return
+    starts: set[int] = set()
+    for literal in literals:
+        at = text.find(literal)
+        while at >= 0:
+            starts.add(at)
+            at = text.find(literal, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := rx.match(text, at)):
+            yield m
+            end = m.end()
+
+
+def _name_start(base: str) -> str:
+    """The letters every match of `_name_pattern(base)` starts with: its first word, or that adjective's
+    stem ('Deutsch' of 'Deutscher')."""
+    word = base.split()[0]
+    adj = _ADJ.match(word)
+    return adj.group(1) if adj else word

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from itertools import takewhile
 from typing import Literal
 
+from scc_sync.extract.gate import folded
 from scc_sync.extract.text import Sentence
 from scc_sync.models import Session
 
@@ -19,7 +20,7 @@ _QUOTE = re.compile(
     r"„([^“”\"„]{6,160})[“”\"]|“([^”“]{6,160})”|»([^«»]{6,160})«|«([^«»]{6,160})»|"
     r"\"([^\"]{6,160})\"|‘([^’]{6,160})’"
 )
-_CUE = re.compile(
+_CUE = folded(
     r"(?:unter dem (?:Titel|Motto|Thema)|Titel|Motto|Panel\w*|Podium\w*|Diskussion\w*|Gesprächsrunde|"
     r"Expertenrunde|Forum|Foren|Session\w*|Workshop\w*|Vortrag\w*|Keynote\w*|Impulsvortrag\w*|Fachforum|Programmpunkt\w*|"
     r"Themenblock|Track|Masterclass|Talk|Fireside[- ]Chat|titled|entitled|called|themed|session|panel|"
@@ -58,7 +59,7 @@ _DAY_ORDINAL = {
     "3": 2,
     "4": 3,
 }
-_DAY = re.compile(
+_DAY = folded(
     r"\b(?:am|on the|the)?\s*(?P<ord>ersten|zweiten|dritten|vierten|first|second|third|fourth)\s+"
     r"(?:Tag|Veranstaltungstag|Konferenztag|day)\b|\b(?:Tag|Day)\s+(?P<num>one|two|three|[1-4])\b",
     re.IGNORECASE,

@@ -36,15 +36,24 @@ def _open_quote(text: str) -> bool:
     return text.count("„") > text.count("“") or text.count("“") > text.count("”") + text.count("„")
 
 
+def _word_before_stop(text: str, begin: int, stop: int) -> str | None:
+    """The run of word characters and full stops right before the full stop at `stop` ("Dr" in "Dr.",
+    "z.B" in "z.B."), as the pattern `([\\w.]+)\\.$` finds it in `text[begin : stop + 1]`; None if
+    none or no full stop. Scanned back from the stop: the pattern backtracks on every word before it."""
+    if text[stop] != ".":
+        return None
+    start = stop
+    while start > begin and (text[start - 1].isalnum() or text[start - 1] in "_."):
+        start -= 1
+    return text[start:stop] if start < stop else None
+
+
 def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        before = text[start : m.start() + 1]
-        last = re.search(r"([\w.]+)\.$", before)
-        if last and (
-            last.group(1).lower() in _ABBREVIATIONS or last.group(1).isdigit() or len(last.group(1)) == 1
-        ):
+        word = _word_before_stop(text, start, m.start())
+        if word and (word.lower() in _ABBREVIATIONS or word.isdigit() or len(word) == 1):
             continue
         if _open_quote(text[start : m.start()]):
             continue  # „Who Cares? Pflege und Technik“: a question inside a title does not end the sentence
