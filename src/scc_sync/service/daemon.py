@@ -175,10 +175,8 @@ class Service:
             except Exception:
                 log.exception("%s failed", name)
                 self.metrics.job_failures.labels(job=name).inc()
-            finally:
-                with self.running.idle:
-                    self.running.jobs.pop(name, None)
-                    self.running.idle.notify_all()
+        # The job stays "running" until `_after_job` has recorded its fire time: a shutdown that waited only
+        # for the body could let a restart read the old time and catch the same digest up again.
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -317,6 +315,10 @@ class Service:
                 self._save_next_runs(self._scheduler)
         except Exception:
             log.exception("cannot record the run of %s", event.job_id)
+        finally:
+            with self.running.idle:
+                self.running.jobs.pop(event.job_id, None)
+                self.running.idle.notify_all()
 
     def _save_next_runs(self, sched: BackgroundScheduler) -> None:
         self._scheduler = sched
